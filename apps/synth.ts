@@ -1,0 +1,57 @@
+/**
+ * `npm run synth`: configuration → validated model → dist/.
+ *
+ *   node build/synth.cjs [--config config/platform.yaml] [--out dist]
+ *
+ * Exit codes: 0 written (or unchanged), 1 invalid configuration or synthesis error (dist/ untouched),
+ * 2 bad command line.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../lib/config/errors.js';
+import { loadConfig } from '../lib/config/load.js';
+import { writeDist } from '../lib/output/write-dist.js';
+import { assertDeterministicEnvironment, synthesizeKubernetes } from '../lib/synth.js';
+
+function main(argv: string[]): number {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', default: 'config/platform.yaml' },
+        out: { type: 'string', default: 'dist' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    process.stderr.write(`synth: ${(err as Error).message}\nusage: npm run synth -- [--config FILE] [--out DIR]\n`);
+    return 2;
+  }
+
+  try {
+    assertDeterministicEnvironment(process.env);
+    const config = loadConfig(args.config);
+    const rendered = synthesizeKubernetes(config);
+    const summary = writeDist(resolve(args.out), rendered.files);
+
+    const width = Math.max(...rendered.folders.map((f) => f.folder.length));
+    const objects = rendered.folders.reduce((n, f) => n + f.objects, 0);
+    const lines = [
+      `synthesized ${config.clusters.length} cluster${config.clusters.length > 1 ? 's' : ''}, ${objects} objects, into ${args.out}/`,
+      ...rendered.folders.map((f) => `  ${f.folder.padEnd(width)}  ${f.objects} object${f.objects === 1 ? '' : 's'}`),
+      `files: ${summary.added.length} added, ${summary.changed.length} changed, ${summary.removed.length} removed`,
+      ...summary.added.map((p) => `  + ${p}`),
+      ...summary.changed.map((p) => `  ~ ${p}`),
+      ...summary.removed.map((p) => `  - ${p}`),
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    return 0;
+  } catch (err) {
+    const message = err instanceof ConfigError ? err.message : `synth failed: ${(err as Error).message}`;
+    process.stderr.write(`${message}\n${args.out}/ was left unchanged.\n`);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,178 @@
+/**
+ * Loading the platform configuration: file → YAML document → validated {@link PlatformConfig}.
+ *
+ * Every failure, from a missing file to a wrong field, becomes a {@link ConfigError} whose message
+ * names the file, the path and the line, so the CLI only prints `err.message`.
+ */
+
+import { readFileSync } from 'node:fs';
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { ConfigError, type ConfigProblem, ConfigReadError, formatPath, parsePath, type PathSegment } from './errors.js';
+import type { PlatformConfig } from './types.js';
+import { CONFIG_SECTIONS, validateConfig } from './validate.js';
+
+/**
+ * Reads, parses and validates the configuration file.
+ * @param file path of the YAML file, as the user gave it (it starts every error message)
+ * @throws ConfigError listing every problem with its line; {@link ConfigReadError} when the file cannot be read
+ */
+export function loadConfig(file: string): PlatformConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigReadError(file, readErrorReason(err));
+  }
+  return parseConfig(text, file);
+}
+
+/**
+ * Parses and validates configuration text. YAML errors (syntax, duplicate keys, several documents,
+ * unknown tags) are reported alone, since fields of a broken document cannot be trusted; otherwise
+ * each problem of {@link validateConfig} gets the line of its field, or of the nearest enclosing
+ * field present in the file when it is missing.
+ * @param text the YAML text
+ * @param source where the text comes from, used in messages (a file name)
+ * @throws ConfigError listing every problem
+ */
+export function parseConfig(text: string, source: string): PlatformConfig {
+  const lineCounter = new LineCounter();
+  // prettyErrors off: messages are worded here, with the line, rather than with a source excerpt.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
+
+  const yamlProblems = [...doc.errors, ...doc.warnings]
+    .sort((a, b) => a.pos[0] - b.pos[0])
+    .map((error): ConfigProblem => ({
+      path: error.code === 'DUPLICATE_KEY' ? formatPath(pathAtKey(doc, error.pos[0]) ?? []) : '',
+      message: yamlMessage(error),
+      line: lineAt(error.pos[0]),
+    }));
+  if (yamlProblems.length > 0) {
+    throw new ConfigError(source, yamlProblems);
+  }
+  if (doc.contents === null) {
+    throw new ConfigError(source, [{
+      path: '',
+      message: `the file is empty; expected a mapping with the sections ${CONFIG_SECTIONS.join(', ')}`,
+      line: 1,
+    }]);
+  }
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // yaml refuses documents whose aliases expand exponentially ("billion laughs").
+    throw new ConfigError(source, [{ path: '', message: `cannot read the YAML document: ${lowerFirst((err as Error).message)}` }]);
+  }
+
+  const problems = validateConfig(raw);
+  if (problems.length > 0) {
+    throw new ConfigError(source, problems.map((problem) => {
+      const line = lineOfPath(doc, parsePath(problem.path), lineAt);
+      return line === undefined ? problem : { ...problem, line };
+    }));
+  }
+  return raw as PlatformConfig;
+}
+
+function readErrorReason(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file; check the path';
+    case 'EISDIR':
+      return 'it is a directory; give the YAML file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return lowerFirst((err as Error).message);
+  }
+}
+
+function yamlMessage(error: YAMLError): string {
+  switch (error.code) {
+    case 'DUPLICATE_KEY':
+      return 'duplicate key: a key may appear only once in a mapping; keep one of them';
+    case 'MULTIPLE_DOCS':
+      return 'invalid YAML: the file holds several documents (a "---" separator); the configuration is one document';
+    case 'TAG_RESOLVE_FAILED':
+      return `unsupported YAML: ${lowerFirst(error.message)}; the configuration uses plain YAML values`;
+    default:
+      return `invalid YAML: ${lowerFirst(error.message)}`;
+  }
+}
+
+function lowerFirst(message: string): string {
+  const trimmed = message.replace(/\.$/, '');
+  return trimmed.charAt(0).toLowerCase() + trimmed.slice(1);
+}
+
+type Offsets = (offset: number) => number;
+
+function keyText(key: unknown): string {
+  return isScalar(key) ? String(key.value) : String(key);
+}
+
+function startOf(node: unknown): number | undefined {
+  const range = (node as { range?: readonly number[] } | null)?.range;
+  return range?.[0];
+}
+
+/**
+ * Line of the node at `segments` in the document: the line of the last key found (or list item),
+ * so a field that is missing points at the mapping that should hold it.
+ */
+function lineOfPath(doc: Document, segments: readonly PathSegment[], lineAt: Offsets): number | undefined {
+  let node: unknown = doc.contents;
+  let start = startOf(node);
+  for (const segment of segments) {
+    if (isAlias(node)) {
+      node = node.resolve(doc);
+    }
+    if (isMap(node)) {
+      const pair = node.items.find((item) => keyText(item.key) === String(segment));
+      if (!pair) {
+        break;
+      }
+      start = startOf(pair.key) ?? start;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+      node = node.items[segment];
+      start = startOf(node) ?? start;
+    } else {
+      break;
+    }
+  }
+  return start === undefined ? undefined : lineAt(start);
+}
+
+/** Path of the map key that starts at `offset` (where yaml reports a duplicate key), if any. */
+function pathAtKey(doc: Document, offset: number): PathSegment[] | undefined {
+  const search = (node: unknown, path: PathSegment[]): PathSegment[] | undefined => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair)) {
+          continue;
+        }
+        if (startOf(pair.key) === offset) {
+          return [...path, keyText(pair.key)];
+        }
+        const found = search(pair.value, [...path, keyText(pair.key)]);
+        if (found) {
+          return found;
+        }
+      }
+    } else if (isSeq(node)) {
+      for (const [index, item] of node.items.entries()) {
+        const found = search(item, [...path, index]);
+        if (found) {
+          return found;
+        }
+      }
+    }
+    return undefined;
+  };
+  return search(doc.contents, []);
+}

@@ -1,0 +1,169 @@
+/**
+ * The one platform configuration.
+ *
+ * A platform engineer describes the whole TLS/PKI platform once, in `config/platform.yaml`; every
+ * Kubernetes manifest under `dist/` and every Terraform stack is derived from it. The types below
+ * are what `loadConfig` returns once `validateConfig` has checked every field; optional fields
+ * document their default with `@default`, applied where the value is used (lib/k8s/platform.ts and
+ * the constructs' props).
+ *
+ * Field names follow the vocabulary of the upstream project each one ends up in (cert-manager,
+ * Gateway API, Flux, AWS), so that its documentation can be searched with them.
+ */
+
+/** The organisation that owns the PKI; it appears in certificate subjects. */
+export interface OrganizationConfig {
+  /** Legal name, used as the `O=` of issued certificates. @example 'Example Corp' */
+  readonly name: string;
+  /** ISO 3166-1 alpha-2 country code, the `C=` of issued certificates. @example 'FR' */
+  readonly country: string;
+}
+
+/** The AWS account that hosts Vault, Route53 zones and the EKS clusters. */
+export interface AwsConfig {
+  /** 12-digit account id. @example '123456789012' */
+  readonly accountId: string;
+  /** Default region for everything that names none. @example 'eu-west-3' */
+  readonly region: string;
+}
+
+/** A Route53 hosted zone. */
+export interface DnsZoneConfig {
+  /** Fully qualified zone name, without the trailing dot. @example 'example.com' */
+  readonly name: string;
+  /**
+   * Route53 hosted zone id, when known: cert-manager then skips the zone lookup and its IAM
+   * policy can be scoped to this zone alone.
+   * @default - looked up by name
+   */
+  readonly hostedZoneID?: string;
+}
+
+/** The public zone (Let's Encrypt, internet-facing Gateway) and the private zone (Vault, internal Gateway). */
+export interface DnsConfig {
+  readonly publicZone: DnsZoneConfig;
+  /** Must differ from the public zone; usually a subdomain of it. @example { name: 'priv.example.com' } */
+  readonly privateZone: DnsZoneConfig;
+}
+
+/** The ACME (Let's Encrypt) account. */
+export interface AcmeConfig {
+  /** Contact address of the ACME account; Let's Encrypt sends expiry notices there. */
+  readonly email: string;
+}
+
+/** Where the Vault (or OpenBao) cluster answers. */
+export interface VaultConfig {
+  /**
+   * HTTPS address of the Vault API, a host name in the private zone.
+   * @example 'https://vault.priv.example.com:8200'
+   */
+  readonly address: string;
+}
+
+/** Versions of everything the platform installs, pinned: nothing floats. */
+export interface VersionsConfig {
+  /** cert-manager Helm chart version (jetstack repository), 1.21.x. @example 'v1.21.1' */
+  readonly certManager: string;
+  /** Gateway API release whose standard-channel CRDs are installed. @example 'v1.6.1' */
+  readonly gatewayApi: string;
+}
+
+/**
+ * How pods of a cluster obtain AWS credentials (cert-manager's Route53 DNS-01 solver, later the
+ * backup job).
+ *
+ * - `irsa`: IAM Roles for Service Accounts; the service account is annotated with a role whose
+ *   trust policy names the cluster's OIDC provider.
+ * - `pod-identity`: EKS Pod Identity; an association on the AWS side, nothing on the service account.
+ */
+export type WorkloadIdentityConfig =
+  | {
+    readonly type: 'irsa';
+    /**
+     * ARN of the cluster's IAM OIDC provider.
+     * @example 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF'
+     */
+    readonly oidcProviderArn: string;
+  }
+  | { readonly type: 'pod-identity' };
+
+/** Flux settings of one cluster. */
+export interface FluxConfig {
+  /**
+   * Name of the GitRepository (in `flux-system`) that `flux bootstrap` created for this repository.
+   * @default 'flux-system'
+   */
+  readonly gitRepository?: string;
+  /** How often Flux re-applies each layer, a Go duration. @default '10m' */
+  readonly interval?: string;
+  /** How long Flux waits for a layer to become healthy, a Go duration. @default '5m' */
+  readonly timeout?: string;
+}
+
+/** cert-manager settings of one cluster. */
+export interface CertManagerConfig {
+  /** Replicas of the controller, the webhook and the cainjector (2 or more keeps issuance up during node drains). @default 2 */
+  readonly replicas?: number;
+  /** Create a ServiceMonitor for cert-manager's metrics (needs the prometheus-operator CRDs in the cluster). @default false */
+  readonly serviceMonitor?: boolean;
+}
+
+/** One Kubernetes (EKS) cluster that Flux reconciles from `dist/<name>/`. */
+export interface ClusterConfig {
+  /** DNS-1123 label; also the folder under `dist/`. @example 'prod-eu' */
+  readonly name: string;
+  /** AWS region of the cluster. @default - `aws.region` */
+  readonly region?: string;
+  /** GatewayClass the cluster's Gateways use (the Gateway API implementation installed there). @example 'cilium' */
+  readonly gatewayClassName: string;
+  /** How the cluster's pods get AWS rights. */
+  readonly workloadIdentity: WorkloadIdentityConfig;
+  /** @default - every FluxConfig default */
+  readonly flux?: FluxConfig;
+  /** @default - every CertManagerConfig default */
+  readonly certManager?: CertManagerConfig;
+}
+
+/** Which Gateway exposes an application. */
+export type GatewayVisibility = 'public' | 'private';
+
+/** The Kubernetes Service behind an application. */
+export interface ServiceRefConfig {
+  readonly name: string;
+  readonly port: number;
+}
+
+/**
+ * An application exposed through a Gateway: it gets an HTTPRoute, a host name in the gateway's
+ * zone, and (private ones) a DNS name on the private Certificate.
+ */
+export interface ApplicationConfig {
+  /** DNS-1123 label, unique per cluster. */
+  readonly name: string;
+  /** Cluster that runs it. @default - the only cluster, when exactly one is declared */
+  readonly cluster?: string;
+  /** Namespace of the application and of its HTTPRoute. */
+  readonly namespace: string;
+  /** `public`: Let's Encrypt and the internet-facing Gateway; `private`: Vault PKI and the internal Gateway. */
+  readonly gateway: GatewayVisibility;
+  /** Host name, inside the public or private zone according to `gateway`. @example 'app.example.com' */
+  readonly hostname: string;
+  readonly service: ServiceRefConfig;
+  /** Path prefix routed to the service. @default '/' */
+  readonly path?: string;
+}
+
+/** The whole platform, as written in `config/platform.yaml`. */
+export interface PlatformConfig {
+  readonly organization: OrganizationConfig;
+  readonly aws: AwsConfig;
+  readonly dns: DnsConfig;
+  readonly acme: AcmeConfig;
+  readonly vault: VaultConfig;
+  readonly versions: VersionsConfig;
+  /** At least one cluster; names unique. */
+  readonly clusters: readonly ClusterConfig[];
+  /** @default [] */
+  readonly applications?: readonly ApplicationConfig[];
+}

@@ -1,0 +1,202 @@
+import { Construct } from 'constructs';
+import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import {
+  HelmRelease,
+  HelmReleaseSpecChartSpecSourceRefKind,
+  HelmReleaseSpecUpgradeRemediationStrategy,
+} from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
+import { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
+import { MANAGED_BY_LABEL } from '../util/names.js';
+
+/** The jetstack Helm repository, where cert-manager's chart is published. */
+export const JETSTACK_CHART_REPOSITORY = 'https://charts.jetstack.io';
+
+/**
+ * How cert-manager's controller obtains AWS credentials for Route53 DNS-01.
+ *
+ * - `irsa`: the service account is annotated with the role to assume (IAM Roles for Service Accounts).
+ * - `pod-identity`: an EKS Pod Identity association on the AWS side names the service account;
+ *   nothing is needed in the cluster.
+ */
+export type CertManagerAwsIdentity =
+  | { readonly type: 'irsa'; readonly roleArn: string }
+  | { readonly type: 'pod-identity' };
+
+/** Requests and limits of one cert-manager component. */
+interface ComponentResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/**
+ * Sizing of each component. Requests follow what the components use at rest on a cluster with a
+ * few hundred certificates; the memory limits leave room for the informer caches, which grow with
+ * the number of Secrets and Certificates (the cainjector watches all of them).
+ */
+const RESOURCES: Record<'controller' | 'webhook' | 'cainjector' | 'startupapicheck', ComponentResources> = {
+  controller: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+  webhook: { requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+  cainjector: { requests: { cpu: '20m', memory: '128Mi' }, limits: { cpu: '200m', memory: '512Mi' } },
+  startupapicheck: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+};
+
+/**
+ * The pod and container security settings of every component, written out even where the chart's
+ * defaults already match: a later chart default cannot weaken them, and a reviewer sees them.
+ * They satisfy the `restricted` Pod Security Standard enforced on the namespace.
+ */
+const POD_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
+const CONTAINER_SECURITY_CONTEXT = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
+
+export interface CertManagerProps {
+  /** Chart version, pinned (jetstack versions carry a `v`). @example 'v1.21.1' */
+  readonly version: string;
+  /** How the controller gets AWS rights for Route53 DNS-01. */
+  readonly awsIdentity: CertManagerAwsIdentity;
+  /** Namespace of cert-manager, its chart source and its release. @default 'cert-manager' */
+  readonly namespace?: string;
+  /**
+   * Replicas of the controller, the webhook and the cainjector. With 2 or more, each gets a
+   * PodDisruptionBudget and pods are spread across zones, so a node drain never stops issuance
+   * or blocks the API server's calls to the webhook.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /** Create a ServiceMonitor (needs the prometheus-operator CRDs). @default false */
+  readonly serviceMonitor?: boolean;
+  /** How often Flux reconciles the release, a Go duration. @default '30m' */
+  readonly interval?: string;
+}
+
+/**
+ * cert-manager, installed by a Flux HelmRelease of the jetstack chart.
+ *
+ * - CRDs are installed and upgraded by the chart (`crds.enabled`), and kept if the release is
+ *   ever uninstalled (`crds.keep`): deleting them would delete every Certificate.
+ * - Gateway API support is on (`config.enableGatewayAPI`, the ControllerConfiguration field read
+ *   by cert-manager 1.15 and later; the `ExperimentalGatewayAPISupport` feature gate and the
+ *   `--enable-gateway-api` flag belong to older versions). The Gateway API CRDs must exist first:
+ *   order the layer after them.
+ * - Hardened: non-root, read-only root filesystem, all capabilities dropped, seccomp, requests and
+ *   limits, leader election in its own namespace (no rights needed in `kube-system`).
+ *
+ * @see https://cert-manager.io/docs/installation/helm/
+ * @see https://cert-manager.io/docs/usage/gateway/
+ */
+export class CertManager extends Construct {
+  public readonly namespace: string;
+  public readonly release: HelmRelease;
+  public readonly repository: HelmRepository;
+
+  constructor(scope: Construct, id: string, props: CertManagerProps) {
+    super(scope, id);
+    const replicas = props.replicas ?? 2;
+    if (!Number.isInteger(replicas) || replicas < 1) {
+      throw new Error(`cert-manager 'replicas' must be a positive integer, got ${replicas}`);
+    }
+    this.namespace = props.namespace ?? 'cert-manager';
+
+    new KubeNamespace(this, 'Namespace', {
+      metadata: {
+        name: this.namespace,
+        labels: {
+          ...MANAGED_BY_LABEL,
+          // Every cert-manager pod meets the restricted standard; enforce it so none regresses.
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/warn': 'restricted',
+        },
+      },
+    });
+
+    this.repository = new HelmRepository(this, 'Repository', {
+      metadata: { name: 'jetstack', namespace: this.namespace, labels: { ...MANAGED_BY_LABEL } },
+      spec: { url: JETSTACK_CHART_REPOSITORY, interval: '12h' },
+    });
+
+    this.release = new HelmRelease(this, 'Resource', {
+      metadata: { name: 'cert-manager', namespace: this.namespace, labels: { ...MANAGED_BY_LABEL } },
+      spec: {
+        interval: props.interval ?? '30m',
+        releaseName: 'cert-manager',
+        chart: {
+          spec: {
+            chart: 'cert-manager',
+            version: props.version,
+            sourceRef: {
+              kind: HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY,
+              name: this.repository.name,
+              namespace: this.namespace,
+            },
+            interval: '12h',
+          },
+        },
+        install: { remediation: { retries: 3 } },
+        upgrade: {
+          remediation: { retries: 3, strategy: HelmReleaseSpecUpgradeRemediationStrategy.ROLLBACK },
+        },
+        values: this.values(replicas, props),
+      },
+    });
+  }
+
+  private values(replicas: number, props: CertManagerProps): Record<string, unknown> {
+    const highlyAvailable = replicas >= 2;
+    const component = (name: keyof typeof RESOURCES, selectorComponent: string) => ({
+      replicaCount: replicas,
+      resources: RESOURCES[name],
+      securityContext: POD_SECURITY_CONTEXT,
+      containerSecurityContext: CONTAINER_SECURITY_CONTEXT,
+      // A budget with a single replica would block every node drain; only with 2 or more.
+      podDisruptionBudget: highlyAvailable ? { enabled: true, minAvailable: 1 } : { enabled: false },
+      topologySpreadConstraints: highlyAvailable ? [zoneSpread(selectorComponent)] : [],
+    });
+    const serviceAccountAnnotations = props.awsIdentity.type === 'irsa'
+      ? { 'eks.amazonaws.com/role-arn': props.awsIdentity.roleArn }
+      : undefined;
+
+    return {
+      crds: { enabled: true, keep: true },
+      global: { leaderElection: { namespace: this.namespace } },
+      ...component('controller', 'controller'),
+      config: {
+        apiVersion: 'controller.config.cert-manager.io/v1alpha1',
+        kind: 'ControllerConfiguration',
+        enableGatewayAPI: true,
+      },
+      serviceAccount: serviceAccountAnnotations ? { annotations: serviceAccountAnnotations } : {},
+      webhook: component('webhook', 'webhook'),
+      cainjector: component('cainjector', 'cainjector'),
+      startupapicheck: {
+        resources: RESOURCES.startupapicheck,
+        securityContext: POD_SECURITY_CONTEXT,
+        containerSecurityContext: CONTAINER_SECURITY_CONTEXT,
+      },
+      prometheus: {
+        enabled: true,
+        servicemonitor: { enabled: props.serviceMonitor ?? false },
+      },
+    };
+  }
+}
+
+function zoneSpread(component: string) {
+  return {
+    maxSkew: 1,
+    topologyKey: 'topology.kubernetes.io/zone',
+    // Prefer spreading, but never leave a replica pending in a single-zone cluster.
+    whenUnsatisfiable: 'ScheduleAnyway',
+    labelSelector: {
+      matchLabels: { 'app.kubernetes.io/instance': 'cert-manager', 'app.kubernetes.io/component': component },
+    },
+  };
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Regenerates imports/ from the upstream CRDs named in cdk8s.yaml, offline: each release URL is
+// mapped to its unmodified copy in ../shared/crds (see ../shared/crds/SOURCES.md), then
+// `cdk8s import` runs on the local files with the same module names.
+//
+//   npm run import                 # uses cdk8s-cli from PATH, else `npx cdk8s-cli@<pinned>`
+//   npm run import -- --online     # imports straight from the URLs (needs GitHub access)
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+
+const CDK8S_CLI = 'cdk8s-cli@2.207.60';
+const root = resolve(import.meta.dirname, '..');
+const sharedCrds = resolve(root, '..', 'shared', 'crds');
+
+/** Upstream repository → folder under ../shared/crds (the folder is followed by the tag). */
+const LOCAL_FOLDER = {
+  'cert-manager/cert-manager': 'cert-manager',
+  'kubernetes-sigs/gateway-api': 'gateway-api',
+  'fluxcd/source-controller': 'flux-source-controller',
+  'fluxcd/helm-controller': 'flux-helm-controller',
+  'fluxcd/kustomize-controller': 'flux-kustomize-controller',
+  'external-secrets/external-secrets': 'external-secrets',
+  'prometheus-operator/prometheus-operator': 'prometheus-operator',
+  'cert-manager/trust-manager': 'trust-manager',
+};
+
+function localCopy(url) {
+  const m = /^https:\/\/raw\.githubusercontent\.com\/([^/]+\/[^/]+)\/(v[^/]+)\/(.+)$/.exec(url);
+  if (!m) throw new Error(`cdk8s.yaml: cannot map "${url}" to ../shared/crds (expected a raw GitHub release URL)`);
+  const [, repo, tag, path] = m;
+  const folder = LOCAL_FOLDER[repo];
+  if (!folder) throw new Error(`cdk8s.yaml: no local folder known for repository "${repo}"`);
+  const channel = repo === 'kubernetes-sigs/gateway-api' ? path.split('/').at(-2) : '';
+  const file = join(sharedCrds, folder, tag, channel, basename(path));
+  if (!existsSync(file)) throw new Error(`${file} not found (is ../shared beside the project?)`);
+  return file;
+}
+
+const online = process.argv.includes('--online');
+const specs = parse(readFileSync(join(root, 'cdk8s.yaml'), 'utf8')).imports.map((entry) => {
+  const [name, url] = entry.split(':=');
+  return `${name}:=${online ? url : localCopy(url)}`;
+});
+
+let cli = ['npx', '--yes', CDK8S_CLI];
+try {
+  execFileSync('cdk8s', ['--version'], { stdio: 'ignore' });
+  cli = ['cdk8s'];
+} catch { /* not installed globally: fall back to npx */ }
+
+rmSync(join(root, 'imports'), { recursive: true, force: true });
+for (const spec of specs) {
+  execFileSync(cli[0], [...cli.slice(1), 'import', '--no-check-upgrade', '-l', 'typescript', '-o', 'imports', spec], {
+    cwd: root, stdio: 'inherit',
+  });
+}

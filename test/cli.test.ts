@@ -1,0 +1,117 @@
+/**
+ * A wrong configuration fails before anything is written: non-zero exit, every problem named with
+ * its field, and dist/ byte-identical to what it was.
+ */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { describe, expect, test } from 'vitest';
+import { readTree } from '../lib/output/write-dist.js';
+import { COMMITTED_DIST, EXAMPLE_CONFIG, runSynth } from './support/cli.js';
+
+const example = () => parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));
+
+/** Writes a configuration and a copy of the committed dist/ into a fresh folder. */
+function workspace(config: unknown): { config: string; dist: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  const file = join(dir, 'platform.yaml');
+  writeFileSync(file, typeof config === 'string' ? config : stringify(config));
+  cpSync(COMMITTED_DIST, join(dir, 'dist'), { recursive: true });
+  return { config: file, dist: join(dir, 'dist') };
+}
+
+/** [description, mutation of the example, the field path the error must name] */
+const MALFORMED: Array<[string, (c: any) => void, string]> = [
+  ['organisation country not ISO 3166', (c) => { c.organization.country = 'France'; }, 'organization.country'],
+  ['account id written as a YAML number', (c) => { c.aws.accountId = 123456789012; }, 'aws.accountId'],
+  ['account id too short', (c) => { c.aws.accountId = '12345'; }, 'aws.accountId'],
+  ['region that is not a region', (c) => { c.aws.region = 'paris'; }, 'aws.region'],
+  ['public zone with a trailing dot', (c) => { c.dns.publicZone.name = 'example.com.'; }, 'dns.publicZone.name'],
+  ['hosted zone id of the wrong shape', (c) => { c.dns.privateZone.hostedZoneID = 'zone-1'; }, 'dns.privateZone.hostedZoneID'],
+  ['e-mail without a domain', (c) => { c.acme.email = 'ops@'; }, 'acme.email'],
+  ['vault over plain http', (c) => { c.vault.address = 'http://vault.priv.example.com:8200'; }, 'vault.address'],
+  ['vault outside the private zone', (c) => { c.vault.address = 'https://vault.example.org:8200'; }, 'vault.address'],
+  ['cert-manager version as a range', (c) => { c.versions.certManager = '^1.21'; }, 'versions.certManager'],
+  ['gateway api version without v', (c) => { c.versions.gatewayApi = '1.6.1'; }, 'versions.gatewayApi'],
+  ['no cluster', (c) => { c.clusters = []; }, 'clusters'],
+  ['cluster name with capitals', (c) => { c.clusters[0].name = 'Prod_EU'; }, 'clusters[0].name'],
+  ['unknown workload identity', (c) => { c.clusters[0].workloadIdentity = { type: 'kiam' }; }, 'clusters[0].workloadIdentity.type'],
+  ['oidc provider in another account', (c) => {
+    c.clusters[0].workloadIdentity.oidcProviderArn = c.clusters[0].workloadIdentity.oidcProviderArn.replace('123456789012', '999999999999');
+  }, 'clusters[0].workloadIdentity.oidcProviderArn'],
+  ['flux interval not a duration', (c) => { c.clusters[0].flux = { interval: 'ten minutes' }; }, 'clusters[0].flux.interval'],
+  ['zero cert-manager replicas', (c) => { c.clusters[0].certManager.replicas = 0; }, 'clusters[0].certManager.replicas'],
+  ['misspelled field', (c) => { c.acme.emial = c.acme.email; }, 'acme.emial'],
+  ['public application outside the public zone', (c) => { c.applications[0].hostname = 'echo.example.org'; }, 'applications[0].hostname'],
+  ['application on an unknown cluster', (c) => { c.applications[1].cluster = 'nowhere'; }, 'applications[1].cluster'],
+  ['application port out of range', (c) => { c.applications[0].service.port = 70000; }, 'applications[0].service.port'],
+  ['duplicate application host name', (c) => { c.applications[1] = { ...c.applications[0], name: 'echo-2' }; }, 'applications[1].hostname'],
+];
+
+describe('synth CLI', () => {
+  test.each(MALFORMED)('rejects %s, naming the field, and leaves dist/ untouched', async (_what, mutate, field) => {
+    // GIVEN
+    const config = example();
+    mutate(config);
+    const ws = workspace(config);
+    const before = readTree(ws.dist);
+    // WHEN
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist]);
+    // THEN
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('configuration is invalid');
+    expect(run.stderr).toMatch(new RegExp(`^  ${field.replace(/[.[\]]/g, '\\$&')}( \\(line \\d+\\))?: `, 'm'));
+    expect(readTree(ws.dist)).toEqual(before);
+  });
+
+  test('reports every problem at once', async () => {
+    const config = example();
+    config.acme.email = 'ops@';
+    config.aws.region = 'paris';
+    config.clusters[0].name = 'Prod';
+    const ws = workspace(config);
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist]);
+    expect(run.code).toBe(1);
+    for (const field of ['acme.email', 'aws.region', 'clusters[0].name']) expect(run.stderr).toContain(`  ${field}`);
+    expect(run.stderr).toMatch(/configuration is invalid \(\d+ problems\)/);
+  });
+
+  test('rejects a YAML syntax error with its line, and leaves dist/ untouched', async () => {
+    const ws = workspace('organization:\n  name: [unclosed\n');
+    const before = readTree(ws.dist);
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/line \d+/);
+    expect(readTree(ws.dist)).toEqual(before);
+  });
+
+  test('rejects a missing configuration file', async () => {
+    const ws = workspace(example());
+    const run = await runSynth(['--config', join(ws.config, '..', 'missing.yaml'), '--out', ws.dist]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('missing.yaml');
+  });
+
+  test('refuses to run when cdk8s would sort or hash differently', async () => {
+    const ws = workspace(example());
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist], { CDK8S_DISABLE_SORT: '1' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('CDK8S_DISABLE_SORT is set');
+  });
+
+  test('rejects an unknown option with usage and exit code 2', async () => {
+    const run = await runSynth(['--outdir', 'x']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('usage: npm run synth -- [--config FILE] [--out DIR]');
+  });
+
+  test('a second synth into an up-to-date dist/ changes nothing', async () => {
+    const ws = workspace(example());
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('files: 0 added, 0 changed, 0 removed');
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * The committed dist/ is what Flux applies: it must be exactly what the code synthesizes, the same
+ * on every run, accepted by the upstream schemas, buildable by kustomize, ordered for Flux, and
+ * free of secret material.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { readTree } from '../lib/output/write-dist.js';
+import { COMMITTED_DIST, EXAMPLE_CONFIG, runSynth } from './support/cli.js';
+import { SchemaRegistry } from './support/schemas.js';
+
+let first: Map<string, string>;
+let second: Map<string, string>;
+let firstOutput: string;
+
+beforeAll(async () => {
+  const [a, b] = [mkdtempSync(join(tmpdir(), 'synth-a-')), mkdtempSync(join(tmpdir(), 'synth-b-'))];
+  const [runA, runB] = await Promise.all([
+    runSynth(['--config', EXAMPLE_CONFIG, '--out', join(a, 'dist')]),
+    runSynth(['--config', EXAMPLE_CONFIG, '--out', join(b, 'dist')]),
+  ]);
+  expect(runA.stderr).toBe('');
+  expect(runA.code).toBe(0);
+  expect(runB.code).toBe(0);
+  first = readTree(join(a, 'dist'));
+  second = readTree(join(b, 'dist'));
+  firstOutput = runA.stdout;
+});
+
+/** The YAML documents of every manifest file (kustomization.yaml excluded). */
+function objects(tree: Map<string, string>): Array<{ file: string; object: any }> {
+  return [...tree.entries()]
+    .filter(([file]) => !file.endsWith('/kustomization.yaml'))
+    .flatMap(([file, text]) => parseAllDocuments(text).map((doc) => ({ file, object: doc.toJS() })));
+}
+
+/** 40-character base64 words with upper case, lower case and digits: the shape of an AWS secret access key. */
+function awsSecretKeyLike(text: string): string[] {
+  return (text.match(/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g) ?? [])
+    .filter((word) => /[A-Z]/.test(word) && /[a-z]/.test(word) && /[0-9]/.test(word));
+}
+
+describe('dist/', () => {
+  test('the committed dist/ is what the code synthesizes (run `npm run synth` and commit it otherwise)', () => {
+    const committed = readTree(COMMITTED_DIST);
+    const stale = [...new Set([...committed.keys(), ...first.keys()])]
+      .filter((path) => committed.get(path) !== first.get(path))
+      .sort();
+    expect(stale, `stale files in dist/: ${stale.join(', ')}`).toEqual([]);
+  });
+
+  test('two synths of the same configuration are byte-identical', () => {
+    expect([...first.keys()]).toEqual([...second.keys()]);
+    for (const [path, content] of first) expect(second.get(path), path).toBe(content);
+  });
+
+  test('synth prints a summary of objects per layer and of file changes', () => {
+    expect(firstOutput).toMatch(/^synthesized 1 cluster, \d+ objects, into .*dist\/$/m);
+    expect(firstOutput).toMatch(/^ {2}mycluster-0\/flux +\d+ objects$/m);
+    expect(firstOutput).toMatch(/^ {2}mycluster-0\/controllers +\d+ objects$/m);
+    expect(firstOutput).toMatch(/^files: \d+ added, 0 changed, 0 removed$/m);
+  });
+
+  test('every object validates against the upstream CRD and Kubernetes schemas, unknown fields included', () => {
+    const registry = SchemaRegistry.load();
+    const errors = objects(first).flatMap(({ file, object }) => registry.validate(object).map((e) => `${file}: ${e}`));
+    expect(errors).toEqual([]);
+    expect(objects(first).length).toBeGreaterThanOrEqual(6);
+  });
+
+  test('every object is named explicitly, labelled as ours, and free of hash suffixes', () => {
+    for (const { file, object } of objects(first)) {
+      expect(object.metadata.name, file).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+      expect(object.metadata.name, file).not.toMatch(/-c8[0-9a-f]{6}$/);
+      expect(object.metadata.labels?.['app.kubernetes.io/managed-by'], file).toBe('gateway-pki');
+    }
+  });
+
+  test('no secret material: no Secret objects, no private keys, no tokens', () => {
+    for (const { file, object } of objects(first)) expect(object.kind, file).not.toBe('Secret');
+    for (const [file, text] of first) {
+      expect(text, file).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+      expect(text, file).not.toMatch(/\bhv[sbr]\.[A-Za-z0-9_-]{20,}/); // Vault tokens
+      expect(awsSecretKeyLike(text), file).toEqual([]);
+    }
+  });
+
+  test('Flux applies the layers in dependency order, from paths that exist', () => {
+    const kustomizations = objects(first)
+      .filter(({ object }) => object.kind === 'Kustomization' && object.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/'))
+      .map(({ object }) => object);
+    const names = new Set(kustomizations.map((k) => k.metadata.name));
+    const order: string[] = [];
+    const visit = (name: string, trail: string[]): void => {
+      expect(trail, `dependency cycle: ${[...trail, name].join(' -> ')}`).not.toContain(name);
+      if (order.includes(name)) return;
+      const k = kustomizations.find((x) => x.metadata.name === name)!;
+      for (const dep of k.spec.dependsOn ?? []) {
+        expect(names, `${name} depends on ${dep.name}, which is not emitted`).toContain(dep.name);
+        visit(dep.name, [...trail, name]);
+      }
+      order.push(name);
+    };
+    for (const name of [...names].sort()) visit(name, []);
+    expect(order.indexOf('gateway-api-crds')).toBeLessThan(order.indexOf('controllers'));
+
+    for (const k of kustomizations.filter((x) => x.spec.sourceRef.name === 'flux-system')) {
+      const folder = k.spec.path.replace(/^\.\/dist\//, '');
+      expect([...first.keys()].some((p) => p.startsWith(`${folder}/`)), `${k.metadata.name}: ${k.spec.path} is empty`).toBe(true);
+      expect(first.has(`${folder}/kustomization.yaml`), `${k.spec.path}/kustomization.yaml`).toBe(true);
+    }
+  });
+
+  test('kubectl kustomize builds every layer offline', () => {
+    const kubectl = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find(existsSync);
+    expect(kubectl, 'kubectl is required by this test (.ci/run installs it)').toBeDefined();
+    const layers = [...first.keys()].filter((p) => p.endsWith('/kustomization.yaml')).map((p) => dirname(p));
+    expect(layers.length).toBeGreaterThan(0);
+    for (const layer of layers) {
+      const built = execFileSync(kubectl!, ['kustomize', join(COMMITTED_DIST, layer)], { encoding: 'utf8' });
+      const listed = [...first.keys()].filter((p) => dirname(p) === layer && !p.endsWith('/kustomization.yaml'));
+      expect(parseAllDocuments(built).length, layer).toBe(listed.length);
+    }
+  });
+});

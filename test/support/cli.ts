@@ -1,0 +1,25 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
+export const SYNTH_BUNDLE = resolve(PROJECT_ROOT, 'build', 'synth.cjs');
+export const EXAMPLE_CONFIG = resolve(PROJECT_ROOT, 'config', 'platform.yaml');
+export const COMMITTED_DIST = resolve(PROJECT_ROOT, 'dist');
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the synth bundle (built by the global setup) as `npm run synth` would, without npm. */
+export function runSynth(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return new Promise((resolvePromise) => {
+    const childEnv = { ...process.env, ...env };
+    for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
+    execFile(process.execPath, [SYNTH_BUNDLE, ...args], { cwd: PROJECT_ROOT, env: childEnv }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
