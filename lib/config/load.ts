@@ -51,13 +51,6 @@ export function parseConfig(text: string, source: string): PlatformConfig {
   if (yamlProblems.length > 0) {
     throw new ConfigError(source, yamlProblems);
   }
-  if (doc.contents === null) {
-    throw new ConfigError(source, [{
-      path: '',
-      message: `the file is empty; expected a mapping with the sections ${CONFIG_SECTIONS.join(', ')}`,
-      line: 1,
-    }]);
-  }
 
   let raw: unknown;
   try {
@@ -65,6 +58,14 @@ export function parseConfig(text: string, source: string): PlatformConfig {
   } catch (err) {
     // yaml refuses documents whose aliases expand exponentially ("billion laughs").
     throw new ConfigError(source, [{ path: '', message: `cannot read the YAML document: ${lowerFirst((err as Error).message)}` }]);
+  }
+  // Nothing, only comments, or only `---`: all read as null.
+  if (raw === null || raw === undefined) {
+    throw new ConfigError(source, [{
+      path: '',
+      message: `the file is empty; expected a mapping with the sections ${CONFIG_SECTIONS.join(', ')}`,
+      line: 1,
+    }]);
   }
 
   const problems = validateConfig(raw);

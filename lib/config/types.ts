@@ -48,7 +48,10 @@ export interface DnsConfig {
 
 /** The ACME (Let's Encrypt) account. */
 export interface AcmeConfig {
-  /** Contact address of the ACME account; Let's Encrypt sends expiry notices there. */
+  /**
+   * Contact address of the ACME account, registered with Let's Encrypt (account recovery, policy
+   * notices; Let's Encrypt stopped sending expiry e-mails in 2025: alerting is ours to do).
+   */
   readonly email: string;
 }
 

@@ -14,6 +14,7 @@
 import {
   compareVersions,
   DNS_LABEL_MAX_LENGTH,
+  DNS_NAME_MAX_LENGTH,
   DNS_SUBDOMAIN_MAX_LENGTH,
   HTTP_PATH_MAX_LENGTH,
   isAwsAccountId,
@@ -139,7 +140,14 @@ function quoted(values: readonly string[]): string {
 }
 
 function expectedGot(expected: string, value: unknown, hint?: string): string {
-  return `expected ${expected}, got ${showValue(value)}${hint === undefined ? '' : ` (${hint})`}`;
+  const shown = showValue(value);
+  if (hint === undefined) {
+    return `expected ${expected}, got ${shown}`;
+  }
+  // A long value is shown with its length in parentheses: put the hint in the same ones.
+  return shown.endsWith(' characters)')
+    ? `expected ${expected}, got ${shown.slice(0, -1)}; ${hint})`
+    : `expected ${expected}, got ${shown} (${hint})`;
 }
 
 /**
@@ -277,6 +285,13 @@ function dnsNameHint(value: string): string | undefined {
   }
   if (!value.includes('.')) {
     return 'a fully qualified name has at least two labels, e.g. "example.com"';
+  }
+  if (value.length > DNS_NAME_MAX_LENGTH) {
+    // Always longer than what messages show in full, so its length is already given.
+    return `at most ${DNS_NAME_MAX_LENGTH} allowed`;
+  }
+  if (value.split('.').some((label) => label.length > DNS_LABEL_MAX_LENGTH)) {
+    return `a label is longer than ${DNS_LABEL_MAX_LENGTH} characters`;
   }
   return undefined;
 }

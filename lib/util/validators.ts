@@ -49,7 +49,8 @@ export function isDnsSubdomain(value: string): boolean {
 /**
  * Whether `value` is a lowercase fully qualified DNS name: at least two labels, each 1 to 63
  * characters of `[a-z0-9-]` not starting or ending with '-', at most 253 characters in total,
- * written without the trailing dot and without a wildcard.
+ * written without the trailing dot and without a wildcard; the last label is not all digits, so an
+ * IPv4 address is not a DNS name.
  *
  * The form Route53 zone names, certificate DNS names and Gateway API hostnames share.
  * @example isDnsName('vault.priv.example.com') // true
@@ -60,7 +61,8 @@ export function isDnsName(value: string): boolean {
     return false;
   }
   const labels = value.split('.');
-  return labels.length >= 2 && labels.every(isDnsLabel);
+  // An all-numeric last label would make an IPv4 address pass for a name (RFC 3696 section 2).
+  return labels.length >= 2 && labels.every(isDnsLabel) && !/^\d+$/.test(labels[labels.length - 1]!);
 }
 
 /**

@@ -1,0 +1,270 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, type ConfigProblem } from '../../lib/config/errors.js';
+import { loadConfig, parseConfig } from '../../lib/config/load.js';
+
+const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
+const EXAMPLE_TEXT = readFileSync(EXAMPLE_FILE, 'utf8');
+
+/** The example's text with `search` replaced once; fails loudly if `search` is not there. */
+function exampleTextWith(search: string, replacement: string): string {
+  expect(EXAMPLE_TEXT).toContain(search);
+  return EXAMPLE_TEXT.replace(search, replacement);
+}
+
+/** 1-based line of the first line of `text` that contains `fragment`. */
+function lineOf(text: string, fragment: string): number {
+  const index = text.split('\n').findIndex((line) => line.includes(fragment));
+  expect(index, `no line contains ${JSON.stringify(fragment)}`).toBeGreaterThanOrEqual(0);
+  return index + 1;
+}
+
+/** The ConfigError `act` throws; fails the test when it throws nothing or something else. */
+function configErrorOf(act: () => unknown): ConfigError {
+  try {
+    act();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError, nothing was thrown');
+}
+
+const problemsOf = (text: string): readonly ConfigProblem[] => configErrorOf(() => parseConfig(text, 'platform.yaml')).problems;
+
+const scratch = mkdtempSync(join(tmpdir(), 'gateway-pki-load-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('loadConfig', () => {
+  it('loads the example configuration', () => {
+    // WHEN
+    const config = loadConfig(EXAMPLE_FILE);
+    // THEN
+    expect(config.aws.accountId).toBe('123456789012');
+    expect(config.clusters.map((cluster) => cluster.name)).toEqual(['mycluster-0']);
+    expect(config.applications?.map((application) => application.hostname)).toEqual(['echo.example.com', 'grafana.priv.example.com']);
+  });
+
+  it('names the file and the line of each problem', () => {
+    // GIVEN
+    const file = join(scratch, 'broken.yaml');
+    const text = exampleTextWith('accountId: "123456789012"', 'accountId: 1234').replace('name: mycluster-0', 'name: Prod_EU');
+    writeFileSync(file, text);
+    // WHEN
+    const error = configErrorOf(() => loadConfig(file));
+    // THEN
+    expect(error.message).toBe([
+      `${file}: configuration is invalid (2 problems):`,
+      `  aws.accountId (line ${lineOf(text, 'accountId: 1234')}): expected a 12-digit AWS account id as a string (quote it in YAML), got 1234`,
+      `  clusters[0].name (line ${lineOf(text, 'name: Prod_EU')}): expected a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters), got "Prod_EU"`,
+    ].join('\n'));
+  });
+
+  it('fails clearly when the file does not exist', () => {
+    // GIVEN
+    const file = join(scratch, 'missing', 'platform.yaml');
+    // WHEN
+    const error = configErrorOf(() => loadConfig(file));
+    // THEN
+    expect(error.message).toBe(`${file}: cannot read the configuration file: no such file; check the path`);
+    expect(error.problems).toEqual([{ path: '', message: 'cannot read the configuration file: no such file; check the path' }]);
+  });
+
+  it('fails clearly when the path is a directory', () => {
+    // WHEN
+    const error = configErrorOf(() => loadConfig(scratch));
+    // THEN
+    expect(error.message).toBe(`${scratch}: cannot read the configuration file: it is a directory; give the YAML file`);
+  });
+});
+
+describe('parseConfig', () => {
+  it('returns the configuration as parsed from YAML', () => {
+    // WHEN
+    const config = parseConfig(EXAMPLE_TEXT, 'platform.yaml');
+    // THEN
+    expect(config.clusters[0]!.workloadIdentity).toEqual({
+      type: 'irsa',
+      oidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF',
+    });
+  });
+
+  it('gives the line of a wrong value deep in a list', () => {
+    // GIVEN
+    const text = exampleTextWith('port: 3000', 'port: 70000');
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems).toEqual([{
+      path: 'applications[1].service.port',
+      line: lineOf(text, 'port: 70000'),
+      message: 'expected an integer from 1 to 65535, got 70000',
+    }]);
+  });
+
+  it('gives the line of an unknown key', () => {
+    // GIVEN
+    const text = exampleTextWith('  region: eu-west-3\n', '  region: eu-west-3\n  regoin: eu-west-1\n');
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems).toEqual([{
+      path: 'aws.regoin',
+      line: lineOf(text, 'regoin'),
+      message: 'unknown field; expected one of: accountId, region',
+    }]);
+  });
+
+  it('gives a missing field the line of the mapping that should hold it', () => {
+    // GIVEN
+    const text = exampleTextWith('    gatewayClassName: cilium\n', '');
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ path: 'clusters[0].gatewayClassName', line: lineOf(text, '- name: mycluster-0') });
+    expect(problems[0]!.message).toMatch(/^is required: expected a DNS-1123 subdomain/);
+  });
+
+  it('gives a missing nested field the line of its parent key', () => {
+    // GIVEN
+    const text = exampleTextWith('    name: priv.example.com\n', '');
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems).toEqual([{
+      path: 'dns.privateZone.name',
+      line: lineOf(text, 'privateZone:'),
+      message: 'is required: expected a lowercase fully qualified DNS name without trailing dot, such as "example.com"',
+    }]);
+  });
+
+  it('reads a 12-digit account id written as a YAML number as a number, and says to quote it', () => {
+    // GIVEN: YAML 1.2 reads 012345678901 as the integer 12345678901, losing the leading zero
+    const text = exampleTextWith('accountId: "123456789012"', 'accountId: 012345678901');
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems).toEqual([
+      {
+        path: 'aws.accountId',
+        line: lineOf(text, 'accountId:'),
+        message: 'expected a 12-digit AWS account id as a string (quote it in YAML), got 12345678901',
+      },
+    ]);
+  });
+
+  it('reports a YAML syntax error with its line, and nothing else', () => {
+    // GIVEN
+    const text = exampleTextWith('  country: FR\n', '  country: [FR\n');
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.path).toBe('');
+    // yaml notices the missing ']' at the next key
+    expect(problems[0]!.line).toBe(lineOf(text, 'aws:'));
+    expect(problems[0]!.message).toMatch(/^invalid YAML: flow sequence in block collection must be sufficiently indented and end with a \]/);
+  });
+
+  it('reports a key written on the same line as another one', () => {
+    // GIVEN
+    const text = 'organization: name: Example Corp\n';
+    // WHEN
+    const error = configErrorOf(() => parseConfig(text, 'platform.yaml'));
+    // THEN
+    expect(error.message).toBe(
+      'platform.yaml: configuration is invalid (1 problem):\n  line 1: invalid YAML: nested mappings are not allowed in compact mappings',
+    );
+  });
+
+  it('reports a duplicate key with its path and the line of the second occurrence', () => {
+    // GIVEN
+    const text = exampleTextWith('  country: FR\n', '  country: FR\n  country: DE\n');
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems).toEqual([{
+      path: 'organization.country',
+      line: lineOf(text, 'country: DE'),
+      message: 'duplicate key: a key may appear only once in a mapping; keep one of them',
+    }]);
+  });
+
+  it('reports a duplicate key inside a list item', () => {
+    // GIVEN
+    const text = exampleTextWith('    namespace: echo\n', '    namespace: echo\n    namespace: other\n');
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems).toMatchObject([{ path: 'applications[0].namespace', line: lineOf(text, 'namespace: other') }]);
+  });
+
+  it.each([
+    ['an empty file', ''],
+    ['a file with only comments', '# nothing yet\n\n'],
+    ['a file with only a document marker', '---\n'],
+  ])('reports %s', (_, text) => {
+    // WHEN
+    const error = configErrorOf(() => parseConfig(text, 'platform.yaml'));
+    // THEN
+    expect(error.message).toBe([
+      'platform.yaml: configuration is invalid (1 problem):',
+      '  line 1: the file is empty; expected a mapping with the sections organization, aws, dns, acme, vault, versions, clusters, applications',
+    ].join('\n'));
+  });
+
+  it('reports a second YAML document', () => {
+    // GIVEN
+    const text = `${EXAMPLE_TEXT}\n---\nextra: true\n`;
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems).toEqual([{
+      path: '',
+      line: lineOf(text, '---'),
+      message: 'invalid YAML: the file holds several documents (a "---" separator); the configuration is one document',
+    }]);
+  });
+
+  it('reports a custom tag instead of reading it as a string', () => {
+    // GIVEN
+    const text = exampleTextWith('region: eu-west-3', 'region: !Ref Region');
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems).toEqual([{
+      path: '',
+      line: lineOf(text, '!Ref'),
+      message: 'unsupported YAML: unresolved tag: !Ref; the configuration uses plain YAML values',
+    }]);
+  });
+
+  it('reports a document that is not a mapping on its first line', () => {
+    // GIVEN
+    const text = '# platform\n- organization\n- aws\n';
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems).toEqual([{
+      path: '',
+      line: 2,
+      message: 'expected a mapping with the sections organization, aws, dns, acme, vault, versions, clusters, applications, got a list ["organization","aws"]',
+    }]);
+  });
+
+  it('validates values reached through YAML aliases', () => {
+    // GIVEN: both applications share one service through an anchor, and its port is wrong
+    const text = exampleTextWith('    service:\n      name: echo\n      port: 80\n', '    service: &svc\n      name: echo\n      port: 0\n')
+      .replace('    service:\n      name: grafana\n      port: 3000\n', '    service: *svc\n');
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems.map((problem) => [problem.path, problem.line])).toEqual([
+      ['applications[0].service.port', lineOf(text, 'port: 0')],
+      ['applications[1].service.port', lineOf(text, 'port: 0')],
+    ]);
+  });
+});

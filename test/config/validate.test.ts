@@ -1,0 +1,1043 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ConfigError, type ConfigProblem, formatPath, parsePath, showValue } from '../../lib/config/errors.js';
+import {
+  assertValidConfig,
+  CERT_MANAGER_MIN_VERSION,
+  GATEWAY_API_MIN_VERSION,
+  ORGANIZATION_NAME_MAX_LENGTH,
+  validateConfig,
+} from '../../lib/config/validate.js';
+import {
+  isAwsRegion,
+  isDnsLabel,
+  isDnsName,
+  isEmail,
+  isFluxDuration,
+  isGoDuration,
+  isHttpPathPrefix,
+  parseGoDuration,
+  parseOidcProviderArn,
+} from '../../lib/util/validators.js';
+
+const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
+const EXAMPLE: unknown = parse(readFileSync(EXAMPLE_FILE, 'utf8'));
+const ARN = 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
+
+// The example as plain data: each case edits it freely, as a user would edit the YAML.
+type Editable = any;
+
+/** The example configuration, deep-cloned, with one edit applied. */
+function exampleWith(edit: (config: Editable) => void): unknown {
+  const config = structuredClone(EXAMPLE) as Editable;
+  edit(config);
+  return config;
+}
+
+/** Adds a second cluster, `mycluster-1`, and pins every application to `mycluster-0`. */
+function withSecondCluster(config: Editable): void {
+  config.clusters.push({ ...structuredClone(config.clusters[0]), name: 'mycluster-1' });
+  for (const application of config.applications) {
+    application.cluster = 'mycluster-0';
+  }
+}
+
+const paths = (problems: readonly ConfigProblem[]): string[] => problems.map((problem) => problem.path);
+
+describe('validateConfig', () => {
+  it('finds no problem in the example configuration', () => {
+    // GIVEN
+    const config = EXAMPLE;
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems).toEqual([]);
+  });
+
+  it('does not change the configuration it checks', () => {
+    // GIVEN
+    const config = exampleWith((c) => { c.aws.accountId = 1234; });
+    const before = structuredClone(config);
+    // WHEN
+    validateConfig(config);
+    // THEN
+    expect(config).toEqual(before);
+  });
+
+  // Each row breaks exactly one rule of the example and expects exactly one problem, at `path`,
+  // whose message contains `message`.
+  const cases: ReadonlyArray<{ name: string; edit: (c: Editable) => void; path: string; message: string }> = [
+    // structure: unknown keys, wrong types, required fields
+    {
+      name: 'a top-level key is misspelt',
+      edit: (c) => { c.application = c.applications; delete c.applications; },
+      path: 'application',
+      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, versions, clusters, applications',
+    },
+    {
+      name: 'a nested key is misspelt',
+      edit: (c) => { c.organization.nmae = 'x'; },
+      path: 'organization.nmae',
+      message: 'unknown field; expected one of: name, country',
+    },
+    {
+      name: 'a key of a list item is unknown',
+      edit: (c) => { c.clusters[0].replica = 3; },
+      path: 'clusters[0].replica',
+      message: 'unknown field; expected one of: name, region, gatewayClassName, workloadIdentity, flux, certManager',
+    },
+    {
+      name: 'a key with a dot is unknown',
+      edit: (c) => { c.aws['account.id'] = '1'; },
+      path: 'aws["account.id"]',
+      message: 'unknown field; expected one of: accountId, region',
+    },
+    {
+      name: 'a section is a string',
+      edit: (c) => { c.organization = 'Example Corp'; },
+      path: 'organization',
+      message: 'expected a mapping with name, country, got "Example Corp"',
+    },
+    {
+      name: 'a string field is a list',
+      edit: (c) => { c.acme.email = ['security@example.com']; },
+      path: 'acme.email',
+      message: 'got a list ["security@example.com"]',
+    },
+    {
+      name: 'a string field is a mapping',
+      edit: (c) => { c.clusters[0].gatewayClassName = { name: 'cilium' }; },
+      path: 'clusters[0].gatewayClassName',
+      message: 'got a mapping {"name":"cilium"}',
+    },
+    {
+      name: 'a required section is missing',
+      edit: (c) => { delete c.acme; },
+      path: 'acme',
+      message: 'is required: expected a mapping with email',
+    },
+    {
+      name: 'a required field is empty in YAML (null)',
+      edit: (c) => { c.acme.email = null; },
+      path: 'acme.email',
+      message: 'got null (an empty value; give it a value)',
+    },
+    // organization
+    {
+      name: 'organization.name is missing',
+      edit: (c) => { delete c.organization.name; },
+      path: 'organization.name',
+      message: `is required: expected a non-empty organization name of at most ${ORGANIZATION_NAME_MAX_LENGTH} characters`,
+    },
+    {
+      name: 'organization.name is blank',
+      edit: (c) => { c.organization.name = '  '; },
+      path: 'organization.name',
+      message: 'expected a non-empty organization name',
+    },
+    {
+      name: 'organization.name is longer than the X.509 bound',
+      edit: (c) => { c.organization.name = 'x'.repeat(ORGANIZATION_NAME_MAX_LENGTH + 1); },
+      path: 'organization.name',
+      message: `(${ORGANIZATION_NAME_MAX_LENGTH + 1} characters)`,
+    },
+    {
+      name: 'organization.country is lowercase',
+      edit: (c) => { c.organization.country = 'fr'; },
+      path: 'organization.country',
+      message: 'expected an ISO 3166-1 alpha-2 country code, two uppercase letters such as "FR", got "fr" (write it in uppercase: "FR")',
+    },
+    {
+      name: 'organization.country has three letters',
+      edit: (c) => { c.organization.country = 'FRA'; },
+      path: 'organization.country',
+      message: 'got "FRA"',
+    },
+    // aws
+    {
+      name: 'aws.accountId is a YAML number',
+      edit: (c) => { c.aws.accountId = 123456789012; },
+      path: 'aws.accountId',
+      message: 'expected a 12-digit AWS account id as a string (quote it in YAML), got 123456789012',
+    },
+    {
+      name: 'aws.accountId has 5 digits',
+      edit: (c) => { c.aws.accountId = '12345'; },
+      path: 'aws.accountId',
+      message: 'expected a 12-digit AWS account id, got "12345"',
+    },
+    {
+      name: 'aws.region is an availability zone',
+      edit: (c) => { c.aws.region = 'eu-west-3a'; },
+      path: 'aws.region',
+      message: 'expected an AWS region code such as "eu-west-3", got "eu-west-3a" (that is an availability zone; the region is "eu-west-3")',
+    },
+    {
+      name: 'aws.region is a location name',
+      edit: (c) => { c.aws.region = 'Paris'; },
+      path: 'aws.region',
+      message: 'got "Paris"',
+    },
+    // dns
+    {
+      name: 'a zone name has a trailing dot',
+      edit: (c) => { c.dns.publicZone.name = 'example.com.'; },
+      path: 'dns.publicZone.name',
+      message: 'got "example.com." (remove the trailing dot)',
+    },
+    {
+      name: 'a zone name is a wildcard',
+      edit: (c) => { c.dns.privateZone.name = '*.priv.example.com'; },
+      path: 'dns.privateZone.name',
+      message: 'wildcards are not allowed',
+    },
+    {
+      name: 'a zone name has one label',
+      edit: (c) => { c.dns.publicZone.name = 'localhost'; },
+      path: 'dns.publicZone.name',
+      message: 'a fully qualified name has at least two labels',
+    },
+    {
+      name: 'a zone name has uppercase letters',
+      edit: (c) => { c.dns.publicZone.name = 'Example.com'; },
+      path: 'dns.publicZone.name',
+      message: 'expected a lowercase fully qualified DNS name without trailing dot, such as "example.com", got "Example.com" (write it in lowercase)',
+    },
+    {
+      name: 'a zone label is longer than 63 characters',
+      edit: (c) => { c.dns.publicZone.name = `${'a'.repeat(64)}.com`; },
+      path: 'dns.publicZone.name',
+      message: '(a label is longer than 63 characters)',
+    },
+    {
+      name: 'a zone name is longer than 253 characters',
+      edit: (c) => { c.dns.publicZone.name = `${'abc.'.repeat(63)}com`; },
+      path: 'dns.publicZone.name',
+      message: '(255 characters; at most 253 allowed)',
+    },
+    {
+      name: 'a zone label starts with a hyphen',
+      edit: (c) => { c.dns.publicZone.name = '-example.com'; },
+      path: 'dns.publicZone.name',
+      message: 'got "-example.com"',
+    },
+    {
+      name: 'a hosted zone id keeps the /hostedzone/ prefix',
+      edit: (c) => { c.dns.publicZone.hostedZoneID = '/hostedzone/Z0123456789EXAMPLEPUB'; },
+      path: 'dns.publicZone.hostedZoneID',
+      message: '(remove the "/hostedzone/" prefix)',
+    },
+    {
+      name: 'a hosted zone id is lowercase',
+      edit: (c) => { c.dns.privateZone.hostedZoneID = 'z0123'; },
+      path: 'dns.privateZone.hostedZoneID',
+      message: 'expected a Route53 hosted zone id: "Z" then uppercase letters or digits, at most 32 characters, got "z0123"',
+    },
+    {
+      name: 'the two zones have the same name',
+      edit: (c) => { c.dns.privateZone.name = 'example.com'; },
+      path: 'dns.privateZone.name',
+      message: 'expected a zone different from dns.publicZone.name, got "example.com" (usually a subdomain of it, such as "priv.example.com")',
+    },
+    // acme
+    {
+      name: 'acme.email has no domain',
+      edit: (c) => { c.acme.email = 'ops@'; },
+      path: 'acme.email',
+      message: 'expected an e-mail address such as "security@example.com", got "ops@"',
+    },
+    {
+      name: 'acme.email has no @',
+      edit: (c) => { c.acme.email = 'ops'; },
+      path: 'acme.email',
+      message: 'got "ops"',
+    },
+    {
+      name: 'acme.email has a space',
+      edit: (c) => { c.acme.email = 'sec ops@example.com'; },
+      path: 'acme.email',
+      message: '(remove the spaces)',
+    },
+    {
+      name: 'acme.email domain has no dot',
+      edit: (c) => { c.acme.email = 'ops@example'; },
+      path: 'acme.email',
+      message: 'got "ops@example"',
+    },
+    // vault
+    {
+      name: 'vault.address uses http',
+      edit: (c) => { c.vault.address = 'http://vault.priv.example.com:8200'; },
+      path: 'vault.address',
+      message: 'expected an https:// URL (Vault is only reached over TLS), got "http://vault.priv.example.com:8200" (use https://)',
+    },
+    {
+      name: 'vault.address has no scheme',
+      edit: (c) => { c.vault.address = 'vault.priv.example.com:8200'; },
+      path: 'vault.address',
+      message: 'expected an https:// URL of the Vault API',
+    },
+    {
+      name: 'vault.address is outside the private zone',
+      edit: (c) => { c.vault.address = 'https://vault.example.com:8200'; },
+      path: 'vault.address',
+      message: 'expected an https:// URL whose host is in the private zone "priv.example.com" (dns.privateZone.name), got "https://vault.example.com:8200"',
+    },
+    {
+      name: 'vault.address is in a look-alike zone',
+      edit: (c) => { c.vault.address = 'https://vault.notpriv.example.com'; },
+      path: 'vault.address',
+      message: 'in the private zone "priv.example.com"',
+    },
+    {
+      name: 'vault.address is an IP address',
+      edit: (c) => { c.vault.address = 'https://10.0.0.10:8200'; },
+      path: 'vault.address',
+      message: 'whose host is a DNS name in the private zone',
+    },
+    {
+      name: 'vault.address has port 0',
+      edit: (c) => { c.vault.address = 'https://vault.priv.example.com:0'; },
+      path: 'vault.address',
+      message: 'expected an https:// URL with a port from 1 to 65535',
+    },
+    {
+      name: 'vault.address has port 65536',
+      edit: (c) => { c.vault.address = 'https://vault.priv.example.com:65536'; },
+      path: 'vault.address',
+      message: 'with a port from 1 to 65535',
+    },
+    {
+      name: 'vault.address has a path',
+      edit: (c) => { c.vault.address = 'https://vault.priv.example.com:8200/v1'; },
+      path: 'vault.address',
+      message: 'expected an https:// URL without a path',
+    },
+    {
+      name: 'vault.address has a query',
+      edit: (c) => { c.vault.address = 'https://vault.priv.example.com:8200/?ns=root'; },
+      path: 'vault.address',
+      message: 'expected an https:// URL without query or fragment',
+    },
+    // versions
+    {
+      name: 'versions.certManager is older than the minimum',
+      edit: (c) => { c.versions.certManager = 'v1.14.7'; },
+      path: 'versions.certManager',
+      message: `expected cert-manager ${CERT_MANAGER_MIN_VERSION} or later (the rendered Helm values crds.enabled and config.enableGatewayAPI need it), got "v1.14.7"`,
+    },
+    {
+      name: 'versions.certManager lacks the v',
+      edit: (c) => { c.versions.certManager = '1.21.1'; },
+      path: 'versions.certManager',
+      message: '(add the leading "v": the jetstack chart versions carry it)',
+    },
+    {
+      name: 'versions.certManager is "latest"',
+      edit: (c) => { c.versions.certManager = 'latest'; },
+      path: 'versions.certManager',
+      message: 'got "latest" (pin one release: no range, wildcard or "latest")',
+    },
+    {
+      name: 'versions.certManager is a range',
+      edit: (c) => { c.versions.certManager = '^v1.21.0'; },
+      path: 'versions.certManager',
+      message: 'expected an exact cert-manager version "vMAJOR.MINOR.PATCH" such as "v1.21.1", got "^v1.21.0"',
+    },
+    {
+      name: 'versions.certManager is a pre-release',
+      edit: (c) => { c.versions.certManager = 'v1.22.0-rc.1'; },
+      path: 'versions.certManager',
+      message: '(pre-releases are not accepted)',
+    },
+    {
+      name: 'versions.gatewayApi is older than the minimum',
+      edit: (c) => { c.versions.gatewayApi = 'v0.8.1'; },
+      path: 'versions.gatewayApi',
+      message: `expected Gateway API ${GATEWAY_API_MIN_VERSION} or later (the first release with the v1 Gateway and HTTPRoute APIs), got "v0.8.1"`,
+    },
+    {
+      name: 'versions.gatewayApi is a YAML number',
+      edit: (c) => { c.versions.gatewayApi = 1.6; },
+      path: 'versions.gatewayApi',
+      message: 'got 1.6',
+    },
+    // clusters
+    {
+      name: 'clusters is missing',
+      edit: (c) => { delete c.clusters; },
+      path: 'clusters',
+      message: 'is required: expected a non-empty list of clusters',
+    },
+    {
+      name: 'clusters is empty',
+      edit: (c) => { c.clusters = []; },
+      path: 'clusters',
+      message: 'expected a non-empty list of clusters, got an empty list []',
+    },
+    {
+      name: 'a cluster is a string',
+      edit: (c) => { c.clusters[0] = 'mycluster-0'; },
+      path: 'clusters[0]',
+      message: 'expected a cluster, a mapping with name, region, gatewayClassName, workloadIdentity, flux, certManager, got "mycluster-0"',
+    },
+    {
+      name: 'a cluster name is not a DNS-1123 label',
+      edit: (c) => { c.clusters[0].name = 'Prod_EU'; },
+      path: 'clusters[0].name',
+      message: 'expected a DNS-1123 label (lowercase letters, digits and \'-\', at most 63 characters), got "Prod_EU"',
+    },
+    {
+      name: 'a cluster name is longer than 63 characters',
+      edit: (c) => { c.clusters[0].name = 'a'.repeat(64); },
+      path: 'clusters[0].name',
+      message: '(64 characters)',
+    },
+    {
+      name: 'two clusters share a name',
+      edit: (c) => { withSecondCluster(c); c.clusters[1].name = 'mycluster-0'; },
+      path: 'clusters[1].name',
+      message: 'expected a cluster name not used before, got "mycluster-0" (already the name of clusters[0])',
+    },
+    {
+      name: 'a cluster region is not a region',
+      edit: (c) => { c.clusters[0].region = 'eu-west'; },
+      path: 'clusters[0].region',
+      message: 'expected an AWS region code such as "eu-west-3", got "eu-west"',
+    },
+    {
+      name: 'gatewayClassName is not a DNS-1123 subdomain',
+      edit: (c) => { c.clusters[0].gatewayClassName = 'Cilium'; },
+      path: 'clusters[0].gatewayClassName',
+      message: 'expected a DNS-1123 subdomain (lowercase letters, digits, \'-\' and \'.\', at most 253 characters), got "Cilium"',
+    },
+    {
+      name: 'workloadIdentity is missing',
+      edit: (c) => { delete c.clusters[0].workloadIdentity; },
+      path: 'clusters[0].workloadIdentity',
+      message: 'is required: expected a mapping with type ("irsa" or "pod-identity") and, for irsa, oidcProviderArn',
+    },
+    {
+      name: 'workloadIdentity.type is unknown',
+      edit: (c) => { c.clusters[0].workloadIdentity.type = 'kiam'; },
+      path: 'clusters[0].workloadIdentity.type',
+      message: 'expected "irsa" or "pod-identity", got "kiam"',
+    },
+    {
+      name: 'workloadIdentity.type is uppercase',
+      edit: (c) => { c.clusters[0].workloadIdentity.type = 'IRSA'; },
+      path: 'clusters[0].workloadIdentity.type',
+      message: '(write it in lowercase: "irsa")',
+    },
+    {
+      name: 'irsa has no oidcProviderArn',
+      edit: (c) => { delete c.clusters[0].workloadIdentity.oidcProviderArn; },
+      path: 'clusters[0].workloadIdentity.oidcProviderArn',
+      message: 'is required: expected the ARN of the cluster\'s IAM OIDC provider',
+    },
+    {
+      name: 'oidcProviderArn is the issuer URL',
+      edit: (c) => {
+        c.clusters[0].workloadIdentity.oidcProviderArn = 'https://oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
+      },
+      path: 'clusters[0].workloadIdentity.oidcProviderArn',
+      message: '(that is the issuer URL; give the ARN of the IAM OIDC provider created for it)',
+    },
+    {
+      name: 'oidcProviderArn has a lowercase id',
+      edit: (c) => { c.clusters[0].workloadIdentity.oidcProviderArn = ARN.toLowerCase(); },
+      path: 'clusters[0].workloadIdentity.oidcProviderArn',
+      message: '; write the id in uppercase, as EKS does)',
+    },
+    {
+      name: 'oidcProviderArn has an 11-digit account',
+      edit: (c) => { c.clusters[0].workloadIdentity.oidcProviderArn = ARN.replace('123456789012', '12345678901'); },
+      path: 'clusters[0].workloadIdentity.oidcProviderArn',
+      message: 'expected the ARN of the cluster\'s IAM OIDC provider, "arn:aws:iam::<account id>:oidc-provider/',
+    },
+    {
+      name: 'oidcProviderArn is in another account than aws.accountId',
+      edit: (c) => { c.aws.accountId = '210987654321'; },
+      path: 'clusters[0].workloadIdentity.oidcProviderArn',
+      message: 'expected an OIDC provider in account "210987654321" (aws.accountId), got "123456789012" (the account in the ARN)',
+    },
+    {
+      name: 'oidcProviderArn is in another region than aws.region',
+      edit: (c) => { c.aws.region = 'eu-west-1'; },
+      path: 'clusters[0].workloadIdentity.oidcProviderArn',
+      message: 'expected an OIDC provider in region "eu-west-1" (aws.region), got "eu-west-3" '
+        + '(the region in the ARN; set clusters[0].region if the cluster runs there)',
+    },
+    {
+      name: 'oidcProviderArn is in another region than the cluster\'s own',
+      edit: (c) => { c.clusters[0].region = 'us-gov-west-1'; },
+      path: 'clusters[0].workloadIdentity.oidcProviderArn',
+      message: 'expected an OIDC provider in region "us-gov-west-1" (clusters[0].region), got "eu-west-3" (the region in the ARN)',
+    },
+    {
+      name: 'pod-identity carries an oidcProviderArn',
+      edit: (c) => { c.clusters[0].workloadIdentity.type = 'pod-identity'; },
+      path: 'clusters[0].workloadIdentity.oidcProviderArn',
+      message: 'not allowed when type is "pod-identity" (EKS Pod Identity is set up on the AWS side); remove it',
+    },
+    {
+      name: 'pod-identity carries an unknown key',
+      edit: (c) => { c.clusters[0].workloadIdentity = { type: 'pod-identity', roleArn: 'x' }; },
+      path: 'clusters[0].workloadIdentity.roleArn',
+      message: 'unknown field; expected one of: type',
+    },
+    {
+      name: 'irsa carries an unknown key',
+      edit: (c) => { c.clusters[0].workloadIdentity.roleArn = 'x'; },
+      path: 'clusters[0].workloadIdentity.roleArn',
+      message: 'unknown field; expected one of: type, oidcProviderArn',
+    },
+    {
+      name: 'flux is empty in YAML (null)',
+      edit: (c) => { c.clusters[0].flux = null; },
+      path: 'clusters[0].flux',
+      message: 'expected a mapping with gitRepository, interval, timeout, got null (an empty value; remove the key to use the default)',
+    },
+    {
+      name: 'flux.gitRepository is not a DNS-1123 subdomain',
+      edit: (c) => { c.clusters[0].flux = { gitRepository: 'flux_system' }; },
+      path: 'clusters[0].flux.gitRepository',
+      message: 'expected a DNS-1123 subdomain',
+    },
+    {
+      name: 'flux.interval has no unit',
+      edit: (c) => { c.clusters[0].flux = { interval: '10' }; },
+      path: 'clusters[0].flux.interval',
+      message: 'expected a positive duration such as "10m", "1h30m" or "90s" (a Go duration, with the units ms, s, m, h that Flux accepts), got "10"',
+    },
+    {
+      name: 'flux.interval is a YAML number',
+      edit: (c) => { c.clusters[0].flux = { interval: 10 }; },
+      path: 'clusters[0].flux.interval',
+      message: 'got 10 (add a unit, e.g. "10m")',
+    },
+    {
+      name: 'flux.interval is zero',
+      edit: (c) => { c.clusters[0].flux = { interval: '0s' }; },
+      path: 'clusters[0].flux.interval',
+      message: 'got "0s" (it must be positive)',
+    },
+    {
+      name: 'flux.timeout is a Go duration Flux refuses',
+      edit: (c) => { c.clusters[0].flux = { timeout: '300000000us' }; },
+      path: 'clusters[0].flux.timeout',
+      message: '(Flux accepts only the units ms, s, m and h)',
+    },
+    {
+      name: 'flux.timeout has a space',
+      edit: (c) => { c.clusters[0].flux = { timeout: '5 m' }; },
+      path: 'clusters[0].flux.timeout',
+      message: 'got "5 m"',
+    },
+    {
+      name: 'certManager.replicas is 0',
+      edit: (c) => { c.clusters[0].certManager.replicas = 0; },
+      path: 'clusters[0].certManager.replicas',
+      message: 'expected an integer from 1 to 5, got 0',
+    },
+    {
+      name: 'certManager.replicas is 6',
+      edit: (c) => { c.clusters[0].certManager.replicas = 6; },
+      path: 'clusters[0].certManager.replicas',
+      message: 'expected an integer from 1 to 5, got 6',
+    },
+    {
+      name: 'certManager.replicas is a fraction',
+      edit: (c) => { c.clusters[0].certManager.replicas = 2.5; },
+      path: 'clusters[0].certManager.replicas',
+      message: 'got 2.5',
+    },
+    {
+      name: 'certManager.replicas is quoted',
+      edit: (c) => { c.clusters[0].certManager.replicas = '3'; },
+      path: 'clusters[0].certManager.replicas',
+      message: 'got "3" (write the number without quotes)',
+    },
+    {
+      name: 'certManager.serviceMonitor is "yes"',
+      edit: (c) => { c.clusters[0].certManager.serviceMonitor = 'yes'; },
+      path: 'clusters[0].certManager.serviceMonitor',
+      message: 'expected true or false, got "yes"',
+    },
+    // applications
+    {
+      name: 'applications is a mapping',
+      edit: (c) => { c.applications = { echo: c.applications[0] }; },
+      path: 'applications',
+      message: 'expected a list of applications, got a mapping {"echo":',
+    },
+    {
+      name: 'an application name is not a DNS-1123 label',
+      edit: (c) => { c.applications[0].name = 'Echo'; },
+      path: 'applications[0].name',
+      message: 'expected a DNS-1123 label (lowercase letters, digits and \'-\', at most 63 characters), got "Echo"',
+    },
+    {
+      name: 'an application names an undeclared cluster',
+      edit: (c) => { c.applications[0].cluster = 'mycluster-9'; },
+      path: 'applications[0].cluster',
+      message: 'expected one of the declared clusters: "mycluster-0", got "mycluster-9"',
+    },
+    {
+      name: 'an application namespace is not a DNS-1123 label',
+      edit: (c) => { c.applications[1].namespace = 'Observability'; },
+      path: 'applications[1].namespace',
+      message: 'got "Observability"',
+    },
+    {
+      name: 'an application gateway is neither public nor private',
+      edit: (c) => { c.applications[0].gateway = 'internal'; },
+      path: 'applications[0].gateway',
+      message: 'expected "public" or "private", got "internal"',
+    },
+    {
+      name: 'a public hostname is outside the public zone',
+      edit: (c) => { c.applications[0].hostname = 'echo.example.org'; },
+      path: 'applications[0].hostname',
+      message: 'expected a host name in the public zone "example.com" (dns.publicZone.name) for gateway "public", got "echo.example.org"',
+    },
+    {
+      name: 'a public hostname is inside the private zone',
+      edit: (c) => { c.applications[1].gateway = 'public'; },
+      path: 'applications[1].hostname',
+      message: 'expected a host name outside the private zone "priv.example.com" for gateway "public", got "grafana.priv.example.com"',
+    },
+    {
+      name: 'a private hostname is outside the private zone',
+      edit: (c) => { c.applications[0].gateway = 'private'; },
+      path: 'applications[0].hostname',
+      message: 'expected a host name in the private zone "priv.example.com" (dns.privateZone.name) for gateway "private", got "echo.example.com"',
+    },
+    {
+      name: 'a hostname is a wildcard',
+      edit: (c) => { c.applications[0].hostname = '*.example.com'; },
+      path: 'applications[0].hostname',
+      message: '(wildcards are not allowed; name one host)',
+    },
+    {
+      name: 'an application has no service',
+      edit: (c) => { delete c.applications[0].service; },
+      path: 'applications[0].service',
+      message: 'is required: expected a mapping with name, port',
+    },
+    {
+      name: 'service.name is not a DNS-1123 label',
+      edit: (c) => { c.applications[0].service.name = 'echo_svc'; },
+      path: 'applications[0].service.name',
+      message: 'got "echo_svc"',
+    },
+    {
+      name: 'service.port is 0',
+      edit: (c) => { c.applications[0].service.port = 0; },
+      path: 'applications[0].service.port',
+      message: 'expected an integer from 1 to 65535, got 0',
+    },
+    {
+      name: 'service.port is 65536',
+      edit: (c) => { c.applications[0].service.port = 65536; },
+      path: 'applications[0].service.port',
+      message: 'expected an integer from 1 to 65535, got 65536',
+    },
+    {
+      name: 'service.port is a named port',
+      edit: (c) => { c.applications[0].service.port = 'http'; },
+      path: 'applications[0].service.port',
+      message: 'got "http"',
+    },
+    {
+      name: 'path does not start with /',
+      edit: (c) => { c.applications[0].path = 'api'; },
+      path: 'applications[0].path',
+      message: 'expected a path prefix starting with "/", at most 1024 characters',
+    },
+    {
+      name: 'path has whitespace',
+      edit: (c) => { c.applications[0].path = '/my api'; },
+      path: 'applications[0].path',
+      message: 'got "/my api" (remove the whitespace, or encode it as %20)',
+    },
+    {
+      name: 'path is longer than 1024 characters',
+      edit: (c) => { c.applications[0].path = `/${'a'.repeat(1024)}`; },
+      path: 'applications[0].path',
+      message: '(1025 characters)',
+    },
+    {
+      name: 'path has a double slash',
+      edit: (c) => { c.applications[0].path = '/api//v1'; },
+      path: 'applications[0].path',
+      message: 'got "/api//v1"',
+    },
+    {
+      name: 'two applications of a cluster share a name',
+      edit: (c) => { c.applications[1].name = 'echo'; },
+      path: 'applications[1].name',
+      message: 'expected an application name unique in cluster "mycluster-0", got "echo" (already used by applications[0])',
+    },
+    {
+      name: 'two applications of a cluster share a hostname',
+      edit: (c) => { c.applications[1] = { ...c.applications[0], name: 'echo-2', service: { name: 'echo-2', port: 80 } }; },
+      path: 'applications[1].hostname',
+      message: 'expected a host name unique in cluster "mycluster-0", got "echo.example.com" (already used by applications[0])',
+    },
+  ];
+
+  it('covers at least 25 distinct malformed cases', () => {
+    expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(cases)('reports $path when $name', ({ edit, path, message }) => {
+    // GIVEN
+    const config = exampleWith(edit);
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(paths(problems)).toEqual([path]);
+    expect(problems[0]!.message).toContain(message);
+  });
+
+  it.each([
+    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, versions, clusters, applications, got an empty list []'],
+    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, versions, clusters, applications, got null'],
+    ['a configuration that is a string', 'organization', 'got "organization"'],
+  ])('reports the whole document when given %s', (_, raw, message) => {
+    // WHEN
+    const problems = validateConfig(raw);
+    // THEN
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.path).toBe('');
+    expect(problems[0]!.message).toContain(message);
+  });
+
+  it('reports every missing section of an empty mapping, in order', () => {
+    // WHEN
+    const problems = validateConfig({});
+    // THEN
+    expect(paths(problems)).toEqual(['organization', 'aws', 'dns', 'acme', 'vault', 'versions', 'clusters']);
+    expect(problems.every((problem) => problem.message.startsWith('is required: expected '))).toBe(true);
+  });
+
+  it('reports every problem at once, in the order of the checks', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      c.typo = true;
+      c.organization.country = 'France';
+      c.aws.accountId = 1234;
+      c.dns.publicZone.name = 'Example.com';
+      c.acme.email = 'ops@';
+      c.vault.address = 'http://vault.priv.example.com';
+      c.versions.certManager = 'latest';
+      c.clusters[0].name = 'Prod_EU';
+      c.clusters[0].certManager.replicas = 9;
+      c.applications[0].service.port = 0;
+      c.applications[1].path = 'metrics';
+    });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(paths(problems)).toEqual([
+      'typo',
+      'organization.country',
+      'aws.accountId',
+      'dns.publicZone.name',
+      'acme.email',
+      'vault.address',
+      'versions.certManager',
+      'clusters[0].name',
+      'clusters[0].certManager.replicas',
+      'applications[0].service.port',
+      'applications[1].path',
+    ]);
+  });
+
+  it('reports the unknown keys of a mapping before its fields', () => {
+    // GIVEN
+    const config = exampleWith((c) => { c.organization = { nmae: 'Example Corp', country: 'FR' }; });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems).toEqual([
+      { path: 'organization.nmae', message: 'unknown field; expected one of: name, country' },
+      { path: 'organization.name', message: 'is required: expected a non-empty organization name of at most 64 characters (the X.509 limit of O=)' },
+    ]);
+  });
+
+  it('accepts the bounds themselves', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      c.organization.name = 'x'.repeat(ORGANIZATION_NAME_MAX_LENGTH);
+      c.versions.certManager = CERT_MANAGER_MIN_VERSION;
+      c.versions.gatewayApi = GATEWAY_API_MIN_VERSION;
+      c.clusters[0].name = 'a'.repeat(63);
+      c.clusters[0].certManager = { replicas: 5, serviceMonitor: true };
+      c.applications[0].service.port = 65535;
+      c.applications[1].service.port = 1;
+      c.applications[0].path = `/${'a'.repeat(1023)}`;
+    });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems).toEqual([]);
+  });
+
+  it('accepts every optional field when valid', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      delete c.dns.publicZone.hostedZoneID;
+      c.vault.address = 'https://priv.example.com/';
+      c.clusters[0].region = 'eu-west-3';
+      c.clusters[0].flux = { gitRepository: 'flux-system', interval: '1h30m', timeout: '90s' };
+      c.applications[0].cluster = 'mycluster-0';
+      c.applications[0].path = '/api/v1';
+      c.applications[1].hostname = 'priv.example.com';
+    });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems).toEqual([]);
+  });
+
+  it('accepts a configuration without applications', () => {
+    // GIVEN
+    const config = exampleWith((c) => { delete c.applications; });
+    // WHEN / THEN
+    expect(validateConfig(config)).toEqual([]);
+  });
+
+  it('accepts pod-identity with no other field, in any region', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      c.clusters[0].workloadIdentity = { type: 'pod-identity' };
+      c.clusters[0].region = 'us-gov-west-1';
+    });
+    // WHEN / THEN
+    expect(validateConfig(config)).toEqual([]);
+  });
+
+  it('requires applications[].cluster when several clusters are declared', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      withSecondCluster(c);
+      delete c.applications[0].cluster;
+      delete c.applications[1].cluster;
+    });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems).toEqual([
+      {
+        path: 'applications[0].cluster',
+        message: 'is required when several clusters are declared: expected one of the declared clusters: "mycluster-0" or "mycluster-1"',
+      },
+      {
+        path: 'applications[1].cluster',
+        message: 'is required when several clusters are declared: expected one of the declared clusters: "mycluster-0" or "mycluster-1"',
+      },
+    ]);
+  });
+
+  it('accepts the same application name and hostname on two clusters', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      withSecondCluster(c);
+      c.applications.push({ ...structuredClone(c.applications[0]), cluster: 'mycluster-1' });
+    });
+    // WHEN / THEN
+    expect(validateConfig(config)).toEqual([]);
+  });
+
+  it('does not report a dependent field again when the field it depends on is broken', () => {
+    // GIVEN: an invalid private zone and account, which vault.address and the OIDC ARN depend on
+    const config = exampleWith((c) => {
+      c.dns.privateZone.name = 'priv.example.com.';
+      c.aws.accountId = '1';
+      c.vault.address = 'https://vault.elsewhere.com';
+    });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(paths(problems)).toEqual(['aws.accountId', 'dns.privateZone.name']);
+  });
+
+  it('does not report an application cluster whose own name is already reported', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      c.clusters[0].name = 'Prod_EU';
+      c.applications[0].cluster = 'Prod_EU';
+    });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(paths(problems)).toEqual(['clusters[0].name']);
+  });
+
+  it('never shows the password of a vault address with credentials', () => {
+    // GIVEN
+    const config = exampleWith((c) => { c.vault.address = 'https://admin:s3cret@vault.priv.example.com:8200'; });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems).toEqual([{
+      path: 'vault.address',
+      message: 'expected an https:// URL without credentials (Vault clients authenticate with tokens), got "https://***@vault.priv.example.com:8200"',
+    }]);
+  });
+
+  it('cuts long values in messages to about 80 characters', () => {
+    // GIVEN
+    const config = exampleWith((c) => { c.acme.email = `${'a'.repeat(300)}@`; });
+    // WHEN
+    const [problem] = validateConfig(config);
+    // THEN
+    expect(problem!.message).toContain('(301 characters)');
+    expect(problem!.message).toContain('…');
+    expect(problem!.message.length).toBeLessThan(200);
+  });
+});
+
+describe('assertValidConfig', () => {
+  it('returns the configuration when it is valid', () => {
+    // WHEN
+    const config = assertValidConfig(EXAMPLE, 'config/platform.yaml');
+    // THEN
+    expect(config.clusters.map((cluster) => cluster.name)).toEqual(['mycluster-0']);
+  });
+
+  it('throws a ConfigError listing every problem', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      c.aws.accountId = 1234;
+      c.clusters[0].name = 'Prod_EU';
+    });
+    // WHEN
+    const act = (): unknown => assertValidConfig(config, 'config/platform.yaml');
+    // THEN
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow([
+      'config/platform.yaml: configuration is invalid (2 problems):',
+      '  aws.accountId: expected a 12-digit AWS account id as a string (quote it in YAML), got 1234',
+      '  clusters[0].name: expected a DNS-1123 label (lowercase letters, digits and \'-\', at most 63 characters), got "Prod_EU"',
+    ].join('\n'));
+  });
+});
+
+describe('ConfigError', () => {
+  it('formats problems with their lines', () => {
+    // GIVEN
+    const problems: ConfigProblem[] = [
+      {
+        path: 'clusters[0].name',
+        line: 31,
+        message: 'expected a DNS-1123 label (lowercase letters, digits and \'-\', at most 63 characters), got "Prod_EU"',
+      },
+      { path: 'aws.accountId', line: 10, message: 'expected a 12-digit AWS account id as a string (quote it in YAML), got 1234' },
+    ];
+    // WHEN
+    const error = new ConfigError('config/platform.yaml', problems);
+    // THEN
+    expect(error.message).toBe([
+      'config/platform.yaml: configuration is invalid (2 problems):',
+      '  clusters[0].name (line 31): expected a DNS-1123 label (lowercase letters, digits and \'-\', at most 63 characters), got "Prod_EU"',
+      '  aws.accountId (line 10): expected a 12-digit AWS account id as a string (quote it in YAML), got 1234',
+    ].join('\n'));
+    expect(error.problems).toBe(problems);
+    expect(error.name).toBe('ConfigError');
+  });
+
+  it('says "1 problem" and shows a whole-file problem by its line alone', () => {
+    // WHEN
+    const error = new ConfigError('x.yaml', [{ path: '', line: 3, message: 'invalid YAML: oops' }]);
+    // THEN
+    expect(error.message).toBe('x.yaml: configuration is invalid (1 problem):\n  line 3: invalid YAML: oops');
+  });
+});
+
+describe('configuration paths', () => {
+  it.each([
+    [['clusters', 0, 'workloadIdentity', 'oidcProviderArn'], 'clusters[0].workloadIdentity.oidcProviderArn'],
+    [['aws', 'account.id'], 'aws["account.id"]'],
+    [['applications', 12], 'applications[12]'],
+    [[], ''],
+  ])('writes %j as %s and reads it back', (segments, path) => {
+    expect(formatPath(segments)).toBe(path);
+    expect(parsePath(path)).toEqual(segments);
+  });
+
+  it.each([
+    ['Prod_EU', '"Prod_EU"'],
+    [1234, '1234'],
+    [false, 'false'],
+    [null, 'null'],
+    [[], 'an empty list []'],
+    [{ a: 1 }, 'a mapping {"a":1}'],
+  ])('shows %j as %s', (value, shown) => {
+    expect(showValue(value)).toBe(shown);
+  });
+});
+
+describe('validators', () => {
+  it.each(['eu-west-3', 'us-gov-west-1', 'ap-southeast-2', 'cn-north-1', 'us-isob-east-1', 'eusc-de-east-1'])(
+    'isAwsRegion accepts %s', (region) => { expect(isAwsRegion(region)).toBe(true); },
+  );
+
+  it.each(['eu-west', 'EU-WEST-3', 'eu-west-3a', 'euwest3', 'eu_west_3', ''])(
+    'isAwsRegion rejects %j', (region) => { expect(isAwsRegion(region)).toBe(false); },
+  );
+
+  it('isDnsLabel follows DNS-1123', () => {
+    expect(['a', '0', 'prod-eu', 'a'.repeat(63)].every(isDnsLabel)).toBe(true);
+    expect(['', '-a', 'a-', 'A', 'a_b', 'a.b', 'a'.repeat(64)].some(isDnsLabel)).toBe(false);
+  });
+
+  it('isDnsName wants a lowercase fully qualified name', () => {
+    expect(['example.com', 'a.b.c.example.com', `${'a'.repeat(63)}.com`, 'xn--bcher-kva.example'].every(isDnsName)).toBe(true);
+    expect(['example', 'example.com.', '*.example.com', 'Example.com', '10.0.0.1', 'a..com',
+      `${'a.'.repeat(127)}com`].some(isDnsName)).toBe(false);
+  });
+
+  it('isEmail accepts plain addresses only', () => {
+    expect(['security@example.com', 'first.last+tag@sub.Example.org'].every(isEmail)).toBe(true);
+    expect(['ops@', 'ops', '@example.com', 'ops@example', 'o ps@example.com', 'ops@exa mple.com'].some(isEmail)).toBe(false);
+  });
+
+  it.each([
+    ['10m', 600e9], ['1h30m', 5400e9], ['90s', 90e9], ['1.5h', 5400e9], ['300ms', 300e6], ['2us', 2e3],
+    ['2µs', 2e3], ['7ns', 7], ['.5s', 0.5e9], ['0', 0], ['-1m', -60e9], ['+1s', 1e9],
+  ])('parseGoDuration reads %s as %d ns', (text, nanoseconds) => {
+    expect(parseGoDuration(text)).toBe(nanoseconds);
+  });
+
+  it.each(['', '10', '1d', 'm', '.s', '1h 30m', '1.2.3s', '-', '3000000h'])('parseGoDuration rejects %j', (text) => {
+    expect(parseGoDuration(text)).toBeUndefined();
+    expect(isGoDuration(text)).toBe(false);
+  });
+
+  it('isFluxDuration is the subset of Go durations the Flux CRDs accept', () => {
+    expect(['10m', '1h30m', '90s', '1.5h', '500ms'].every(isFluxDuration)).toBe(true);
+    expect(['500us', '.5s', '-1m', '10'].some(isFluxDuration)).toBe(false);
+  });
+
+  it('isHttpPathPrefix follows the HTTPRoute PathPrefix rules', () => {
+    expect(['/', '/api', '/api/v1/', '/a%20b', `/${'a'.repeat(1023)}`].every(isHttpPathPrefix)).toBe(true);
+    expect(['', 'api', '/a b', '/a//b', '/a/./b', '/a/../b', '/a%2Fb', '/a#b', '/a/.', '/a/..', `/${'a'.repeat(1024)}`]
+      .some(isHttpPathPrefix)).toBe(false);
+  });
+
+  it('parseOidcProviderArn splits an EKS OIDC provider ARN', () => {
+    expect(parseOidcProviderArn(ARN)).toEqual({
+      partition: 'aws', accountId: '123456789012', region: 'eu-west-3', id: '0123456789ABCDEF0123456789ABCDEF',
+    });
+    expect(parseOidcProviderArn(ARN.replace('arn:aws:', 'arn:aws-us-gov:').replace('eu-west-3', 'us-gov-west-1'))?.partition)
+      .toBe('aws-us-gov');
+    expect(parseOidcProviderArn(ARN.replace('ABCDEF0123456789ABCDEF', 'abcdef0123456789abcdef'))).toBeUndefined();
+    expect(parseOidcProviderArn(ARN.replace('oidc-provider', 'role'))).toBeUndefined();
+  });
+});
