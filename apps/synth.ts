@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/config/errors.js';
-import { loadConfig } from '../lib/config/load.js';
+import { loadPlatform } from '../lib/config/load.js';
 import { writeDist } from '../lib/output/write-dist.js';
 import { assertDeterministicEnvironment, synthesizeKubernetes } from '../lib/synth.js';
 
@@ -31,8 +31,8 @@ function main(argv: string[]): number {
 
   try {
     assertDeterministicEnvironment(process.env);
-    const config = loadConfig(args.config);
-    const rendered = synthesizeKubernetes(config);
+    const { config, vaultCaBundle } = loadPlatform(args.config);
+    const rendered = synthesizeKubernetes(config, { vaultCaBundle });
     const summary = writeDist(resolve(args.out), rendered.files);
 
     const width = Math.max(...rendered.folders.map((f) => f.folder.length));

@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
 import type { PlatformConfig } from './config/types.js';
-import { buildPlatform } from './k8s/platform.js';
+import { checkConsistency, type Manifest } from './k8s/consistency.js';
+import { buildPlatform, type PlatformInputs } from './k8s/platform.js';
 import { renderDist, type RenderedDist } from './output/render.js';
 
 /**
@@ -18,16 +19,27 @@ export function assertDeterministicEnvironment(env: NodeJS.ProcessEnv): void {
   }
 }
 
+/** The synthesized platform is inconsistent: every problem, with the construct or object it concerns. */
+export class SynthError extends Error {
+  constructor(public readonly problems: readonly string[]) {
+    super(`the platform is inconsistent (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  ${problems.join('\n  ')}`);
+  }
+}
+
 /**
  * Builds the Kubernetes side of the platform from a validated configuration and renders the files
- * of `dist/`. Pure: reads nothing, writes nothing.
+ * of `dist/`. Pure: reads nothing, writes nothing. Throws {@link SynthError} when constructs
+ * report validation errors or the objects of a cluster reference each other inconsistently.
  */
-export function synthesizeKubernetes(config: PlatformConfig): RenderedDist {
+export function synthesizeKubernetes(config: PlatformConfig, inputs: PlatformInputs): RenderedDist {
   const app = new App({ outdir: 'dist' });
-  const clusters = buildPlatform(app, config);
-  const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
-  if (errors.length > 0) {
-    throw new Error(`the platform is inconsistent (${errors.length} problem${errors.length > 1 ? 's' : ''}):\n  ${errors.join('\n  ')}`);
+  const clusters = buildPlatform(app, config, inputs);
+  const problems = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
+  if (problems.length > 0) throw new SynthError(problems);
+  const rendered = renderDist(clusters);
+  for (const [cluster, manifests] of rendered.manifests) {
+    problems.push(...checkConsistency(manifests as Manifest[]).map((e) => `${cluster}: ${e}`));
   }
-  return renderDist(clusters);
+  if (problems.length > 0) throw new SynthError(problems);
+  return rendered;
 }

@@ -2,6 +2,7 @@
  * A wrong configuration fails before anything is written: non-zero exit, every problem named with
  * its field, and dist/ byte-identical to what it was.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ function workspace(config: unknown): { config: string; dist: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cli-'));
   const file = join(dir, 'platform.yaml');
   writeFileSync(file, typeof config === 'string' ? config : stringify(config));
+  cpSync(join(EXAMPLE_CONFIG, '..', 'pki'), join(dir, 'pki'), { recursive: true });
   cpSync(COMMITTED_DIST, join(dir, 'dist'), { recursive: true });
   return { config: file, dist: join(dir, 'dist') };
 }
@@ -47,6 +49,22 @@ const MALFORMED: Array<[string, (c: any) => void, string]> = [
   ['application on an unknown cluster', (c) => { c.applications[1].cluster = 'nowhere'; }, 'applications[1].cluster'],
   ['application port out of range', (c) => { c.applications[0].service.port = 70000; }, 'applications[0].service.port'],
   ['duplicate application host name', (c) => { c.applications[1] = { ...c.applications[0], name: 'echo-2' }; }, 'applications[1].hostname'],
+  // The TLS core: issuers, certificates, gateways, routes.
+  ['unknown gateway issuer', (c) => { c.acme.gatewayIssuer = 'prod'; }, 'acme.gatewayIssuer'],
+  ['renewBefore not shorter than the duration', (c) => { c.privateCertificate.renewBefore = '2160h'; }, 'privateCertificate.renewBefore'],
+  ['private certificate lasting minutes', (c) => { c.privateCertificate.duration = '30m'; }, 'privateCertificate.duration'],
+  ['ECDSA key with an RSA size', (c) => { c.privateCertificate.privateKey = { size: 2048 }; }, 'privateCertificate.privateKey.size'],
+  ['public key size Let\'s Encrypt does not sign', (c) => { c.publicCertificate = { privateKey: { size: 521 } }; }, 'publicCertificate.privateKey.size'],
+  ['CA bundle file that does not exist', (c) => { c.vault.caBundleFile = 'pki/missing.pem'; }, 'vault.caBundleFile'],
+  ['CA bundle given as an absolute path', (c) => { c.vault.caBundleFile = '/etc/ssl/ca.pem'; }, 'vault.caBundleFile'],
+  ['AppRole role id that is not a UUID', (c) => { c.vault.auth.appRole.roleId = 'cert-manager'; }, 'vault.auth.appRole.roleId'],
+  ['both AppRole and Kubernetes auth', (c) => { c.vault.auth.kubernetes = { role: 'cert-manager' }; }, 'vault.auth'],
+  ['Kubernetes auth mount path without /v1/auth/', (c) => { c.vault.auth = { kubernetes: { role: 'cm', mountPath: 'kubernetes' } }; }, 'vault.auth.kubernetes.mountPath'],
+  ['PKI role with a slash', (c) => { c.vault.pki.role = 'cert/manager'; }, 'vault.pki.role'],
+  ['public host name two labels below the zone', (c) => { c.applications[0].hostname = 'a.b.example.com'; }, 'applications[0].hostname'],
+  ['private host name outside the private zone', (c) => { c.applications[1].hostname = 'grafana.example.com'; }, 'applications[1].hostname'],
+  ['service name starting with a digit', (c) => { c.applications[0].service.name = '1echo'; }, 'applications[0].service.name'],
+  ['gateways namespace with capitals', (c) => { c.clusters[0].gateways.namespace = 'Gateways'; }, 'clusters[0].gateways.namespace'],
 ];
 
 describe('synth CLI', () => {
@@ -84,6 +102,21 @@ describe('synth CLI', () => {
     const run = await runSynth(['--config', ws.config, '--out', ws.dist]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/line \d+/);
+    expect(readTree(ws.dist)).toEqual(before);
+  });
+
+  test('rejects a CA bundle holding a private key without printing it, and leaves dist/ untouched', async () => {
+    const config = example();
+    config.vault.caBundleFile = 'pki/with-key.pem';
+    const ws = workspace(config);
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    writeFileSync(join(ws.config, '..', 'pki', 'with-key.pem'), readFileSync(join(ws.config, '..', 'pki', 'ca-chain.pem'), 'utf8') + keyPem);
+    const before = readTree(ws.dist);
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^ {2}vault\.caBundleFile \(line \d+\): .*PRIVATE KEY/m);
+    expect(run.stderr).not.toContain(keyPem.split('\n')[1]);
     expect(readTree(ws.dist)).toEqual(before);
   });
 

@@ -11,6 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readTree } from '../lib/output/write-dist.js';
 import { COMMITTED_DIST, EXAMPLE_CONFIG, runSynth } from './support/cli.js';
+import { evaluateCelRules } from './support/cel.js';
 import { SchemaRegistry } from './support/schemas.js';
 
 let first: Map<string, string>;
@@ -38,10 +39,17 @@ function objects(tree: Map<string, string>): Array<{ file: string; object: any }
     .flatMap(([file, text]) => parseAllDocuments(text).map((doc) => ({ file, object: doc.toJS() })));
 }
 
-/** 40-character base64 words with upper case, lower case and digits: the shape of an AWS secret access key. */
-function awsSecretKeyLike(text: string): string[] {
-  return (text.match(/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g) ?? [])
-    .filter((word) => /[A-Z]/.test(word) && /[a-z]/.test(word) && /[0-9]/.test(word));
+/** Every string value of an object, however deep. */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
+
+/** Values that are exactly 40 base64 characters mixing upper case, lower case and digits: an AWS secret access key. */
+function awsSecretKeyLike(object: unknown): string[] {
+  return strings(object).filter((v) => /^[A-Za-z0-9/+]{40}$/.test(v) && /[A-Z]/.test(v) && /[a-z]/.test(v) && /[0-9]/.test(v));
 }
 
 describe('dist/', () => {
@@ -72,6 +80,12 @@ describe('dist/', () => {
     expect(objects(first).length).toBeGreaterThanOrEqual(6);
   });
 
+  test('every object passes the CEL rules (x-kubernetes-validations) of its CRD, as the API server evaluates them', () => {
+    const registry = SchemaRegistry.load();
+    const errors = objects(first).flatMap(({ file, object }) => evaluateCelRules(registry, object).map((e) => `${file}: ${e}`));
+    expect(errors).toEqual([]);
+  });
+
   test('every object is named explicitly, labelled as ours, and free of hash suffixes', () => {
     for (const { file, object } of objects(first)) {
       expect(object.metadata.name, file).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
@@ -80,12 +94,18 @@ describe('dist/', () => {
     }
   });
 
-  test('no secret material: no Secret objects, no private keys, no tokens', () => {
-    for (const { file, object } of objects(first)) expect(object.kind, file).not.toBe('Secret');
+  test('no secret material: no Secret objects, no private keys (base64-embedded ones included), no tokens', () => {
+    for (const { file, object } of objects(first)) {
+      expect(object.kind, file).not.toBe('Secret');
+      expect(awsSecretKeyLike(object), file).toEqual([]);
+      // Embedded PEM (a caBundle) is base64: decode every long base64 value and look inside too.
+      for (const value of strings(object).filter((v) => /^[A-Za-z0-9+/]{64,}={0,2}$/.test(v))) {
+        expect(Buffer.from(value, 'base64').toString('latin1'), file).not.toMatch(/PRIVATE KEY/);
+      }
+    }
     for (const [file, text] of first) {
       expect(text, file).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
       expect(text, file).not.toMatch(/\bhv[sbr]\.[A-Za-z0-9_-]{20,}/); // Vault tokens
-      expect(awsSecretKeyLike(text), file).toEqual([]);
     }
   });
 

@@ -1,41 +1,94 @@
 /**
- * Loading the platform configuration: file → YAML document → validated {@link PlatformConfig}.
+ * Loading the platform configuration: file → YAML document → validated {@link PlatformConfig}, with
+ * the files it names (the Vault CA bundle).
  *
- * Every failure, from a missing file to a wrong field, becomes a {@link ConfigError} whose message
- * names the file, the path and the line, so the CLI only prints `err.message`.
+ * Every failure, from a missing file to a wrong field or a private key in the CA bundle, becomes a
+ * {@link ConfigError} whose message names the file, the path and the line, so the CLI only prints
+ * `err.message`.
  */
 
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { readCaBundle } from './ca-bundle.js';
 import { ConfigError, type ConfigProblem, ConfigReadError, formatPath, parsePath, type PathSegment } from './errors.js';
 import type { PlatformConfig } from './types.js';
-import { CONFIG_SECTIONS, validateConfig } from './validate.js';
+import { CONFIG_SECTIONS, validateConfig, type ValidateOptions } from './validate.js';
+
+/** The validated configuration and the content of the files it names. */
+export interface LoadedPlatform {
+  readonly config: PlatformConfig;
+  /**
+   * The certificates of `vault.caBundleFile`, in file order, each block normalized to
+   * `-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n` (comments dropped): the Vault
+   * ClusterIssuer's `caBundle`, before base64.
+   */
+  readonly vaultCaBundle: string;
+}
 
 /**
- * Reads, parses and validates the configuration file.
+ * Reads, parses and validates the configuration file and the CA bundle it names, relative to the
+ * file's directory. What synth uses.
+ * @param file path of the YAML file, as the user gave it (it starts every error message)
+ * @throws ConfigError listing every problem with its line, those of the CA bundle file among them (at
+ * `vault.caBundleFile`); {@link ConfigReadError} when the configuration file cannot be read
+ */
+export function loadPlatform(file: string): LoadedPlatform {
+  return parsePlatform(readConfigFile(file), file, dirname(file));
+}
+
+/**
+ * Parses and validates configuration text and the CA bundle it names; see {@link loadPlatform}.
+ * @param text the YAML text
+ * @param source where the text comes from, used in messages (a file name)
+ * @param baseDir directory that `vault.caBundleFile` is relative to (that of the configuration file)
+ * @throws ConfigError listing every problem
+ */
+export function parsePlatform(text: string, source: string, baseDir: string): LoadedPlatform {
+  let vaultCaBundle = '';
+  const config = parseAndValidate(text, source, {
+    checkCaBundle: (caBundleFile) => {
+      const bundle = readCaBundle(join(baseDir, caBundleFile));
+      vaultCaBundle = bundle.pem;
+      return bundle.problems;
+    },
+  });
+  return { config, vaultCaBundle };
+}
+
+/**
+ * Reads, parses and validates the configuration file, without reading the files it names (the CA
+ * bundle is not checked: use {@link loadPlatform} to synthesize).
  * @param file path of the YAML file, as the user gave it (it starts every error message)
  * @throws ConfigError listing every problem with its line; {@link ConfigReadError} when the file cannot be read
  */
 export function loadConfig(file: string): PlatformConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigReadError(file, readErrorReason(err));
-  }
-  return parseConfig(text, file);
+  return parseConfig(readConfigFile(file), file);
 }
 
 /**
- * Parses and validates configuration text. YAML errors (syntax, duplicate keys, several documents,
- * unknown tags) are reported alone, since fields of a broken document cannot be trusted; otherwise
- * each problem of {@link validateConfig} gets the line of its field, or of the nearest enclosing
- * field present in the file when it is missing.
+ * Parses and validates configuration text, without reading the files it names (see
+ * {@link parsePlatform}). YAML errors (syntax, duplicate keys, several documents, unknown tags) are
+ * reported alone, since fields of a broken document cannot be trusted; otherwise each problem of
+ * {@link validateConfig} gets the line of its field, or of the nearest enclosing field present in
+ * the file when it is missing.
  * @param text the YAML text
  * @param source where the text comes from, used in messages (a file name)
  * @throws ConfigError listing every problem
  */
 export function parseConfig(text: string, source: string): PlatformConfig {
+  return parseAndValidate(text, source, {});
+}
+
+function readConfigFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigReadError(file, readErrorReason(err));
+  }
+}
+
+function parseAndValidate(text: string, source: string, options: ValidateOptions): PlatformConfig {
   const lineCounter = new LineCounter();
   // prettyErrors off: messages are worded here, with the line, rather than with a source excerpt.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -68,7 +121,7 @@ export function parseConfig(text: string, source: string): PlatformConfig {
     }]);
   }
 
-  const problems = validateConfig(raw);
+  const problems = validateConfig(raw, options);
   if (problems.length > 0) {
     throw new ConfigError(source, problems.map((problem) => {
       const line = lineOfPath(doc, parsePath(problem.path), lineAt);

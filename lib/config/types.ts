@@ -46,22 +46,118 @@ export interface DnsConfig {
   readonly privateZone: DnsZoneConfig;
 }
 
-/** The ACME (Let's Encrypt) account. */
+/** The ACME (Let's Encrypt) account and how public certificates are obtained. */
 export interface AcmeConfig {
   /**
    * Contact address of the ACME account, registered with Let's Encrypt (account recovery, policy
    * notices; Let's Encrypt stopped sending expiry e-mails in 2025: alerting is ours to do).
    */
   readonly email: string;
+  /**
+   * Which of the two Let's Encrypt ClusterIssuers (both are always emitted) the public Gateway's
+   * `cert-manager.io/cluster-issuer` annotation names. Staging has generous rate limits and
+   * untrusted certificates: use it while trying the platform out.
+   * @default 'production'
+   */
+  readonly gatewayIssuer?: 'staging' | 'production';
+  /**
+   * Add an HTTP-01 solver, answered through the public Gateway's HTTP listener, for names outside
+   * the public Route53 zone (DNS-01 stays the solver of the zone and of its wildcard).
+   * @default false
+   */
+  readonly http01?: boolean;
 }
 
-/** Where the Vault (or OpenBao) cluster answers. */
+/** Key of a certificate: algorithm and size, as cert-manager's `privateKey` names them. */
+export interface PrivateKeyConfig {
+  /** @default 'ECDSA' */
+  readonly algorithm?: 'ECDSA' | 'RSA';
+  /** Curve size for ECDSA (256, 384 or 521), modulus for RSA (2048, 3072 or 4096). @default - 256 for ECDSA, 2048 for RSA */
+  readonly size?: number;
+}
+
+/**
+ * The public Gateway's certificate, requested by cert-manager's gateway-shim from the Gateway's
+ * annotations (Let's Encrypt decides the lifetime).
+ */
+export interface PublicCertificateConfig {
+  /** Renew this long before expiry, a Go duration. @default - cert-manager's default, 2/3 of the lifetime */
+  readonly renewBefore?: string;
+  /** @default - ECDSA P-256 */
+  readonly privateKey?: PrivateKeyConfig;
+}
+
+/** The private Gateway's Certificate, issued by Vault. */
+export interface PrivateCertificateConfig {
+  /** Lifetime requested from Vault, a Go duration; must not exceed the Vault role's `max_ttl`. @default '2160h' (90 days) */
+  readonly duration?: string;
+  /** Renew this long before expiry, a Go duration shorter than `duration`. @default '360h' (15 days) */
+  readonly renewBefore?: string;
+  /** @default - ECDSA P-256 */
+  readonly privateKey?: PrivateKeyConfig;
+}
+
+/** The Vault PKI secrets engine that signs private certificates. */
+export interface VaultPkiConfig {
+  /** Mount path of the issuing PKI engine. @default 'pki_private_issuer' */
+  readonly mount?: string;
+  /** Role that restricts what may be signed (allowed domains, key types, TTLs). @default 'cert-manager' */
+  readonly role?: string;
+}
+
+/** Reference to a key of a Kubernetes Secret in cert-manager's namespace. */
+export interface SecretKeyRefConfig {
+  /** @default 'vault-approle' */
+  readonly name?: string;
+  /** @default 'secretId' */
+  readonly key?: string;
+}
+
+/**
+ * How cert-manager logs in to Vault: exactly one of `appRole` (the article's choice) or
+ * `kubernetes` (no secret to distribute: Vault verifies a service account token).
+ */
+export interface VaultAuthConfig {
+  readonly appRole?: {
+    /** Mount path of the AppRole auth method. @default 'approle' */
+    readonly path?: string;
+    /**
+     * Role id of cert-manager's AppRole, a UUID. It is not a secret; fixing it here lets the Vault
+     * configuration stack set the very same id, so the two agree by construction.
+     */
+    readonly roleId: string;
+    /** The Secret (in cert-manager's namespace) holding the AppRole secret id. Never in `dist/`. @default - vault-approle / secretId */
+    readonly secretRef?: SecretKeyRefConfig;
+  };
+  readonly kubernetes?: {
+    /** Vault path of the Kubernetes auth method. @default '/v1/auth/kubernetes' */
+    readonly mountPath?: string;
+    /** Vault role bound to the service account. */
+    readonly role: string;
+    /** Service account (in cert-manager's namespace) whose tokens cert-manager presents. @default 'vault-issuer' */
+    readonly serviceAccount?: string;
+  };
+}
+
+/** Where the Vault (or OpenBao) cluster answers, and how cert-manager uses it. */
 export interface VaultConfig {
   /**
    * HTTPS address of the Vault API, a host name in the private zone.
    * @example 'https://vault.priv.example.com:8200'
    */
   readonly address: string;
+  /**
+   * PEM file of the CA chain that Vault's TLS certificate chains to (intermediate + root, as the
+   * offline PKI command writes it), relative to the configuration file. Certificates only: a file
+   * holding a private key is rejected. Becomes the Vault ClusterIssuer's `caBundle`.
+   * @example 'pki/ca-chain.pem'
+   */
+  readonly caBundleFile: string;
+  /** Server name cert-manager checks Vault's certificate against. @default - the host of `address` */
+  readonly serverName?: string;
+  /** @default - every VaultPkiConfig default */
+  readonly pki?: VaultPkiConfig;
+  readonly auth: VaultAuthConfig;
 }
 
 /** Versions of everything the platform installs, pinned: nothing floats. */
@@ -112,6 +208,12 @@ export interface CertManagerConfig {
   readonly serviceMonitor?: boolean;
 }
 
+/** The Gateways of one cluster. */
+export interface GatewaysConfig {
+  /** Namespace of both Gateways, of the private Certificate and of their Secrets. @default 'gateways' */
+  readonly namespace?: string;
+}
+
 /** One Kubernetes (EKS) cluster that Flux reconciles from `dist/<name>/`. */
 export interface ClusterConfig {
   /** DNS-1123 label; also the folder under `dist/`. @example 'prod-eu' */
@@ -126,6 +228,8 @@ export interface ClusterConfig {
   readonly flux?: FluxConfig;
   /** @default - every CertManagerConfig default */
   readonly certManager?: CertManagerConfig;
+  /** @default - every GatewaysConfig default */
+  readonly gateways?: GatewaysConfig;
 }
 
 /** Which Gateway exposes an application. */
@@ -133,6 +237,7 @@ export type GatewayVisibility = 'public' | 'private';
 
 /** The Kubernetes Service behind an application. */
 export interface ServiceRefConfig {
+  /** A Service name: a DNS-1035 label (starts with a letter). */
   readonly name: string;
   readonly port: number;
 }
@@ -150,7 +255,12 @@ export interface ApplicationConfig {
   readonly namespace: string;
   /** `public`: Let's Encrypt and the internet-facing Gateway; `private`: Vault PKI and the internal Gateway. */
   readonly gateway: GatewayVisibility;
-  /** Host name, inside the public or private zone according to `gateway`. @example 'app.example.com' */
+  /**
+   * Host name inside the zone of its gateway. A public name is exactly one label below the public
+   * zone, since the public Gateway's certificate is the zone's wildcard; a private name may be
+   * deeper (the private Certificate lists each name).
+   * @example 'app.example.com'
+   */
   readonly hostname: string;
   readonly service: ServiceRefConfig;
   /** Path prefix routed to the service. @default '/' */
@@ -164,6 +274,10 @@ export interface PlatformConfig {
   readonly dns: DnsConfig;
   readonly acme: AcmeConfig;
   readonly vault: VaultConfig;
+  /** @default - every PublicCertificateConfig default */
+  readonly publicCertificate?: PublicCertificateConfig;
+  /** @default - every PrivateCertificateConfig default */
+  readonly privateCertificate?: PrivateCertificateConfig;
   readonly versions: VersionsConfig;
   /** At least one cluster; names unique. */
   readonly clusters: readonly ClusterConfig[];

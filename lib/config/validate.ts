@@ -9,6 +9,9 @@
  * mistake yields one problem rather than a cascade.
  *
  * Every bound is a named constant used by both its check and its message.
+ *
+ * Files the configuration names are not read here, unless the caller asks to through
+ * {@link ValidateOptions} (the loader does, for `vault.caBundleFile`).
  */
 
 import {
@@ -19,6 +22,7 @@ import {
   HTTP_PATH_MAX_LENGTH,
   isAwsAccountId,
   isAwsRegion,
+  isDns1035Label,
   isDnsLabel,
   isDnsName,
   isDnsSubdomain,
@@ -28,13 +32,19 @@ import {
   isHttpPathPrefix,
   isInDnsZone,
   isIntegerInRange,
+  isPortableRelativePath,
   isRoute53ZoneId,
+  isSecretKey,
+  isUuid,
+  isVaultPath,
+  isVaultPathSegment,
   parseExactVersion,
   parseGoDuration,
   parseOidcProviderArn,
   PORT_MAX,
   PORT_MIN,
   ROUTE53_ZONE_ID_MAX_LENGTH,
+  SECRET_KEY_MAX_LENGTH,
 } from '../util/validators.js';
 import { ConfigError, type ConfigProblem, formatPath, type PathSegment, SHOWN_VALUE_MAX_LENGTH, showValue } from './errors.js';
 import type { PlatformConfig } from './types.js';
@@ -55,35 +65,110 @@ export const GATEWAY_API_MIN_VERSION = 'v1.0.0';
 export const CERT_MANAGER_REPLICAS_MIN = 1;
 export const CERT_MANAGER_REPLICAS_MAX = 5;
 
+/**
+ * Lifetime of Let's Encrypt certificates, 90 days: the public certificate's `renewBefore` must be
+ * shorter, or the certificate would be due for renewal as soon as it is issued.
+ * @see https://letsencrypt.org/docs/faq/#what-is-the-lifetime-for-let-s-encrypt-certificates-for-how-long-are-they-valid
+ */
+export const LETS_ENCRYPT_CERTIFICATE_LIFETIME = '2160h';
+
+/** Shortest certificate `duration` cert-manager's webhook accepts (`MinimumCertificateDuration`). */
+export const CERTIFICATE_DURATION_MIN = '1h';
+
+/** Shortest `renewBefore` cert-manager's webhook accepts (`MinimumRenewBefore`). */
+export const RENEW_BEFORE_MIN = '5m';
+
+/** `privateCertificate.duration` when omitted: 90 days, as types.ts documents. */
+export const PRIVATE_CERTIFICATE_DEFAULT_DURATION = '2160h';
+
+/** `privateCertificate.renewBefore` when omitted: 15 days, as types.ts documents. */
+export const PRIVATE_CERTIFICATE_DEFAULT_RENEW_BEFORE = '360h';
+
+/**
+ * Private key algorithms, as cert-manager's `privateKey.algorithm` names them; Ed25519 is left out:
+ * Let's Encrypt does not sign it and few TLS clients accept it.
+ */
+export const KEY_ALGORITHMS = ['ECDSA', 'RSA'] as const;
+
+type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+/** Sizes of `privateKey.size` allowed for each algorithm. */
+export type KeySizes = Readonly<Record<KeyAlgorithm, readonly number[]>>;
+
+/** `privateKey.algorithm` when omitted. */
+export const DEFAULT_KEY_ALGORITHM = 'ECDSA';
+
+/** `privateKey.size` allowed for each algorithm: the NIST curves P-256, P-384, P-521; RSA moduli from 2048 bits. */
+export const KEY_SIZES: KeySizes = {
+  ECDSA: [256, 384, 521],
+  RSA: [2048, 3072, 4096],
+};
+
+/**
+ * `privateKey.size` of the public certificate: the keys Let's Encrypt signs (its CP/CPS, enforced by
+ * Boulder's `goodkey`), which leave P-521 out.
+ * @see https://github.com/letsencrypt/cp-cps/blob/main/CP-CPS.md#dv-ssl-subscriber-certificate
+ */
+export const LETS_ENCRYPT_KEY_SIZES: KeySizes = {
+  ECDSA: [256, 384],
+  RSA: [2048, 3072, 4096],
+};
+
+/** What `vault.auth.kubernetes.mountPath` starts with: cert-manager calls `<mountPath>/login` on the Vault API. */
+export const VAULT_KUBERNETES_MOUNT_PATH_PREFIX = '/v1/auth/';
+
 /** Top-level sections of the configuration, in the order they are checked and documented. */
-export const CONFIG_SECTIONS = ['organization', 'aws', 'dns', 'acme', 'vault', 'versions', 'clusters', 'applications'] as const;
+export const CONFIG_SECTIONS = [
+  'organization', 'aws', 'dns', 'acme', 'vault', 'publicCertificate', 'privateCertificate', 'versions', 'clusters', 'applications',
+] as const;
 const ORGANIZATION_FIELDS = ['name', 'country'] as const;
 const AWS_FIELDS = ['accountId', 'region'] as const;
 const DNS_FIELDS = ['publicZone', 'privateZone'] as const;
 const ZONE_FIELDS = ['name', 'hostedZoneID'] as const;
-const ACME_FIELDS = ['email'] as const;
-const VAULT_FIELDS = ['address'] as const;
+const ACME_FIELDS = ['email', 'gatewayIssuer', 'http01'] as const;
+const VAULT_FIELDS = ['address', 'caBundleFile', 'serverName', 'pki', 'auth'] as const;
+const VAULT_PKI_FIELDS = ['mount', 'role'] as const;
+const VAULT_AUTH_FIELDS = ['appRole', 'kubernetes'] as const;
+const APPROLE_FIELDS = ['path', 'roleId', 'secretRef'] as const;
+const SECRET_REF_FIELDS = ['name', 'key'] as const;
+const KUBERNETES_AUTH_FIELDS = ['mountPath', 'role', 'serviceAccount'] as const;
+const PUBLIC_CERTIFICATE_FIELDS = ['renewBefore', 'privateKey'] as const;
+const PRIVATE_CERTIFICATE_FIELDS = ['duration', 'renewBefore', 'privateKey'] as const;
+const PRIVATE_KEY_FIELDS = ['algorithm', 'size'] as const;
 const VERSIONS_FIELDS = ['certManager', 'gatewayApi'] as const;
-const CLUSTER_FIELDS = ['name', 'region', 'gatewayClassName', 'workloadIdentity', 'flux', 'certManager'] as const;
+const CLUSTER_FIELDS = ['name', 'region', 'gatewayClassName', 'workloadIdentity', 'flux', 'certManager', 'gateways'] as const;
 const IRSA_FIELDS = ['type', 'oidcProviderArn'] as const;
 const POD_IDENTITY_FIELDS = ['type'] as const;
 const FLUX_FIELDS = ['gitRepository', 'interval', 'timeout'] as const;
 const CERT_MANAGER_FIELDS = ['replicas', 'serviceMonitor'] as const;
+const GATEWAYS_SECTION_FIELDS = ['namespace'] as const;
 const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path'] as const;
 const SERVICE_FIELDS = ['name', 'port'] as const;
 
 const WORKLOAD_IDENTITY_TYPES = ['irsa', 'pod-identity'] as const;
 const GATEWAYS = ['public', 'private'] as const;
+const ACME_ISSUERS = ['staging', 'production'] as const;
+
+/** What {@link validateConfig} may do beyond checking values. */
+export interface ValidateOptions {
+  /**
+   * Checks the file that `vault.caBundleFile` names, called once that field is valid. Returns what is
+   * wrong with the file, as messages reported at `vault.caBundleFile` in the order of the checks.
+   * The loader passes one that reads the file (see `loadPlatform`).
+   * @default - the file is not read
+   */
+  readonly checkCaBundle?: (file: string) => readonly string[];
+}
 
 /**
  * Checks a whole configuration, as parsed from YAML, against every rule.
  *
- * Pure: reads `raw`, never changes it, never throws on bad input.
+ * Pure unless `options` says otherwise: reads `raw`, never changes it, never throws on bad input.
  * @returns every problem found, in a deterministic order (see the module comment); empty when valid
  */
-export function validateConfig(raw: unknown): ConfigProblem[] {
+export function validateConfig(raw: unknown, options: ValidateOptions = {}): ConfigProblem[] {
   const problems = new Problems();
-  checkPlatform(problems, raw);
+  checkPlatform(problems, raw, options);
   return problems.list;
 }
 
@@ -201,8 +286,8 @@ function field<T>(problems: Problems, parent: Mapping, path: Path, key: string, 
  */
 function section(
   problems: Problems, parent: Mapping, path: Path, key: string, fields: readonly string[], optional = false,
+  expected = mappingOf(fields),
 ): Mapping | undefined {
-  const expected = mappingOf(fields);
   const value = present(problems, parent, path, key, expected, optional);
   if (value === undefined) {
     return undefined;
@@ -232,8 +317,19 @@ function stringRule(expected: string, valid: (value: string) => boolean, hint?: 
 }
 
 function enumRule(values: readonly string[]): Rule {
-  return stringRule(quoted(values), (value) => values.includes(value), (value) =>
-    values.includes(value.toLowerCase()) ? `write it in lowercase: ${JSON.stringify(value.toLowerCase())}` : undefined);
+  return stringRule(quoted(values), (value) => values.includes(value), (value) => {
+    const meant = values.find((choice) => choice.toLowerCase() === value.toLowerCase());
+    if (meant === undefined) {
+      return undefined;
+    }
+    const casing = meant === meant.toLowerCase() ? 'in lowercase' : meant === meant.toUpperCase() ? 'in uppercase' : 'as';
+    return `write it ${casing}: ${JSON.stringify(meant)}`;
+  });
+}
+
+/** `256, 384 or 521`. */
+function numbers(values: readonly number[]): string {
+  return values.length <= 1 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
 }
 
 function integerRule(min: number, max: number, why = ''): Rule {
@@ -437,6 +533,200 @@ const PATH_PREFIX = stringRule(
   (value) => (/\s/.test(value) ? 'remove the whitespace, or encode it as %20' : undefined),
 );
 
+const SERVICE_NAME = stringRule(
+  'a Service name, a DNS-1035 label (lowercase letters, digits and \'-\', starting with a letter, '
+    + `at most ${DNS_LABEL_MAX_LENGTH} characters)`,
+  isDns1035Label,
+  (value) => {
+    if (value.length > DNS_LABEL_MAX_LENGTH) {
+      return `${value.length} characters`;
+    }
+    return /^[0-9]/.test(value) && isDnsLabel(value) ? 'a Service name cannot start with a digit' : undefined;
+  },
+);
+
+const GATEWAY_ISSUER = enumRule(ACME_ISSUERS);
+
+const CERTIFICATE_DURATION_EXPECTED = 'a duration such as "2160h", "360h" or "1h30m" (a Go duration with the units ms, s, m, h)';
+
+/**
+ * A cert-manager duration (`duration`, `renewBefore`), in the form Flux durations take, at least
+ * `min`, and shorter than `below` when given.
+ * @param min shortest accepted, a duration string, and why
+ * @param below exclusive upper bound, a duration string, and why
+ */
+function certificateDurationRule(min: { value: string; why: string }, below?: { value: string; why: string }): Rule {
+  const floor = parseGoDuration(min.value)!;
+  const ceiling = below === undefined ? undefined : parseGoDuration(below.value)!;
+  return {
+    expected: CERTIFICATE_DURATION_EXPECTED,
+    problem(value) {
+      if (typeof value !== 'string' || !isFluxDuration(value)) {
+        return expectedGot(CERTIFICATE_DURATION_EXPECTED, value, certificateDurationHint(value));
+      }
+      const nanoseconds = parseGoDuration(value)!;
+      if (nanoseconds < floor) {
+        return expectedGot(`a duration of at least ${min.value} (${min.why})`, value);
+      }
+      if (below !== undefined && ceiling !== undefined && nanoseconds >= ceiling) {
+        return expectedGot(`a duration shorter than ${below.value} (${below.why})`, value);
+      }
+      return undefined;
+    },
+  };
+}
+
+function certificateDurationHint(value: unknown): string | undefined {
+  if (typeof value === 'number') {
+    return `add a unit, e.g. "${value}h"`;
+  }
+  if (typeof value !== 'string') {
+    return undefined;
+  }
+  const days = /^(\d+)d$/.exec(value);
+  if (days) {
+    return `Go durations have no unit for days; write ${days[1]} days as "${Number(days[1]) * 24}h"`;
+  }
+  if (isGoDuration(value)) {
+    return parseGoDuration(value)! < 0 ? 'it must be positive' : 'use only the units ms, s, m and h';
+  }
+  return undefined;
+}
+
+const RENEW_BEFORE_MIN_WHY = 'cert-manager\'s minimum renewBefore';
+
+const PUBLIC_RENEW_BEFORE = certificateDurationRule(
+  { value: RENEW_BEFORE_MIN, why: RENEW_BEFORE_MIN_WHY },
+  {
+    value: LETS_ENCRYPT_CERTIFICATE_LIFETIME,
+    why: 'the 90-day lifetime of Let\'s Encrypt certificates: a longer renewBefore would make the certificate due for renewal '
+      + 'as soon as issued',
+  },
+);
+
+const PRIVATE_DURATION = certificateDurationRule({ value: CERTIFICATE_DURATION_MIN, why: 'cert-manager\'s minimum certificate duration' });
+
+const PRIVATE_RENEW_BEFORE = certificateDurationRule({ value: RENEW_BEFORE_MIN, why: RENEW_BEFORE_MIN_WHY });
+
+const KEY_ALGORITHM = enumRule(KEY_ALGORITHMS);
+
+/**
+ * `privateKey.size` for `algorithm`, the effective algorithm (given or default), among `sizes`;
+ * `algorithm` is `undefined` when the given one is invalid, and then a size of any algorithm passes.
+ * @param issuer why `sizes` is narrower than {@link KEY_SIZES}, if it is
+ */
+function keySizeRule(
+  algorithm: KeyAlgorithm | undefined, algorithmGiven: boolean, sizes: KeySizes, issuer?: string,
+): Rule {
+  const why = issuer === undefined ? '' : `; ${issuer}`;
+  if (algorithm === undefined) {
+    const all = KEY_ALGORITHMS.map((name) => `${numbers(sizes[name])} for ${name}`).join(', ');
+    const expected = `a key size: ${all}${issuer === undefined ? '' : ` (${issuer})`}`;
+    return sizeRule(expected, KEY_ALGORITHMS.flatMap((name) => sizes[name]), () => undefined);
+  }
+  const what = algorithm === 'ECDSA' ? 'an ECDSA curve size' : 'an RSA key size';
+  const which = algorithmGiven ? `algorithm "${algorithm}"` : `algorithm "${algorithm}", the default`;
+  return sizeRule(`${what}: ${numbers(sizes[algorithm])} (${which}${why})`, sizes[algorithm], (size) => {
+    const other = KEY_ALGORITHMS.find((name) => name !== algorithm && sizes[name].includes(size));
+    return other === undefined ? undefined : `a size for ${other} keys; set privateKey.algorithm to "${other}" for one`;
+  });
+}
+
+function sizeRule(expected: string, sizes: readonly number[], hint: (size: number) => string | undefined): Rule {
+  return {
+    expected,
+    problem(value) {
+      if (typeof value === 'number' && sizes.includes(value)) {
+        return undefined;
+      }
+      if (typeof value === 'string' && /^\d+$/.test(value) && sizes.includes(Number(value))) {
+        return expectedGot(expected, value, 'write the number without quotes');
+      }
+      return expectedGot(expected, value, typeof value === 'number' ? hint(value) : undefined);
+    },
+  };
+}
+
+const CA_BUNDLE_FILE_EXPECTED = 'the path of a PEM file of CA certificates, relative to the configuration file, such as "pki/ca-chain.pem"';
+
+const CA_BUNDLE_FILE: Rule = {
+  expected: CA_BUNDLE_FILE_EXPECTED,
+  problem(value) {
+    if (typeof value === 'string' && value.includes('-----BEGIN')) {
+      // PEM pasted in place of the path: never echo it, it may hold a private key.
+      const what = /PRIVATE KEY/.test(value)
+        ? 'PEM text holding a private key (it must stay offline, never in the configuration; give the path of a file of certificates)'
+        : 'PEM text (give the path of the PEM file, not its content)';
+      return `expected ${CA_BUNDLE_FILE_EXPECTED}, got ${what}`;
+    }
+    if (typeof value === 'string' && isPortableRelativePath(value)) {
+      return undefined;
+    }
+    let hint: string | undefined;
+    if (typeof value === 'string' && /^([/\\]|[A-Za-z]:)/.test(value)) {
+      hint = 'an absolute path only exists on one machine; give it relative to the directory of the configuration file';
+    } else if (typeof value === 'string' && value.startsWith('~')) {
+      hint = '"~" is only expanded by a shell; give the path relative to the configuration file';
+    }
+    return expectedGot(CA_BUNDLE_FILE_EXPECTED, value, hint);
+  },
+};
+
+const SERVER_NAME = stringRule(
+  'a lowercase fully qualified DNS name, such as "vault.priv.example.com"', isDnsName, dnsNameHint,
+);
+
+const VAULT_MOUNT = stringRule(
+  'a Vault mount path: segments of letters, digits, \'_\' and \'-\' separated by \'/\', '
+    + 'without leading or trailing \'/\', such as "pki_private_issuer"',
+  isVaultPath,
+  (value) => (value !== '/' && isVaultPath(value.replace(/^\/+|\/+$/g, '')) ? 'remove the leading and trailing "/"' : undefined),
+);
+
+/** The likely fix for a Vault name given with slashes, when stripping them leaves one segment. */
+function vaultSegmentHint(value: string): string | undefined {
+  const auth = /^\/?(?:v1\/)?auth\/([A-Za-z0-9_-]+)\/?$/.exec(value);
+  if (auth) {
+    return `give the mount name alone: ${JSON.stringify(auth[1])}`;
+  }
+  return isVaultPathSegment(value.replace(/^\/+|\/+$/g, '')) ? 'remove the "/"' : undefined;
+}
+
+const VAULT_ROLE = stringRule(
+  'a Vault role name: letters, digits, \'_\' and \'-\', such as "cert-manager"', isVaultPathSegment, vaultSegmentHint,
+);
+
+const APPROLE_PATH = stringRule(
+  'the mount name of the AppRole auth method: letters, digits, \'_\' and \'-\', such as "approle"',
+  isVaultPathSegment,
+  vaultSegmentHint,
+);
+
+const ROLE_ID = stringRule(
+  'an AppRole role id, a UUID such as "5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93"',
+  isUuid,
+  (value) => (isUuid(value.replace(/^\{(.*)\}$/, '$1')) ? 'remove the braces' : undefined),
+);
+
+const SECRET_KEY = stringRule(
+  `a Secret data key: letters, digits, '-', '_' and '.', at most ${SECRET_KEY_MAX_LENGTH} characters, not "." nor starting with ".."`,
+  isSecretKey,
+);
+
+const KUBERNETES_MOUNT_PATH = stringRule(
+  `the Vault API path of the Kubernetes auth method: "${VAULT_KUBERNETES_MOUNT_PATH_PREFIX}" then its mount, `
+    + 'such as "/v1/auth/kubernetes"',
+  (value) => value.startsWith(VAULT_KUBERNETES_MOUNT_PATH_PREFIX)
+    && isVaultPath(value.slice(VAULT_KUBERNETES_MOUNT_PATH_PREFIX.length)),
+  (value) => {
+    const mount = value.replace(/^\/+|\/+$/g, '').replace(/^(v1\/)?auth\//, '');
+    if (value.endsWith('/') && value.startsWith(VAULT_KUBERNETES_MOUNT_PATH_PREFIX) && isVaultPath(mount)) {
+      return 'remove the trailing "/"';
+    }
+    return isVaultPath(mount) ? `write the full API path: "${VAULT_KUBERNETES_MOUNT_PATH_PREFIX}${mount}"` : undefined;
+  },
+);
+
 // ---------------------------------------------------------------------------------------------
 // Sections
 
@@ -460,7 +750,7 @@ interface ClusterSummary {
   readonly given: ReadonlySet<string>;
 }
 
-function checkPlatform(problems: Problems, raw: unknown): void {
+function checkPlatform(problems: Problems, raw: unknown, options: ValidateOptions): void {
   if (!isMapping(raw)) {
     problems.add([], expectedGot(`a mapping with the sections ${CONFIG_SECTIONS.join(', ')}`, raw));
     return;
@@ -484,12 +774,19 @@ function checkPlatform(problems: Problems, raw: unknown): void {
   const acme = section(problems, raw, [], 'acme', ACME_FIELDS);
   if (acme) {
     field(problems, acme, ['acme'], 'email', EMAIL);
+    field(problems, acme, ['acme'], 'gatewayIssuer', GATEWAY_ISSUER, true);
+    field(problems, acme, ['acme'], 'http01', BOOLEAN, true);
   }
 
-  const vault = section(problems, raw, [], 'vault', VAULT_FIELDS);
-  if (vault) {
-    checkVaultAddress(problems, vault, dns);
+  checkVault(problems, raw, dns, options);
+
+  const publicCertificate = section(problems, raw, [], 'publicCertificate', PUBLIC_CERTIFICATE_FIELDS, true);
+  if (publicCertificate) {
+    field(problems, publicCertificate, ['publicCertificate'], 'renewBefore', PUBLIC_RENEW_BEFORE, true);
+    checkPrivateKey(problems, publicCertificate, ['publicCertificate'], LETS_ENCRYPT_KEY_SIZES, 'the sizes Let\'s Encrypt signs');
   }
+
+  checkPrivateCertificate(problems, raw);
 
   const versions = section(problems, raw, [], 'versions', VERSIONS_FIELDS);
   if (versions) {
@@ -578,6 +875,143 @@ function checkVaultAddress(problems: Problems, vault: Mapping, dns: ValidDns): v
   return undefined;
 }
 
+/** `vault`: the address, the CA bundle (and its file, through `options`), the PKI engine, the login. */
+function checkVault(problems: Problems, raw: Mapping, dns: ValidDns, options: ValidateOptions): void {
+  const vault = section(problems, raw, [], 'vault', VAULT_FIELDS);
+  if (!vault) {
+    return;
+  }
+  checkVaultAddress(problems, vault, dns);
+  const caBundleFile = field<string>(problems, vault, ['vault'], 'caBundleFile', CA_BUNDLE_FILE);
+  if (caBundleFile !== undefined && options.checkCaBundle) {
+    for (const message of options.checkCaBundle(caBundleFile)) {
+      problems.add(['vault', 'caBundleFile'], message);
+    }
+  }
+  field(problems, vault, ['vault'], 'serverName', SERVER_NAME, true);
+  const pki = section(problems, vault, ['vault'], 'pki', VAULT_PKI_FIELDS, true);
+  if (pki) {
+    field(problems, pki, ['vault', 'pki'], 'mount', VAULT_MOUNT, true);
+    field(problems, pki, ['vault', 'pki'], 'role', VAULT_ROLE, true);
+  }
+  checkVaultAuth(problems, vault);
+}
+
+const VAULT_AUTH_EXPECTED = 'a mapping with exactly one of appRole or kubernetes';
+
+/**
+ * `vault.auth`: exactly one login method. Both or none is reported on `vault.auth` itself; the
+ * fields of each method given are checked either way, as they are mistakes of their own.
+ */
+function checkVaultAuth(problems: Problems, vault: Mapping): void {
+  const path = ['vault', 'auth'];
+  const auth = section(problems, vault, ['vault'], 'auth', VAULT_AUTH_FIELDS, false, VAULT_AUTH_EXPECTED);
+  if (!auth) {
+    return;
+  }
+  const hasAppRole = own(auth, 'appRole') !== undefined;
+  const hasKubernetes = own(auth, 'kubernetes') !== undefined;
+  if (hasAppRole && hasKubernetes) {
+    problems.add(path, 'expected exactly one of appRole or kubernetes, got both (cert-manager logs in to Vault one way; remove one)');
+  } else if (!hasAppRole && !hasKubernetes) {
+    problems.add(path, expectedGot(VAULT_AUTH_EXPECTED, auth));
+  }
+  // Given (even empty), a method is required to be a mapping: "remove the key to use the default" would mislead.
+  const appRole = section(problems, auth, path, 'appRole', APPROLE_FIELDS, !hasAppRole);
+  if (appRole) {
+    const appRolePath = [...path, 'appRole'];
+    field(problems, appRole, appRolePath, 'path', APPROLE_PATH, true);
+    field(problems, appRole, appRolePath, 'roleId', ROLE_ID);
+    const secretRef = typeof own(appRole, 'secretRef') === 'string'
+      ? reportSecretValue(problems, [...appRolePath, 'secretRef'])
+      : section(problems, appRole, appRolePath, 'secretRef', SECRET_REF_FIELDS, true);
+    if (secretRef) {
+      field(problems, secretRef, [...appRolePath, 'secretRef'], 'name', DNS_SUBDOMAIN, true);
+      field(problems, secretRef, [...appRolePath, 'secretRef'], 'key', SECRET_KEY, true);
+    }
+  }
+  const kubernetes = section(problems, auth, path, 'kubernetes', KUBERNETES_AUTH_FIELDS, !hasKubernetes);
+  if (kubernetes) {
+    const kubernetesPath = [...path, 'kubernetes'];
+    field(problems, kubernetes, kubernetesPath, 'mountPath', KUBERNETES_MOUNT_PATH, true);
+    field(problems, kubernetes, kubernetesPath, 'role', VAULT_ROLE);
+    field(problems, kubernetes, kubernetesPath, 'serviceAccount', DNS_SUBDOMAIN, true);
+  }
+}
+
+/**
+ * A string where a reference to a Secret is expected is likely the secret itself: it is reported
+ * without being shown, as messages end up in CI logs.
+ */
+function reportSecretValue(problems: Problems, path: Path): undefined {
+  problems.add(path, `expected ${mappingOf(SECRET_REF_FIELDS)} naming the Secret that holds the AppRole secret id, `
+    + 'got a string (not shown: the secret id itself never goes in the configuration; store it in that Secret)');
+  return undefined;
+}
+
+/**
+ * `privateCertificate`: each duration alone, then `renewBefore` against the duration in effect.
+ *
+ * | duration | renewBefore | compared                                  |
+ * |----------|-------------|-------------------------------------------|
+ * | given    | given       | both, when both are valid                 |
+ * | given    | omitted     | the default renewBefore with the duration |
+ * | omitted  | given       | renewBefore with the default duration     |
+ * | omitted  | omitted     | nothing (the defaults agree)              |
+ *
+ * Always reported on `renewBefore`, the field to change in every row.
+ */
+function checkPrivateCertificate(problems: Problems, raw: Mapping): void {
+  const path = ['privateCertificate'];
+  const certificate = section(problems, raw, [], 'privateCertificate', PRIVATE_CERTIFICATE_FIELDS, true);
+  if (!certificate) {
+    return;
+  }
+  const durationGiven = own(certificate, 'duration') !== undefined;
+  const renewBeforeGiven = own(certificate, 'renewBefore') !== undefined;
+  const duration = durationGiven
+    ? field<string>(problems, certificate, path, 'duration', PRIVATE_DURATION)
+    : PRIVATE_CERTIFICATE_DEFAULT_DURATION;
+  const renewBefore = renewBeforeGiven
+    ? field<string>(problems, certificate, path, 'renewBefore', PRIVATE_RENEW_BEFORE)
+    : PRIVATE_CERTIFICATE_DEFAULT_RENEW_BEFORE;
+  checkPrivateKey(problems, certificate, path, KEY_SIZES);
+
+  if (duration === undefined || renewBefore === undefined || parseGoDuration(renewBefore)! < parseGoDuration(duration)!) {
+    return;
+  }
+  const limit = `${durationGiven ? '' : 'the default '}privateCertificate.duration (${JSON.stringify(duration)})`;
+  if (renewBeforeGiven) {
+    problems.add([...path, 'renewBefore'], expectedGot(`a renewBefore shorter than ${limit}`, renewBefore,
+      durationGiven ? 'renewal must start within the certificate\'s lifetime' : 'or set a longer duration'));
+    return;
+  }
+  // cert-manager's own default renews at 2/3 of the lifetime: suggest that.
+  const third = parseGoDuration(duration)! / 3;
+  const suggestion = third % 3600e9 === 0 ? `${third / 3600e9}h` : `${Math.floor(third / 60e9)}m`;
+  problems.add([...path, 'renewBefore'], `expected a renewBefore shorter than ${limit}, got the default `
+    + `${JSON.stringify(renewBefore)} (set renewBefore, e.g. to "${suggestion}", a third of the duration)`);
+}
+
+/**
+ * `privateKey` of a certificate: the size is checked against the algorithm in effect, given or default.
+ * @param sizes the sizes its issuer signs, and `issuer` why when narrower than {@link KEY_SIZES}
+ */
+function checkPrivateKey(
+  problems: Problems, certificate: Mapping, certificatePath: Path, sizes: KeySizes, issuer?: string,
+): void {
+  const path = [...certificatePath, 'privateKey'];
+  const key = section(problems, certificate, certificatePath, 'privateKey', PRIVATE_KEY_FIELDS, true);
+  if (!key) {
+    return;
+  }
+  const algorithmGiven = own(key, 'algorithm') !== undefined;
+  const algorithm = algorithmGiven
+    ? field<KeyAlgorithm>(problems, key, path, 'algorithm', KEY_ALGORITHM, true)
+    : DEFAULT_KEY_ALGORITHM;
+  field(problems, key, path, 'size', keySizeRule(algorithm, algorithmGiven, sizes, issuer), true);
+}
+
 function checkClusters(problems: Problems, raw: Mapping, aws: ValidAws): ClusterSummary {
   const names = new Map<string, number>();
   const given = new Set<string>();
@@ -630,6 +1064,10 @@ function checkClusters(problems: Problems, raw: Mapping, aws: ValidAws): Cluster
     if (certManager) {
       field(problems, certManager, [...path, 'certManager'], 'replicas', REPLICAS, true);
       field(problems, certManager, [...path, 'certManager'], 'serviceMonitor', BOOLEAN, true);
+    }
+    const gateways = section(problems, item, path, 'gateways', GATEWAYS_SECTION_FIELDS, true);
+    if (gateways) {
+      field(problems, gateways, [...path, 'gateways'], 'namespace', DNS_LABEL, true);
     }
   });
   return { count: value.length, names, given };
@@ -727,7 +1165,7 @@ function checkApplications(problems: Problems, raw: Mapping, dns: ValidDns, clus
     }
     const service = section(problems, item, path, 'service', SERVICE_FIELDS);
     if (service) {
-      field(problems, service, [...path, 'service'], 'name', DNS_LABEL);
+      field(problems, service, [...path, 'service'], 'name', SERVICE_NAME);
       field(problems, service, [...path, 'service'], 'port', PORT);
     }
     field(problems, item, path, 'path', PATH_PREFIX, true);
@@ -803,6 +1241,19 @@ function checkHostnameZone(problems: Problems, path: Path, hostname: string, gat
       `a host name outside the private zone ${JSON.stringify(dns.privateZone)} for gateway "public"`,
       hostname,
       'that name only resolves inside; use gateway "private" or another name',
+    ));
+  } else if (hostname.split('.').length !== dns.publicZone.split('.').length + 1) {
+    // The public Gateway serves one certificate for "*.<zone>", and a wildcard matches one label only.
+    const wildcard = JSON.stringify(`*.${dns.publicZone}`);
+    const below = hostname.slice(0, -dns.publicZone.length - 1);
+    problems.add(path, expectedGot(
+      `a host name exactly one label below the public zone ${JSON.stringify(dns.publicZone)}, `
+        + `such as ${JSON.stringify(`app.${dns.publicZone}`)}, for gateway "public"`,
+      hostname,
+      hostname === dns.publicZone
+        ? `the public Gateway's certificate is ${wildcard}, which does not cover the zone itself`
+        : `the public Gateway's certificate is ${wildcard}, which covers one label only; `
+          + `use a name such as ${JSON.stringify(`${below.replaceAll('.', '-')}.${dns.publicZone}`)}`,
     ));
   }
 }

@@ -18,6 +18,8 @@ export interface FolderSummary {
 export interface RenderedDist {
   /** Every file, sorted by path. */
   readonly files: readonly DistFile[];
+  /** Every object of each cluster as JSON, by cluster name, for checks across objects. */
+  readonly manifests: ReadonlyMap<string, readonly any[]>;
   /** One entry per folder, in the order Flux applies them (flux first). */
   readonly folders: readonly FolderSummary[];
 }
@@ -37,28 +39,33 @@ const HEADER = (constructPath: string) =>
 export function renderDist(clusters: readonly ClusterPlatform[]): RenderedDist {
   const files: DistFile[] = [];
   const folders: FolderSummary[] = [];
+  const manifests = new Map<string, any[]>();
   for (const cluster of clusters) {
+    const clusterManifests: any[] = [];
+    manifests.set(cluster.clusterName, clusterManifests);
     const charts: Array<[string, Chart]> = [
       [FLUX_FOLDER, cluster.fluxChart],
       ...cluster.layers.map((layer): [string, Chart] => [layer.name, layer.chart]),
     ];
     for (const [layer, chart] of charts) {
       const folder = `${cluster.clusterName}/${layer}`;
-      const rendered = renderChart(chart, folder);
+      const rendered = renderChart(chart, folder, clusterManifests);
       files.push(...rendered);
       folders.push({ folder, objects: rendered.length });
       if (layer !== FLUX_FOLDER) files.push(kustomizationFile(folder, rendered));
     }
   }
   files.sort((a, b) => compare(a.path, b.path));
-  return { files, folders };
+  return { files, folders, manifests };
 }
 
-function renderChart(chart: Chart, folder: string): DistFile[] {
+/** Renders each object of `chart` once: to its file, and into `manifests`. */
+function renderChart(chart: Chart, folder: string, manifests: any[]): DistFile[] {
   const seen = new Map<string, string>();
   const files: DistFile[] = [];
   for (const obj of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
     const manifest = obj.toJson();
+    manifests.push(manifest);
     const path = `${folder}/${manifestFileName(manifest)}`;
     const constructPath = obj.node.path;
     const previous = seen.get(path);

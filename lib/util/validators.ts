@@ -75,6 +75,19 @@ export function isInDnsZone(name: string, zone: string): boolean {
   return name === zone || name.endsWith(`.${zone}`);
 }
 
+/**
+ * Whether `value` is a Kubernetes DNS-1035 label: lowercase letters, digits and '-', starting with a
+ * letter and ending with a letter or digit, at most 63 characters.
+ *
+ * The shape of Service names, stricter than DNS-1123 labels (a Service name cannot start with a digit).
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#rfc-1035-label-names
+ * @example isDns1035Label('echo') // true
+ * @example isDns1035Label('1echo') // false: starts with a digit
+ */
+export function isDns1035Label(value: string): boolean {
+  return value.length <= DNS_LABEL_MAX_LENGTH && /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value);
+}
+
 /** Longest e-mail address (RFC 5321 section 4.5.3.1.3, path limit minus the angle brackets). */
 export const EMAIL_MAX_LENGTH = 254;
 
@@ -286,4 +299,66 @@ export function isHttpPathPrefix(value: string): boolean {
  */
 export function isIntegerInRange(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/**
+ * Whether `value` is a UUID in its canonical text form: 8-4-4-4-12 hexadecimal digits, in lowercase
+ * or uppercase, without braces or `urn:uuid:` prefix. Any version is accepted.
+ * @example isUuid('5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93') // true
+ */
+export function isUuid(value: string): boolean {
+  return /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(value);
+}
+
+const VAULT_PATH_SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Whether `value` is one segment of a Vault path: letters, digits, '_' and '-', at least one.
+ *
+ * The shape of role names and of single-segment mount names such as `approle`.
+ * @example isVaultPathSegment('cert-manager') // true
+ */
+export function isVaultPathSegment(value: string): boolean {
+  return VAULT_PATH_SEGMENT.test(value);
+}
+
+/**
+ * Whether `value` is a Vault mount path: {@link isVaultPathSegment} segments joined by '/', with no
+ * leading, trailing or doubled '/'.
+ * @example isVaultPath('pki_private_issuer') // true
+ * @example isVaultPath('teams/a/pki') // true
+ * @example isVaultPath('/pki') // false: leading '/'
+ */
+export function isVaultPath(value: string): boolean {
+  return value.split('/').every(isVaultPathSegment);
+}
+
+/** Longest key of a Secret's (or ConfigMap's) data (`k8s.io/apimachinery` `IsConfigMapKey`). */
+export const SECRET_KEY_MAX_LENGTH = 253;
+
+/**
+ * Whether `value` is a valid key of a Kubernetes Secret's data: letters, digits, '-', '_' and '.',
+ * at most 253 characters, neither `.` nor starting with `..` (`IsConfigMapKey`, which Secrets share).
+ * @see https://kubernetes.io/docs/concepts/configuration/secret/#restriction-names-data
+ * @example isSecretKey('secretId') // true
+ */
+export function isSecretKey(value: string): boolean {
+  return value.length <= SECRET_KEY_MAX_LENGTH
+    && /^[-._a-zA-Z0-9]+$/.test(value)
+    && value !== '.'
+    && !value.startsWith('..');
+}
+
+/**
+ * Whether `value` is a relative file path that means the same thing on every machine: not empty,
+ * not absolute in POSIX nor in Windows form (`/x`, `C:\x`, `C:/x`, `\\server\x`, `\x`), not starting
+ * with `~` (which only a shell expands), without control characters. `..` segments are allowed.
+ * @example isPortableRelativePath('pki/ca-chain.pem') // true
+ * @example isPortableRelativePath('/etc/ssl/ca.pem') // false
+ */
+export function isPortableRelativePath(value: string): boolean {
+  return value.trim() !== ''
+    && !/^([/\\]|[A-Za-z]:)/.test(value)
+    && !value.startsWith('~')
+    && !/\p{Cc}/u.test(value);
 }

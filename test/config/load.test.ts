@@ -1,12 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, type ConfigProblem } from '../../lib/config/errors.js';
-import { loadConfig, parseConfig } from '../../lib/config/load.js';
+import { ConfigError, type ConfigProblem, ConfigReadError } from '../../lib/config/errors.js';
+import { loadConfig, loadPlatform, parseConfig, parsePlatform } from '../../lib/config/load.js';
+import { PkiFixtures, privateKeys } from './pki-fixtures.js';
 
 const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
 const EXAMPLE_TEXT = readFileSync(EXAMPLE_FILE, 'utf8');
+const EXAMPLE_BUNDLE_FILE = resolve(__dirname, '../../config/pki/ca-chain.pem');
+const EXAMPLE_BUNDLE = readFileSync(EXAMPLE_BUNDLE_FILE, 'utf8');
 
 /** The example's text with `search` replaced once; fails loudly if `search` is not there. */
 function exampleTextWith(search: string, replacement: string): string {
@@ -35,9 +38,40 @@ function configErrorOf(act: () => unknown): ConfigError {
 const problemsOf = (text: string): readonly ConfigProblem[] => configErrorOf(() => parseConfig(text, 'platform.yaml')).problems;
 
 const scratch = mkdtempSync(join(tmpdir(), 'gateway-pki-load-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const pki = new PkiFixtures();
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+  pki.remove();
+});
+
+let workspaces = 0;
+
+/**
+ * A fresh folder holding `platform.yaml` with `text` and, unless `bundle` is null,
+ * `pki/ca-chain.pem` with `bundle`. Returns the configuration file's path.
+ */
+function workspace(text: string, bundle: string | null = EXAMPLE_BUNDLE): string {
+  workspaces += 1;
+  const dir = join(scratch, `workspace-${workspaces}`);
+  mkdirSync(join(dir, 'pki'), { recursive: true });
+  if (bundle !== null) {
+    writeFileSync(join(dir, 'pki', 'ca-chain.pem'), bundle);
+  }
+  const file = join(dir, 'platform.yaml');
+  writeFileSync(file, text);
+  return file;
+}
 
 describe('loadConfig', () => {
+  it('does not read the CA bundle', () => {
+    // GIVEN
+    const file = workspace(EXAMPLE_TEXT, null);
+    // WHEN
+    const config = loadConfig(file);
+    // THEN
+    expect(config.vault.caBundleFile).toBe('pki/ca-chain.pem');
+  });
+
   it('loads the example configuration', () => {
     // WHEN
     const config = loadConfig(EXAMPLE_FILE);
@@ -77,6 +111,126 @@ describe('loadConfig', () => {
     const error = configErrorOf(() => loadConfig(scratch));
     // THEN
     expect(error.message).toBe(`${scratch}: cannot read the configuration file: it is a directory; give the YAML file`);
+  });
+});
+
+describe('loadPlatform', () => {
+  it('loads the example configuration with no problem, and its CA bundle', () => {
+    // WHEN
+    const platform = loadPlatform(EXAMPLE_FILE);
+    // THEN
+    expect(platform.config).toEqual(loadConfig(EXAMPLE_FILE));
+    expect(platform.config.vault.caBundleFile).toBe('pki/ca-chain.pem');
+    expect(platform.vaultCaBundle).toBe(EXAMPLE_BUNDLE);
+    expect(platform.vaultCaBundle.match(/-----BEGIN CERTIFICATE-----\n/g)).toHaveLength(2);
+  });
+
+  it('resolves vault.caBundleFile against the directory of the configuration file, not the working directory', () => {
+    // GIVEN: the bundle one level up, under another name, with Windows line endings and a comment
+    const file = workspace(exampleTextWith('caBundleFile: pki/ca-chain.pem', 'caBundleFile: ../shared/vault ca.pem'), null);
+    mkdirSync(join(dirname(file), '..', 'shared'), { recursive: true });
+    writeFileSync(join(dirname(file), '..', 'shared', 'vault ca.pem'), `# chain\r\n${EXAMPLE_BUNDLE.replaceAll('\n', '\r\n')}`);
+    // WHEN
+    const platform = loadPlatform(file);
+    // THEN
+    expect(platform.vaultCaBundle).toBe(EXAMPLE_BUNDLE);
+  });
+
+  it('fails clearly when the configuration file does not exist', () => {
+    // GIVEN
+    const file = join(scratch, 'missing', 'platform.yaml');
+    // WHEN
+    const error = configErrorOf(() => loadPlatform(file));
+    // THEN
+    expect(error).toBeInstanceOf(ConfigReadError);
+    expect(error.message).toBe(`${file}: cannot read the configuration file: no such file; check the path`);
+  });
+
+  it('names the resolved path of a missing CA bundle, at the line of vault.caBundleFile', () => {
+    // GIVEN
+    const file = workspace(EXAMPLE_TEXT, null);
+    // WHEN
+    const error = configErrorOf(() => loadPlatform(file));
+    // THEN
+    expect(error.problems).toEqual([{
+      path: 'vault.caBundleFile',
+      line: lineOf(EXAMPLE_TEXT, 'caBundleFile:'),
+      message: `expected a PEM file of CA certificates, got no such file: ${join(dirname(file), 'pki', 'ca-chain.pem')} `
+        + '(the path is relative to the directory of the configuration file)',
+    }]);
+  });
+
+  it('reports the problems of the CA bundle with those of the fields, all at once and in order', () => {
+    // GIVEN
+    const key = privateKeys()['EC PRIVATE KEY']!;
+    const text = exampleTextWith('accountId: "123456789012"', 'accountId: 1234')
+      .replace('roleId: 5f0c8b8e', 'roleId: xf0c8b8e')
+      .replace('name: mycluster-0', 'name: Prod_EU');
+    const leaf = pki.leaf('vault.priv.example.com');
+    const file = workspace(text, `${leaf}${EXAMPLE_BUNDLE}${key}`);
+    const keyLine = leaf.split('\n').length + EXAMPLE_BUNDLE.split('\n').length - 1;
+    // WHEN
+    const error = configErrorOf(() => loadPlatform(file));
+    // THEN
+    const bundleLine = lineOf(text, 'caBundleFile:');
+    expect(error.problems.map((problem) => [problem.path, problem.line])).toEqual([
+      ['aws.accountId', lineOf(text, 'accountId: 1234')],
+      ['vault.caBundleFile', bundleLine],
+      ['vault.caBundleFile', bundleLine],
+      ['vault.auth.appRole.roleId', lineOf(text, 'roleId:')],
+      ['clusters[0].name', lineOf(text, 'name: Prod_EU')],
+    ]);
+    expect(error.message).toContain(`  vault.caBundleFile (line ${bundleLine}): expected CA certificates only, got a certificate that is not a CA`);
+    expect(error.message).toContain(`  vault.caBundleFile (line ${bundleLine}): expected certificates only, got a private key at line ${keyLine} of `);
+    expect(error.message).toMatch(/^.*platform\.yaml: configuration is invalid \(5 problems\):/);
+    for (const line of key.split('\n').filter((keyLine) => keyLine !== '' && !keyLine.startsWith('-----'))) {
+      expect(error.message).not.toContain(line.slice(0, 16));
+    }
+  });
+
+  it('reports an expired CA in the bundle', () => {
+    // GIVEN
+    const file = workspace(EXAMPLE_TEXT, `${EXAMPLE_BUNDLE}${pki.expiredCa('Old Root CA')}`);
+    // WHEN
+    const error = configErrorOf(() => loadPlatform(file));
+    // THEN
+    expect(error.problems).toEqual([expect.objectContaining({
+      path: 'vault.caBundleFile',
+      message: expect.stringMatching(/^expected certificates valid now, .* that expired on 2020-02-01T00:00:00Z, subject "CN=Old Root CA"/),
+    })]);
+  });
+
+  it('does not read the bundle when vault.caBundleFile is invalid', () => {
+    // GIVEN: an absolute path to a valid bundle: the path itself is the mistake
+    const text = exampleTextWith('caBundleFile: pki/ca-chain.pem', `caBundleFile: ${EXAMPLE_BUNDLE_FILE}`);
+    const file = workspace(text);
+    // WHEN
+    const error = configErrorOf(() => loadPlatform(file));
+    // THEN
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatchObject({ path: 'vault.caBundleFile', line: lineOf(text, 'caBundleFile:') });
+    expect(error.problems[0]!.message).toContain('(an absolute path only exists on one machine;');
+  });
+
+  it('does not read the bundle of a document that is not valid YAML', () => {
+    // GIVEN
+    const file = workspace(`${EXAMPLE_TEXT}\n---\n`, null);
+    // WHEN
+    const error = configErrorOf(() => loadPlatform(file));
+    // THEN
+    expect(error.problems.map((problem) => problem.path)).toEqual(['']);
+  });
+});
+
+describe('parsePlatform', () => {
+  it('reads the CA bundle relative to the directory given', () => {
+    // GIVEN
+    const dir = join(scratch, 'parse-platform');
+    cpSync(dirname(EXAMPLE_BUNDLE_FILE), join(dir, 'pki'), { recursive: true });
+    // WHEN
+    const platform = parsePlatform(EXAMPLE_TEXT, 'platform.yaml', dir);
+    // THEN
+    expect(platform.vaultCaBundle).toBe(EXAMPLE_BUNDLE);
   });
 });
 
@@ -212,7 +366,7 @@ describe('parseConfig', () => {
     // THEN
     expect(error.message).toBe([
       'platform.yaml: configuration is invalid (1 problem):',
-      '  line 1: the file is empty; expected a mapping with the sections organization, aws, dns, acme, vault, versions, clusters, applications',
+      '  line 1: the file is empty; expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications',
     ].join('\n'));
   });
 
@@ -251,7 +405,7 @@ describe('parseConfig', () => {
     expect(problems).toEqual([{
       path: '',
       line: 2,
-      message: 'expected a mapping with the sections organization, aws, dns, acme, vault, versions, clusters, applications, got a list ["organization","aws"]',
+      message: 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, got a list ["organization","aws"]',
     }]);
   });
 

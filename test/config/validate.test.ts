@@ -6,20 +6,34 @@ import { ConfigError, type ConfigProblem, formatPath, parsePath, showValue } fro
 import {
   assertValidConfig,
   CERT_MANAGER_MIN_VERSION,
+  CERTIFICATE_DURATION_MIN,
   GATEWAY_API_MIN_VERSION,
+  KEY_SIZES,
+  LETS_ENCRYPT_CERTIFICATE_LIFETIME,
+  LETS_ENCRYPT_KEY_SIZES,
   ORGANIZATION_NAME_MAX_LENGTH,
+  PRIVATE_CERTIFICATE_DEFAULT_DURATION,
+  PRIVATE_CERTIFICATE_DEFAULT_RENEW_BEFORE,
+  RENEW_BEFORE_MIN,
   validateConfig,
 } from '../../lib/config/validate.js';
 import {
   isAwsRegion,
+  isDns1035Label,
   isDnsLabel,
   isDnsName,
   isEmail,
   isFluxDuration,
   isGoDuration,
   isHttpPathPrefix,
+  isPortableRelativePath,
+  isSecretKey,
+  isUuid,
+  isVaultPath,
+  isVaultPathSegment,
   parseGoDuration,
   parseOidcProviderArn,
+  SECRET_KEY_MAX_LENGTH,
 } from '../../lib/util/validators.js';
 
 const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
@@ -74,7 +88,7 @@ describe('validateConfig', () => {
       name: 'a top-level key is misspelt',
       edit: (c) => { c.application = c.applications; delete c.applications; },
       path: 'application',
-      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, versions, clusters, applications',
+      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications',
     },
     {
       name: 'a nested key is misspelt',
@@ -86,7 +100,7 @@ describe('validateConfig', () => {
       name: 'a key of a list item is unknown',
       edit: (c) => { c.clusters[0].replica = 3; },
       path: 'clusters[0].replica',
-      message: 'unknown field; expected one of: name, region, gatewayClassName, workloadIdentity, flux, certManager',
+      message: 'unknown field; expected one of: name, region, gatewayClassName, workloadIdentity, flux, certManager, gateways',
     },
     {
       name: 'a key with a dot is unknown',
@@ -116,7 +130,7 @@ describe('validateConfig', () => {
       name: 'a required section is missing',
       edit: (c) => { delete c.acme; },
       path: 'acme',
-      message: 'is required: expected a mapping with email',
+      message: 'is required: expected a mapping with email, gatewayIssuer, http01',
     },
     {
       name: 'a required field is empty in YAML (null)',
@@ -266,6 +280,24 @@ describe('validateConfig', () => {
       path: 'acme.email',
       message: 'got "ops@example"',
     },
+    {
+      name: 'acme.gatewayIssuer is neither staging nor production',
+      edit: (c) => { c.acme.gatewayIssuer = 'prod'; },
+      path: 'acme.gatewayIssuer',
+      message: 'expected "staging" or "production", got "prod"',
+    },
+    {
+      name: 'acme.gatewayIssuer is capitalised',
+      edit: (c) => { c.acme.gatewayIssuer = 'Staging'; },
+      path: 'acme.gatewayIssuer',
+      message: 'got "Staging" (write it in lowercase: "staging")',
+    },
+    {
+      name: 'acme.http01 is a quoted boolean',
+      edit: (c) => { c.acme.http01 = 'true'; },
+      path: 'acme.http01',
+      message: 'expected true or false, got "true"',
+    },
     // vault
     {
       name: 'vault.address uses http',
@@ -320,6 +352,361 @@ describe('validateConfig', () => {
       edit: (c) => { c.vault.address = 'https://vault.priv.example.com:8200/?ns=root'; },
       path: 'vault.address',
       message: 'expected an https:// URL without query or fragment',
+    },
+    {
+      name: 'vault.caBundleFile is missing',
+      edit: (c) => { delete c.vault.caBundleFile; },
+      path: 'vault.caBundleFile',
+      message: 'is required: expected the path of a PEM file of CA certificates, relative to the configuration file, such as "pki/ca-chain.pem"',
+    },
+    {
+      name: 'vault.caBundleFile is an absolute path',
+      edit: (c) => { c.vault.caBundleFile = '/etc/ssl/vault-ca.pem'; },
+      path: 'vault.caBundleFile',
+      message: 'expected the path of a PEM file of CA certificates, relative to the configuration file, such as "pki/ca-chain.pem", '
+        + 'got "/etc/ssl/vault-ca.pem" (an absolute path only exists on one machine; give it relative to the directory of the configuration file)',
+    },
+    {
+      name: 'vault.caBundleFile is an absolute Windows path',
+      edit: (c) => { c.vault.caBundleFile = 'C:\\pki\\ca-chain.pem'; },
+      path: 'vault.caBundleFile',
+      message: '(an absolute path only exists on one machine;',
+    },
+    {
+      name: 'vault.caBundleFile starts with ~',
+      edit: (c) => { c.vault.caBundleFile = '~/pki/ca-chain.pem'; },
+      path: 'vault.caBundleFile',
+      message: 'got "~/pki/ca-chain.pem" ("~" is only expanded by a shell; give the path relative to the configuration file)',
+    },
+    {
+      name: 'vault.caBundleFile is empty',
+      edit: (c) => { c.vault.caBundleFile = ''; },
+      path: 'vault.caBundleFile',
+      message: 'such as "pki/ca-chain.pem", got ""',
+    },
+    {
+      name: 'vault.caBundleFile holds the PEM text itself',
+      edit: (c) => { c.vault.caBundleFile = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'; },
+      path: 'vault.caBundleFile',
+      message: 'such as "pki/ca-chain.pem", got PEM text (give the path of the PEM file, not its content)',
+    },
+    {
+      name: 'vault.serverName has a scheme',
+      edit: (c) => { c.vault.serverName = 'https://vault.priv.example.com'; },
+      path: 'vault.serverName',
+      message: 'expected a lowercase fully qualified DNS name, such as "vault.priv.example.com", got "https://vault.priv.example.com" '
+        + '(give the name alone, without scheme or path)',
+    },
+    {
+      name: 'vault.serverName is an IP address',
+      edit: (c) => { c.vault.serverName = '10.0.0.10'; },
+      path: 'vault.serverName',
+      message: 'got "10.0.0.10"',
+    },
+    {
+      name: 'vault.pki is empty in YAML (null)',
+      edit: (c) => { c.vault.pki = null; },
+      path: 'vault.pki',
+      message: 'expected a mapping with mount, role, got null (an empty value; remove the key to use the default)',
+    },
+    {
+      name: 'vault.pki.mount has a leading slash',
+      edit: (c) => { c.vault.pki.mount = '/pki_private_issuer/'; },
+      path: 'vault.pki.mount',
+      message: 'expected a Vault mount path: segments of letters, digits, \'_\' and \'-\' separated by \'/\', without leading or trailing \'/\', '
+        + 'such as "pki_private_issuer", got "/pki_private_issuer/" (remove the leading and trailing "/")',
+    },
+    {
+      name: 'vault.pki.mount has an empty segment',
+      edit: (c) => { c.vault.pki.mount = 'pki//issuer'; },
+      path: 'vault.pki.mount',
+      message: 'got "pki//issuer"',
+    },
+    {
+      name: 'vault.pki.role has a space',
+      edit: (c) => { c.vault.pki.role = 'cert manager'; },
+      path: 'vault.pki.role',
+      message: 'expected a Vault role name: letters, digits, \'_\' and \'-\', such as "cert-manager", got "cert manager"',
+    },
+    {
+      name: 'vault.pki.role is a path',
+      edit: (c) => { c.vault.pki.role = 'pki_private_issuer/roles/cert-manager'; },
+      path: 'vault.pki.role',
+      message: 'got "pki_private_issuer/roles/cert-manager"',
+    },
+    {
+      name: 'vault.auth is missing',
+      edit: (c) => { delete c.vault.auth; },
+      path: 'vault.auth',
+      message: 'is required: expected a mapping with exactly one of appRole or kubernetes',
+    },
+    {
+      name: 'vault.auth names no method',
+      edit: (c) => { c.vault.auth = {}; },
+      path: 'vault.auth',
+      message: 'expected a mapping with exactly one of appRole or kubernetes, got an empty mapping {}',
+    },
+    {
+      name: 'vault.auth names both methods',
+      edit: (c) => { c.vault.auth.kubernetes = { role: 'cert-manager' }; },
+      path: 'vault.auth',
+      message: 'expected exactly one of appRole or kubernetes, got both (cert-manager logs in to Vault one way; remove one)',
+    },
+    {
+      name: 'vault.auth has an unknown method besides appRole',
+      edit: (c) => { c.vault.auth.token = { secretRef: { name: 'vault-token' } }; },
+      path: 'vault.auth.token',
+      message: 'unknown field; expected one of: appRole, kubernetes',
+    },
+    {
+      name: 'vault.auth.appRole is empty in YAML (null)',
+      edit: (c) => { c.vault.auth.appRole = null; },
+      path: 'vault.auth.appRole',
+      message: 'expected a mapping with path, roleId, secretRef, got null (an empty value; give it a value)',
+    },
+    {
+      name: 'appRole.roleId is missing',
+      edit: (c) => { delete c.vault.auth.appRole.roleId; },
+      path: 'vault.auth.appRole.roleId',
+      message: 'is required: expected an AppRole role id, a UUID such as "5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93"',
+    },
+    {
+      name: 'appRole.roleId is a name',
+      edit: (c) => { c.vault.auth.appRole.roleId = 'cert-manager'; },
+      path: 'vault.auth.appRole.roleId',
+      message: 'expected an AppRole role id, a UUID such as "5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93", got "cert-manager"',
+    },
+    {
+      name: 'appRole.roleId is a UUID in braces',
+      edit: (c) => { c.vault.auth.appRole.roleId = '{5F0C8B8E-3C1D-4E7A-9B2F-6D4A1E0C7B93}'; },
+      path: 'vault.auth.appRole.roleId',
+      message: '(remove the braces)',
+    },
+    {
+      name: 'appRole.roleId has a short group',
+      edit: (c) => { c.vault.auth.appRole.roleId = '5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b9'; },
+      path: 'vault.auth.appRole.roleId',
+      message: 'got "5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b9"',
+    },
+    {
+      name: 'appRole.path is the whole auth path',
+      edit: (c) => { c.vault.auth.appRole.path = 'auth/approle'; },
+      path: 'vault.auth.appRole.path',
+      message: 'expected the mount name of the AppRole auth method: letters, digits, \'_\' and \'-\', such as "approle", '
+        + 'got "auth/approle" (give the mount name alone: "approle")',
+    },
+    {
+      name: 'appRole.path has slashes around it',
+      edit: (c) => { c.vault.auth.appRole.path = '/approle/'; },
+      path: 'vault.auth.appRole.path',
+      message: 'got "/approle/" (remove the "/")',
+    },
+    {
+      name: 'appRole.secretRef.name is not a DNS-1123 subdomain',
+      edit: (c) => { c.vault.auth.appRole.secretRef = { name: 'Vault_AppRole' }; },
+      path: 'vault.auth.appRole.secretRef.name',
+      message: 'expected a DNS-1123 subdomain (lowercase letters, digits, \'-\' and \'.\', at most 253 characters), got "Vault_AppRole"',
+    },
+    {
+      name: 'appRole.secretRef.key has a space',
+      edit: (c) => { c.vault.auth.appRole.secretRef = { key: 'secret id' }; },
+      path: 'vault.auth.appRole.secretRef.key',
+      message: 'expected a Secret data key: letters, digits, \'-\', \'_\' and \'.\', at most 253 characters, not "." nor starting with "..", got "secret id"',
+    },
+    {
+      name: 'appRole.secretRef.key starts with ..',
+      edit: (c) => { c.vault.auth.appRole.secretRef = { key: '..secretId' }; },
+      path: 'vault.auth.appRole.secretRef.key',
+      message: 'got "..secretId"',
+    },
+    {
+      name: 'appRole.secretRef.key is longer than 253 characters',
+      edit: (c) => { c.vault.auth.appRole.secretRef = { key: 'k'.repeat(SECRET_KEY_MAX_LENGTH + 1) }; },
+      path: 'vault.auth.appRole.secretRef.key',
+      message: `(${SECRET_KEY_MAX_LENGTH + 1} characters)`,
+    },
+    {
+      name: 'appRole.secretRef names a namespace',
+      edit: (c) => { c.vault.auth.appRole.secretRef = { name: 'vault-approle', namespace: 'cert-manager' }; },
+      path: 'vault.auth.appRole.secretRef.namespace',
+      message: 'unknown field; expected one of: name, key',
+    },
+    {
+      name: 'kubernetes.role is missing',
+      edit: (c) => { c.vault.auth = { kubernetes: { serviceAccount: 'vault-issuer' } }; },
+      path: 'vault.auth.kubernetes.role',
+      message: 'is required: expected a Vault role name: letters, digits, \'_\' and \'-\', such as "cert-manager"',
+    },
+    {
+      name: 'kubernetes.mountPath is the mount name only',
+      edit: (c) => { c.vault.auth = { kubernetes: { role: 'cert-manager', mountPath: 'kubernetes' } }; },
+      path: 'vault.auth.kubernetes.mountPath',
+      message: 'expected the Vault API path of the Kubernetes auth method: "/v1/auth/" then its mount, such as "/v1/auth/kubernetes", '
+        + 'got "kubernetes" (write the full API path: "/v1/auth/kubernetes")',
+    },
+    {
+      name: 'kubernetes.mountPath has a trailing slash',
+      edit: (c) => { c.vault.auth = { kubernetes: { role: 'cert-manager', mountPath: '/v1/auth/eks-prod/' } }; },
+      path: 'vault.auth.kubernetes.mountPath',
+      message: 'got "/v1/auth/eks-prod/" (remove the trailing "/")',
+    },
+    {
+      name: 'kubernetes.serviceAccount is not a DNS-1123 subdomain',
+      edit: (c) => { c.vault.auth = { kubernetes: { role: 'cert-manager', serviceAccount: 'Vault_Issuer' } }; },
+      path: 'vault.auth.kubernetes.serviceAccount',
+      message: 'expected a DNS-1123 subdomain',
+    },
+    {
+      name: 'kubernetes carries an appRole field',
+      edit: (c) => { c.vault.auth = { kubernetes: { role: 'cert-manager', roleId: c.vault.auth.appRole.roleId } }; },
+      path: 'vault.auth.kubernetes.roleId',
+      message: 'unknown field; expected one of: mountPath, role, serviceAccount',
+    },
+    // publicCertificate
+    {
+      name: 'publicCertificate.renewBefore is the Let\'s Encrypt lifetime',
+      edit: (c) => { c.publicCertificate = { renewBefore: LETS_ENCRYPT_CERTIFICATE_LIFETIME }; },
+      path: 'publicCertificate.renewBefore',
+      message: `expected a duration shorter than ${LETS_ENCRYPT_CERTIFICATE_LIFETIME} (the 90-day lifetime of Let's Encrypt certificates: `
+        + `a longer renewBefore would make the certificate due for renewal as soon as issued), got "${LETS_ENCRYPT_CERTIFICATE_LIFETIME}"`,
+    },
+    {
+      name: 'publicCertificate.renewBefore is in days',
+      edit: (c) => { c.publicCertificate = { renewBefore: '30d' }; },
+      path: 'publicCertificate.renewBefore',
+      message: 'expected a duration such as "2160h", "360h" or "1h30m" (a Go duration with the units ms, s, m, h), '
+        + 'got "30d" (Go durations have no unit for days; write 30 days as "720h")',
+    },
+    {
+      name: 'publicCertificate.renewBefore is a YAML number',
+      edit: (c) => { c.publicCertificate = { renewBefore: 720 }; },
+      path: 'publicCertificate.renewBefore',
+      message: 'got 720 (add a unit, e.g. "720h")',
+    },
+    {
+      name: 'publicCertificate.renewBefore is below cert-manager\'s minimum',
+      edit: (c) => { c.publicCertificate = { renewBefore: '1m' }; },
+      path: 'publicCertificate.renewBefore',
+      message: `expected a duration of at least ${RENEW_BEFORE_MIN} (cert-manager's minimum renewBefore), got "1m"`,
+    },
+    {
+      name: 'publicCertificate sets a duration, which Let\'s Encrypt decides',
+      edit: (c) => { c.publicCertificate = { duration: '2160h' }; },
+      path: 'publicCertificate.duration',
+      message: 'unknown field; expected one of: renewBefore, privateKey',
+    },
+    {
+      name: 'privateKey.algorithm is Ed25519',
+      edit: (c) => { c.publicCertificate = { privateKey: { algorithm: 'Ed25519' } }; },
+      path: 'publicCertificate.privateKey.algorithm',
+      message: 'expected "ECDSA" or "RSA", got "Ed25519"',
+    },
+    {
+      name: 'privateKey.algorithm is lowercase',
+      edit: (c) => { c.privateCertificate.privateKey = { algorithm: 'rsa' }; },
+      path: 'privateCertificate.privateKey.algorithm',
+      message: 'got "rsa" (write it in uppercase: "RSA")',
+    },
+    {
+      name: 'privateKey.size is an RSA size for the default algorithm',
+      edit: (c) => { c.publicCertificate = { privateKey: { size: 2048 } }; },
+      path: 'publicCertificate.privateKey.size',
+      message: 'expected an ECDSA curve size: 256 or 384 (algorithm "ECDSA", the default; the sizes Let\'s Encrypt signs), got 2048 '
+        + '(a size for RSA keys; set privateKey.algorithm to "RSA" for one)',
+    },
+    {
+      name: 'privateKey.size of the public certificate is P-521, which Let\'s Encrypt does not sign',
+      edit: (c) => { c.publicCertificate = { privateKey: { algorithm: 'ECDSA', size: 521 } }; },
+      path: 'publicCertificate.privateKey.size',
+      message: 'expected an ECDSA curve size: 256 or 384 (algorithm "ECDSA"; the sizes Let\'s Encrypt signs), got 521',
+    },
+    {
+      name: 'privateKey.size is an ECDSA size for RSA',
+      edit: (c) => { c.privateCertificate.privateKey = { algorithm: 'RSA', size: 384 }; },
+      path: 'privateCertificate.privateKey.size',
+      message: 'expected an RSA key size: 2048, 3072 or 4096 (algorithm "RSA"), got 384 (a size for ECDSA keys; set privateKey.algorithm to "ECDSA" for one)',
+    },
+    {
+      name: 'privateKey.size is a weak RSA modulus',
+      edit: (c) => { c.privateCertificate.privateKey = { algorithm: 'RSA', size: 1024 }; },
+      path: 'privateCertificate.privateKey.size',
+      message: 'expected an RSA key size: 2048, 3072 or 4096 (algorithm "RSA"), got 1024',
+    },
+    {
+      name: 'privateKey.size is quoted',
+      edit: (c) => { c.privateCertificate.privateKey = { size: '384' }; },
+      path: 'privateCertificate.privateKey.size',
+      message: 'got "384" (write the number without quotes)',
+    },
+    {
+      name: 'privateKey.algorithm is unknown, and the size is not checked against it',
+      edit: (c) => { c.privateCertificate.privateKey = { algorithm: 'DSA', size: 2048 }; },
+      path: 'privateCertificate.privateKey.algorithm',
+      message: 'expected "ECDSA" or "RSA", got "DSA"',
+    },
+    {
+      name: 'privateKey.size is not a curve size',
+      edit: (c) => { c.privateCertificate.privateKey = { algorithm: 'ECDSA', size: 255 }; },
+      path: 'privateCertificate.privateKey.size',
+      message: 'expected an ECDSA curve size: 256, 384 or 521 (algorithm "ECDSA"), got 255',
+    },
+    // privateCertificate
+    {
+      name: 'privateCertificate.duration is below cert-manager\'s minimum',
+      edit: (c) => { c.privateCertificate = { duration: '30m', renewBefore: '10m' }; },
+      path: 'privateCertificate.duration',
+      message: `expected a duration of at least ${CERTIFICATE_DURATION_MIN} (cert-manager's minimum certificate duration), got "30m"`,
+    },
+    {
+      name: 'privateCertificate.duration is in days',
+      edit: (c) => { c.privateCertificate.duration = '90d'; },
+      path: 'privateCertificate.duration',
+      message: '(Go durations have no unit for days; write 90 days as "2160h")',
+    },
+    {
+      name: 'privateCertificate.duration uses a unit Flux and cert-manager examples avoid',
+      edit: (c) => { c.privateCertificate.duration = '7776000000000us'; },
+      path: 'privateCertificate.duration',
+      message: '(use only the units ms, s, m and h)',
+    },
+    {
+      name: 'privateCertificate.renewBefore is zero',
+      edit: (c) => { c.privateCertificate.renewBefore = '0s'; },
+      path: 'privateCertificate.renewBefore',
+      message: `expected a duration of at least ${RENEW_BEFORE_MIN} (cert-manager's minimum renewBefore), got "0s"`,
+    },
+    {
+      name: 'privateCertificate.renewBefore is negative',
+      edit: (c) => { c.privateCertificate.renewBefore = '-360h'; },
+      path: 'privateCertificate.renewBefore',
+      message: 'got "-360h" (it must be positive)',
+    },
+    {
+      name: 'privateCertificate.renewBefore equals the duration',
+      edit: (c) => { c.privateCertificate.renewBefore = '2160h'; },
+      path: 'privateCertificate.renewBefore',
+      message: 'expected a renewBefore shorter than privateCertificate.duration ("2160h"), got "2160h" '
+        + '(renewal must start within the certificate\'s lifetime)',
+    },
+    {
+      name: 'privateCertificate.duration is shorter than the default renewBefore',
+      edit: (c) => { c.privateCertificate = { duration: '240h' }; },
+      path: 'privateCertificate.renewBefore',
+      message: `expected a renewBefore shorter than privateCertificate.duration ("240h"), got the default "${PRIVATE_CERTIFICATE_DEFAULT_RENEW_BEFORE}" `
+        + '(set renewBefore, e.g. to "80h", a third of the duration)',
+    },
+    {
+      name: 'privateCertificate.renewBefore is longer than the default duration',
+      edit: (c) => { c.privateCertificate = { renewBefore: '3000h' }; },
+      path: 'privateCertificate.renewBefore',
+      message: `expected a renewBefore shorter than the default privateCertificate.duration ("${PRIVATE_CERTIFICATE_DEFAULT_DURATION}"), `
+        + 'got "3000h" (or set a longer duration)',
+    },
+    {
+      name: 'privateCertificate has an unknown field',
+      edit: (c) => { c.privateCertificate.renewBeforePercentage = 33; },
+      path: 'privateCertificate.renewBeforePercentage',
+      message: 'unknown field; expected one of: duration, renewBefore, privateKey',
     },
     // versions
     {
@@ -381,7 +768,7 @@ describe('validateConfig', () => {
       name: 'a cluster is a string',
       edit: (c) => { c.clusters[0] = 'mycluster-0'; },
       path: 'clusters[0]',
-      message: 'expected a cluster, a mapping with name, region, gatewayClassName, workloadIdentity, flux, certManager, got "mycluster-0"',
+      message: 'expected a cluster, a mapping with name, region, gatewayClassName, workloadIdentity, flux, certManager, gateways, got "mycluster-0"',
     },
     {
       name: 'a cluster name is not a DNS-1123 label',
@@ -566,6 +953,18 @@ describe('validateConfig', () => {
       path: 'clusters[0].certManager.serviceMonitor',
       message: 'expected true or false, got "yes"',
     },
+    {
+      name: 'gateways.namespace is not a DNS-1123 label',
+      edit: (c) => { c.clusters[0].gateways.namespace = 'Gateways'; },
+      path: 'clusters[0].gateways.namespace',
+      message: 'expected a DNS-1123 label (lowercase letters, digits and \'-\', at most 63 characters), got "Gateways"',
+    },
+    {
+      name: 'gateways has an unknown field',
+      edit: (c) => { c.clusters[0].gateways.className = 'cilium'; },
+      path: 'clusters[0].gateways.className',
+      message: 'unknown field; expected one of: namespace',
+    },
     // applications
     {
       name: 'applications is a mapping',
@@ -628,10 +1027,30 @@ describe('validateConfig', () => {
       message: 'is required: expected a mapping with name, port',
     },
     {
-      name: 'service.name is not a DNS-1123 label',
+      name: 'service.name is not a DNS-1035 label',
       edit: (c) => { c.applications[0].service.name = 'echo_svc'; },
       path: 'applications[0].service.name',
-      message: 'got "echo_svc"',
+      message: 'expected a Service name, a DNS-1035 label (lowercase letters, digits and \'-\', starting with a letter, at most 63 characters), '
+        + 'got "echo_svc"',
+    },
+    {
+      name: 'service.name starts with a digit',
+      edit: (c) => { c.applications[0].service.name = '1echo'; },
+      path: 'applications[0].service.name',
+      message: 'got "1echo" (a Service name cannot start with a digit)',
+    },
+    {
+      name: 'a public hostname is two labels below the public zone',
+      edit: (c) => { c.applications[0].hostname = 'a.b.example.com'; },
+      path: 'applications[0].hostname',
+      message: 'expected a host name exactly one label below the public zone "example.com", such as "app.example.com", for gateway "public", '
+        + 'got "a.b.example.com" (the public Gateway\'s certificate is "*.example.com", which covers one label only; use a name such as "a-b.example.com")',
+    },
+    {
+      name: 'a public hostname is the public zone itself',
+      edit: (c) => { c.applications[0].hostname = 'example.com'; },
+      path: 'applications[0].hostname',
+      message: 'got "example.com" (the public Gateway\'s certificate is "*.example.com", which does not cover the zone itself)',
     },
     {
       name: 'service.port is 0',
@@ -705,8 +1124,8 @@ describe('validateConfig', () => {
   });
 
   it.each([
-    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, versions, clusters, applications, got an empty list []'],
-    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, versions, clusters, applications, got null'],
+    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, got an empty list []'],
+    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, got null'],
     ['a configuration that is a string', 'organization', 'got "organization"'],
   ])('reports the whole document when given %s', (_, raw, message) => {
     // WHEN
@@ -733,10 +1152,17 @@ describe('validateConfig', () => {
       c.aws.accountId = 1234;
       c.dns.publicZone.name = 'Example.com';
       c.acme.email = 'ops@';
+      c.acme.gatewayIssuer = 'prod';
       c.vault.address = 'http://vault.priv.example.com';
+      c.vault.caBundleFile = '/pki/ca-chain.pem';
+      c.vault.pki.role = 'a/b';
+      c.vault.auth.appRole.roleId = 'x';
+      c.publicCertificate = { renewBefore: '90d' };
+      c.privateCertificate.renewBefore = '1m';
       c.versions.certManager = 'latest';
       c.clusters[0].name = 'Prod_EU';
       c.clusters[0].certManager.replicas = 9;
+      c.clusters[0].gateways.namespace = 'GW';
       c.applications[0].service.port = 0;
       c.applications[1].path = 'metrics';
     });
@@ -749,10 +1175,17 @@ describe('validateConfig', () => {
       'aws.accountId',
       'dns.publicZone.name',
       'acme.email',
+      'acme.gatewayIssuer',
       'vault.address',
+      'vault.caBundleFile',
+      'vault.pki.role',
+      'vault.auth.appRole.roleId',
+      'publicCertificate.renewBefore',
+      'privateCertificate.renewBefore',
       'versions.certManager',
       'clusters[0].name',
       'clusters[0].certManager.replicas',
+      'clusters[0].gateways.namespace',
       'applications[0].service.port',
       'applications[1].path',
     ]);
@@ -803,6 +1236,260 @@ describe('validateConfig', () => {
     const problems = validateConfig(config);
     // THEN
     expect(problems).toEqual([]);
+  });
+
+  it('accepts every new optional field when valid', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      c.acme.gatewayIssuer = 'staging';
+      c.acme.http01 = true;
+      c.vault.caBundleFile = '../shared/pki/ca-chain.pem';
+      c.vault.serverName = 'vault.internal.example.net';
+      c.vault.pki = { mount: 'teams/platform/pki_private_issuer', role: 'cert_manager-2' };
+      c.vault.auth.appRole.path = 'approle-eks';
+      c.vault.auth.appRole.roleId = c.vault.auth.appRole.roleId.toUpperCase();
+      c.vault.auth.appRole.secretRef = { name: 'vault.approle', key: 'secret-id_v2.txt' };
+      c.publicCertificate = { renewBefore: '2159h59m', privateKey: { algorithm: 'RSA', size: 4096 } };
+      c.privateCertificate = { duration: CERTIFICATE_DURATION_MIN, renewBefore: RENEW_BEFORE_MIN, privateKey: { size: 521 } };
+      c.clusters[0].gateways = { namespace: 'edge' };
+      c.applications[0].service.name = 'a'.repeat(63);
+      c.applications[1].hostname = 'grafana.observability.priv.example.com';
+    });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems).toEqual([]);
+  });
+
+  it('accepts a configuration without the optional new sections', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      delete c.acme.gatewayIssuer;
+      delete c.vault.pki;
+      delete c.privateCertificate;
+      delete c.clusters[0].gateways;
+    });
+    // WHEN / THEN
+    expect(validateConfig(config)).toEqual([]);
+  });
+
+  it('accepts the Kubernetes auth method alone, with or without its optional fields', () => {
+    // GIVEN
+    const minimal = exampleWith((c) => { c.vault.auth = { kubernetes: { role: 'cert-manager' } }; });
+    const full = exampleWith((c) => {
+      c.vault.auth = { kubernetes: { mountPath: '/v1/auth/eks/prod', role: 'cert-manager', serviceAccount: 'vault-issuer' } };
+    });
+    // WHEN / THEN
+    expect(validateConfig(minimal)).toEqual([]);
+    expect(validateConfig(full)).toEqual([]);
+  });
+
+  it('still checks the fields of both auth methods when both are given', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      c.vault.auth.appRole.roleId = 'not-a-uuid';
+      c.vault.auth.kubernetes = { mountPath: '/v1/auth/kubernetes' };
+    });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(paths(problems)).toEqual(['vault.auth', 'vault.auth.appRole.roleId', 'vault.auth.kubernetes.role']);
+    expect(problems[0]!.message).toBe('expected exactly one of appRole or kubernetes, got both (cert-manager logs in to Vault one way; remove one)');
+  });
+
+  it('reports a misspelt auth method and the missing method, each once', () => {
+    // GIVEN
+    const config = exampleWith((c) => { c.vault.auth = { approle: c.vault.auth.appRole }; });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems).toEqual([
+      { path: 'vault.auth.approle', message: 'unknown field; expected one of: appRole, kubernetes' },
+      {
+        path: 'vault.auth',
+        message: 'expected a mapping with exactly one of appRole or kubernetes, got a mapping {"approle":{"roleId":"5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93"}}',
+      },
+    ]);
+  });
+
+  it('never shows a string given as the AppRole secretRef, which is likely the secret id', () => {
+    // GIVEN
+    const secretId = '0e7c3a2b-9f4d-4c1e-8a6b-2d5f7e9c1b3a';
+    const config = exampleWith((c) => { c.vault.auth.appRole.secretRef = secretId; });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems).toEqual([{
+      path: 'vault.auth.appRole.secretRef',
+      message: 'expected a mapping with name, key naming the Secret that holds the AppRole secret id, '
+        + 'got a string (not shown: the secret id itself never goes in the configuration; store it in that Secret)',
+    }]);
+    expect(JSON.stringify(problems)).not.toContain(secretId.slice(0, 8));
+  });
+
+  it('never shows PEM text given as vault.caBundleFile, and names a private key in it', () => {
+    // GIVEN
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
+    const config = exampleWith((c) => { c.vault.caBundleFile = pem; });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems).toEqual([{
+      path: 'vault.caBundleFile',
+      message: 'expected the path of a PEM file of CA certificates, relative to the configuration file, such as "pki/ca-chain.pem", '
+        + 'got PEM text holding a private key (it must stay offline, never in the configuration; give the path of a file of certificates)',
+    }]);
+    expect(JSON.stringify(problems)).not.toContain('MIGH');
+  });
+
+  describe('privateCertificate defaults', () => {
+    it.each([
+      ['no privateCertificate at all', undefined],
+      ['an empty privateCertificate', {}],
+      ['a renewBefore shorter than the default duration', { renewBefore: '2159h' }],
+      ['a duration longer than the default renewBefore', { duration: '361h' }],
+      ['a duration of one year with the default renewBefore', { duration: '8760h' }],
+      ['a short duration with a shorter renewBefore', { duration: '240h', renewBefore: '80h' }],
+    ])('accepts %s', (_, privateCertificate) => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        if (privateCertificate === undefined) {
+          delete c.privateCertificate;
+        } else {
+          c.privateCertificate = privateCertificate;
+        }
+      });
+      // WHEN / THEN
+      expect(validateConfig(config)).toEqual([]);
+    });
+
+    it.each([
+      ['the default renewBefore', { duration: PRIVATE_CERTIFICATE_DEFAULT_RENEW_BEFORE }, `got the default "${PRIVATE_CERTIFICATE_DEFAULT_RENEW_BEFORE}"`],
+      ['the default duration', { renewBefore: PRIVATE_CERTIFICATE_DEFAULT_DURATION }, 'the default privateCertificate.duration'],
+    ])('reports a renewBefore equal to %s on privateCertificate.renewBefore', (_, privateCertificate, message) => {
+      // GIVEN
+      const config = exampleWith((c) => { c.privateCertificate = privateCertificate; });
+      // WHEN
+      const problems = validateConfig(config);
+      // THEN
+      expect(paths(problems)).toEqual(['privateCertificate.renewBefore']);
+      expect(problems[0]!.message).toContain(message);
+    });
+
+    it('suggests a renewBefore in minutes when a third of the duration is not whole hours', () => {
+      // GIVEN
+      const config = exampleWith((c) => { c.privateCertificate = { duration: '2h' }; });
+      // WHEN
+      const problems = validateConfig(config);
+      // THEN
+      expect(problems).toEqual([{
+        path: 'privateCertificate.renewBefore',
+        message: 'expected a renewBefore shorter than privateCertificate.duration ("2h"), got the default "360h" '
+          + '(set renewBefore, e.g. to "40m", a third of the duration)',
+      }]);
+    });
+
+    it('does not compare the two durations when one of them is invalid', () => {
+      // GIVEN
+      const config = exampleWith((c) => { c.privateCertificate = { duration: '90d', renewBefore: '3000h' }; });
+      // WHEN
+      const problems = validateConfig(config);
+      // THEN
+      expect(paths(problems)).toEqual(['privateCertificate.duration']);
+    });
+
+    it('checks the fields before comparing them', () => {
+      // GIVEN
+      const config = exampleWith((c) => { c.privateCertificate = { duration: '100h', privateKey: { size: 1 } }; });
+      // WHEN
+      const problems = validateConfig(config);
+      // THEN
+      expect(paths(problems)).toEqual(['privateCertificate.privateKey.size', 'privateCertificate.renewBefore']);
+    });
+  });
+
+  describe('privateKey', () => {
+    const choices = (sizes: typeof KEY_SIZES): ReadonlyArray<readonly [string | undefined, number]> => [
+      ...sizes.ECDSA.map((size) => [undefined, size] as const),
+      ...sizes.ECDSA.map((size) => ['ECDSA', size] as const),
+      ...sizes.RSA.map((size) => ['RSA', size] as const),
+    ];
+
+    it.each(choices(KEY_SIZES))('accepts algorithm %s with size %d for the private certificate', (algorithm, size) => {
+      // GIVEN
+      const config = exampleWith((c) => { c.privateCertificate.privateKey = algorithm === undefined ? { size } : { algorithm, size }; });
+      // WHEN / THEN
+      expect(validateConfig(config)).toEqual([]);
+    });
+
+    it.each(choices(LETS_ENCRYPT_KEY_SIZES))('accepts algorithm %s with size %d for the public certificate', (algorithm, size) => {
+      // GIVEN
+      const config = exampleWith((c) => { c.publicCertificate = { privateKey: algorithm === undefined ? { size } : { algorithm, size } }; });
+      // WHEN / THEN
+      expect(validateConfig(config)).toEqual([]);
+    });
+
+    it('checks the size against every algorithm when the algorithm is invalid', () => {
+      // GIVEN
+      const config = exampleWith((c) => { c.privateCertificate.privateKey = { algorithm: 'DSA', size: 1024 }; });
+      // WHEN
+      const problems = validateConfig(config);
+      // THEN
+      expect(problems).toEqual([
+        { path: 'privateCertificate.privateKey.algorithm', message: 'expected "ECDSA" or "RSA", got "DSA"' },
+        {
+          path: 'privateCertificate.privateKey.size',
+          message: 'expected a key size: 256, 384 or 521 for ECDSA, 2048, 3072 or 4096 for RSA, got 1024',
+        },
+      ]);
+    });
+  });
+
+  it('accepts a public hostname one label below the zone, and a private one at any depth', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      c.applications[0].hostname = 'x.example.com';
+      c.applications[1].hostname = 'a.b.c.priv.example.com';
+    });
+    // WHEN / THEN
+    expect(validateConfig(config)).toEqual([]);
+  });
+
+  describe('checkCaBundle option', () => {
+    it('is called with vault.caBundleFile, and its messages are reported there in the order of the checks', () => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        c.vault.address = 'http://vault.priv.example.com';
+        c.vault.serverName = 'Vault';
+      });
+      const calls: string[] = [];
+      // WHEN
+      const problems = validateConfig(config, {
+        checkCaBundle: (file) => {
+          calls.push(file);
+          return ['first problem of the file', 'second problem of the file'];
+        },
+      });
+      // THEN
+      expect(calls).toEqual(['pki/ca-chain.pem']);
+      expect(problems.map((problem) => [problem.path, problem.message.slice(0, 25)])).toEqual([
+        ['vault.address', 'expected an https:// URL '],
+        ['vault.caBundleFile', 'first problem of the file'],
+        ['vault.caBundleFile', 'second problem of the fil'],
+        ['vault.serverName', 'expected a lowercase full'],
+      ]);
+    });
+
+    it('is not called when vault.caBundleFile is invalid', () => {
+      // GIVEN
+      const config = exampleWith((c) => { c.vault.caBundleFile = '/etc/ca.pem'; });
+      let called = false;
+      // WHEN
+      const problems = validateConfig(config, { checkCaBundle: () => { called = true; return []; } });
+      // THEN
+      expect(called).toBe(false);
+      expect(paths(problems)).toEqual(['vault.caBundleFile']);
+    });
   });
 
   it('accepts a configuration without applications', () => {
@@ -1029,6 +1716,37 @@ describe('validators', () => {
     expect(['/', '/api', '/api/v1/', '/a%20b', `/${'a'.repeat(1023)}`].every(isHttpPathPrefix)).toBe(true);
     expect(['', 'api', '/a b', '/a//b', '/a/./b', '/a/../b', '/a%2Fb', '/a#b', '/a/.', '/a/..', `/${'a'.repeat(1024)}`]
       .some(isHttpPathPrefix)).toBe(false);
+  });
+
+  it('isDns1035Label follows DNS-1035: a letter first', () => {
+    expect(['a', 'echo', 'a0', 'my-svc', 'a'.repeat(63)].every(isDns1035Label)).toBe(true);
+    expect(['', '0a', '1echo', '-a', 'a-', 'A', 'a_b', 'a.b', 'a'.repeat(64)].some(isDns1035Label)).toBe(false);
+  });
+
+  it('isUuid accepts the 8-4-4-4-12 form in either case', () => {
+    expect(['5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93', '5F0C8B8E-3C1D-4E7A-9B2F-6D4A1E0C7B93', '00000000-0000-0000-0000-000000000000']
+      .every(isUuid)).toBe(true);
+    expect(['', '5f0c8b8e3c1d4e7a9b2f6d4a1e0c7b93', '{5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93}', '5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b9g',
+      'urn:uuid:5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93', ' 5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93'].some(isUuid)).toBe(false);
+  });
+
+  it('isVaultPath and isVaultPathSegment follow Vault mount and role names', () => {
+    expect(['pki', 'pki_private_issuer', 'teams/a-b/pki', 'A_1'].every(isVaultPath)).toBe(true);
+    expect(['', '/pki', 'pki/', 'a//b', 'pki issuer', 'pki.int'].some(isVaultPath)).toBe(false);
+    expect(['approle', 'cert-manager', 'a_B-1'].every(isVaultPathSegment)).toBe(true);
+    expect(['', 'a/b', 'a b', 'a.b'].some(isVaultPathSegment)).toBe(false);
+  });
+
+  it('isSecretKey follows the Kubernetes rules for Secret data keys', () => {
+    expect(['secretId', 'tls.crt', '.hidden', 'a-b_c.d', 'k'.repeat(SECRET_KEY_MAX_LENGTH)].every(isSecretKey)).toBe(true);
+    expect(['', '.', '..', '..a', 'a b', 'a/b', 'k'.repeat(SECRET_KEY_MAX_LENGTH + 1)].some(isSecretKey)).toBe(false);
+  });
+
+  it('isPortableRelativePath refuses paths that only mean something on one machine', () => {
+    expect(['pki/ca-chain.pem', 'ca.pem', '../shared/ca.pem', './pki/ca.pem', 'dir with space/ca.pem'].every(isPortableRelativePath))
+      .toBe(true);
+    expect(['', ' ', '/etc/ca.pem', '\\\\server\\ca.pem', 'C:\\ca.pem', 'c:/ca.pem', '~/ca.pem', 'pki/ca.pem\n', 'a\u0000b']
+      .some(isPortableRelativePath)).toBe(false);
   });
 
   it('parseOidcProviderArn splits an EKS OIDC provider ARN', () => {

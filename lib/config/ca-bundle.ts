@@ -1,0 +1,193 @@
+/**
+ * The CA bundle file named by `vault.caBundleFile`: the PEM chain that Vault's TLS certificate
+ * chains to, which becomes the Vault ClusterIssuer's `caBundle`.
+ *
+ * Only certificates of CAs, valid today, may be in it: the file is committed with the configuration,
+ * so a private key found there is refused (and never shown), and a leaf or an expired CA would only
+ * fail later, inside the cluster, as an unexplained TLS error. Text outside PEM blocks (comments,
+ * `openssl x509 -text` output) is ignored.
+ */
+
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { showValue } from './errors.js';
+
+/** The certificates of a CA bundle file, or what is wrong with it. */
+export interface CaBundle {
+  /**
+   * The certificate blocks in file order, each normalized to
+   * `-----BEGIN CERTIFICATE-----\n<base64, 64 columns>\n-----END CERTIFICATE-----\n`; empty when
+   * there are problems.
+   */
+  readonly pem: string;
+  /**
+   * Everything wrong with the file, in file order, each worded as the message of a configuration
+   * problem (`expected …, got …`); empty when the bundle can be used.
+   */
+  readonly problems: readonly string[];
+}
+
+/** Label of the PEM blocks a bundle holds (RFC 7468 section 5). */
+const CERTIFICATE_LABEL = 'CERTIFICATE';
+
+/**
+ * Reads and checks the CA bundle file `file`.
+ * @param file path of the file, as the messages show it (already resolved against the configuration's directory)
+ * @param now the moment certificates must be valid at
+ */
+export function readCaBundle(file: string, now: Date = new Date()): CaBundle {
+  let content: Buffer;
+  try {
+    content = readFileSync(file);
+  } catch (err) {
+    return {
+      pem: '',
+      problems: [`expected a PEM file of CA certificates, got ${readErrorText(err)}: ${file} `
+        + '(the path is relative to the directory of the configuration file)'],
+    };
+  }
+  return parseCaBundle(content, file, now);
+}
+
+/**
+ * Checks the content of a CA bundle file.
+ * @param content the file's content, as text or as read
+ * @param file the file, as the messages show it
+ * @param now the moment certificates must be valid at
+ */
+export function parseCaBundle(content: string | Buffer, file: string, now: Date = new Date()): CaBundle {
+  const text = typeof content === 'string' ? content : content.toString('utf8');
+  // A DER certificate starts with a SEQUENCE tag (0x30) and a long-form length (0x81 or 0x82), never text.
+  const looksLikeDer = typeof content !== 'string' && content[0] === 0x30 && (content[1] === 0x81 || content[1] === 0x82);
+  const problems: string[] = [];
+  const certificates: string[] = [];
+  const blocks = scanPem(text);
+  for (const block of blocks) {
+    const where = `at line ${block.line} of ${file}`;
+    if (/PRIVATE KEY/.test(block.label) || /PRIVATE KEY/.test(block.endLabel ?? '')) {
+      // Name the block by its label and line only: nothing of its content may reach a log.
+      problems.push(`expected certificates only, got a private key ${where} (a "${block.label}" block): the bundle must hold `
+        + 'certificates only and the key must stay offline; remove it, and replace the key if the file was ever committed');
+      continue;
+    }
+    if (block.kind === 'stray-end') {
+      problems.push(`expected PEM blocks between BEGIN and END lines, got a "-----END ${block.label}-----" line ${where} `
+        + 'without its BEGIN line');
+      continue;
+    }
+    if (block.endLabel === undefined) {
+      problems.push(`expected a complete PEM block, got a "${block.label}" block ${where} without its "-----END ${block.label}-----" line`);
+      continue;
+    }
+    if (block.endLabel !== block.label) {
+      problems.push(`expected a complete PEM block, got a "${block.label}" block ${where} ended by "-----END ${block.endLabel}-----"`);
+      continue;
+    }
+    if (block.label !== CERTIFICATE_LABEL) {
+      problems.push(`expected only "${CERTIFICATE_LABEL}" blocks, got a "${block.label}" block ${where}`);
+      continue;
+    }
+    const problem = certificateProblem(block.body, where, now);
+    if (typeof problem === 'string') {
+      problems.push(problem);
+    } else {
+      certificates.push(problem.pem);
+    }
+  }
+  if (!blocks.some((block) => block.label === CERTIFICATE_LABEL && block.kind === 'block')) {
+    const hint = looksLikeDer ? ' (it looks like DER: convert it with "openssl x509 -inform der -in <file>")' : '';
+    const got = text.trim() === '' ? 'an empty file' : `no "${CERTIFICATE_LABEL}" block in ${file}`;
+    problems.push(`expected the PEM certificates of the CAs that issued Vault's TLS certificate, got ${got}${hint}`);
+  }
+  return problems.length > 0 ? { pem: '', problems } : { pem: certificates.join(''), problems };
+}
+
+/**
+ * Checks one `CERTIFICATE` block: an X.509 certificate, of a CA, not expired. Returns the problem,
+ * or the certificate normalized.
+ */
+function certificateProblem(body: readonly string[], where: string, now: Date): string | { pem: string } {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(`-----BEGIN ${CERTIFICATE_LABEL}-----\n${body.join('\n')}\n-----END ${CERTIFICATE_LABEL}-----\n`);
+  } catch (err) {
+    return `expected an X.509 certificate, got a "${CERTIFICATE_LABEL}" block ${where} that does not parse (${opensslReason(err)})`;
+  }
+  const subject = showValue(certificate.subject.split('\n').join(', '));
+  if (!certificate.ca) {
+    return `expected CA certificates only, got a certificate that is not a CA ${where}, subject ${subject} `
+      + '(no basicConstraints CA:TRUE; give the chain of the CAs that issued Vault\'s certificate, not a server certificate)';
+  }
+  const notAfter = new Date(certificate.validTo);
+  if (notAfter.getTime() < now.getTime()) {
+    return `expected certificates valid now, got a CA certificate ${where} that expired on `
+      + `${notAfter.toISOString().replace('.000Z', 'Z')}, subject ${subject} (renew it, or remove it from the bundle)`;
+  }
+  const pem = certificate.toString();
+  return { pem: pem.endsWith('\n') ? pem : `${pem}\n` };
+}
+
+interface PemBlock {
+  readonly kind: 'block' | 'stray-end';
+  /** Label of the BEGIN line (of the END line, for a stray one). */
+  readonly label: string;
+  /** Label of the END line; `undefined` when the file or the next BEGIN line cuts the block short. */
+  readonly endLabel?: string;
+  /** The lines between BEGIN and END, trimmed, empty ones dropped. */
+  readonly body: readonly string[];
+  /** 1-based line of the BEGIN (or stray END) line. */
+  readonly line: number;
+}
+
+const BEGIN_LINE = /^-----BEGIN ([^-]*)-----$/;
+const END_LINE = /^-----END ([^-]*)-----$/;
+
+/** The PEM blocks of `text` in order, with any END line that closes nothing. */
+function scanPem(text: string): PemBlock[] {
+  const blocks: PemBlock[] = [];
+  let open: { label: string; body: string[]; line: number } | undefined;
+  text.split(/\r\n|\r|\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    const begin = BEGIN_LINE.exec(line);
+    const end = END_LINE.exec(line);
+    if (begin) {
+      if (open) {
+        blocks.push({ kind: 'block', label: open.label, body: open.body, line: open.line });
+      }
+      open = { label: begin[1]!, body: [], line: index + 1 };
+    } else if (end) {
+      if (open) {
+        blocks.push({ kind: 'block', label: open.label, endLabel: end[1]!, body: open.body, line: open.line });
+        open = undefined;
+      } else {
+        blocks.push({ kind: 'stray-end', label: end[1]!, body: [], line: index + 1 });
+      }
+    } else if (open && line !== '') {
+      open.body.push(line);
+    }
+  });
+  if (open) {
+    blocks.push({ kind: 'block', label: open.label, body: open.body, line: open.line });
+  }
+  return blocks;
+}
+
+function readErrorText(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'a file it has no permission to read';
+    default:
+      return `a file that cannot be read (${(err as Error).message})`;
+  }
+}
+
+/** `error:068000A8:asn1 encoding routines::wrong tag` → `wrong tag`. */
+function opensslReason(err: unknown): string {
+  const message = (err as Error).message;
+  return message.slice(message.lastIndexOf(':') + 1).trim() || message;
+}

@@ -1,0 +1,167 @@
+import { describe, expect, test } from 'vitest';
+import { ApplicationRoute } from '../../lib/k8s/application-route.js';
+import { PrivateCertificate } from '../../lib/k8s/certificate.js';
+import { ClusterIssuerRef } from '../../lib/k8s/cluster-issuer.js';
+import { PrivateGateway, PublicGateway } from '../../lib/k8s/gateway.js';
+import { manifestsOf, only, testChart, yamlOf } from '../support/k8s.js';
+
+const common = { namespace: 'gateways', gatewayClassName: 'cilium' };
+const letsencrypt = ClusterIssuerRef.fromName('letsencrypt-prod');
+
+function publicGateway(chart = testChart(), extra: Partial<ConstructorParameters<typeof PublicGateway>[2]> = {}) {
+  return new PublicGateway(chart, 'Public', {
+    ...common, zone: 'example.com', routeNamespaces: ['echo', 'shop'], hostnames: ['shop.example.com', 'echo.example.com'],
+    issuer: letsencrypt, ...extra,
+  });
+}
+
+function privateGateway(chart = testChart()) {
+  const certificate = new PrivateCertificate(chart, 'Cert', {
+    name: 'private-gateway-tls', namespace: 'gateways', issuer: ClusterIssuerRef.fromName('vault'),
+    dnsNames: ['grafana.priv.example.com', 'a.b.priv.example.com'],
+  });
+  return new PrivateGateway(chart, 'Private', {
+    ...common, zone: 'priv.example.com', routeNamespaces: ['observability'], hostnames: ['grafana.priv.example.com'], certificate,
+  });
+}
+
+describe('PublicGateway', () => {
+  test('default configuration', () => {
+    // GIVEN
+    const chart = testChart();
+    // WHEN
+    publicGateway(chart);
+    // THEN
+    expect(yamlOf(chart)).toMatchSnapshot();
+    const gw = only(chart, 'Gateway', 'public');
+    expect(gw.metadata.annotations).toEqual({
+      'cert-manager.io/cluster-issuer': 'letsencrypt-prod',
+      'cert-manager.io/private-key-algorithm': 'ECDSA',
+      'cert-manager.io/private-key-size': '256',
+      'cert-manager.io/private-key-rotation-policy': 'Always',
+    });
+    const [https, http] = gw.spec.listeners;
+    expect(https).toMatchObject({
+      name: 'https', protocol: 'HTTPS', port: 443, hostname: '*.example.com',
+      tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'public-tls' }] },
+    });
+    expect(https.tls.certificateRefs[0].namespace).toBeUndefined();
+    expect(https.allowedRoutes.namespaces).toEqual({
+      from: 'Selector',
+      selector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['echo', 'shop'] }] },
+    });
+    expect(http).toMatchObject({ name: 'http', protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'Same' } } });
+    expect(gw.spec.infrastructure.annotations).toEqual({
+      'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'external-dns.alpha.kubernetes.io/hostname': 'echo.example.com,shop.example.com',
+    });
+  });
+
+  test('the HTTP listener\'s only route redirects to HTTPS', () => {
+    const chart = testChart();
+    publicGateway(chart);
+    const redirect = only(chart, 'HTTPRoute', 'public-https-redirect');
+    expect(redirect.metadata.namespace).toBe('gateways');
+    expect(redirect.spec.parentRefs).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateways', sectionName: 'http' },
+    ]);
+    expect(redirect.spec.rules).toEqual([{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }]);
+    expect(redirect.spec.hostnames).toBeUndefined();
+  });
+
+  test('renew-before and key annotations are honoured', () => {
+    const chart = testChart();
+    publicGateway(chart, { renewBefore: '720h', privateKey: { algorithm: 'RSA', size: 4096 }, tlsSecretName: 'wildcard' });
+    const gw = only(chart, 'Gateway');
+    expect(gw.metadata.annotations).toMatchObject({
+      'cert-manager.io/renew-before': '720h', 'cert-manager.io/private-key-algorithm': 'RSA', 'cert-manager.io/private-key-size': '4096',
+    });
+    expect(gw.spec.listeners[0].tls.certificateRefs[0].name).toBe('wildcard');
+  });
+
+  test('serves one label below the zone only: the wildcard certificate covers no deeper name', () => {
+    const gw = publicGateway();
+    expect(gw.serves('echo.example.com')).toBe(true);
+    expect(gw.serves('a.b.example.com')).toBe(false);
+    expect(gw.serves('example.com')).toBe(false);
+    expect(gw.serves('echo.example.org')).toBe(false);
+  });
+
+  test('fails when no namespace may attach routes', () => {
+    expect(() => publicGateway(testChart(), { routeNamespaces: [] }))
+      .toThrow('gateway "public" admits no namespace: give it at least one application');
+  });
+});
+
+describe('PrivateGateway', () => {
+  test('default configuration: internal, serving the Vault certificate\'s Secret', () => {
+    const chart = testChart();
+    privateGateway(chart);
+    expect(yamlOf(chart)).toMatchSnapshot();
+    const gw = only(chart, 'Gateway', 'private');
+    expect(gw.metadata.annotations).toBeUndefined();
+    expect(gw.spec.infrastructure.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme']).toBe('internal');
+    expect(gw.spec.listeners[0]).toMatchObject({
+      hostname: '*.priv.example.com', tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: 'private-gateway-tls' }] },
+    });
+  });
+
+  test('serves exactly the names on its certificate, deeper ones included', () => {
+    const gw = privateGateway();
+    expect(gw.serves('grafana.priv.example.com')).toBe(true);
+    expect(gw.serves('a.b.priv.example.com')).toBe(true);
+    expect(gw.serves('other.priv.example.com')).toBe(false);
+  });
+
+  test('fails when the certificate lives in another namespace', () => {
+    const chart = testChart();
+    const certificate = new PrivateCertificate(chart, 'Cert', {
+      name: 'c', namespace: 'elsewhere', issuer: ClusterIssuerRef.fromName('vault'), dnsNames: ['a.priv.example.com'],
+    });
+    expect(() => new PrivateGateway(chart, 'Private', {
+      ...common, zone: 'priv.example.com', routeNamespaces: ['x'], hostnames: [], certificate,
+    })).toThrow('gateway "private" in namespace "gateways" cannot serve the certificate of namespace "elsewhere": a Gateway reads Secrets of its own namespace only');
+  });
+});
+
+describe('ApplicationRoute', () => {
+  test('attaches to the HTTPS listener with the host name and the service', () => {
+    // GIVEN
+    const chart = testChart();
+    const gateway = publicGateway(chart);
+    // WHEN
+    new ApplicationRoute(chart, 'Echo', {
+      name: 'echo', namespace: 'echo', gateway, hostname: 'echo.example.com', serviceName: 'echo', servicePort: 8080, path: '/api',
+    });
+    // THEN
+    const route = only(chart, 'HTTPRoute', 'echo');
+    expect(route.metadata.namespace).toBe('echo');
+    expect(route.spec).toEqual({
+      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateways', sectionName: 'https' }],
+      hostnames: ['echo.example.com'],
+      rules: [{
+        matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
+        backendRefs: [{ group: '', kind: 'Service', name: 'echo', port: 8080 }],
+      }],
+    });
+    expect(manifestsOf(chart).filter((m) => m.kind === 'HTTPRoute')).toHaveLength(2);
+  });
+
+  test('fails when the gateway does not admit the namespace', () => {
+    const chart = testChart();
+    const gateway = publicGateway(chart);
+    expect(() => new ApplicationRoute(chart, 'X', {
+      name: 'x', namespace: 'intruder', gateway, hostname: 'x.example.com', serviceName: 'x', servicePort: 80,
+    })).toThrow('route "intruder/x": gateway "public" does not admit routes from namespace "intruder"');
+  });
+
+  test('fails when the gateway has no certificate for the host name', () => {
+    const chart = testChart();
+    const gateway = publicGateway(chart);
+    expect(() => new ApplicationRoute(chart, 'X', {
+      name: 'x', namespace: 'echo', gateway, hostname: 'deep.echo.example.com', serviceName: 'x', servicePort: 80,
+    })).toThrow('route "echo/x": gateway "public" (*.example.com) has no certificate for "deep.echo.example.com"');
+  });
+});
