@@ -5,11 +5,11 @@ import { buildPlatform, type PlatformInputs } from './k8s/platform.js';
 import { renderDist, type RenderedDist } from './output/render.js';
 
 /**
- * Environment variables that change what cdk8s writes (key order, name hashing). Output must not
- * depend on the machine it is synthesized on, so their presence is an error rather than a surprise
- * in the next pull request.
+ * Environment variables that change what cdk8s or CDKTF write (key order, name hashing, HCL
+ * instead of JSON, a single stack). Output must not depend on the machine it is synthesized on,
+ * so their presence is an error rather than a surprise in the next pull request.
  */
-export const NONDETERMINISTIC_ENV = ['CDK8S_DISABLE_SORT', 'CDK8S_LEGACY_HASH'] as const;
+export const NONDETERMINISTIC_ENV = ['CDK8S_DISABLE_SORT', 'CDK8S_LEGACY_HASH', 'SYNTH_HCL_OUTPUT', 'CDKTF_TARGET_STACK_ID'] as const;
 
 /** Throws when the environment would make cdk8s output differ from one machine to another. */
 export function assertDeterministicEnvironment(env: NodeJS.ProcessEnv): void {

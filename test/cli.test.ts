@@ -3,7 +3,7 @@
  * its field, and dist/ byte-identical to what it was.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -14,13 +14,13 @@ import { COMMITTED_DIST, EXAMPLE_CONFIG, runSynth } from './support/cli.js';
 const example = () => parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));
 
 /** Writes a configuration and a copy of the committed dist/ into a fresh folder. */
-function workspace(config: unknown): { config: string; dist: string } {
+function workspace(config: unknown): { config: string; dist: string; terraform: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cli-'));
   const file = join(dir, 'platform.yaml');
   writeFileSync(file, typeof config === 'string' ? config : stringify(config));
   cpSync(join(EXAMPLE_CONFIG, '..', 'pki'), join(dir, 'pki'), { recursive: true });
   cpSync(COMMITTED_DIST, join(dir, 'dist'), { recursive: true });
-  return { config: file, dist: join(dir, 'dist') };
+  return { config: file, dist: join(dir, 'dist'), terraform: join(dir, 'cdktf.out') };
 }
 
 /** [description, mutation of the example, the field path the error must name] */
@@ -75,13 +75,14 @@ describe('synth CLI', () => {
     const ws = workspace(config);
     const before = readTree(ws.dist);
     // WHEN
-    const run = await runSynth(['--config', ws.config, '--out', ws.dist]);
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform]);
     // THEN
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('configuration is invalid');
     expect(run.stderr).toMatch(new RegExp(`^  ${field.replace(/[.[\]]/g, '\\$&')}( \\(line \\d+\\))?: `, 'm'));
     expect(readTree(ws.dist)).toEqual(before);
+    expect(existsSync(ws.terraform)).toBe(false);
   });
 
   test('reports every problem at once', async () => {
@@ -90,7 +91,7 @@ describe('synth CLI', () => {
     config.aws.region = 'paris';
     config.clusters[0].name = 'Prod';
     const ws = workspace(config);
-    const run = await runSynth(['--config', ws.config, '--out', ws.dist]);
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform]);
     expect(run.code).toBe(1);
     for (const field of ['acme.email', 'aws.region', 'clusters[0].name']) expect(run.stderr).toContain(`  ${field}`);
     expect(run.stderr).toMatch(/configuration is invalid \(\d+ problems\)/);
@@ -99,7 +100,7 @@ describe('synth CLI', () => {
   test('rejects a YAML syntax error with its line, and leaves dist/ untouched', async () => {
     const ws = workspace('organization:\n  name: [unclosed\n');
     const before = readTree(ws.dist);
-    const run = await runSynth(['--config', ws.config, '--out', ws.dist]);
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/line \d+/);
     expect(readTree(ws.dist)).toEqual(before);
@@ -113,7 +114,7 @@ describe('synth CLI', () => {
     const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     writeFileSync(join(ws.config, '..', 'pki', 'with-key.pem'), readFileSync(join(ws.config, '..', 'pki', 'ca-chain.pem'), 'utf8') + keyPem);
     const before = readTree(ws.dist);
-    const run = await runSynth(['--config', ws.config, '--out', ws.dist]);
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^ {2}vault\.caBundleFile \(line \d+\): .*PRIVATE KEY/m);
     expect(run.stderr).not.toContain(keyPem.split('\n')[1]);
@@ -122,14 +123,14 @@ describe('synth CLI', () => {
 
   test('rejects a missing configuration file', async () => {
     const ws = workspace(example());
-    const run = await runSynth(['--config', join(ws.config, '..', 'missing.yaml'), '--out', ws.dist]);
+    const run = await runSynth(['--config', join(ws.config, '..', 'missing.yaml'), '--out', ws.dist, '--terraform-out', ws.terraform]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('missing.yaml');
   });
 
   test('refuses to run when cdk8s would sort or hash differently', async () => {
     const ws = workspace(example());
-    const run = await runSynth(['--config', ws.config, '--out', ws.dist], { CDK8S_DISABLE_SORT: '1' });
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform], { CDK8S_DISABLE_SORT: '1' });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('CDK8S_DISABLE_SORT is set');
   });
@@ -137,14 +138,16 @@ describe('synth CLI', () => {
   test('rejects an unknown option with usage and exit code 2', async () => {
     const run = await runSynth(['--outdir', 'x']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('usage: npm run synth -- [--config FILE] [--out DIR]');
+    expect(run.stderr).toContain('usage: npm run synth -- [--config FILE] [--out DIR] [--terraform-out DIR]');
   });
 
   test('a second synth into an up-to-date dist/ changes nothing', async () => {
     const ws = workspace(example());
-    const run = await runSynth(['--config', ws.config, '--out', ws.dist]);
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('files: 0 added, 0 changed, 0 removed');
+    expect(run.stdout).toMatch(/^terraform: 1 stack \(mycluster-0-aws\) into .*cdktf\.out\/, 2 added, 0 changed, 0 removed$/m);
+    expect(readTree(ws.terraform).has('stacks/mycluster-0-aws/cdk.tf.json')).toBe(true);
   });
 });

@@ -17,18 +17,22 @@ import { SchemaRegistry } from './support/schemas.js';
 let first: Map<string, string>;
 let second: Map<string, string>;
 let firstOutput: string;
+let firstTerraform: Map<string, string>;
+let secondTerraform: Map<string, string>;
 
 beforeAll(async () => {
   const [a, b] = [mkdtempSync(join(tmpdir(), 'synth-a-')), mkdtempSync(join(tmpdir(), 'synth-b-'))];
   const [runA, runB] = await Promise.all([
-    runSynth(['--config', EXAMPLE_CONFIG, '--out', join(a, 'dist')]),
-    runSynth(['--config', EXAMPLE_CONFIG, '--out', join(b, 'dist')]),
+    runSynth(['--config', EXAMPLE_CONFIG, '--out', join(a, 'dist'), '--terraform-out', join(a, 'cdktf.out')]),
+    runSynth(['--config', EXAMPLE_CONFIG, '--out', join(b, 'dist'), '--terraform-out', join(b, 'cdktf.out')]),
   ]);
   expect(runA.stderr).toBe('');
   expect(runA.code).toBe(0);
   expect(runB.code).toBe(0);
   first = readTree(join(a, 'dist'));
   second = readTree(join(b, 'dist'));
+  firstTerraform = readTree(join(a, 'cdktf.out'));
+  secondTerraform = readTree(join(b, 'cdktf.out'));
   firstOutput = runA.stdout;
 });
 
@@ -61,9 +65,11 @@ describe('dist/', () => {
     expect(stale, `stale files in dist/: ${stale.join(', ')}`).toEqual([]);
   });
 
-  test('two synths of the same configuration are byte-identical', () => {
+  test('two synths of the same configuration are byte-identical, Kubernetes and Terraform alike', () => {
     expect([...first.keys()]).toEqual([...second.keys()]);
     for (const [path, content] of first) expect(second.get(path), path).toBe(content);
+    expect([...firstTerraform.keys()]).toEqual(['manifest.json', 'stacks/mycluster-0-aws/cdk.tf.json']);
+    expect(secondTerraform).toEqual(firstTerraform);
   });
 
   test('synth prints a summary of objects per layer and of file changes', () => {

@@ -1,6 +1,7 @@
 /**
  * The CA bundle file named by `vault.caBundleFile`: the PEM chain that Vault's TLS certificate
- * chains to, which becomes the Vault ClusterIssuer's `caBundle`.
+ * chains to, which becomes the Vault ClusterIssuer's `caBundle`. (A bundle given through
+ * `vault.caBundleSecretRef` lives in a Secret of the cluster and is not checked here.)
  *
  * Only certificates of CAs, valid today, may be in it: the file is committed with the configuration,
  * so a private key found there is refused (and never shown), and a leaf or an expired CA would only

@@ -1,6 +1,6 @@
 /**
  * Loading the platform configuration: file → YAML document → validated {@link PlatformConfig}, with
- * the files it names (the Vault CA bundle).
+ * the files it names (the Vault CA bundle, when given as `vault.caBundleFile`).
  *
  * Every failure, from a missing file to a wrong field or a private key in the CA bundle, becomes a
  * {@link ConfigError} whose message names the file, the path and the line, so the CLI only prints
@@ -22,13 +22,17 @@ export interface LoadedPlatform {
    * The certificates of `vault.caBundleFile`, in file order, each block normalized to
    * `-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n` (comments dropped): the Vault
    * ClusterIssuer's `caBundle`, before base64.
+   *
+   * `undefined` when the configuration gives `vault.caBundleSecretRef` instead: cert-manager then
+   * reads the CA bundle from that Secret in the cluster, and no file is read.
    */
-  readonly vaultCaBundle: string;
+  readonly vaultCaBundle: string | undefined;
 }
 
 /**
- * Reads, parses and validates the configuration file and the CA bundle it names, relative to the
- * file's directory. What synth uses.
+ * Reads, parses and validates the configuration file and the CA bundle file it names
+ * (`vault.caBundleFile`), relative to the file's directory; with `vault.caBundleSecretRef`, no other
+ * file is read. What synth uses.
  * @param file path of the YAML file, as the user gave it (it starts every error message)
  * @throws ConfigError listing every problem with its line, those of the CA bundle file among them (at
  * `vault.caBundleFile`); {@link ConfigReadError} when the configuration file cannot be read
@@ -38,14 +42,14 @@ export function loadPlatform(file: string): LoadedPlatform {
 }
 
 /**
- * Parses and validates configuration text and the CA bundle it names; see {@link loadPlatform}.
+ * Parses and validates configuration text and the CA bundle file it names, if any; see {@link loadPlatform}.
  * @param text the YAML text
  * @param source where the text comes from, used in messages (a file name)
  * @param baseDir directory that `vault.caBundleFile` is relative to (that of the configuration file)
  * @throws ConfigError listing every problem
  */
 export function parsePlatform(text: string, source: string, baseDir: string): LoadedPlatform {
-  let vaultCaBundle = '';
+  let vaultCaBundle: string | undefined;
   const config = parseAndValidate(text, source, {
     checkCaBundle: (caBundleFile) => {
       const bundle = readCaBundle(join(baseDir, caBundleFile));

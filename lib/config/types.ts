@@ -149,10 +149,27 @@ export interface VaultConfig {
   /**
    * PEM file of the CA chain that Vault's TLS certificate chains to (intermediate + root, as the
    * offline PKI command writes it), relative to the configuration file. Certificates only: a file
-   * holding a private key is rejected. Becomes the Vault ClusterIssuer's `caBundle`.
+   * holding a private key is rejected. Read and checked at synth, it becomes the Vault
+   * ClusterIssuer's `caBundle`.
+   *
+   * Exactly one of `caBundleFile` or `caBundleSecretRef`.
    * @example 'pki/ca-chain.pem'
    */
-  readonly caBundleFile: string;
+  readonly caBundleFile?: string;
+  /**
+   * The Secret, in cert-manager's namespace, whose key holds the PEM CA chain of Vault's TLS
+   * certificate (one distributed by trust-manager, for instance). Becomes the Vault ClusterIssuer's
+   * `caBundleSecretRef`; the Secret lives in the cluster, so nothing is read or checked at synth.
+   *
+   * Exactly one of `caBundleFile` or `caBundleSecretRef`.
+   * @example { name: 'vault-ca' }
+   */
+  readonly caBundleSecretRef?: {
+    /** Name of the Secret, a DNS-1123 subdomain. */
+    readonly name: string;
+    /** Key of the Secret's data that holds the PEM. @default 'ca.crt' */
+    readonly key?: string;
+  };
   /** Server name cert-manager checks Vault's certificate against. @default - the host of `address` */
   readonly serverName?: string;
   /** @default - every VaultPkiConfig default */

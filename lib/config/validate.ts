@@ -11,7 +11,8 @@
  * Every bound is a named constant used by both its check and its message.
  *
  * Files the configuration names are not read here, unless the caller asks to through
- * {@link ValidateOptions} (the loader does, for `vault.caBundleFile`).
+ * {@link ValidateOptions} (the loader does, for `vault.caBundleFile`). Secrets it names
+ * (`vault.caBundleSecretRef`, the AppRole secret id) live in the cluster and are never read.
  */
 
 import {
@@ -126,7 +127,8 @@ const AWS_FIELDS = ['accountId', 'region'] as const;
 const DNS_FIELDS = ['publicZone', 'privateZone'] as const;
 const ZONE_FIELDS = ['name', 'hostedZoneID'] as const;
 const ACME_FIELDS = ['email', 'gatewayIssuer', 'http01'] as const;
-const VAULT_FIELDS = ['address', 'caBundleFile', 'serverName', 'pki', 'auth'] as const;
+const VAULT_FIELDS = ['address', 'caBundleFile', 'caBundleSecretRef', 'serverName', 'pki', 'auth'] as const;
+const CA_BUNDLE_SECRET_REF_FIELDS = ['name', 'key'] as const;
 const VAULT_PKI_FIELDS = ['mount', 'role'] as const;
 const VAULT_AUTH_FIELDS = ['appRole', 'kubernetes'] as const;
 const APPROLE_FIELDS = ['path', 'roleId', 'secretRef'] as const;
@@ -152,9 +154,11 @@ const ACME_ISSUERS = ['staging', 'production'] as const;
 /** What {@link validateConfig} may do beyond checking values. */
 export interface ValidateOptions {
   /**
-   * Checks the file that `vault.caBundleFile` names, called once that field is valid. Returns what is
-   * wrong with the file, as messages reported at `vault.caBundleFile` in the order of the checks.
-   * The loader passes one that reads the file (see `loadPlatform`).
+   * Checks the file that `vault.caBundleFile` names, called once that field is valid and is the CA
+   * bundle in effect (not when `vault.caBundleSecretRef` is given too, nor for the Secret, which
+   * lives in the cluster). Returns what is wrong with the file, as messages reported at
+   * `vault.caBundleFile` in the order of the checks. The loader passes one that reads the file (see
+   * `loadPlatform`).
    * @default - the file is not read
    */
   readonly checkCaBundle?: (file: string) => readonly string[];
@@ -672,6 +676,9 @@ const CA_BUNDLE_FILE: Rule = {
   },
 };
 
+const CA_BUNDLE_SECRET_REF_EXPECTED = `${mappingOf(CA_BUNDLE_SECRET_REF_FIELDS)} naming the Secret, in cert-manager's namespace, `
+  + 'that holds the CA bundle, such as { name: "vault-ca" }';
+
 const SERVER_NAME = stringRule(
   'a lowercase fully qualified DNS name, such as "vault.priv.example.com"', isDnsName, dnsNameHint,
 );
@@ -882,12 +889,7 @@ function checkVault(problems: Problems, raw: Mapping, dns: ValidDns, options: Va
     return;
   }
   checkVaultAddress(problems, vault, dns);
-  const caBundleFile = field<string>(problems, vault, ['vault'], 'caBundleFile', CA_BUNDLE_FILE);
-  if (caBundleFile !== undefined && options.checkCaBundle) {
-    for (const message of options.checkCaBundle(caBundleFile)) {
-      problems.add(['vault', 'caBundleFile'], message);
-    }
-  }
+  checkVaultCaBundle(problems, vault, options);
   field(problems, vault, ['vault'], 'serverName', SERVER_NAME, true);
   const pki = section(problems, vault, ['vault'], 'pki', VAULT_PKI_FIELDS, true);
   if (pki) {
@@ -895,6 +897,57 @@ function checkVault(problems: Problems, raw: Mapping, dns: ValidDns, options: Va
     field(problems, pki, ['vault', 'pki'], 'role', VAULT_ROLE, true);
   }
   checkVaultAuth(problems, vault);
+}
+
+const VAULT_CA_BUNDLE_EXPECTED = 'exactly one of caBundleFile (a PEM file of CA certificates, relative to the configuration file) '
+  + 'or caBundleSecretRef (a Secret in cert-manager\'s namespace holding them)';
+
+/**
+ * How cert-manager trusts Vault: exactly one of `vault.caBundleFile` or `vault.caBundleSecretRef`,
+ * as for `vault.auth`. Both or none is reported on `vault` itself; each field given is checked
+ * either way, as its mistakes are its own. The file is read (through `options`) only when it is the
+ * bundle in effect: with both given, what it holds may not matter once one is removed.
+ */
+function checkVaultCaBundle(problems: Problems, vault: Mapping, options: ValidateOptions): void {
+  const hasFile = own(vault, 'caBundleFile') !== undefined;
+  const hasSecretRef = own(vault, 'caBundleSecretRef') !== undefined;
+  if (hasFile && hasSecretRef) {
+    problems.add(['vault'], `expected ${VAULT_CA_BUNDLE_EXPECTED}, got both (the Vault ClusterIssuer trusts one CA bundle; remove one)`);
+  } else if (!hasFile && !hasSecretRef) {
+    problems.add(['vault'], `expected ${VAULT_CA_BUNDLE_EXPECTED}, got neither (cert-manager must know the CAs of Vault's TLS certificate)`);
+  }
+  // Given (even empty), each is required: "remove the key to use the default" would mislead.
+  const caBundleFile = field<string>(problems, vault, ['vault'], 'caBundleFile', CA_BUNDLE_FILE, !hasFile);
+  if (caBundleFile !== undefined && !hasSecretRef && options.checkCaBundle) {
+    for (const message of options.checkCaBundle(caBundleFile)) {
+      problems.add(['vault', 'caBundleFile'], message);
+    }
+  }
+  const path = ['vault', 'caBundleSecretRef'];
+  const given = own(vault, 'caBundleSecretRef');
+  const secretRef = typeof given === 'string'
+    ? reportCaBundleSecretRefString(problems, path, given)
+    : section(problems, vault, ['vault'], 'caBundleSecretRef', CA_BUNDLE_SECRET_REF_FIELDS, !hasSecretRef,
+      CA_BUNDLE_SECRET_REF_EXPECTED);
+  if (secretRef) {
+    field(problems, secretRef, path, 'name', DNS_SUBDOMAIN);
+    field(problems, secretRef, path, 'key', SECRET_KEY, true);
+  }
+}
+
+/**
+ * `vault.caBundleSecretRef` written as a string: PEM text pasted there is never shown (it may hold a
+ * private key); a plain string is most likely the Secret's name.
+ */
+function reportCaBundleSecretRefString(problems: Problems, path: Path, value: string): undefined {
+  if (value.includes('-----BEGIN')) {
+    problems.add(path, `expected ${CA_BUNDLE_SECRET_REF_EXPECTED}, got PEM text (not shown; store it in that Secret, `
+      + 'or put it in a file named by caBundleFile)');
+  } else {
+    problems.add(path, expectedGot(CA_BUNDLE_SECRET_REF_EXPECTED, value,
+      isDnsSubdomain(value) ? `write the name as { name: ${JSON.stringify(value)} }` : undefined));
+  }
+  return undefined;
 }
 
 const VAULT_AUTH_EXPECTED = 'a mapping with exactly one of appRole or kubernetes';

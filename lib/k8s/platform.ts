@@ -28,8 +28,8 @@ export interface Layer {
 
 /** Files the configuration points to, read and checked by the loader. */
 export interface PlatformInputs {
-  /** PEM of the CA chain Vault's TLS certificate chains to, certificates only. */
-  readonly vaultCaBundle: string;
+  /** PEM of the CA chain Vault's TLS certificate chains to, certificates only; absent when `vault.caBundleSecretRef` is used. */
+  readonly vaultCaBundle?: string;
 }
 
 export interface ClusterPlatformProps {
@@ -134,6 +134,7 @@ export class ClusterPlatform extends Construct {
       pkiMount: platform.vault.pki?.mount,
       pkiRole: platform.vault.pki?.role,
       caBundlePem: props.inputs.vaultCaBundle,
+      caBundleSecretRef: platform.vault.caBundleSecretRef,
       serverName: platform.vault.serverName,
       auth: vaultAuth.appRole
         ? {

@@ -41,10 +41,16 @@ export interface VaultIssuerProps {
   /** PKI role that restricts what may be signed. @default 'cert-manager' */
   readonly pkiRole?: string;
   /**
-   * PEM of the CA chain Vault's TLS certificate chains to, certificates only. cert-manager verifies
-   * Vault with it (`caBundle`); TLS verification is never skipped.
+   * PEM of the CA chain Vault's TLS certificate chains to, certificates only, embedded as
+   * `caBundle`. Exactly one of `caBundlePem` and `caBundleSecretRef`: TLS verification is never
+   * skipped.
    */
-  readonly caBundlePem: string;
+  readonly caBundlePem?: string;
+  /**
+   * A Secret in cert-manager's namespace holding that chain (for example one trust-manager
+   * distributes), as `caBundleSecretRef`.
+   */
+  readonly caBundleSecretRef?: { readonly name: string; readonly key?: string };
   /** Name to verify Vault's certificate against. @default - the host of `server` */
   readonly serverName?: string;
   readonly auth: VaultIssuerAuth;
@@ -84,7 +90,7 @@ export class VaultIssuer extends Construct implements IClusterIssuer {
         vault: {
           server: url.origin,
           path: this.signPath,
-          caBundle: Buffer.from(certificatesOnly(props.caBundlePem)).toString('base64'),
+          ...caTrust(props),
           serverName: props.serverName,
           auth: this.auth(props, namespace),
         },
@@ -139,6 +145,17 @@ function parseHttpsUrl(server: string): URL {
   }
   if (url.protocol !== 'https:') throw new Error(`vault issuer 'server' must use https, got "${server}"`);
   return url;
+}
+
+/** `caBundle` or `caBundleSecretRef`: exactly one, so that Vault's certificate is always verified. */
+function caTrust(props: VaultIssuerProps): { caBundle?: string; caBundleSecretRef?: { name: string; key: string } } {
+  if ((props.caBundlePem === undefined) === (props.caBundleSecretRef === undefined)) {
+    throw new Error(`vault issuer needs exactly one of 'caBundlePem' and 'caBundleSecretRef', to verify Vault's certificate`);
+  }
+  if (props.caBundleSecretRef) {
+    return { caBundleSecretRef: { name: props.caBundleSecretRef.name, key: props.caBundleSecretRef.key ?? 'ca.crt' } };
+  }
+  return { caBundle: Buffer.from(certificatesOnly(props.caBundlePem!)).toString('base64') };
 }
 
 /** The PEM, provided it holds only certificates; a private key here would end up in Git. */

@@ -122,7 +122,7 @@ describe('loadPlatform', () => {
     expect(platform.config).toEqual(loadConfig(EXAMPLE_FILE));
     expect(platform.config.vault.caBundleFile).toBe('pki/ca-chain.pem');
     expect(platform.vaultCaBundle).toBe(EXAMPLE_BUNDLE);
-    expect(platform.vaultCaBundle.match(/-----BEGIN CERTIFICATE-----\n/g)).toHaveLength(2);
+    expect(platform.vaultCaBundle?.match(/-----BEGIN CERTIFICATE-----\n/g)).toHaveLength(2);
   });
 
   it('resolves vault.caBundleFile against the directory of the configuration file, not the working directory', () => {
@@ -134,6 +134,31 @@ describe('loadPlatform', () => {
     const platform = loadPlatform(file);
     // THEN
     expect(platform.vaultCaBundle).toBe(EXAMPLE_BUNDLE);
+  });
+
+  it('reads no CA bundle file when vault.caBundleSecretRef is given instead', () => {
+    // GIVEN: no pki/ca-chain.pem in the workspace
+    const file = workspace(exampleTextWith('caBundleFile: pki/ca-chain.pem', 'caBundleSecretRef:\n    name: vault-ca'), null);
+    // WHEN
+    const platform = loadPlatform(file);
+    // THEN
+    expect(platform.config.vault.caBundleSecretRef).toEqual({ name: 'vault-ca' });
+    expect(platform.config.vault.caBundleFile).toBeUndefined();
+    expect(platform.vaultCaBundle).toBeUndefined();
+  });
+
+  it('reports both vault.caBundleFile and vault.caBundleSecretRef at the line of vault, without reading the file', () => {
+    // GIVEN: the file is missing, which would be a problem of its own were it read
+    const text = exampleTextWith('caBundleFile: pki/ca-chain.pem', 'caBundleFile: pki/ca-chain.pem\n  caBundleSecretRef:\n    name: vault-ca');
+    const file = workspace(text, null);
+    // WHEN
+    const error = configErrorOf(() => loadPlatform(file));
+    // THEN
+    expect(error.problems).toEqual([expect.objectContaining({
+      path: 'vault',
+      line: lineOf(text, 'vault:'),
+      message: expect.stringMatching(/^expected exactly one of caBundleFile .* or caBundleSecretRef .*, got both/),
+    })]);
   });
 
   it('fails clearly when the configuration file does not exist', () => {

@@ -354,10 +354,26 @@ describe('validateConfig', () => {
       message: 'expected an https:// URL without query or fragment',
     },
     {
-      name: 'vault.caBundleFile is missing',
+      name: 'vault names neither caBundleFile nor caBundleSecretRef',
       edit: (c) => { delete c.vault.caBundleFile; },
+      path: 'vault',
+      message: 'expected exactly one of caBundleFile (a PEM file of CA certificates, relative to the configuration file) '
+        + 'or caBundleSecretRef (a Secret in cert-manager\'s namespace holding them), got neither '
+        + '(cert-manager must know the CAs of Vault\'s TLS certificate)',
+    },
+    {
+      name: 'vault names both caBundleFile and caBundleSecretRef',
+      edit: (c) => { c.vault.caBundleSecretRef = { name: 'vault-ca' }; },
+      path: 'vault',
+      message: 'expected exactly one of caBundleFile (a PEM file of CA certificates, relative to the configuration file) '
+        + 'or caBundleSecretRef (a Secret in cert-manager\'s namespace holding them), got both '
+        + '(the Vault ClusterIssuer trusts one CA bundle; remove one)',
+    },
+    {
+      name: 'vault.caBundleFile is empty in YAML (null)',
+      edit: (c) => { c.vault.caBundleFile = null; },
       path: 'vault.caBundleFile',
-      message: 'is required: expected the path of a PEM file of CA certificates, relative to the configuration file, such as "pki/ca-chain.pem"',
+      message: 'got null (an empty value; give it a value)',
     },
     {
       name: 'vault.caBundleFile is an absolute path',
@@ -389,6 +405,43 @@ describe('validateConfig', () => {
       edit: (c) => { c.vault.caBundleFile = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'; },
       path: 'vault.caBundleFile',
       message: 'such as "pki/ca-chain.pem", got PEM text (give the path of the PEM file, not its content)',
+    },
+    {
+      name: 'vault.caBundleSecretRef.name is not a DNS-1123 subdomain',
+      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = { name: 'Vault_CA' }; },
+      path: 'vault.caBundleSecretRef.name',
+      message: 'expected a DNS-1123 subdomain (lowercase letters, digits, \'-\' and \'.\', at most 253 characters), got "Vault_CA"',
+    },
+    {
+      name: 'vault.caBundleSecretRef.name is missing',
+      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = { key: 'ca.crt' }; },
+      path: 'vault.caBundleSecretRef.name',
+      message: 'is required: expected a DNS-1123 subdomain',
+    },
+    {
+      name: 'vault.caBundleSecretRef.key is not a Secret data key',
+      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = { name: 'vault-ca', key: 'ca/crt' }; },
+      path: 'vault.caBundleSecretRef.key',
+      message: 'expected a Secret data key: letters, digits, \'-\', \'_\' and \'.\', at most 253 characters, not "." nor starting with "..", got "ca/crt"',
+    },
+    {
+      name: 'vault.caBundleSecretRef names a namespace',
+      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = { name: 'vault-ca', namespace: 'cert-manager' }; },
+      path: 'vault.caBundleSecretRef.namespace',
+      message: 'unknown field; expected one of: name, key',
+    },
+    {
+      name: 'vault.caBundleSecretRef is the Secret name alone',
+      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = 'vault-ca'; },
+      path: 'vault.caBundleSecretRef',
+      message: 'expected a mapping with name, key naming the Secret, in cert-manager\'s namespace, that holds the CA bundle, '
+        + 'such as { name: "vault-ca" }, got "vault-ca" (write the name as { name: "vault-ca" })',
+    },
+    {
+      name: 'vault.caBundleSecretRef is empty in YAML (null)',
+      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = null; },
+      path: 'vault.caBundleSecretRef',
+      message: 'got null (an empty value; give it a value)',
     },
     {
       name: 'vault.serverName has a scheme',
@@ -1342,6 +1395,63 @@ describe('validateConfig', () => {
     expect(JSON.stringify(problems)).not.toContain('MIGH');
   });
 
+  it('never shows PEM text given as vault.caBundleSecretRef', () => {
+    // GIVEN
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
+    const config = exampleWith((c) => {
+      delete c.vault.caBundleFile;
+      c.vault.caBundleSecretRef = pem;
+    });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems).toEqual([{
+      path: 'vault.caBundleSecretRef',
+      message: 'expected a mapping with name, key naming the Secret, in cert-manager\'s namespace, that holds the CA bundle, '
+        + 'such as { name: "vault-ca" }, got PEM text (not shown; store it in that Secret, or put it in a file named by caBundleFile)',
+    }]);
+    expect(JSON.stringify(problems)).not.toContain('MIGH');
+  });
+
+  describe('vault CA bundle', () => {
+    it.each([
+      ['a Secret name alone', { name: 'vault-ca' }],
+      ['a Secret name and key', { name: 'trust.example.com', key: 'bundle.pem' }],
+    ])('accepts caBundleSecretRef with %s in place of caBundleFile', (_, caBundleSecretRef) => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        delete c.vault.caBundleFile;
+        c.vault.caBundleSecretRef = caBundleSecretRef;
+      });
+      // WHEN / THEN
+      expect(validateConfig(config)).toEqual([]);
+    });
+
+    it('checks the fields of both when both are given', () => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        c.vault.caBundleFile = '/etc/ca.pem';
+        c.vault.caBundleSecretRef = { name: 'Vault_CA', key: '..' };
+      });
+      // WHEN
+      const problems = validateConfig(config);
+      // THEN
+      expect(paths(problems)).toEqual(['vault', 'vault.caBundleFile', 'vault.caBundleSecretRef.name', 'vault.caBundleSecretRef.key']);
+    });
+
+    it('reports an empty caBundleSecretRef on its name, not as a missing CA bundle', () => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        delete c.vault.caBundleFile;
+        c.vault.caBundleSecretRef = {};
+      });
+      // WHEN
+      const problems = validateConfig(config);
+      // THEN
+      expect(paths(problems)).toEqual(['vault.caBundleSecretRef.name']);
+    });
+  });
+
   describe('privateCertificate defaults', () => {
     it.each([
       ['no privateCertificate at all', undefined],
@@ -1489,6 +1599,31 @@ describe('validateConfig', () => {
       // THEN
       expect(called).toBe(false);
       expect(paths(problems)).toEqual(['vault.caBundleFile']);
+    });
+
+    it('is not called when vault.caBundleSecretRef is given instead', () => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        delete c.vault.caBundleFile;
+        c.vault.caBundleSecretRef = { name: 'vault-ca' };
+      });
+      let called = false;
+      // WHEN
+      const problems = validateConfig(config, { checkCaBundle: () => { called = true; return ['unexpected']; } });
+      // THEN
+      expect(called).toBe(false);
+      expect(problems).toEqual([]);
+    });
+
+    it('is not called when vault.caBundleSecretRef is given too: the file may not be the bundle in effect', () => {
+      // GIVEN
+      const config = exampleWith((c) => { c.vault.caBundleSecretRef = { name: 'vault-ca' }; });
+      let called = false;
+      // WHEN
+      const problems = validateConfig(config, { checkCaBundle: () => { called = true; return ['no such file']; } });
+      // THEN
+      expect(called).toBe(false);
+      expect(paths(problems)).toEqual(['vault']);
     });
   });
 

@@ -64,6 +64,24 @@ describe('VaultIssuer', () => {
     expect(manifestsOf(chart).map((m) => m.kind).sort()).toEqual(['ClusterIssuer', 'Role', 'RoleBinding', 'ServiceAccount']);
   });
 
+  test('trust can come from a Secret instead of an embedded bundle', () => {
+    const chart = testChart();
+    new VaultIssuer(chart, 'Vault', {
+      server: 'https://vault.priv.example.com:8200', caBundleSecretRef: { name: 'private-ca' }, auth: appRole,
+    });
+    const vault = only(chart, 'ClusterIssuer').spec.vault;
+    expect(vault.caBundleSecretRef).toEqual({ name: 'private-ca', key: 'ca.crt' });
+    expect(vault.caBundle).toBeUndefined();
+  });
+
+  test('fails unless exactly one source of trust is given', () => {
+    const message = `vault issuer needs exactly one of 'caBundlePem' and 'caBundleSecretRef', to verify Vault's certificate`;
+    expect(() => new VaultIssuer(testChart(), 'V', { server: 'https://v.example.com', auth: appRole })).toThrow(message);
+    expect(() => new VaultIssuer(testChart(), 'V', {
+      server: 'https://v.example.com', caBundlePem: CHAIN, caBundleSecretRef: { name: 'ca' }, auth: appRole,
+    })).toThrow(message);
+  });
+
   test('fails when the server is not https', () => {
     expect(() => new VaultIssuer(testChart(), 'V', { server: 'http://vault:8200', caBundlePem: CHAIN, auth: appRole }))
       .toThrow(`vault issuer 'server' must use https, got "http://vault:8200"`);

@@ -1,0 +1,61 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import type { ClusterConfig, PlatformConfig } from '../config/types.js';
+import { awsPartition, certManagerRoleName } from '../util/names.js';
+import { CertManagerDnsRole } from './cert-manager-dns-role.js';
+
+/** Tags every AWS resource of the platform carries (through the provider's `default_tags`). */
+export const DEFAULT_TAGS = { 'managed-by': 'gateway-pki' } as const;
+
+export interface ClusterAwsStackProps {
+  readonly platform: PlatformConfig;
+  readonly cluster: ClusterConfig;
+}
+
+/**
+ * What one cluster's workloads need in AWS: today, the role cert-manager assumes for Route53
+ * DNS-01 (the name its IRSA annotation in `dist/` already points to).
+ *
+ * One stack per cluster, so that a cluster's Terraform state and credentials stay its own. The
+ * provider refuses to run against any account but `aws.accountId`. The backend is local, with a
+ * path relative to the stack's folder (CDKTF's default is an absolute path of the machine that
+ * synthesized); override it with your Terraform or OpenTofu workflow's own backend configuration.
+ */
+export class ClusterAwsStack extends TerraformStack {
+  public readonly certManagerRole: CertManagerDnsRole;
+
+  constructor(scope: Construct, id: string, props: ClusterAwsStackProps) {
+    super(scope, id);
+    const { platform, cluster } = props;
+    const region = cluster.region ?? platform.aws.region;
+    new LocalBackend(this, { path: 'terraform.tfstate' });
+
+    new AwsProvider(this, 'aws', {
+      region,
+      allowedAccountIds: [platform.aws.accountId],
+      defaultTags: [{ tags: { ...DEFAULT_TAGS, 'gateway-pki/cluster': cluster.name } }],
+    });
+
+    this.certManagerRole = new CertManagerDnsRole(this, 'CertManagerDns01', {
+      roleName: certManagerRoleName(cluster.name),
+      accountId: platform.aws.accountId,
+      partition: awsPartition(region),
+      zoneName: platform.dns.publicZone.name,
+      hostedZoneID: platform.dns.publicZone.hostedZoneID,
+      identity: cluster.workloadIdentity.type === 'irsa'
+        ? { type: 'irsa', oidcProviderArn: cluster.workloadIdentity.oidcProviderArn }
+        : { type: 'pod-identity', eksClusterName: cluster.name, region },
+    });
+
+    new TerraformOutput(this, 'cert_manager_role_arn', {
+      value: this.certManagerRole.roleArn,
+      description: 'IAM role cert-manager assumes for Route53 DNS-01 (annotated on its service account with IRSA)',
+    });
+  }
+}
+
+/** The Terraform stack name of a cluster: `<cluster>-aws`, the folder under `cdktf.out/stacks/`. */
+export function clusterStackName(cluster: ClusterConfig): string {
+  return `${cluster.name}-aws`;
+}

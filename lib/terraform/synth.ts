@@ -1,0 +1,35 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { App } from 'cdktf';
+import type { PlatformConfig } from '../config/types.js';
+import type { DistFile } from '../output/render.js';
+import { ClusterAwsStack, clusterStackName } from './stacks.js';
+
+/**
+ * Builds every Terraform stack of the platform and returns the files of `cdktf.out/`
+ * (`manifest.json`, `stacks/<stack>/cdk.tf.json`), sorted by path.
+ *
+ * CDKTF writes to a folder; it writes into a private temporary one that is read back and removed,
+ * so that the caller swaps `cdktf.out/` in only once everything succeeded, as for `dist/`. Stack
+ * traces are off, so no machine path reaches the output.
+ */
+export function synthesizeTerraform(config: PlatformConfig): DistFile[] {
+  const outdir = mkdtempSync(join(tmpdir(), 'gateway-pki-cdktf-'));
+  try {
+    const app = new App({ outdir, stackTraces: false, hclOutput: false });
+    for (const cluster of config.clusters) {
+      new ClusterAwsStack(app, clusterStackName(cluster), { platform: config, cluster });
+    }
+    app.synth();
+    return readdirSync(outdir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => {
+        const full = join(e.parentPath, e.name);
+        return { path: relative(outdir, full).split(sep).join('/'), content: readFileSync(full, 'utf8') };
+      })
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}

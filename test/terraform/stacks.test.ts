@@ -1,0 +1,134 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parseConfig } from '../../lib/config/load.js';
+import type { PlatformConfig } from '../../lib/config/types.js';
+import { synthesizeTerraform } from '../../lib/terraform/synth.js';
+import { certManagerRoleArn } from '../../lib/util/names.js';
+import { EXAMPLE_CONFIG } from '../support/cli.js';
+import { findProviderMirror, findTerraform, terraformValidate, writeFiles } from '../support/terraform.js';
+
+const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
+
+/** The parsed `cdk.tf.json` of the example's only stack. */
+function stackOf(config: PlatformConfig, stack = 'mycluster-0-aws'): any {
+  const file = synthesizeTerraform(config).find((f) => f.path === `stacks/${stack}/cdk.tf.json`);
+  if (!file) throw new Error(`stack ${stack} not synthesized`);
+  return JSON.parse(file.content);
+}
+
+const only = (block: Record<string, any>) => {
+  const values = Object.values(block);
+  expect(values).toHaveLength(1);
+  return values[0];
+};
+
+describe('ClusterAwsStack', () => {
+  test('default configuration (text snapshot of the stack JSON)', () => {
+    const file = synthesizeTerraform(example()).find((f) => f.path === 'stacks/mycluster-0-aws/cdk.tf.json')!;
+    expect(file.content).toMatchSnapshot();
+  });
+
+  test('the provider only runs against the configured account, tags everything, keeps state relative', () => {
+    const stack = stackOf(example());
+    expect(stack.provider.aws).toEqual([{
+      region: 'eu-west-3',
+      allowed_account_ids: ['123456789012'],
+      default_tags: [{ tags: { 'managed-by': 'gateway-pki', 'gateway-pki/cluster': 'mycluster-0' } }],
+    }]);
+    expect(stack.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
+    expect(JSON.stringify(stack)).not.toContain(process.cwd());
+  });
+
+  test('the role is the one cert-manager\'s IRSA annotation names, trusted by its service account only', () => {
+    const config = example();
+    const role = only(stackOf(config).resource.aws_iam_role);
+    expect(`arn:aws:iam::${config.aws.accountId}:role/${role.name}`).toBe(certManagerRoleArn(config.aws.accountId, 'eu-west-3', 'mycluster-0'));
+    const annotation = readFileSync(new URL('../../dist/mycluster-0/controllers/helmrelease.cert-manager.cert-manager.yaml', import.meta.url), 'utf8');
+    expect(annotation).toContain(`eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/${role.name}`);
+    const trust = JSON.parse(role.assume_role_policy);
+    const issuer = 'oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
+    expect(trust.Statement).toEqual([{
+      Sid: 'CertManagerServiceAccount',
+      Effect: 'Allow',
+      Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${issuer}` },
+      Action: ['sts:AssumeRoleWithWebIdentity'],
+      Condition: { StringEquals: { [`${issuer}:sub`]: 'system:serviceaccount:cert-manager:cert-manager', [`${issuer}:aud`]: 'sts.amazonaws.com' } },
+    }]);
+  });
+
+  test('Route53 rights: TXT challenge records of the public zone only, no wildcard action, no "*" resource', () => {
+    const policy = JSON.parse(only(stackOf(example()).resource.aws_iam_role_policy).policy);
+    const statements: any[] = policy.Statement;
+    for (const s of statements) {
+      for (const action of s.Action) expect(action).not.toMatch(/\*/);
+      expect(s.Resource).not.toContain('*');
+    }
+    const change = statements.find((s) => s.Action.includes('route53:ChangeResourceRecordSets'));
+    expect(change.Resource).toEqual(['arn:aws:route53:::hostedzone/Z0123456789EXAMPLEPUB']);
+    expect(change.Condition['ForAllValues:StringEquals']['route53:ChangeResourceRecordSetsRecordTypes']).toEqual(['TXT']);
+    expect(change.Condition['ForAllValues:StringLike']['route53:ChangeResourceRecordSetsNormalizedRecordNames'])
+      .toEqual(['_acme-challenge.example.com', '_acme-challenge.*.example.com']);
+    expect(statements.map((s) => s.Action).flat().sort()).toEqual([
+      'route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets',
+    ]);
+  });
+
+  test('without a zone id, the zone is looked up and only the lookup is granted on "*"', () => {
+    const config = example();
+    const { hostedZoneID: _omitted, ...publicZone } = config.dns.publicZone;
+    const stack = stackOf({ ...config, dns: { ...config.dns, publicZone } });
+    expect(only(stack.data.aws_route53_zone)).toMatchObject({ name: 'example.com', private_zone: false });
+    const statements: any[] = JSON.parse(only(stack.resource.aws_iam_role_policy).policy).Statement;
+    expect(statements.filter((s) => s.Resource.includes('*')).map((s) => s.Action)).toEqual([['route53:ListHostedZonesByName']]);
+    expect(statements.find((s) => s.Sid === 'ChallengeRecords').Resource[0]).toMatch(/^arn:aws:route53:::hostedzone\/\$\{data\.aws_route53_zone\./);
+  });
+
+  test('pod identity: trusted by EKS for this account and cluster, with its association', () => {
+    const config = example();
+    const cluster = { ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const } };
+    const stack = stackOf({ ...config, clusters: [cluster] });
+    const trust = JSON.parse(only(stack.resource.aws_iam_role).assume_role_policy);
+    expect(trust.Statement[0]).toMatchObject({
+      Principal: { Service: 'pods.eks.amazonaws.com' },
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+        ArnEquals: { 'aws:SourceArn': 'arn:aws:eks:eu-west-3:123456789012:cluster/mycluster-0' },
+      },
+    });
+    expect(only(stack.resource.aws_eks_pod_identity_association)).toMatchObject({
+      cluster_name: 'mycluster-0', namespace: 'cert-manager', service_account: 'cert-manager',
+    });
+  });
+
+  test('one stack per cluster, and two synths are byte-identical', () => {
+    const config = example();
+    const second = { ...config.clusters[0]!, name: 'other', workloadIdentity: { type: 'pod-identity' as const } };
+    const files = synthesizeTerraform({ ...config, clusters: [config.clusters[0]!, second] });
+    expect(files.map((f) => f.path)).toEqual(['manifest.json', 'stacks/mycluster-0-aws/cdk.tf.json', 'stacks/other-aws/cdk.tf.json']);
+    expect(synthesizeTerraform({ ...config, clusters: [config.clusters[0]!, second] })).toEqual(files);
+  });
+});
+
+describe('terraform validate', () => {
+  test('every stack validates with the real hashicorp/aws provider, offline from the local mirror', () => {
+    const terraform = findTerraform();
+    const mirror = findProviderMirror();
+    expect(terraform, 'terraform is not installed: this test needs it (no network to download it)').toBeDefined();
+    expect(mirror, 'no filesystem mirror of hashicorp/aws found (set GATEWAY_PKI_TF_MIRROR): without it nor network, terraform validate cannot run').toBeDefined();
+    const config = example();
+    const podIdentity = { ...config.clusters[0]!, name: 'pods', workloadIdentity: { type: 'pod-identity' as const } };
+    const { hostedZoneID: _omitted, ...publicZone } = config.dns.publicZone;
+    const outdir = writeFiles(synthesizeTerraform({ ...config, dns: { ...config.dns, publicZone }, clusters: [config.clusters[0]!, podIdentity] }));
+    expect(terraformValidate(terraform!, mirror!, outdir)).toEqual({ 'mycluster-0-aws': [], 'pods-aws': [] });
+
+    // The check is real: a wrong attribute is reported.
+    const stackFile = join(outdir, 'stacks', 'pods-aws', 'cdk.tf.json');
+    const broken = JSON.parse(readFileSync(stackFile, 'utf8'));
+    Object.values<any>(broken.resource.aws_iam_role)[0].max_session_hours = 1;
+    writeFileSync(stackFile, JSON.stringify(broken));
+    const diagnostics = terraformValidate(terraform!, mirror!, outdir)['pods-aws']!;
+    expect(diagnostics.join('\n')).toMatch(/error: Extraneous JSON object property.*max_session_hours/s);
+  }, 120_000);
+});
