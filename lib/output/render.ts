@@ -1,5 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
-import { stringify } from 'yaml';
+import { Document, isScalar, visit } from 'yaml';
 import { FLUX_FOLDER, type ClusterPlatform } from '../k8s/platform.js';
 
 /** One file of `dist/`, with its path relative to `dist/` (always `/`-separated). */
@@ -99,9 +99,27 @@ function kustomizationFile(folder: string, files: readonly DistFile[]): DistFile
   };
 }
 
-/** YAML as reviewers read it: block style, no line folding, no anchors, stable quoting. */
+/**
+ * Integers with a radix prefix, which Go's `strconv.ParseInt(s, 0, 64)` (used by the YAML decoder
+ * of Kubernetes and Flux) reads as numbers, but which YAML 1.1 leaves as strings (`0o17`, `0X1F`).
+ */
+const GO_RADIX_INTEGER = /^[-+]?0[oObBxX][0-9a-fA-F_]+$/;
+
+/**
+ * YAML as reviewers read it and as Kubernetes reads it back: block style, no line folding, no
+ * anchors. Strings are quoted whenever a YAML 1.1 reader could take them for something else:
+ * Kubernetes and Flux decode with go-yaml, where `no`, `on`, `y`, `1_000` or `2026-01-01` are
+ * not strings, while the YAML 1.2 core schema would leave them bare (a namespace called `no`
+ * would reach the API server as `false`).
+ */
 export function toYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+  const doc = new Document(value, { version: '1.1', aliasDuplicateObjects: false });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (isScalar(node) && typeof node.value === 'string' && GO_RADIX_INTEGER.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }
 
 /** Byte-wise comparison: locale-independent, so every machine sorts alike. */
