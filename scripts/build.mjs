@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Bundles the synth entry into one CommonJS file (build/synth.cjs), so that `npm run synth`
-// starts in a fraction of a second: no ts-node, no type checking on the hot path (`npm run
-// typecheck` and `npm test` do that). Dependencies stay in node_modules (`packages: external`).
+// Bundles each entry, dependencies included, into one CommonJS file (build/<entry>.cjs), so that
+// `npm run synth` starts in a fraction of a second: no ts-node, no type checking on the hot path
+// (`npm run typecheck` and `npm test` do that), no module resolution across node_modules.
+// Measured on 2 cores: 0.30 s with dependencies external, 0.20 s bundled with the archiver stub.
 import { build } from 'esbuild';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,8 @@ export async function buildAll() {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    packages: 'external',
+    // cdktf requires archiver at load time for TerraformAsset zips, which we never create.
+    alias: { archiver: './scripts/archiver-stub.cjs' },
     sourcemap: 'linked',
     logLevel: 'warning',
   });
