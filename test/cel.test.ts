@@ -790,7 +790,7 @@ describe('CEL semantics (test CRD)', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('performance', () => {
-  it('evaluates ~50 objects well under a second after warm-up', () => {
+  it('evaluates ~50 objects with rules compiled once and cached', () => {
     const objects: unknown[] = [];
     for (let i = 0; i < 10; i++) {
       const g = clone(gateway);
@@ -810,12 +810,11 @@ describe('performance', () => {
       objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'gateway' }, data: {} });
     }
     expect(objects.length).toBe(50);
-    for (const o of objects) expect(evaluateCelRules(registry, o)).toEqual([]); // warm-up (compiles the rules)
-    const started = performance.now();
-    for (const o of objects) evaluateCelRules(registry, o);
-    const millis = performance.now() - started;
-    console.log(`CEL rules of ${objects.length} objects evaluated in ${millis.toFixed(1)} ms`);
-    expect(millis).toBeLessThan(500);
+    // No timing assertion (it would flake on a loaded machine): every object passes, and the rules
+    // are compiled once and reused, which is what keeps evaluation cheap.
+    for (const o of objects) expect(evaluateCelRules(registry, o)).toEqual([]);
+    const compiled = compileCelRules(registry, 'gateway.networking.k8s.io/v1', 'HTTPRoute');
+    expect(compileCelRules(registry, 'gateway.networking.k8s.io/v1', 'HTTPRoute')).toBe(compiled);
   });
 });
 

@@ -57,8 +57,8 @@ const gateway = {
 };
 
 describe('SchemaRegistry loading', () => {
-  it('loads every CRD well under 2 s', () => {
-    expect(registry.loadMillis).toBeLessThan(2000);
+  // No timing assertion here: timed tests flake on a loaded machine (`npm run bench` measures speed).
+  it('knows every CRD kind we emit', () => {
     const kinds = registry.knownKinds();
     for (const k of [
       'cert-manager.io/v1 Certificate',
