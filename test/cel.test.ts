@@ -790,7 +790,7 @@ describe('CEL semantics (test CRD)', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('performance', () => {
-  it('evaluates ~50 objects with rules compiled once and cached', () => {
+  it('evaluates ~50 objects, every HTTPRoute rule compiling', () => {
     const objects: unknown[] = [];
     for (let i = 0; i < 10; i++) {
       const g = clone(gateway);
@@ -810,11 +810,11 @@ describe('performance', () => {
       objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'gateway' }, data: {} });
     }
     expect(objects.length).toBe(50);
-    // No timing assertion (it would flake on a loaded machine): every object passes, and the rules
-    // are compiled once and reused, which is what keeps evaluation cheap.
+    // No timing assertion (it would flake on a loaded machine; `npm run bench` measures speed).
     for (const o of objects) expect(evaluateCelRules(registry, o)).toEqual([]);
-    const compiled = compileCelRules(registry, 'gateway.networking.k8s.io/v1', 'HTTPRoute');
-    expect(compileCelRules(registry, 'gateway.networking.k8s.io/v1', 'HTTPRoute')).toBe(compiled);
+    const rules = compileCelRules(registry, 'gateway.networking.k8s.io/v1', 'HTTPRoute');
+    expect(rules.length).toBeGreaterThan(0);
+    expect(rules.filter((r) => r.error !== undefined)).toEqual([]);
   });
 });
 
