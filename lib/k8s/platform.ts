@@ -7,7 +7,7 @@ import { certManagerRoleArn, MANAGED_BY_LABEL } from '../util/names.js';
 import { ApplicationRoute } from './application-route.js';
 import { CertManager, CertManagerAwsIdentity } from './cert-manager.js';
 import { PrivateCertificate } from './certificate.js';
-import { FluxLayer, FluxSourceRef } from './flux-layer.js';
+import { FluxLayer } from './flux-layer.js';
 import { GatewayApiCrds } from './gateway-api-crds.js';
 import { PlatformGateway, PrivateGateway, PublicGateway } from './gateway.js';
 import { GatewayHttp01Solver, LetsEncryptIssuer, Route53Solver } from './letsencrypt-issuer.js';
@@ -18,6 +18,10 @@ export const DIST_DIR = 'dist';
 
 /** The folder of `dist/<cluster>/` holding the Flux Kustomizations (`flux bootstrap --path` points here). */
 export const FLUX_FOLDER = 'flux';
+
+/** Names of the two Gateways, which routes and the HTTP-01 solver refer to. */
+export const PUBLIC_GATEWAY = 'public';
+export const PRIVATE_GATEWAY = 'private';
 
 /** One folder of `dist/<cluster>/`: a chart of manifests, applied by Flux as one Kustomization. */
 export interface Layer {
@@ -63,174 +67,203 @@ export class ClusterPlatform extends Construct {
   /** The layers, in the order Flux applies them. */
   public readonly layers: readonly Layer[];
 
+  private readonly layerList: Layer[] = [];
+  private readonly platform: PlatformConfig;
+  private readonly cluster: ClusterConfig;
+  private readonly region: string;
+  private readonly inputs: PlatformInputs;
+
   constructor(scope: Construct, id: string, props: ClusterPlatformProps) {
     super(scope, id);
-    const { platform, cluster } = props;
-    this.clusterName = cluster.name;
-    const region = cluster.region ?? platform.aws.region;
-    const flux = {
-      interval: cluster.flux?.interval ?? '10m',
-      timeout: cluster.flux?.timeout ?? '5m',
-    };
-    const repository: FluxSourceRef = {
-      kind: 'GitRepository',
-      name: cluster.flux?.gitRepository ?? 'flux-system',
-    };
-    const layerPath = (layer: string) => `./${DIST_DIR}/${cluster.name}/${layer}`;
+    this.platform = props.platform;
+    this.inputs = props.inputs;
+    this.cluster = props.cluster;
+    this.clusterName = props.cluster.name;
+    this.region = props.cluster.region ?? props.platform.aws.region;
+    this.layers = this.layerList;
+    this.fluxChart = new Chart(this, FLUX_FOLDER, { disableResourceNameHashes: true });
 
-    this.fluxChart = new Chart(this, 'flux', { disableResourceNameHashes: true });
-    const gatewayApi = new GatewayApiCrds(this.fluxChart, 'GatewayApiCrds', {
-      version: platform.versions.gatewayApi,
-      timeout: flux.timeout,
+    const crds = new GatewayApiCrds(this.fluxChart, 'GatewayApiCrds', {
+      version: this.platform.versions.gatewayApi,
+      timeout: this.cluster.flux?.timeout,
     });
+    const applications = (this.platform.applications ?? [])
+      .filter((app) => (app.cluster ?? this.platform.clusters[0]!.name) === this.clusterName);
+    const controllers = this.addControllers(crds.layer);
+    const issuers = this.addIssuers(controllers, applications.some((app) => app.gateway === 'public'));
+    if (applications.length > 0) this.addGateways(issuers, applications);
+  }
 
-    const controllers = new Chart(this, 'controllers', { disableResourceNameHashes: true });
+  /** `controllers`: cert-manager, Ready when its HelmRelease is. */
+  private addControllers(crds: FluxLayer): { layer: FluxLayer; certManager: CertManager } {
+    const chart = this.newLayerChart('controllers');
+    const { platform, cluster } = this;
     const awsIdentity: CertManagerAwsIdentity = cluster.workloadIdentity.type === 'irsa'
-      ? { type: 'irsa', roleArn: certManagerRoleArn(platform.aws.accountId, region, cluster.name) }
+      ? { type: 'irsa', roleArn: certManagerRoleArn(platform.aws.accountId, this.region, cluster.name) }
       : { type: 'pod-identity' };
-    const certManager = new CertManager(controllers, 'CertManager', {
+    const certManager = new CertManager(chart, 'CertManager', {
       version: platform.versions.certManager,
       awsIdentity,
       replicas: cluster.certManager?.replicas,
       serviceMonitor: cluster.certManager?.serviceMonitor,
     });
-    const controllersLayer = new FluxLayer(this.fluxChart, 'Controllers', {
-      name: 'controllers',
-      path: layerPath('controllers'),
-      sourceRef: repository,
-      dependsOn: [gatewayApi.layer],
-      healthChecks: helmReleasesOf(controllers),
-      ...flux,
-    });
-    const layers: Layer[] = [{ name: 'controllers', chart: controllers }];
-    const addLayer = (name: string, chart: Chart, dependsOn: FluxLayer[]): FluxLayer => {
-      layers.push({ name, chart });
-      return new FluxLayer(this.fluxChart, chart.node.id, { name, path: layerPath(name), sourceRef: repository, dependsOn, ...flux });
-    };
+    return { layer: this.applyLayer(chart, [crds], helmReleasesOf(chart)), certManager };
+  }
 
-    // Issuers: both Let's Encrypt environments and Vault.
-    const applications = (platform.applications ?? []).filter((app) => (app.cluster ?? platform.clusters[0]!.name) === cluster.name);
-    const publicApps = applications.filter((app) => app.gateway === 'public');
-    const privateApps = applications.filter((app) => app.gateway === 'private');
-    const gatewaysNamespace = cluster.gateways?.namespace ?? 'gateways';
-    const publicGatewayName = 'public';
-
-    const issuers = new Chart(this, 'issuers', { disableResourceNameHashes: true });
+  /**
+   * `issuers`: both Let's Encrypt environments and Vault. The optional HTTP-01 solver answers
+   * through the public Gateway, so it exists only when the cluster has one.
+   */
+  private addIssuers(controllers: { layer: FluxLayer; certManager: CertManager }, hasPublicGateway: boolean): Issuers {
+    const chart = this.newLayerChart('issuers');
+    const { platform } = this;
     const dns01 = new Route53Solver({
       zone: platform.dns.publicZone.name,
       hostedZoneID: platform.dns.publicZone.hostedZoneID,
-      region,
+      region: this.region,
     });
-    const http01 = platform.acme.http01 && publicApps.length > 0
-      ? new GatewayHttp01Solver({ gatewayName: publicGatewayName, gatewayNamespace: gatewaysNamespace })
+    const http01 = platform.acme.http01 && hasPublicGateway
+      ? new GatewayHttp01Solver({ gatewayName: PUBLIC_GATEWAY, gatewayNamespace: this.gatewaysNamespace() })
       : undefined;
     const letsEncrypt = {
-      staging: new LetsEncryptIssuer(issuers, 'LetsEncryptStaging', { email: platform.acme.email, environment: 'staging', dns01, http01 }),
-      production: new LetsEncryptIssuer(issuers, 'LetsEncryptProduction', { email: platform.acme.email, environment: 'production', dns01, http01 }),
+      staging: new LetsEncryptIssuer(chart, 'LetsEncryptStaging', { email: platform.acme.email, environment: 'staging', dns01, http01 }),
+      production: new LetsEncryptIssuer(chart, 'LetsEncryptProduction', { email: platform.acme.email, environment: 'production', dns01, http01 }),
     };
-    const vaultAuth = platform.vault.auth;
-    const vault = new VaultIssuer(issuers, 'Vault', {
+    const auth = platform.vault.auth;
+    const vault = new VaultIssuer(chart, 'Vault', {
       server: platform.vault.address,
       pkiMount: platform.vault.pki?.mount,
       pkiRole: platform.vault.pki?.role,
-      caBundlePem: props.inputs.vaultCaBundle,
+      caBundlePem: this.inputs.vaultCaBundle,
       caBundleSecretRef: platform.vault.caBundleSecretRef,
       serverName: platform.vault.serverName,
-      auth: vaultAuth.appRole
+      auth: auth.appRole
         ? {
           appRole: {
-            path: vaultAuth.appRole.path,
-            roleId: vaultAuth.appRole.roleId,
-            secretName: vaultAuth.appRole.secretRef?.name,
-            secretKey: vaultAuth.appRole.secretRef?.key,
+            path: auth.appRole.path,
+            roleId: auth.appRole.roleId,
+            secretName: auth.appRole.secretRef?.name,
+            secretKey: auth.appRole.secretRef?.key,
           },
         }
-        : { kubernetes: { ...vaultAuth.kubernetes! } },
-      certManagerNamespace: certManager.namespace,
+        : { kubernetes: { ...auth.kubernetes! } },
+      certManagerNamespace: controllers.certManager.namespace,
     });
     // The layer is Ready once the Let's Encrypt accounts are registered. The Vault issuer is not
     // waited for here: until Vault is initialised and its AppRole secret delivered it cannot be
     // Ready, and that must not hold back the public Gateway. Its health shows in the
     // `certificates` layer, whose Certificate only becomes Ready once Vault signs it.
-    layers.push({ name: 'issuers', chart: issuers });
-    const issuersLayer = new FluxLayer(this.fluxChart, 'issuers', {
-      name: 'issuers',
-      path: layerPath('issuers'),
-      sourceRef: repository,
-      dependsOn: [controllersLayer],
-      healthChecks: [letsEncrypt.staging.resource, letsEncrypt.production.resource],
-      ...flux,
-    });
-
-    if (applications.length > 0) {
-      const gateways = new Chart(this, 'gateways', { disableResourceNameHashes: true });
-      new KubeNamespace(gateways, 'Namespace', {
-        metadata: {
-          name: gatewaysNamespace,
-          labels: {
-            ...MANAGED_BY_LABEL,
-            // Some implementations run their proxies here: baseline enforced, restricted reported.
-            'pod-security.kubernetes.io/enforce': 'baseline',
-            'pod-security.kubernetes.io/audit': 'restricted',
-            'pod-security.kubernetes.io/warn': 'restricted',
-          },
-        },
-      });
-      const common = { namespace: gatewaysNamespace, gatewayClassName: cluster.gatewayClassName };
-      const exposed: Record<'public' | 'private', PlatformGateway | undefined> = { public: undefined, private: undefined };
-      let certificates: Chart | undefined;
-      if (publicApps.length > 0) {
-        exposed.public = new PublicGateway(gateways, 'Public', {
-          ...common,
-          name: publicGatewayName,
-          zone: platform.dns.publicZone.name,
-          routeNamespaces: publicApps.map((app) => app.namespace),
-          hostnames: publicApps.map((app) => app.hostname),
-          issuer: letsEncrypt[platform.acme.gatewayIssuer ?? 'production'],
-          renewBefore: platform.publicCertificate?.renewBefore,
-          privateKey: platform.publicCertificate?.privateKey,
-        });
-      }
-      if (privateApps.length > 0) {
-        certificates = new Chart(this, 'certificates', { disableResourceNameHashes: true });
-        const certificate = new PrivateCertificate(certificates, 'PrivateGateway', {
-          name: 'private-gateway-tls',
-          namespace: gatewaysNamespace,
-          issuer: vault,
-          dnsNames: privateApps.map((app) => app.hostname),
-          duration: platform.privateCertificate?.duration,
-          renewBefore: platform.privateCertificate?.renewBefore,
-          privateKey: platform.privateCertificate?.privateKey,
-        });
-        exposed.private = new PrivateGateway(gateways, 'Private', {
-          ...common,
-          name: 'private',
-          zone: platform.dns.privateZone.name,
-          routeNamespaces: privateApps.map((app) => app.namespace),
-          hostnames: privateApps.map((app) => app.hostname),
-          certificate,
-        });
-      }
-      const gatewaysLayer = addLayer('gateways', gateways, [issuersLayer]);
-      if (certificates) addLayer('certificates', certificates, [issuersLayer, gatewaysLayer]);
-
-      const routes = new Chart(this, 'routes', { disableResourceNameHashes: true });
-      for (const app of applications) {
-        new ApplicationRoute(routes, routeId(app), {
-          name: app.name,
-          namespace: app.namespace,
-          gateway: exposed[app.gateway]!,
-          hostname: app.hostname,
-          serviceName: app.service.name,
-          servicePort: app.service.port,
-          path: app.path,
-        });
-      }
-      addLayer('routes', routes, [gatewaysLayer]);
-    }
-
-    this.layers = layers;
+    const layer = this.applyLayer(chart, [controllers.layer], [letsEncrypt.staging.resource, letsEncrypt.production.resource]);
+    return { layer, letsEncrypt, vault };
   }
+
+  /**
+   * `gateways` (the namespace and the Gateways of the applications' kinds), `certificates` (the
+   * private Gateway's, when there are private applications) and `routes` (one per application).
+   */
+  private addGateways(issuers: Issuers, applications: readonly ApplicationConfig[]): void {
+    const { platform, cluster } = this;
+    const namespace = this.gatewaysNamespace();
+    const publicApps = applications.filter((app) => app.gateway === 'public');
+    const privateApps = applications.filter((app) => app.gateway === 'private');
+
+    const chart = this.newLayerChart('gateways');
+    new KubeNamespace(chart, 'Namespace', {
+      metadata: {
+        name: namespace,
+        labels: {
+          ...MANAGED_BY_LABEL,
+          // Some implementations run their proxies here: baseline enforced, restricted reported.
+          'pod-security.kubernetes.io/enforce': 'baseline',
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/warn': 'restricted',
+        },
+      },
+    });
+    const common = { namespace, gatewayClassName: cluster.gatewayClassName };
+    const gateways: Partial<Record<'public' | 'private', PlatformGateway>> = {};
+    if (publicApps.length > 0) {
+      gateways.public = new PublicGateway(chart, 'Public', {
+        ...common,
+        name: PUBLIC_GATEWAY,
+        zone: platform.dns.publicZone.name,
+        routeNamespaces: publicApps.map((app) => app.namespace),
+        hostnames: publicApps.map((app) => app.hostname),
+        issuer: issuers.letsEncrypt[platform.acme.gatewayIssuer ?? 'production'],
+        renewBefore: platform.publicCertificate?.renewBefore,
+        privateKey: platform.publicCertificate?.privateKey,
+      });
+    }
+    let certificates: Chart | undefined;
+    if (privateApps.length > 0) {
+      certificates = this.newLayerChart('certificates');
+      const certificate = new PrivateCertificate(certificates, 'PrivateGateway', {
+        name: 'private-gateway-tls',
+        namespace,
+        issuer: issuers.vault,
+        dnsNames: privateApps.map((app) => app.hostname),
+        duration: platform.privateCertificate?.duration,
+        renewBefore: platform.privateCertificate?.renewBefore,
+        privateKey: platform.privateCertificate?.privateKey,
+      });
+      gateways.private = new PrivateGateway(chart, 'Private', {
+        ...common,
+        name: PRIVATE_GATEWAY,
+        zone: platform.dns.privateZone.name,
+        routeNamespaces: privateApps.map((app) => app.namespace),
+        hostnames: privateApps.map((app) => app.hostname),
+        certificate,
+      });
+    }
+    const gatewaysLayer = this.applyLayer(chart, [issuers.layer]);
+    if (certificates) this.applyLayer(certificates, [issuers.layer, gatewaysLayer]);
+
+    const routes = this.newLayerChart('routes');
+    for (const app of applications) {
+      new ApplicationRoute(routes, routeId(app), {
+        name: app.name,
+        namespace: app.namespace,
+        gateway: gateways[app.gateway]!,
+        hostname: app.hostname,
+        serviceName: app.service.name,
+        servicePort: app.service.port,
+        path: app.path,
+      });
+    }
+    this.applyLayer(routes, [gatewaysLayer]);
+  }
+
+  private gatewaysNamespace(): string {
+    return this.cluster.gateways?.namespace ?? 'gateways';
+  }
+
+  /** A new chart for the layer folder `name`; charts carry no namespace (see the class comment). */
+  private newLayerChart(name: string): Chart {
+    const chart = new Chart(this, name, { disableResourceNameHashes: true });
+    this.layerList.push({ name, chart });
+    return chart;
+  }
+
+  /** The Flux Kustomization that applies a layer chart, named and pathed after it. */
+  private applyLayer(chart: Chart, dependsOn: readonly FluxLayer[], healthChecks?: readonly ApiObject[]): FluxLayer {
+    const name = chart.node.id;
+    return new FluxLayer(this.fluxChart, name, {
+      name,
+      path: `./${DIST_DIR}/${this.clusterName}/${name}`,
+      sourceRef: { kind: 'GitRepository', name: this.cluster.flux?.gitRepository ?? 'flux-system' },
+      dependsOn,
+      healthChecks,
+      interval: this.cluster.flux?.interval,
+      timeout: this.cluster.flux?.timeout,
+    });
+  }
+}
+
+/** What the `issuers` layer provides to the layers after it. */
+interface Issuers {
+  readonly layer: FluxLayer;
+  readonly letsEncrypt: Record<'staging' | 'production', LetsEncryptIssuer>;
+  readonly vault: VaultIssuer;
 }
 
 /** Construct id of an application's route: its namespace and name, unique per cluster. */

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { parseConfig } from '../../lib/config/load.js';
+import type { PlatformConfig } from '../../lib/config/types.js';
+import { synthesizeKubernetes } from '../../lib/synth.js';
+import { EXAMPLE_CONFIG } from '../support/cli.js';
+
+const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
+const synth = (config: PlatformConfig) => synthesizeKubernetes(config, { vaultCaBundle: CHAIN });
+
+/** Flux Kustomizations of a cluster, by name. */
+function kustomizations(config: PlatformConfig, cluster = 'mycluster-0'): Map<string, any> {
+  const manifests = synth(config).manifests.get(cluster)!;
+  return new Map(manifests
+    .filter((m) => m.apiVersion === 'kustomize.toolkit.fluxcd.io/v1' && m.kind === 'Kustomization')
+    .map((m) => [m.metadata.name, m]));
+}
+
+describe('ClusterPlatform', () => {
+  test('the example gets every layer, each depending on the layers it needs', () => {
+    const ks = kustomizations(example());
+    const deps = Object.fromEntries([...ks].map(([name, k]) => [name, (k.spec.dependsOn ?? []).map((d: any) => d.name)]));
+    expect(deps).toEqual({
+      'gateway-api-crds': [],
+      controllers: ['gateway-api-crds'],
+      issuers: ['controllers'],
+      gateways: ['issuers'],
+      certificates: ['issuers', 'gateways'],
+      routes: ['gateways'],
+    });
+    expect(ks.get('controllers').spec.healthChecks.map((h: any) => `${h.kind}/${h.name}`)).toEqual(['HelmRelease/cert-manager']);
+    expect(ks.get('issuers').spec.healthChecks.map((h: any) => `${h.kind}/${h.name}`))
+      .toEqual(['ClusterIssuer/letsencrypt-staging', 'ClusterIssuer/letsencrypt-prod']);
+    for (const name of ['gateways', 'certificates', 'routes']) expect(ks.get(name).spec.wait, name).toBe(true);
+  });
+
+  test('a cluster without applications gets no gateways, certificates or routes', () => {
+    const config = { ...example(), applications: [] };
+    expect([...kustomizations(config).keys()].sort()).toEqual(['controllers', 'gateway-api-crds', 'issuers']);
+    expect(synth(config).folders.map((f) => f.folder)).toEqual(['mycluster-0/flux', 'mycluster-0/controllers', 'mycluster-0/issuers']);
+  });
+
+  test('only public applications: no private Gateway, no certificates layer', () => {
+    const config = example();
+    const manifests = synth({ ...config, applications: config.applications!.filter((a) => a.gateway === 'public') }).manifests.get('mycluster-0')!;
+    expect(manifests.filter((m) => m.kind === 'Gateway').map((m) => m.metadata.name)).toEqual(['public']);
+    expect(manifests.some((m) => m.kind === 'Certificate')).toBe(false);
+  });
+
+  test('HTTP-01 is attached to the public Gateway only where the cluster has one', () => {
+    const config = { ...example(), acme: { ...example().acme, http01: true } };
+    const solvers = (c: PlatformConfig) => synth(c).manifests.get('mycluster-0')!
+      .find((m) => m.kind === 'ClusterIssuer' && m.metadata.name === 'letsencrypt-prod').spec.acme.solvers;
+    expect(solvers(config)[1].http01.gatewayHTTPRoute.parentRefs[0]).toMatchObject({ name: 'public', namespace: 'gateways', sectionName: 'http' });
+    const privateOnly = { ...config, applications: config.applications!.filter((a) => a.gateway === 'private') };
+    expect(solvers(privateOnly)).toHaveLength(1);
+  });
+
+  test('applications go to their cluster; each cluster is rendered under its own folder', () => {
+    const config = example();
+    const second = { ...config.clusters[0]!, name: 'second', workloadIdentity: { type: 'pod-identity' as const } };
+    const apps = config.applications!.map((a, i) => ({ ...a, cluster: i === 0 ? 'mycluster-0' : 'second' }));
+    const rendered = synth({ ...config, clusters: [config.clusters[0]!, second], applications: apps });
+    const routes = (cluster: string) => rendered.manifests.get(cluster)!.filter((m) => m.kind === 'HTTPRoute' && m.metadata.namespace !== 'gateways').map((m) => m.metadata.name);
+    expect(routes('mycluster-0')).toEqual(['echo']);
+    expect(routes('second')).toEqual(['grafana']);
+    const release = rendered.manifests.get('second')!.find((m) => m.kind === 'HelmRelease');
+    expect(release.spec.values.serviceAccount).toEqual({});
+    expect(rendered.files.some((f) => f.path === 'second/flux/kustomization.flux-system.routes.yaml')).toBe(true);
+  });
+
+  test('fails, naming the object, when the cross-object checks find an inconsistency', () => {
+    // A hostname the validator would reject, bypassing it, reaches the route construct's check.
+    const config = example();
+    const bad = { ...config, applications: [{ ...config.applications![0]!, hostname: 'a.b.example.com' }] };
+    expect(() => synth(bad)).toThrow('route "echo/echo": gateway "public" (*.example.com) has no certificate for "a.b.example.com"');
+  });
+});
