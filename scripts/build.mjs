@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(import.meta.dirname, '..');
 
 /** Entry points, by output name. */
-export const ENTRIES = { synth: 'apps/synth.ts' };
+export const ENTRIES = { synth: 'apps/synth.ts', pki: 'apps/pki.ts' };
 
 export async function buildAll() {
   await build({

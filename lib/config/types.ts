@@ -177,6 +177,48 @@ export interface VaultConfig {
   readonly auth: VaultAuthConfig;
 }
 
+/**
+ * Key of the Vault server certificate made by the offline PKI command (`npm run pki`). The CAs'
+ * keys are fixed: ECDSA P-384 for the root and the intermediate.
+ */
+export interface PkiServerKeyConfig {
+  /**
+   * `ECDSA` makes a P-256 key, `RSA` a 2048-bit one: the two every Vault client (Go, OpenSSL,
+   * Java, the AWS load balancer health checks) accepts. No other size is offered.
+   * @default 'ECDSA'
+   */
+  readonly algorithm?: 'ECDSA' | 'RSA';
+}
+
+/**
+ * The offline three-tier PKI that `npm run pki -- init` creates: a root CA (ECDSA P-384, 10 years),
+ * an intermediate CA signed by it (ECDSA P-384, 5 years, limited to names of the private zone) that
+ * Vault imports as its issuer, and the TLS certificate of the Vault servers (1 year, never past the
+ * intermediate), whose names are the host of `vault.address`, `vault.serverName` when it differs,
+ * and the names and addresses below. The lifetimes are fixed (see lib/pki/certificate-authority.ts).
+ *
+ * Only read by the PKI command: synth reads the chain it writes (`vault.caBundleFile`).
+ * @example { serverKey: { algorithm: 'ECDSA' }, serverExtraDnsNames: ['vault-0.priv.example.com'], serverIpAddresses: ['127.0.0.1'] }
+ */
+export interface PkiConfig {
+  /** @default - ECDSA P-256 */
+  readonly serverKey?: PkiServerKeyConfig;
+  /**
+   * More DNS names for the Vault server certificate, each in the private zone (the intermediate's
+   * name constraints permit no other), such as one name per node for `retry_join`.
+   * @default []
+   * @example ['vault-0.priv.example.com', 'vault-1.priv.example.com']
+   */
+  readonly serverExtraDnsNames?: readonly string[];
+  /**
+   * IP addresses (IPv4 or IPv6) for the Vault server certificate, such as `127.0.0.1` so that the
+   * Vault CLI on a node can reach `https://127.0.0.1:8200`.
+   * @default []
+   * @example ['127.0.0.1', '::1']
+   */
+  readonly serverIpAddresses?: readonly string[];
+}
+
 /** Versions of everything the platform installs, pinned: nothing floats. */
 export interface VersionsConfig {
   /** cert-manager Helm chart version (jetstack repository), 1.21.x. @example 'v1.21.1' */
@@ -300,4 +342,6 @@ export interface PlatformConfig {
   readonly clusters: readonly ClusterConfig[];
   /** @default [] */
   readonly applications?: readonly ApplicationConfig[];
+  /** @default - every PkiConfig default: an ECDSA P-256 Vault server key, no extra names */
+  readonly pki?: PkiConfig;
 }

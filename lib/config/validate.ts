@@ -33,6 +33,7 @@ import {
   isHttpPathPrefix,
   isInDnsZone,
   isIntegerInRange,
+  isIpAddress,
   isPortableRelativePath,
   isRoute53ZoneId,
   isSecretKey,
@@ -121,6 +122,7 @@ export const VAULT_KUBERNETES_MOUNT_PATH_PREFIX = '/v1/auth/';
 /** Top-level sections of the configuration, in the order they are checked and documented. */
 export const CONFIG_SECTIONS = [
   'organization', 'aws', 'dns', 'acme', 'vault', 'publicCertificate', 'privateCertificate', 'versions', 'clusters', 'applications',
+  'pki',
 ] as const;
 const ORGANIZATION_FIELDS = ['name', 'country'] as const;
 const AWS_FIELDS = ['accountId', 'region'] as const;
@@ -146,6 +148,8 @@ const CERT_MANAGER_FIELDS = ['replicas', 'serviceMonitor'] as const;
 const GATEWAYS_SECTION_FIELDS = ['namespace'] as const;
 const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path'] as const;
 const SERVICE_FIELDS = ['name', 'port'] as const;
+const PKI_FIELDS = ['serverKey', 'serverExtraDnsNames', 'serverIpAddresses'] as const;
+const PKI_SERVER_KEY_FIELDS = ['algorithm'] as const;
 
 const WORKLOAD_IDENTITY_TYPES = ['irsa', 'pod-identity'] as const;
 const GATEWAYS = ['public', 'private'] as const;
@@ -279,6 +283,18 @@ function field<T>(problems: Problems, parent: Mapping, path: Path, key: string, 
   const problem = rule.problem(value);
   if (problem !== undefined) {
     problems.add([...path, key], problem);
+    return undefined;
+  }
+  return value as T;
+}
+
+/**
+ * Reports a list item that is `null` or breaks `rule`; returns it when valid.
+ */
+function listItem<T>(problems: Problems, path: Path, value: unknown, rule: Rule): T | undefined {
+  const problem = value === null ? expectedGot(rule.expected, null) : rule.problem(value);
+  if (problem !== undefined) {
+    problems.add(path, problem);
     return undefined;
   }
   return value as T;
@@ -734,6 +750,43 @@ const KUBERNETES_MOUNT_PATH = stringRule(
   },
 );
 
+/**
+ * `pki.serverKey.algorithm`: the algorithms of {@link KEY_ALGORITHMS}, each with one size (the key of
+ * Vault's own certificate needs no choice of size: P-256 and RSA 2048 are what every client accepts).
+ */
+const PKI_SERVER_KEY_ALGORITHM_EXPECTED = '"ECDSA" (a P-256 key) or "RSA" (a 2048-bit key)';
+
+const PKI_SERVER_KEY_ALGORITHM = stringRule(
+  PKI_SERVER_KEY_ALGORITHM_EXPECTED,
+  (value) => (KEY_ALGORITHMS as readonly string[]).includes(value),
+  (value) => {
+    const meant = KEY_ALGORITHMS.find((choice) => choice.toLowerCase() === value.toLowerCase());
+    if (meant !== undefined) {
+      return `write it in uppercase: ${JSON.stringify(meant)}`;
+    }
+    return /^(ec|ecdsa)[-_ ]?(p-?)?\d+$/i.test(value) || /^rsa[-_ ]?\d+$/i.test(value)
+      ? 'give the algorithm alone; the size is fixed: P-256 for ECDSA, 2048 bits for RSA'
+      : undefined;
+  },
+);
+
+/** An address of the Vault server certificate (`pki.serverIpAddresses`), with the likely fix of common slips. */
+const IP_ADDRESS = stringRule('an IPv4 or IPv6 address such as "10.0.0.10" or "::1"', isIpAddress, (value) => {
+  if (value.includes('/')) {
+    return 'give one address, not a range';
+  }
+  if (value.includes('%')) {
+    return 'remove the zone id after "%"';
+  }
+  if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(value) || /^\[.*\]:\d+$/.test(value)) {
+    return 'remove the port';
+  }
+  if (/^\d+(\.\d+){3}$/.test(value) && isIpAddress(value.replace(/\b0+(\d)/g, '$1'))) {
+    return 'remove the leading zeros';
+  }
+  return undefined;
+});
+
 // ---------------------------------------------------------------------------------------------
 // Sections
 
@@ -785,7 +838,7 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
     field(problems, acme, ['acme'], 'http01', BOOLEAN, true);
   }
 
-  checkVault(problems, raw, dns, options);
+  const vaultHost = checkVault(problems, raw, dns, options);
 
   const publicCertificate = section(problems, raw, [], 'publicCertificate', PUBLIC_CERTIFICATE_FIELDS, true);
   if (publicCertificate) {
@@ -803,6 +856,7 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
 
   const clusters = checkClusters(problems, raw, aws);
   checkApplications(problems, raw, dns, clusters);
+  checkPki(problems, raw, dns, vaultHost);
 }
 
 function checkDns(problems: Problems, raw: Mapping): ValidDns {
@@ -836,15 +890,18 @@ const VAULT_ADDRESS_EXPECTED = 'an https:// URL of the Vault API, such as "https
 /**
  * `vault.address`: `https://<host in the private zone>[:port][/]`, nothing else. Checked by hand
  * rather than with `new URL()`, which would quietly lowercase the host and drop a default port.
+ * @returns the host when the address is valid
  */
-function checkVaultAddress(problems: Problems, vault: Mapping, dns: ValidDns): void {
+function checkVaultAddress(problems: Problems, vault: Mapping, dns: ValidDns): string | undefined {
   const path = ['vault', 'address'];
   const value = present(problems, vault, ['vault'], 'address', VAULT_ADDRESS_EXPECTED, false);
   if (value === undefined) {
     return;
   }
-  const report = (expected: string, hint?: string, shown: unknown = value): void =>
+  const report = (expected: string, hint?: string, shown: unknown = value): undefined => {
     problems.add(path, expectedGot(expected, shown, hint));
+    return undefined;
+  };
   if (typeof value !== 'string') {
     return report(VAULT_ADDRESS_EXPECTED);
   }
@@ -879,16 +936,19 @@ function checkVaultAddress(problems: Problems, vault: Mapping, dns: ValidDns): v
   if (dns.privateZone !== undefined && !isInDnsZone(host, dns.privateZone)) {
     return report(`an https:// URL whose host is in the private zone ${JSON.stringify(dns.privateZone)} (dns.privateZone.name)`);
   }
-  return undefined;
+  return host;
 }
 
-/** `vault`: the address, the CA bundle (and its file, through `options`), the PKI engine, the login. */
-function checkVault(problems: Problems, raw: Mapping, dns: ValidDns, options: ValidateOptions): void {
+/**
+ * `vault`: the address, the CA bundle (and its file, through `options`), the PKI engine, the login.
+ * @returns the host of `vault.address` when it is valid
+ */
+function checkVault(problems: Problems, raw: Mapping, dns: ValidDns, options: ValidateOptions): string | undefined {
   const vault = section(problems, raw, [], 'vault', VAULT_FIELDS);
   if (!vault) {
-    return;
+    return undefined;
   }
-  checkVaultAddress(problems, vault, dns);
+  const vaultHost = checkVaultAddress(problems, vault, dns);
   checkVaultCaBundle(problems, vault, options);
   field(problems, vault, ['vault'], 'serverName', SERVER_NAME, true);
   const pki = section(problems, vault, ['vault'], 'pki', VAULT_PKI_FIELDS, true);
@@ -897,6 +957,7 @@ function checkVault(problems: Problems, raw: Mapping, dns: ValidDns, options: Va
     field(problems, pki, ['vault', 'pki'], 'role', VAULT_ROLE, true);
   }
   checkVaultAuth(problems, vault);
+  return vaultHost;
 }
 
 const VAULT_CA_BUNDLE_EXPECTED = 'exactly one of caBundleFile (a PEM file of CA certificates, relative to the configuration file) '
@@ -1308,5 +1369,73 @@ function checkHostnameZone(problems: Problems, path: Path, hostname: string, gat
         : `the public Gateway's certificate is ${wildcard}, which covers one label only; `
           + `use a name such as ${JSON.stringify(`${below.replaceAll('.', '-')}.${dns.publicZone}`)}`,
     ));
+  }
+}
+
+/**
+ * `pki`, read only by the offline PKI command: the Vault server certificate's key algorithm, its
+ * extra DNS names (each in the private zone, since the intermediate CA is name-constrained to it,
+ * and not already on the certificate) and its IP addresses (each once).
+ * @param vaultHost the host of `vault.address`, always on the certificate, when valid
+ */
+function checkPki(problems: Problems, raw: Mapping, dns: ValidDns, vaultHost: string | undefined): void {
+  const path = ['pki'];
+  const pki = section(problems, raw, [], 'pki', PKI_FIELDS, true);
+  if (!pki) {
+    return;
+  }
+  const serverKey = section(problems, pki, path, 'serverKey', PKI_SERVER_KEY_FIELDS, true);
+  if (serverKey) {
+    field(problems, serverKey, [...path, 'serverKey'], 'algorithm', PKI_SERVER_KEY_ALGORITHM, true);
+  }
+
+  const seenNames = new Map<string, string>();
+  if (vaultHost !== undefined) {
+    seenNames.set(vaultHost, 'the host of vault.address, always on the certificate');
+  }
+  const names = present(problems, pki, path, 'serverExtraDnsNames', 'a list of DNS names in the private zone', true);
+  if (names !== undefined && !Array.isArray(names)) {
+    problems.add([...path, 'serverExtraDnsNames'], expectedGot('a list of DNS names in the private zone', names));
+  } else if (names !== undefined) {
+    names.forEach((value: unknown, index) => {
+      const itemPath = [...path, 'serverExtraDnsNames', index];
+      const name = listItem<string>(problems, itemPath, value, HOSTNAME);
+      if (name === undefined) {
+        return;
+      }
+      if (dns.privateZone !== undefined && !isInDnsZone(name, dns.privateZone)) {
+        problems.add(itemPath, expectedGot(
+          `a DNS name in the private zone ${JSON.stringify(dns.privateZone)} (dns.privateZone.name)`, name,
+          'the intermediate CA is name-constrained to that zone and cannot sign other names',
+        ));
+        return;
+      }
+      const first = seenNames.get(name);
+      if (first !== undefined) {
+        problems.add(itemPath, expectedGot('a name not already on the certificate', name, `already ${first}`));
+        return;
+      }
+      seenNames.set(name, formatPath(itemPath));
+    });
+  }
+
+  const seenAddresses = new Map<string, string>();
+  const addresses = present(problems, pki, path, 'serverIpAddresses', 'a list of IP addresses', true);
+  if (addresses !== undefined && !Array.isArray(addresses)) {
+    problems.add([...path, 'serverIpAddresses'], expectedGot('a list of IP addresses', addresses));
+  } else if (addresses !== undefined) {
+    addresses.forEach((value: unknown, index) => {
+      const itemPath = [...path, 'serverIpAddresses', index];
+      const address = listItem<string>(problems, itemPath, value, IP_ADDRESS);
+      if (address === undefined) {
+        return;
+      }
+      const first = seenAddresses.get(address.toLowerCase());
+      if (first !== undefined) {
+        problems.add(itemPath, expectedGot('an address not already on the certificate', address, `already ${first}`));
+        return;
+      }
+      seenAddresses.set(address.toLowerCase(), formatPath(itemPath));
+    });
   }
 }

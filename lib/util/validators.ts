@@ -6,6 +6,8 @@
  * live here as named constants so that a check and the message that explains it cannot drift apart.
  */
 
+import { isIP } from 'node:net';
+
 /** Longest DNS label (RFC 1035 section 2.3.4), also the Kubernetes DNS-1123 label limit. */
 export const DNS_LABEL_MAX_LENGTH = 63;
 
@@ -331,6 +333,19 @@ export function isVaultPathSegment(value: string): boolean {
  */
 export function isVaultPath(value: string): boolean {
   return value.split('/').every(isVaultPathSegment);
+}
+
+/**
+ * Whether `value` is an IPv4 address in dotted-decimal form or an IPv6 address in any RFC 4291 text
+ * form, as a certificate's `iPAddress` subject alternative name holds one: no prefix length, no port,
+ * no IPv6 zone id (`%eth0`, meaningless outside one host), no leading zeros in IPv4 (ambiguous: some
+ * parsers read them as octal).
+ * @example isIpAddress('10.0.0.10') // true
+ * @example isIpAddress('::1') // true
+ * @example isIpAddress('10.0.0.0/16') // false: a range
+ */
+export function isIpAddress(value: string): boolean {
+  return !value.includes('%') && isIP(value) !== 0;
 }
 
 /** Longest key of a Secret's (or ConfigMap's) data (`k8s.io/apimachinery` `IsConfigMapKey`). */

@@ -8,7 +8,7 @@ import { PkiFixtures, pemBodyLines, privateKeys } from './pki-fixtures.js';
 const EXAMPLE_BUNDLE_FILE = resolve(__dirname, '../../config/pki/ca-chain.pem');
 const EXAMPLE_BUNDLE = readFileSync(EXAMPLE_BUNDLE_FILE, 'utf8');
 const FILE = 'pki/ca-chain.pem';
-/** Line of a block appended to the example bundle (its 29 lines end with a newline). */
+/** Line of a block appended to the example bundle (its lines end with a newline). */
 const APPENDED_LINE = EXAMPLE_BUNDLE.split('\n').length;
 /** Line of the root's BEGIN line in the example bundle, after the intermediate. */
 const ROOT_LINE = EXAMPLE_BUNDLE.split('\n').indexOf('-----BEGIN CERTIFICATE-----', 1) + 1;
@@ -25,8 +25,8 @@ describe('readCaBundle', () => {
     expect(bundle.pem).toBe(EXAMPLE_BUNDLE);
     const subjects = bundle.pem.split(/(?<=-----END CERTIFICATE-----\n)/).map((pem) => new X509Certificate(pem).subject);
     expect(subjects).toEqual([
-      'O=Example Corp\nC=FR\nCN=Example Corp Intermediate CA (example only)',
-      'O=Example Corp\nC=FR\nCN=Example Corp Root CA (example only)',
+      'O=Example Corp\nC=FR\nCN=Example Corp Intermediate CA',
+      'O=Example Corp\nC=FR\nCN=Example Corp Root CA',
     ]);
   });
 
@@ -237,7 +237,7 @@ describe('parseCaBundle', () => {
     const bundle = parseCaBundle(EXAMPLE_BUNDLE, FILE, new Date('2034-01-01T00:00:00Z'));
     // THEN: the intermediate expires in 2031, the root in 2036
     expect(bundle.problems).toEqual([expect.stringMatching(
-      /^expected certificates valid now, got a CA certificate at line 1 of .* that expired on 2031-.*subject "O=Example Corp, C=FR, CN=Example Corp Intermediate CA \(example only\)"/,
+      /^expected certificates valid now, got a CA certificate at line 1 of .* that expired on 2031-.*subject "O=Example Corp, C=FR, CN=Example Corp Intermediate CA"/,
     )]);
   });
 

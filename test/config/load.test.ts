@@ -391,7 +391,7 @@ describe('parseConfig', () => {
     // THEN
     expect(error.message).toBe([
       'platform.yaml: configuration is invalid (1 problem):',
-      '  line 1: the file is empty; expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications',
+      '  line 1: the file is empty; expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki',
     ].join('\n'));
   });
 
@@ -430,7 +430,7 @@ describe('parseConfig', () => {
     expect(problems).toEqual([{
       path: '',
       line: 2,
-      message: 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, got a list ["organization","aws"]',
+      message: 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, got a list ["organization","aws"]',
     }]);
   });
 

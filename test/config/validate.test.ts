@@ -70,6 +70,21 @@ describe('validateConfig', () => {
     expect(problems).toEqual([]);
   });
 
+  it('finds no problem in a full pki section', () => {
+    // GIVEN
+    const config = exampleWith((c) => {
+      c.pki = {
+        serverKey: { algorithm: 'RSA' },
+        serverExtraDnsNames: ['vault-0.priv.example.com', 'priv.example.com'],
+        serverIpAddresses: ['10.0.0.10', '127.0.0.1', '::1', '2001:db8::10', '::ffff:10.0.0.1'],
+      };
+    });
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems).toEqual([]);
+  });
+
   it('does not change the configuration it checks', () => {
     // GIVEN
     const config = exampleWith((c) => { c.aws.accountId = 1234; });
@@ -88,7 +103,7 @@ describe('validateConfig', () => {
       name: 'a top-level key is misspelt',
       edit: (c) => { c.application = c.applications; delete c.applications; },
       path: 'application',
-      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications',
+      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki',
     },
     {
       name: 'a nested key is misspelt',
@@ -1159,6 +1174,111 @@ describe('validateConfig', () => {
       path: 'applications[1].hostname',
       message: 'expected a host name unique in cluster "mycluster-0", got "echo.example.com" (already used by applications[0])',
     },
+    // pki (read by the offline PKI command)
+    {
+      name: 'pki.serverKey.algorithm is an unknown key type',
+      edit: (c) => { c.pki = { serverKey: { algorithm: 'Ed25519' } }; },
+      path: 'pki.serverKey.algorithm',
+      message: 'expected "ECDSA" (a P-256 key) or "RSA" (a 2048-bit key), got "Ed25519"',
+    },
+    {
+      name: 'pki.serverKey.algorithm is lowercase',
+      edit: (c) => { c.pki = { serverKey: { algorithm: 'rsa' } }; },
+      path: 'pki.serverKey.algorithm',
+      message: 'got "rsa" (write it in uppercase: "RSA")',
+    },
+    {
+      name: 'pki.serverKey.algorithm carries a size',
+      edit: (c) => { c.pki = { serverKey: { algorithm: 'ECDSA-P384' } }; },
+      path: 'pki.serverKey.algorithm',
+      message: 'got "ECDSA-P384" (give the algorithm alone; the size is fixed: P-256 for ECDSA, 2048 bits for RSA)',
+    },
+    {
+      name: 'pki.serverKey has a size',
+      edit: (c) => { c.pki = { serverKey: { size: 4096 } }; },
+      path: 'pki.serverKey.size',
+      message: 'unknown field; expected one of: algorithm',
+    },
+    {
+      name: 'a pki field is misspelt',
+      edit: (c) => { c.pki = { serverDnsNames: ['vault-0.priv.example.com'] }; },
+      path: 'pki.serverDnsNames',
+      message: 'unknown field; expected one of: serverKey, serverExtraDnsNames, serverIpAddresses',
+    },
+    {
+      name: 'a server SAN is outside the private zone',
+      edit: (c) => { c.pki = { serverExtraDnsNames: ['vault.example.com'] }; },
+      path: 'pki.serverExtraDnsNames[0]',
+      message: 'expected a DNS name in the private zone "priv.example.com" (dns.privateZone.name), got "vault.example.com" '
+        + '(the intermediate CA is name-constrained to that zone and cannot sign other names)',
+    },
+    {
+      name: 'a server SAN is in a look-alike zone',
+      edit: (c) => { c.pki = { serverExtraDnsNames: ['vault.notpriv.example.com'] }; },
+      path: 'pki.serverExtraDnsNames[0]',
+      message: 'in the private zone "priv.example.com"',
+    },
+    {
+      name: 'a server SAN is a wildcard',
+      edit: (c) => { c.pki = { serverExtraDnsNames: ['*.priv.example.com'] }; },
+      path: 'pki.serverExtraDnsNames[0]',
+      message: '(wildcards are not allowed; name one host)',
+    },
+    {
+      name: 'a server SAN repeats the Vault host',
+      edit: (c) => { c.pki = { serverExtraDnsNames: ['vault.priv.example.com'] }; },
+      path: 'pki.serverExtraDnsNames[0]',
+      message: 'expected a name not already on the certificate, got "vault.priv.example.com" '
+        + '(already the host of vault.address, always on the certificate)',
+    },
+    {
+      name: 'a server SAN is given twice',
+      edit: (c) => { c.pki = { serverExtraDnsNames: ['vault-0.priv.example.com', 'vault-0.priv.example.com'] }; },
+      path: 'pki.serverExtraDnsNames[1]',
+      message: '(already pki.serverExtraDnsNames[0])',
+    },
+    {
+      name: 'pki.serverExtraDnsNames is a string',
+      edit: (c) => { c.pki = { serverExtraDnsNames: 'vault-0.priv.example.com' }; },
+      path: 'pki.serverExtraDnsNames',
+      message: 'expected a list of DNS names in the private zone, got "vault-0.priv.example.com"',
+    },
+    {
+      name: 'a server IP address is a range',
+      edit: (c) => { c.pki = { serverIpAddresses: ['10.0.0.0/16'] }; },
+      path: 'pki.serverIpAddresses[0]',
+      message: 'expected an IPv4 or IPv6 address such as "10.0.0.10" or "::1", got "10.0.0.0/16" (give one address, not a range)',
+    },
+    {
+      name: 'a server IP address has leading zeros',
+      edit: (c) => { c.pki = { serverIpAddresses: ['010.000.000.001'] }; },
+      path: 'pki.serverIpAddresses[0]',
+      message: 'got "010.000.000.001" (remove the leading zeros)',
+    },
+    {
+      name: 'a server IP address has a port',
+      edit: (c) => { c.pki = { serverIpAddresses: ['10.0.0.10:8200'] }; },
+      path: 'pki.serverIpAddresses[0]',
+      message: '(remove the port)',
+    },
+    {
+      name: 'a server IPv6 address has a zone id',
+      edit: (c) => { c.pki = { serverIpAddresses: ['fe80::1%eth0'] }; },
+      path: 'pki.serverIpAddresses[0]',
+      message: '(remove the zone id after "%")',
+    },
+    {
+      name: 'a server IP address is a host name',
+      edit: (c) => { c.pki = { serverIpAddresses: ['vault.priv.example.com'] }; },
+      path: 'pki.serverIpAddresses[0]',
+      message: 'got "vault.priv.example.com"',
+    },
+    {
+      name: 'a server IP address is given twice',
+      edit: (c) => { c.pki = { serverIpAddresses: ['127.0.0.1', '127.0.0.1'] }; },
+      path: 'pki.serverIpAddresses[1]',
+      message: 'expected an address not already on the certificate, got "127.0.0.1" (already pki.serverIpAddresses[0])',
+    },
   ];
 
   it('covers at least 25 distinct malformed cases', () => {
@@ -1177,8 +1297,8 @@ describe('validateConfig', () => {
   });
 
   it.each([
-    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, got an empty list []'],
-    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, got null'],
+    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, got an empty list []'],
+    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, got null'],
     ['a configuration that is a string', 'organization', 'got "organization"'],
   ])('reports the whole document when given %s', (_, raw, message) => {
     // WHEN

@@ -1,0 +1,201 @@
+/**
+ * `npm run pki`: the offline three-tier PKI (root CA, intermediate CA, Vault server certificate).
+ *
+ *   node build/pki.cjs init [--config config/platform.yaml] [--out .tls] [--force]
+ *   node build/pki.cjs check [--config config/platform.yaml] [--dir .tls] [--warn-days 30]
+ *   node build/pki.cjs renew-server [--config config/platform.yaml] [--dir .tls]
+ *
+ * `init` also writes the public chain to `vault.caBundleFile` (relative to the configuration file),
+ * where synth reads it. Exit codes: 0 done (check: no problem, warnings allowed), 1 invalid
+ * configuration, refusal, or check failure (nothing written), 2 bad command line.
+ */
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../lib/config/errors.js';
+import { loadConfig } from '../lib/config/load.js';
+import type { PlatformConfig } from '../lib/config/types.js';
+import { checkPki, DEFAULT_WARN_DAYS, WARN_DAYS_MAX } from '../lib/pki/check.js';
+import { PkiError } from '../lib/pki/errors.js';
+import { initPki } from '../lib/pki/init.js';
+import { showDate } from '../lib/pki/pem.js';
+import { pkiProfile } from '../lib/pki/profile.js';
+import { renewServerCertificate } from '../lib/pki/renew-server.js';
+
+const USAGE = `usage: npm run pki -- init [--config FILE] [--out DIR] [--force]
+       npm run pki -- check [--config FILE] [--dir DIR] [--warn-days N]
+       npm run pki -- renew-server [--config FILE] [--dir DIR]`;
+
+/** The options each subcommand accepts, besides --config. */
+const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = {
+  init: ['out', 'force'],
+  check: ['dir', 'warn-days'],
+  'renew-server': ['dir'],
+};
+
+const DEFAULT_CONFIG = 'config/platform.yaml';
+const DEFAULT_DIR = '.tls';
+
+interface Command {
+  readonly name: string;
+  readonly config: string;
+  readonly dir: string;
+  readonly force: boolean;
+  readonly warnDays: number;
+}
+
+/** The command line, or the message of what is wrong with it. */
+function parseCommandLine(argv: string[]): Command | { error: string } | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        out: { type: 'string' },
+        dir: { type: 'string' },
+        force: { type: 'boolean' },
+        'warn-days': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    return 'help';
+  }
+  const [name, ...extra] = positionals;
+  if (name === undefined) {
+    return { error: 'expected a subcommand: init, check or renew-server' };
+  }
+  const allowed = SUBCOMMANDS[name];
+  if (allowed === undefined) {
+    return { error: `unknown subcommand ${JSON.stringify(name)}; expected init, check or renew-server` };
+  }
+  if (extra.length > 0) {
+    return { error: `unexpected argument ${JSON.stringify(extra[0])} after ${name}` };
+  }
+  for (const option of ['out', 'dir', 'force', 'warn-days'] as const) {
+    if (values[option] !== undefined && !allowed.includes(option)) {
+      const hint = option === 'dir' && name === 'init' ? ' (init writes to --out DIR)'
+        : option === 'out' ? ` (${name} reads --dir DIR)` : '';
+      return { error: `--${option} is not an option of ${name}${hint}` };
+    }
+  }
+  let warnDays = DEFAULT_WARN_DAYS;
+  const warnDaysText = values['warn-days'];
+  if (warnDaysText !== undefined) {
+    warnDays = Number(warnDaysText);
+    if (!/^\d+$/.test(warnDaysText) || warnDays > WARN_DAYS_MAX) {
+      return { error: `--warn-days: expected a whole number of days from 0 to ${WARN_DAYS_MAX}, got ${JSON.stringify(warnDaysText)}` };
+    }
+  }
+  return {
+    name,
+    config: values.config ?? DEFAULT_CONFIG,
+    dir: (name === 'init' ? values.out : values.dir) ?? DEFAULT_DIR,
+    force: values.force ?? false,
+    warnDays,
+  };
+}
+
+/** A path as the user reads it: relative to the working directory when below it. */
+function shown(path: string): string {
+  const fromHere = relative(process.cwd(), resolve(path));
+  return fromHere === '' ? '.' : fromHere.startsWith('..') || isAbsolute(fromHere) ? resolve(path) : fromHere;
+}
+
+/** `vault.caBundleFile` resolved against the configuration file's directory, when set (and not overridden by a Secret). */
+function committedChainFile(config: PlatformConfig, configFile: string): string | undefined {
+  return config.vault.caBundleFile === undefined ? undefined : resolve(dirname(configFile), config.vault.caBundleFile);
+}
+
+async function run(command: Command): Promise<number> {
+  const config = loadConfig(command.config);
+  const profile = pkiProfile(config);
+  const chainFile = committedChainFile(config, command.config);
+  const out: string[] = [];
+  const err: string[] = [];
+  let code = 0;
+
+  if (command.name === 'init') {
+    const result = await initPki({ profile, outDir: command.dir, chainFile, force: command.force });
+    out.push(`created the three-tier PKI of ${profile.organization} in ${shown(command.dir)}/`
+      + (result.replaced.length > 0 ? ` (replacing ${result.replaced.join(', ')})` : ''));
+    for (const [role, certificate] of [['root CA', result.root], ['intermediate CA', result.intermediate], ['Vault server', result.server]] as const) {
+      out.push(`  ${role.padEnd(15)}  ${certificate.subject}  not after ${showDate(certificate.notAfter)}`);
+    }
+    out.push('files:');
+    for (const file of result.files) {
+      const forSynth = file.path === chainFile ? '  (vault.caBundleFile: the chain synth embeds; commit it)' : '';
+      out.push(`  ${file.mode.toString(8).padStart(4, '0')} ${shown(file.path)}${forSynth}`);
+    }
+    out.push(chainFile === undefined
+      ? 'vault.caBundleFile is not set: put ca-chain.pem in the Secret that vault.caBundleSecretRef names'
+      : `next: run "npm run synth" and commit ${shown(chainFile)} and dist/`);
+    out.push(`keep ${shown(resolve(command.dir, 'root-ca-key.pem'))} offline; Vault needs bundle.pem, vault.pem, vault-key.pem and ca-chain.pem only`);
+  } else if (command.name === 'renew-server') {
+    const result = await renewServerCertificate({ profile, dir: command.dir });
+    out.push(`renewed the Vault server certificate in ${shown(command.dir)}/, new key, not after ${showDate(result.certificate.notAfter)}`);
+    for (const file of result.files) {
+      out.push(`  ${file.mode.toString(8).padStart(4, '0')} ${shown(file.path)}`);
+    }
+    if (result.note !== undefined) {
+      err.push(`warning: ${result.note}`);
+    }
+    out.push('next: install vault.pem and vault-key.pem on the Vault nodes and reload them (SIGHUP)');
+  } else {
+    const report = checkPki({ profile, dir: command.dir, warnDays: command.warnDays, chainFile });
+    for (const certificate of report.certificates) {
+      const left = certificate.daysLeft >= 0 ? `${certificate.daysLeft} days left` : `expired ${-certificate.daysLeft} days ago`;
+      out.push(`${certificate.role.padEnd(15)}  ${certificate.subject}  not after ${showDate(certificate.notAfter)}  (${left})`);
+    }
+    out.push(...report.notes.map((note) => `note: ${note}`));
+    err.push(...report.warnings.map((warning) => `warning: ${warning}`));
+    err.push(...report.problems.map((problem) => `problem: ${problem}`));
+    const warnings = `${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}`;
+    if (report.problems.length > 0) {
+      err.push(`check failed: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}, ${warnings}`);
+      code = 1;
+    } else {
+      out.push(`check passed: ${report.certificates.length} certificates, ${warnings}`);
+    }
+  }
+  if (out.length > 0) {
+    process.stdout.write(`${out.join('\n')}\n`);
+  }
+  if (err.length > 0) {
+    process.stderr.write(`${err.join('\n')}\n`);
+  }
+  return code;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const command = parseCommandLine(argv);
+  if (command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if ('error' in command) {
+    process.stderr.write(`pki: ${command.error}\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await run(command);
+  } catch (err) {
+    const message = err instanceof ConfigError ? err.message
+      : err instanceof PkiError ? `pki ${command.name}: ${err.message}`
+        : `pki ${command.name} failed: ${(err as Error).message}`;
+    const unchanged = command.name === 'check' ? '' : '\nnothing was written.';
+    process.stderr.write(`${message}${unchanged}\n`);
+    return 1;
+  }
+}
+
+// No top-level await: the bundle is CommonJS.
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,85 @@
+/**
+ * What the configuration says the PKI is: the names in the subjects, the zone the intermediate CA is
+ * limited to, the names and addresses of the Vault server certificate, its key.
+ *
+ * Pure: derived from a validated {@link PlatformConfig}, so each field is already known to be
+ * well-formed; only `vault.serverName`, which synth accepts anywhere, is checked here against the
+ * private zone, since the server certificate must carry it.
+ */
+
+import type { PlatformConfig } from '../config/types.js';
+import { isInDnsZone } from '../util/validators.js';
+import { PkiError } from './errors.js';
+
+/** Longest common name: X.509 `ub-common-name` (RFC 5280, appendix A.1). */
+export const COMMON_NAME_MAX_LENGTH = 64;
+
+/** Key of the Vault server certificate: the two the configuration offers (`pki.serverKey.algorithm`). */
+export type ServerKeyAlgorithm = 'ECDSA' | 'RSA';
+
+/** Everything the PKI command needs from the configuration. */
+export interface PkiProfile {
+  /** `organization.name`: the `O=` of every subject. */
+  readonly organization: string;
+  /** `organization.country`: the `C=` of every subject. */
+  readonly country: string;
+  /** `CN=` of the root CA: `<organization> Root CA`, or `Root CA` when that exceeds 64 characters. */
+  readonly rootCommonName: string;
+  /** `CN=` of the intermediate CA: `<organization> Intermediate CA`, or `Intermediate CA` when too long. */
+  readonly intermediateCommonName: string;
+  /** `dns.privateZone.name`: the only DNS subtree the intermediate CA may sign names in. */
+  readonly privateZone: string;
+  /** Host of `vault.address`: the server certificate's common name (when at most 64 characters) and first DNS name. */
+  readonly vaultHost: string;
+  /** The server certificate's DNS names: the Vault host, `vault.serverName` when it differs, `pki.serverExtraDnsNames`. */
+  readonly serverDnsNames: readonly string[];
+  /** `pki.serverIpAddresses`, as written. */
+  readonly serverIpAddresses: readonly string[];
+  /** `pki.serverKey.algorithm`. @default 'ECDSA' */
+  readonly serverKeyAlgorithm: ServerKeyAlgorithm;
+}
+
+/**
+ * The PKI profile of a validated configuration.
+ * @throws PkiError when `vault.serverName` is outside the private zone (the intermediate cannot sign it)
+ */
+export function pkiProfile(config: PlatformConfig): PkiProfile {
+  const privateZone = config.dns.privateZone.name;
+  const vaultHost = vaultHostOf(config.vault.address);
+  const serverDnsNames = [vaultHost];
+  const serverName = config.vault.serverName;
+  if (serverName !== undefined && serverName !== vaultHost) {
+    if (!isInDnsZone(serverName, privateZone)) {
+      throw new PkiError(`vault.serverName: expected a name in the private zone ${JSON.stringify(privateZone)} `
+        + `(dns.privateZone.name) to put on Vault's server certificate, got ${JSON.stringify(serverName)} (the intermediate CA `
+        + 'is name-constrained to that zone; remove vault.serverName or use a name of the zone)');
+    }
+    serverDnsNames.push(serverName);
+  }
+  for (const name of config.pki?.serverExtraDnsNames ?? []) {
+    if (!serverDnsNames.includes(name)) {
+      serverDnsNames.push(name);
+    }
+  }
+  const organization = config.organization.name;
+  return {
+    organization,
+    country: config.organization.country,
+    rootCommonName: commonName(`${organization} Root CA`, 'Root CA'),
+    intermediateCommonName: commonName(`${organization} Intermediate CA`, 'Intermediate CA'),
+    privateZone,
+    vaultHost,
+    serverDnsNames,
+    serverIpAddresses: [...(config.pki?.serverIpAddresses ?? [])],
+    serverKeyAlgorithm: config.pki?.serverKey?.algorithm ?? 'ECDSA',
+  };
+}
+
+/** `https://vault.priv.example.com:8200` → `vault.priv.example.com` (the address is already validated). */
+function vaultHostOf(address: string): string {
+  return address.replace(/^https:\/\//, '').replace(/[/:].*$/s, '');
+}
+
+function commonName(preferred: string, fallback: string): string {
+  return preferred.length <= COMMON_NAME_MAX_LENGTH ? preferred : fallback;
+}
