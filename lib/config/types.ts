@@ -244,7 +244,11 @@ export type WorkloadIdentityConfig =
      */
     readonly oidcProviderArn: string;
   }
-  | { readonly type: 'pod-identity' };
+  | {
+    readonly type: 'pod-identity';
+    /** Name of the EKS cluster, which the Pod Identity association names. @default - the cluster's `name` */
+    readonly eksClusterName?: string;
+  };
 
 /** Flux settings of one cluster. */
 export interface FluxConfig {

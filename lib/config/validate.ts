@@ -142,7 +142,7 @@ const PRIVATE_KEY_FIELDS = ['algorithm', 'size'] as const;
 const VERSIONS_FIELDS = ['certManager', 'gatewayApi'] as const;
 const CLUSTER_FIELDS = ['name', 'region', 'gatewayClassName', 'workloadIdentity', 'flux', 'certManager', 'gateways'] as const;
 const IRSA_FIELDS = ['type', 'oidcProviderArn'] as const;
-const POD_IDENTITY_FIELDS = ['type'] as const;
+const POD_IDENTITY_FIELDS = ['type', 'eksClusterName'] as const;
 const FLUX_FIELDS = ['gitRepository', 'interval', 'timeout'] as const;
 const CERT_MANAGER_FIELDS = ['replicas', 'serviceMonitor'] as const;
 const GATEWAYS_SECTION_FIELDS = ['namespace'] as const;
@@ -152,6 +152,9 @@ const PKI_FIELDS = ['serverKey', 'serverExtraDnsNames', 'serverIpAddresses'] as 
 const PKI_SERVER_KEY_FIELDS = ['algorithm'] as const;
 
 const WORKLOAD_IDENTITY_TYPES = ['irsa', 'pod-identity'] as const;
+
+/** Longest EKS cluster name (the EKS CreateCluster API limit). */
+export const EKS_CLUSTER_NAME_MAX_LENGTH = 100;
 const GATEWAYS = ['public', 'private'] as const;
 const ACME_ISSUERS = ['staging', 'production'] as const;
 
@@ -437,6 +440,11 @@ const ORGANIZATION_NAME: Rule = {
     return expectedGot(this.expected, value, length);
   },
 };
+
+const EKS_CLUSTER_NAME = stringRule(
+  `an EKS cluster name (a letter or digit, then letters, digits, '-' or '_', at most ${EKS_CLUSTER_NAME_MAX_LENGTH} characters)`,
+  (value) => new RegExp(`^[0-9A-Za-z][A-Za-z0-9_-]{0,${EKS_CLUSTER_NAME_MAX_LENGTH - 1}}$`).test(value),
+);
 
 const COUNTRY = stringRule(
   'an ISO 3166-1 alpha-2 country code, two uppercase letters such as "FR"',
@@ -1221,6 +1229,7 @@ function checkWorkloadIdentity(problems: Problems, cluster: Mapping, clusterPath
         problems.add([...path, key], message);
       }
     }
+    field(problems, value, path, 'eksClusterName', EKS_CLUSTER_NAME, true);
     return;
   }
   reportUnknownKeys(problems, value, path, IRSA_FIELDS);

@@ -45,7 +45,7 @@ export class ClusterAwsStack extends TerraformStack {
       hostedZoneID: platform.dns.publicZone.hostedZoneID,
       identity: cluster.workloadIdentity.type === 'irsa'
         ? { type: 'irsa', oidcProviderArn: cluster.workloadIdentity.oidcProviderArn }
-        : { type: 'pod-identity', eksClusterName: cluster.name, region },
+        : { type: 'pod-identity', eksClusterName: cluster.workloadIdentity.eksClusterName ?? cluster.name, region },
     });
 
     new TerraformOutput(this, 'cert_manager_role_arn', {

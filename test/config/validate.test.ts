@@ -941,7 +941,13 @@ describe('validateConfig', () => {
       name: 'pod-identity carries an unknown key',
       edit: (c) => { c.clusters[0].workloadIdentity = { type: 'pod-identity', roleArn: 'x' }; },
       path: 'clusters[0].workloadIdentity.roleArn',
-      message: 'unknown field; expected one of: type',
+      message: 'unknown field; expected one of: type, eksClusterName',
+    },
+    {
+      name: 'pod-identity with an EKS cluster name EKS would refuse',
+      edit: (c) => { c.clusters[0].workloadIdentity = { type: 'pod-identity', eksClusterName: '-prod.eu' }; },
+      path: 'clusters[0].workloadIdentity.eksClusterName',
+      message: 'expected an EKS cluster name (a letter or digit, then letters, digits, \'-\' or \'_\', at most 100 characters), got "-prod.eu"',
     },
     {
       name: 'irsa carries an unknown key',

@@ -102,6 +102,15 @@ describe('ClusterAwsStack', () => {
     });
   });
 
+  test('pod identity names the EKS cluster given, when it differs from the cluster\'s name', () => {
+    const config = example();
+    const cluster = { ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const, eksClusterName: 'prod-eks-01' } };
+    const stack = stackOf({ ...config, clusters: [cluster] });
+    expect(only(stack.resource.aws_eks_pod_identity_association).cluster_name).toBe('prod-eks-01');
+    expect(JSON.parse(only(stack.resource.aws_iam_role).assume_role_policy).Statement[0].Condition.ArnEquals['aws:SourceArn'])
+      .toBe('arn:aws:eks:eu-west-3:123456789012:cluster/prod-eks-01');
+  });
+
   test('one stack per cluster, and two synths are byte-identical', () => {
     const config = example();
     const second = { ...config.clusters[0]!, name: 'other', workloadIdentity: { type: 'pod-identity' as const } };
