@@ -34,8 +34,8 @@ function main(argv: string[]): number {
 
   try {
     assertDeterministicEnvironment(process.env);
-    const { config, vaultCaBundle } = loadPlatform(args.config);
-    const rendered = synthesizeKubernetes(config, { vaultCaBundle });
+    const { config, vaultCaBundle, trustRoots } = loadPlatform(args.config);
+    const rendered = synthesizeKubernetes(config, { vaultCaBundle, trustRoots });
     const terraform = synthesizeTerraform(config);
     const summary = writeDist(resolve(args.out), rendered.files);
     const terraformSummary = writeDist(resolve(args['terraform-out']), terraform);

@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { readTree } from '../lib/output/write-dist.js';
 import { COMMITTED_DIST, EXAMPLE_CONFIG, runSynth } from './support/cli.js';
 import { evaluateCelRules } from './support/cel.js';
+import { checkRules, findPromtool } from './support/promtool.js';
 import { SchemaRegistry } from './support/schemas.js';
 
 let first: Map<string, string>;
@@ -90,6 +91,17 @@ describe('dist/', () => {
     const registry = SchemaRegistry.load();
     const errors = objects(first).flatMap(({ file, object }) => evaluateCelRules(registry, object).map((e) => `${file}: ${e}`));
     expect(errors).toEqual([]);
+  });
+
+  test('every PrometheusRule passes promtool check rules', () => {
+    const promtool = findPromtool();
+    expect(promtool, 'promtool is required (Debian package prometheus; .ci/run installs it)').toBeDefined();
+    const rules = objects(first).filter(({ object }) => object.kind === 'PrometheusRule');
+    expect(rules.length).toBeGreaterThan(0);
+    for (const { file, object } of rules) {
+      const result = checkRules(promtool!, { groups: object.spec.groups });
+      expect(result.ok, `${file}: ${result.output}`).toBe(true);
+    }
   });
 
   test('every object is named explicitly, labelled as ours, and free of hash suffixes', () => {

@@ -1,6 +1,7 @@
 /**
  * Loading the platform configuration: file → YAML document → validated {@link PlatformConfig}, with
- * the files it names (the Vault CA bundle, when given as `vault.caBundleFile`).
+ * the files it names (the Vault CA bundle, when given as `vault.caBundleFile`; the roots to
+ * distribute, `trust.rootsFile`).
  *
  * Every failure, from a missing file to a wrong field or a private key in the CA bundle, becomes a
  * {@link ConfigError} whose message names the file, the path and the line, so the CLI only prints
@@ -10,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
-import { readCaBundle } from './ca-bundle.js';
+import { readCaBundle, readTrustRoots, trustRootsOfCaBundle } from './ca-bundle.js';
 import { ConfigError, type ConfigProblem, ConfigReadError, formatPath, parsePath, type PathSegment } from './errors.js';
 import type { PlatformConfig } from './types.js';
 import { CONFIG_SECTIONS, validateConfig, type ValidateOptions } from './validate.js';
@@ -27,37 +28,53 @@ export interface LoadedPlatform {
    * reads the CA bundle from that Secret in the cluster, and no file is read.
    */
   readonly vaultCaBundle: string | undefined;
+  /**
+   * The root CA certificates that trust-manager distributes: the self-signed certificates of
+   * `trust.rootsFile`, or without it of `vault.caBundleFile`, in file order, normalized like
+   * {@link vaultCaBundle}. Never an intermediate; at least one certificate.
+   */
+  readonly trustRoots: string;
 }
 
 /**
- * Reads, parses and validates the configuration file and the CA bundle file it names
- * (`vault.caBundleFile`), relative to the file's directory; with `vault.caBundleSecretRef`, no other
- * file is read. What synth uses.
+ * Reads, parses and validates the configuration file and the files it names, relative to the
+ * file's directory: the CA bundle (`vault.caBundleFile`; none with `vault.caBundleSecretRef`) and
+ * the roots file (`trust.rootsFile`; without it, the roots are those of the CA bundle, not read
+ * again). What synth uses.
  * @param file path of the YAML file, as the user gave it (it starts every error message)
- * @throws ConfigError listing every problem with its line, those of the CA bundle file among them (at
- * `vault.caBundleFile`); {@link ConfigReadError} when the configuration file cannot be read
+ * @throws ConfigError listing every problem with its line, those of the files among them (at
+ * `vault.caBundleFile`, `trust.rootsFile`); {@link ConfigReadError} when the configuration file cannot be read
  */
 export function loadPlatform(file: string): LoadedPlatform {
   return parsePlatform(readConfigFile(file), file, dirname(file));
 }
 
 /**
- * Parses and validates configuration text and the CA bundle file it names, if any; see {@link loadPlatform}.
+ * Parses and validates configuration text and the files it names; see {@link loadPlatform}.
  * @param text the YAML text
  * @param source where the text comes from, used in messages (a file name)
- * @param baseDir directory that `vault.caBundleFile` is relative to (that of the configuration file)
+ * @param baseDir directory that `vault.caBundleFile` and `trust.rootsFile` are relative to (that of the configuration file)
  * @throws ConfigError listing every problem
  */
 export function parsePlatform(text: string, source: string, baseDir: string): LoadedPlatform {
   let vaultCaBundle: string | undefined;
+  let trustRoots = '';
   const config = parseAndValidate(text, source, {
     checkCaBundle: (caBundleFile) => {
       const bundle = readCaBundle(join(baseDir, caBundleFile));
       vaultCaBundle = bundle.pem;
       return bundle.problems;
     },
+    // Called after checkCaBundle, and for the CA bundle only when that one is sound.
+    checkTrustRoots: (file, from) => {
+      const roots = from === 'rootsFile'
+        ? readTrustRoots(join(baseDir, file))
+        : trustRootsOfCaBundle(vaultCaBundle ?? '', join(baseDir, file));
+      trustRoots = roots.pem;
+      return roots.problems;
+    },
   });
-  return { config, vaultCaBundle };
+  return { config, vaultCaBundle, trustRoots };
 }
 
 /**

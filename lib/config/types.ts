@@ -225,6 +225,50 @@ export interface VersionsConfig {
   readonly certManager: string;
   /** Gateway API release whose standard-channel CRDs are installed. @example 'v1.6.1' */
   readonly gatewayApi: string;
+  /** trust-manager Helm chart version (jetstack repository), which distributes the private root. @example 'v0.24.0' */
+  readonly trustManager: string;
+  /**
+   * x509-certificate-exporter Helm chart version (enix repository, no `v`). Required as soon as
+   * one cluster enables `monitoring`.
+   * @example '3.19.1'
+   */
+  readonly x509CertificateExporter?: string;
+}
+
+/**
+ * Distribution of the private PKI's root CA to workloads, by trust-manager: a ConfigMap `ca.crt`
+ * in every namespace that carries the selector's labels, so that clients (the backup job,
+ * applications calling private services) verify private certificates.
+ */
+export interface TrustConfig {
+  /**
+   * PEM file of the root certificate(s) to distribute, relative to the configuration file. Only
+   * self-signed CA certificates are taken: intermediates are never distributed, and two roots can
+   * be trusted side by side during a root rotation.
+   * @default - the self-signed certificates of `vault.caBundleFile` (required when `vault.caBundleSecretRef` is used)
+   */
+  readonly rootsFile?: string;
+  /**
+   * Labels a namespace must carry to receive the bundle (`namespaceSelector.matchLabels`).
+   * @default { 'gateway-pki.io/private-ca': 'true' }
+   */
+  readonly namespaceLabels?: Readonly<Record<string, string>>;
+}
+
+/** Certificate expiry alerting for one cluster (needs the prometheus-operator CRDs in it). */
+export interface MonitoringConfig {
+  /** Install x509-certificate-exporter and the alert rules in this cluster. @default false */
+  readonly enabled?: boolean;
+  /** Warn when a certificate expires within this many days. @default 28 */
+  readonly warningDaysLeft?: number;
+  /** Page when a certificate expires within this many days; fewer than `warningDaysLeft`. @default 14 */
+  readonly criticalDaysLeft?: number;
+  /**
+   * Also emit the Vault alerts (sealed node, no leader, autopilot failure tolerance below 1), for
+   * a Prometheus that scrapes Vault's `/v1/sys/metrics`.
+   * @default false
+   */
+  readonly vaultAlerts?: boolean;
 }
 
 /**
@@ -267,7 +311,7 @@ export interface FluxConfig {
 export interface CertManagerConfig {
   /** Replicas of the controller, the webhook and the cainjector (2 or more keeps issuance up during node drains). @default 2 */
   readonly replicas?: number;
-  /** Create a ServiceMonitor for cert-manager's metrics (needs the prometheus-operator CRDs in the cluster). @default false */
+  /** Create a ServiceMonitor for cert-manager's metrics (needs the prometheus-operator CRDs in the cluster). @default - the cluster's `monitoring.enabled` */
   readonly serviceMonitor?: boolean;
 }
 
@@ -293,6 +337,8 @@ export interface ClusterConfig {
   readonly certManager?: CertManagerConfig;
   /** @default - every GatewaysConfig default */
   readonly gateways?: GatewaysConfig;
+  /** @default - monitoring disabled */
+  readonly monitoring?: MonitoringConfig;
 }
 
 /** Which Gateway exposes an application. */
@@ -348,4 +394,6 @@ export interface PlatformConfig {
   readonly applications?: readonly ApplicationConfig[];
   /** @default - every PkiConfig default: an ECDSA P-256 Vault server key, no extra names */
   readonly pki?: PkiConfig;
+  /** @default - every TrustConfig default */
+  readonly trust?: TrustConfig;
 }

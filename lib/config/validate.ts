@@ -11,8 +11,8 @@
  * Every bound is a named constant used by both its check and its message.
  *
  * Files the configuration names are not read here, unless the caller asks to through
- * {@link ValidateOptions} (the loader does, for `vault.caBundleFile`). Secrets it names
- * (`vault.caBundleSecretRef`, the AppRole secret id) live in the cluster and are never read.
+ * {@link ValidateOptions} (the loader does, for `vault.caBundleFile` and `trust.rootsFile`). Secrets
+ * it names (`vault.caBundleSecretRef`, the AppRole secret id) live in the cluster and are never read.
  */
 
 import {
@@ -34,12 +34,16 @@ import {
   isInDnsZone,
   isIntegerInRange,
   isIpAddress,
+  isLabelKey,
+  isLabelValue,
   isPortableRelativePath,
   isRoute53ZoneId,
   isSecretKey,
   isUuid,
   isVaultPath,
   isVaultPathSegment,
+  LABEL_NAME_MAX_LENGTH,
+  LABEL_VALUE_MAX_LENGTH,
   parseExactVersion,
   parseGoDuration,
   parseOidcProviderArn,
@@ -47,6 +51,7 @@ import {
   PORT_MIN,
   ROUTE53_ZONE_ID_MAX_LENGTH,
   SECRET_KEY_MAX_LENGTH,
+  type VersionPrefix,
 } from '../util/validators.js';
 import { ConfigError, type ConfigProblem, formatPath, type PathSegment, SHOWN_VALUE_MAX_LENGTH, showValue } from './errors.js';
 import type { PlatformConfig } from './types.js';
@@ -62,6 +67,31 @@ export const CERT_MANAGER_MIN_VERSION = 'v1.15.0';
 
 /** Oldest Gateway API release accepted: v1.0.0 is the first with the v1 Gateway and HTTPRoute APIs. */
 export const GATEWAY_API_MIN_VERSION = 'v1.0.0';
+
+/**
+ * Oldest trust-manager chart accepted (jetstack versions carry a `v`): the Helm values we render,
+ * `crds.enabled` among them, need it.
+ */
+export const TRUST_MANAGER_MIN_VERSION = 'v0.12.0';
+
+/**
+ * Oldest x509-certificate-exporter chart accepted (enix versions carry no `v`): the Helm values we
+ * render (`secretsExporter`, `hostPathsExporter.daemonSets`) follow the layout of its 3.x charts.
+ */
+export const X509_CERTIFICATE_EXPORTER_MIN_VERSION = '3.0.0';
+
+/**
+ * Fewest and most days before expiry of `monitoring.warningDaysLeft` and `criticalDaysLeft`: an
+ * alert a year or more ahead would fire for most of a certificate's life.
+ */
+export const MONITORING_DAYS_LEFT_MIN = 1;
+export const MONITORING_DAYS_LEFT_MAX = 365;
+
+/** `monitoring.warningDaysLeft` when omitted, as types.ts documents. */
+export const MONITORING_DEFAULT_WARNING_DAYS_LEFT = 28;
+
+/** `monitoring.criticalDaysLeft` when omitted, as types.ts documents. */
+export const MONITORING_DEFAULT_CRITICAL_DAYS_LEFT = 14;
 
 /** Fewest and most cert-manager replicas: beyond 5, leader election leaves the extra pods idle. */
 export const CERT_MANAGER_REPLICAS_MIN = 1;
@@ -122,7 +152,7 @@ export const VAULT_KUBERNETES_MOUNT_PATH_PREFIX = '/v1/auth/';
 /** Top-level sections of the configuration, in the order they are checked and documented. */
 export const CONFIG_SECTIONS = [
   'organization', 'aws', 'dns', 'acme', 'vault', 'publicCertificate', 'privateCertificate', 'versions', 'clusters', 'applications',
-  'pki',
+  'pki', 'trust',
 ] as const;
 const ORGANIZATION_FIELDS = ['name', 'country'] as const;
 const AWS_FIELDS = ['accountId', 'region'] as const;
@@ -139,17 +169,19 @@ const KUBERNETES_AUTH_FIELDS = ['mountPath', 'role', 'serviceAccount'] as const;
 const PUBLIC_CERTIFICATE_FIELDS = ['renewBefore', 'privateKey'] as const;
 const PRIVATE_CERTIFICATE_FIELDS = ['duration', 'renewBefore', 'privateKey'] as const;
 const PRIVATE_KEY_FIELDS = ['algorithm', 'size'] as const;
-const VERSIONS_FIELDS = ['certManager', 'gatewayApi'] as const;
-const CLUSTER_FIELDS = ['name', 'region', 'gatewayClassName', 'workloadIdentity', 'flux', 'certManager', 'gateways'] as const;
+const VERSIONS_FIELDS = ['certManager', 'gatewayApi', 'trustManager', 'x509CertificateExporter'] as const;
+const CLUSTER_FIELDS = ['name', 'region', 'gatewayClassName', 'workloadIdentity', 'flux', 'certManager', 'gateways', 'monitoring'] as const;
 const IRSA_FIELDS = ['type', 'oidcProviderArn'] as const;
 const POD_IDENTITY_FIELDS = ['type', 'eksClusterName'] as const;
 const FLUX_FIELDS = ['gitRepository', 'interval', 'timeout'] as const;
 const CERT_MANAGER_FIELDS = ['replicas', 'serviceMonitor'] as const;
 const GATEWAYS_SECTION_FIELDS = ['namespace'] as const;
+const MONITORING_FIELDS = ['enabled', 'warningDaysLeft', 'criticalDaysLeft', 'vaultAlerts'] as const;
 const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path'] as const;
 const SERVICE_FIELDS = ['name', 'port'] as const;
 const PKI_FIELDS = ['serverKey', 'serverExtraDnsNames', 'serverIpAddresses'] as const;
 const PKI_SERVER_KEY_FIELDS = ['algorithm'] as const;
+const TRUST_FIELDS = ['rootsFile', 'namespaceLabels'] as const;
 
 const WORKLOAD_IDENTITY_TYPES = ['irsa', 'pod-identity'] as const;
 
@@ -169,6 +201,15 @@ export interface ValidateOptions {
    * @default - the file is not read
    */
   readonly checkCaBundle?: (file: string) => readonly string[];
+  /**
+   * Checks the roots that trust-manager distributes, and returns what is wrong with them as
+   * messages, like {@link checkCaBundle}. Called with `trust.rootsFile` (`source` `'rootsFile'`,
+   * messages reported there) once that field is valid; without it, with `vault.caBundleFile`
+   * (`source` `'caBundleFile'`, messages reported there) when that file is the CA bundle in effect
+   * and {@link checkCaBundle} found nothing wrong with it, right after that check.
+   * @default - the roots are not checked
+   */
+  readonly checkTrustRoots?: (file: string, source: 'rootsFile' | 'caBundleFile') => readonly string[];
 }
 
 /**
@@ -475,30 +516,41 @@ const REGION = stringRule('an AWS region code such as "eu-west-3"', isAwsRegion,
 const EMAIL = stringRule('an e-mail address such as "security@example.com"', isEmail, (value) =>
   (/\s/.test(value) ? 'remove the spaces' : undefined));
 
-/**
- * @param product as named in messages
- * @param minimum oldest version accepted, and why
- * @param example a valid version, for the message
- * @param prefixReason why the leading `v` is required
- */
-function versionRule(product: string, minimum: string, why: string, example: string, prefixReason: string): Rule {
-  const floor = parseExactVersion(minimum)!;
-  const expected = `an exact ${product} version "vMAJOR.MINOR.PATCH" such as "${example}"`;
+interface VersionRuleOptions {
+  /** As named in messages. */
+  readonly product: string;
+  /** Oldest version accepted, and why. */
+  readonly minimum: string;
+  readonly why: string;
+  /** A valid version, for the message. */
+  readonly example: string;
+  /** `v` when versions carry one, `''` when they have none. */
+  readonly prefix: VersionPrefix;
+  /** Why the leading `v` is required, or why there is none. */
+  readonly prefixReason: string;
+}
+
+function versionRule({ product, minimum, why, example, prefix, prefixReason }: VersionRuleOptions): Rule {
+  const floor = parseExactVersion(minimum, prefix)!;
+  const expected = `an exact ${product} version "${prefix}MAJOR.MINOR.PATCH" such as "${example}"`;
   return {
     expected,
     problem(value) {
-      const version = typeof value === 'string' ? parseExactVersion(value) : undefined;
+      const version = typeof value === 'string' ? parseExactVersion(value, prefix) : undefined;
       if (version === undefined) {
-        return expectedGot(expected, value, typeof value === 'string' ? versionHint(value, prefixReason) : undefined);
+        return expectedGot(expected, value, typeof value === 'string' ? versionHint(value, prefix, prefixReason) : undefined);
       }
       return compareVersions(version, floor) < 0 ? expectedGot(`${product} ${minimum} or later (${why})`, value) : undefined;
     },
   };
 }
 
-function versionHint(value: string, prefixReason: string): string | undefined {
-  if (parseExactVersion(`v${value}`) !== undefined) {
+function versionHint(value: string, prefix: VersionPrefix, prefixReason: string): string | undefined {
+  if (prefix === 'v' && parseExactVersion(`v${value}`) !== undefined) {
     return `add the leading "v": ${prefixReason}`;
+  }
+  if (prefix === '' && /^[vV]/.test(value) && parseExactVersion(value.slice(1), '') !== undefined) {
+    return `remove the leading "${value[0]}": ${prefixReason}`;
   }
   if (/^v?\d+\.\d+\.\d+-/.test(value)) {
     return 'pre-releases are not accepted';
@@ -506,15 +558,41 @@ function versionHint(value: string, prefixReason: string): string | undefined {
   return 'pin one release: no range, wildcard or "latest"';
 }
 
-const CERT_MANAGER_VERSION = versionRule(
-  'cert-manager', CERT_MANAGER_MIN_VERSION, 'the rendered Helm values crds.enabled and config.enableGatewayAPI need it', 'v1.21.1',
-  'the jetstack chart versions carry it',
-);
+const CERT_MANAGER_VERSION = versionRule({
+  product: 'cert-manager',
+  minimum: CERT_MANAGER_MIN_VERSION,
+  why: 'the rendered Helm values crds.enabled and config.enableGatewayAPI need it',
+  example: 'v1.21.1',
+  prefix: 'v',
+  prefixReason: 'the jetstack chart versions carry it',
+});
 
-const GATEWAY_API_VERSION = versionRule(
-  'Gateway API', GATEWAY_API_MIN_VERSION, 'the first release with the v1 Gateway and HTTPRoute APIs', 'v1.6.1',
-  'the release tags carry it',
-);
+const GATEWAY_API_VERSION = versionRule({
+  product: 'Gateway API',
+  minimum: GATEWAY_API_MIN_VERSION,
+  why: 'the first release with the v1 Gateway and HTTPRoute APIs',
+  example: 'v1.6.1',
+  prefix: 'v',
+  prefixReason: 'the release tags carry it',
+});
+
+const TRUST_MANAGER_VERSION = versionRule({
+  product: 'trust-manager',
+  minimum: TRUST_MANAGER_MIN_VERSION,
+  why: 'the rendered Helm values, crds.enabled among them, need it',
+  example: 'v0.24.0',
+  prefix: 'v',
+  prefixReason: 'the jetstack chart versions carry it',
+});
+
+const X509_CERTIFICATE_EXPORTER_VERSION = versionRule({
+  product: 'x509-certificate-exporter',
+  minimum: X509_CERTIFICATE_EXPORTER_MIN_VERSION,
+  why: 'the rendered Helm values follow the layout of its 3.x charts',
+  example: '3.19.1',
+  prefix: '',
+  prefixReason: 'the enix chart versions have none',
+});
 
 const WORKLOAD_IDENTITY_TYPE = enumRule(WORKLOAD_IDENTITY_TYPES);
 
@@ -549,6 +627,8 @@ const FLUX_DURATION: Rule = {
 };
 
 const REPLICAS = integerRule(CERT_MANAGER_REPLICAS_MIN, CERT_MANAGER_REPLICAS_MAX);
+
+const DAYS_LEFT = integerRule(MONITORING_DAYS_LEFT_MIN, MONITORING_DAYS_LEFT_MAX, ' (days before expiry)');
 
 const GATEWAY = enumRule(GATEWAYS);
 
@@ -675,28 +755,80 @@ function sizeRule(expected: string, sizes: readonly number[], hint: (size: numbe
   };
 }
 
-const CA_BUNDLE_FILE_EXPECTED = 'the path of a PEM file of CA certificates, relative to the configuration file, such as "pki/ca-chain.pem"';
+/**
+ * The path of a PEM file of certificates, relative to the configuration file (`vault.caBundleFile`,
+ * `trust.rootsFile`).
+ * @param expected what the file is, completing "expected …"
+ */
+function pemFileRule(expected: string): Rule {
+  return {
+    expected,
+    problem(value) {
+      if (typeof value === 'string' && value.includes('-----BEGIN')) {
+        // PEM pasted in place of the path: never echo it, it may hold a private key.
+        const what = /PRIVATE KEY/.test(value)
+          ? 'PEM text holding a private key (it must stay offline, never in the configuration; give the path of a file of certificates)'
+          : 'PEM text (give the path of the PEM file, not its content)';
+        return `expected ${expected}, got ${what}`;
+      }
+      if (typeof value === 'string' && isPortableRelativePath(value)) {
+        return undefined;
+      }
+      let hint: string | undefined;
+      if (typeof value === 'string' && /^([/\\]|[A-Za-z]:)/.test(value)) {
+        hint = 'an absolute path only exists on one machine; give it relative to the directory of the configuration file';
+      } else if (typeof value === 'string' && value.startsWith('~')) {
+        hint = '"~" is only expanded by a shell; give the path relative to the configuration file';
+      }
+      return expectedGot(expected, value, hint);
+    },
+  };
+}
 
-const CA_BUNDLE_FILE: Rule = {
-  expected: CA_BUNDLE_FILE_EXPECTED,
+const CA_BUNDLE_FILE = pemFileRule(
+  'the path of a PEM file of CA certificates, relative to the configuration file, such as "pki/ca-chain.pem"',
+);
+
+const ROOTS_FILE = pemFileRule(
+  'the path of a PEM file of root CA certificates, relative to the configuration file, such as "pki/root-ca.pem"',
+);
+
+const NAMESPACE_LABELS_EXPECTED = 'a non-empty mapping of Kubernetes label keys to label values, '
+  + 'such as { "gateway-pki.io/private-ca": "true" }';
+
+const LABEL_KEY_EXPECTED = `a label key: an optional DNS-1123 subdomain prefix and "/", then a name of at most ${LABEL_NAME_MAX_LENGTH} `
+  + 'characters (letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit)';
+
+/** The likely fix for a label key that is not one, or `undefined` when none is obvious. */
+function labelKeyHint(key: string): string | undefined {
+  const parts = key.split('/');
+  if (parts.length > 2) {
+    return 'a key has at most one "/"';
+  }
+  const name = parts[parts.length - 1]!;
+  if (parts.length === 2 && !isDnsSubdomain(parts[0]!)) {
+    return isDnsSubdomain(parts[0]!.toLowerCase()) ? 'write the prefix in lowercase' : 'the prefix is not a DNS-1123 subdomain';
+  }
+  return name.length > LABEL_NAME_MAX_LENGTH ? `a name of ${name.length} characters` : undefined;
+}
+
+const LABEL_VALUE: Rule = {
+  expected: `a label value as a string: empty, or at most ${LABEL_VALUE_MAX_LENGTH} characters (letters, digits, '-', '_' and '.', `
+    + 'starting and ending with a letter or digit)',
   problem(value) {
-    if (typeof value === 'string' && value.includes('-----BEGIN')) {
-      // PEM pasted in place of the path: never echo it, it may hold a private key.
-      const what = /PRIVATE KEY/.test(value)
-        ? 'PEM text holding a private key (it must stay offline, never in the configuration; give the path of a file of certificates)'
-        : 'PEM text (give the path of the PEM file, not its content)';
-      return `expected ${CA_BUNDLE_FILE_EXPECTED}, got ${what}`;
-    }
-    if (typeof value === 'string' && isPortableRelativePath(value)) {
+    if (typeof value === 'string' && isLabelValue(value)) {
       return undefined;
     }
     let hint: string | undefined;
-    if (typeof value === 'string' && /^([/\\]|[A-Za-z]:)/.test(value)) {
-      hint = 'an absolute path only exists on one machine; give it relative to the directory of the configuration file';
-    } else if (typeof value === 'string' && value.startsWith('~')) {
-      hint = '"~" is only expanded by a shell; give the path relative to the configuration file';
+    if (value === null) {
+      hint = 'an empty YAML value; write "" for an empty label value';
+    } else if ((typeof value === 'boolean' || typeof value === 'number') && isLabelValue(String(value))) {
+      // YAML reads true and 1 as a boolean and a number; Kubernetes label values are strings.
+      hint = `quote it in YAML: "${String(value)}"`;
+    } else if (typeof value === 'string' && value.length > LABEL_VALUE_MAX_LENGTH && value.length <= SHOWN_VALUE_MAX_LENGTH) {
+      hint = `${value.length} characters`;
     }
-    return expectedGot(CA_BUNDLE_FILE_EXPECTED, value, hint);
+    return expectedGot(this.expected, value, hint);
   },
 };
 
@@ -846,7 +978,10 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
     field(problems, acme, ['acme'], 'http01', BOOLEAN, true);
   }
 
-  const vaultHost = checkVault(problems, raw, dns, options);
+  // Without trust.rootsFile (and with a trust section that is not broken), the roots come from the CA bundle.
+  const trust = own(raw, 'trust');
+  const rootsFromCaBundle = trust === undefined || (isMapping(trust) && own(trust, 'rootsFile') === undefined);
+  const vaultHost = checkVault(problems, raw, dns, options, rootsFromCaBundle);
 
   const publicCertificate = section(problems, raw, [], 'publicCertificate', PUBLIC_CERTIFICATE_FIELDS, true);
   if (publicCertificate) {
@@ -856,15 +991,48 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
 
   checkPrivateCertificate(problems, raw);
 
-  const versions = section(problems, raw, [], 'versions', VERSIONS_FIELDS);
-  if (versions) {
-    field(problems, versions, ['versions'], 'certManager', CERT_MANAGER_VERSION);
-    field(problems, versions, ['versions'], 'gatewayApi', GATEWAY_API_VERSION);
-  }
+  checkVersions(problems, raw);
 
   const clusters = checkClusters(problems, raw, aws);
   checkApplications(problems, raw, dns, clusters);
   checkPki(problems, raw, dns, vaultHost);
+  checkTrust(problems, raw, options);
+}
+
+/**
+ * `versions`: each one pinned; x509-certificate-exporter's is required as soon as a cluster
+ * enables monitoring (`clusters[].monitoring.enabled: true`, whose other fields are checked with
+ * the clusters).
+ */
+function checkVersions(problems: Problems, raw: Mapping): void {
+  const path = ['versions'];
+  const versions = section(problems, raw, [], 'versions', VERSIONS_FIELDS);
+  if (!versions) {
+    return;
+  }
+  field(problems, versions, path, 'certManager', CERT_MANAGER_VERSION);
+  field(problems, versions, path, 'gatewayApi', GATEWAY_API_VERSION);
+  field(problems, versions, path, 'trustManager', TRUST_MANAGER_VERSION);
+  const monitored = monitoringEnabledPath(raw);
+  if (monitored !== undefined && own(versions, 'x509CertificateExporter') === undefined) {
+    problems.add([...path, 'x509CertificateExporter'], `is required when a cluster enables monitoring (${monitored} is true): `
+      + `expected ${X509_CERTIFICATE_EXPORTER_VERSION.expected}`);
+    return;
+  }
+  field(problems, versions, path, 'x509CertificateExporter', X509_CERTIFICATE_EXPORTER_VERSION, monitored === undefined);
+}
+
+/** Path of the first `clusters[].monitoring.enabled` that is `true`, if any. */
+function monitoringEnabledPath(raw: Mapping): string | undefined {
+  const clusters = own(raw, 'clusters');
+  if (!Array.isArray(clusters)) {
+    return undefined;
+  }
+  const index = clusters.findIndex((cluster: unknown) => {
+    const monitoring = isMapping(cluster) ? own(cluster, 'monitoring') : undefined;
+    return isMapping(monitoring) && own(monitoring, 'enabled') === true;
+  });
+  return index < 0 ? undefined : formatPath(['clusters', index, 'monitoring', 'enabled']);
 }
 
 function checkDns(problems: Problems, raw: Mapping): ValidDns {
@@ -949,15 +1117,18 @@ function checkVaultAddress(problems: Problems, vault: Mapping, dns: ValidDns): s
 
 /**
  * `vault`: the address, the CA bundle (and its file, through `options`), the PKI engine, the login.
+ * @param rootsFromCaBundle whether the roots to distribute come from the CA bundle (no `trust.rootsFile`)
  * @returns the host of `vault.address` when it is valid
  */
-function checkVault(problems: Problems, raw: Mapping, dns: ValidDns, options: ValidateOptions): string | undefined {
+function checkVault(
+  problems: Problems, raw: Mapping, dns: ValidDns, options: ValidateOptions, rootsFromCaBundle: boolean,
+): string | undefined {
   const vault = section(problems, raw, [], 'vault', VAULT_FIELDS);
   if (!vault) {
     return undefined;
   }
   const vaultHost = checkVaultAddress(problems, vault, dns);
-  checkVaultCaBundle(problems, vault, options);
+  checkVaultCaBundle(problems, vault, options, rootsFromCaBundle);
   field(problems, vault, ['vault'], 'serverName', SERVER_NAME, true);
   const pki = section(problems, vault, ['vault'], 'pki', VAULT_PKI_FIELDS, true);
   if (pki) {
@@ -975,9 +1146,11 @@ const VAULT_CA_BUNDLE_EXPECTED = 'exactly one of caBundleFile (a PEM file of CA 
  * How cert-manager trusts Vault: exactly one of `vault.caBundleFile` or `vault.caBundleSecretRef`,
  * as for `vault.auth`. Both or none is reported on `vault` itself; each field given is checked
  * either way, as its mistakes are its own. The file is read (through `options`) only when it is the
- * bundle in effect: with both given, what it holds may not matter once one is removed.
+ * bundle in effect: with both given, what it holds may not matter once one is removed. Its roots
+ * are then checked too when they are the ones to distribute (`rootsFromCaBundle`) and the file
+ * itself is sound.
  */
-function checkVaultCaBundle(problems: Problems, vault: Mapping, options: ValidateOptions): void {
+function checkVaultCaBundle(problems: Problems, vault: Mapping, options: ValidateOptions, rootsFromCaBundle: boolean): void {
   const hasFile = own(vault, 'caBundleFile') !== undefined;
   const hasSecretRef = own(vault, 'caBundleSecretRef') !== undefined;
   if (hasFile && hasSecretRef) {
@@ -987,9 +1160,15 @@ function checkVaultCaBundle(problems: Problems, vault: Mapping, options: Validat
   }
   // Given (even empty), each is required: "remove the key to use the default" would mislead.
   const caBundleFile = field<string>(problems, vault, ['vault'], 'caBundleFile', CA_BUNDLE_FILE, !hasFile);
-  if (caBundleFile !== undefined && !hasSecretRef && options.checkCaBundle) {
-    for (const message of options.checkCaBundle(caBundleFile)) {
+  if (caBundleFile !== undefined && !hasSecretRef) {
+    const fileProblems = options.checkCaBundle?.(caBundleFile) ?? [];
+    for (const message of fileProblems) {
       problems.add(['vault', 'caBundleFile'], message);
+    }
+    if (fileProblems.length === 0 && rootsFromCaBundle && options.checkTrustRoots) {
+      for (const message of options.checkTrustRoots(caBundleFile, 'caBundleFile')) {
+        problems.add(['vault', 'caBundleFile'], message);
+      }
     }
   }
   const path = ['vault', 'caBundleSecretRef'];
@@ -1191,8 +1370,52 @@ function checkClusters(problems: Problems, raw: Mapping, aws: ValidAws): Cluster
     if (gateways) {
       field(problems, gateways, [...path, 'gateways'], 'namespace', DNS_LABEL, true);
     }
+    checkMonitoring(problems, item, path);
   });
   return { count: value.length, names, given };
+}
+
+/**
+ * `clusters[].monitoring`: each field alone, then `criticalDaysLeft` against `warningDaysLeft`, each
+ * given or default: the page must come after the warning, closer to expiry.
+ *
+ * | warningDaysLeft | criticalDaysLeft | compared                                  | reported on      |
+ * |-----------------|------------------|-------------------------------------------|------------------|
+ * | given           | given            | both, when both are valid                 | criticalDaysLeft |
+ * | given           | omitted          | the warning with the default critical     | warningDaysLeft  |
+ * | omitted         | given            | the critical with the default warning     | criticalDaysLeft |
+ * | omitted         | omitted          | nothing (the defaults agree)              |                  |
+ */
+function checkMonitoring(problems: Problems, cluster: Mapping, clusterPath: Path): void {
+  const path = [...clusterPath, 'monitoring'];
+  const monitoring = section(problems, cluster, clusterPath, 'monitoring', MONITORING_FIELDS, true);
+  if (!monitoring) {
+    return;
+  }
+  field(problems, monitoring, path, 'enabled', BOOLEAN, true);
+  const warningGiven = own(monitoring, 'warningDaysLeft') !== undefined;
+  const criticalGiven = own(monitoring, 'criticalDaysLeft') !== undefined;
+  const warning = warningGiven
+    ? field<number>(problems, monitoring, path, 'warningDaysLeft', DAYS_LEFT, true)
+    : MONITORING_DEFAULT_WARNING_DAYS_LEFT;
+  const critical = criticalGiven
+    ? field<number>(problems, monitoring, path, 'criticalDaysLeft', DAYS_LEFT, true)
+    : MONITORING_DEFAULT_CRITICAL_DAYS_LEFT;
+  field(problems, monitoring, path, 'vaultAlerts', BOOLEAN, true);
+
+  if (warning === undefined || critical === undefined || critical < warning) {
+    return;
+  }
+  if (criticalGiven) {
+    problems.add([...path, 'criticalDaysLeft'], expectedGot(
+      `a criticalDaysLeft smaller than ${warningGiven ? '' : 'the default '}warningDaysLeft (${warning})`, critical,
+      warningGiven ? 'the critical alert must come after the warning, closer to expiry' : 'or set a larger warningDaysLeft',
+    ));
+    return;
+  }
+  problems.add([...path, 'warningDaysLeft'], expectedGot(
+    `a warningDaysLeft larger than the default criticalDaysLeft (${critical})`, warning, 'or set a smaller criticalDaysLeft',
+  ));
 }
 
 interface ExpectedAwsLocation {
@@ -1446,5 +1669,63 @@ function checkPki(problems: Problems, raw: Mapping, dns: ValidDns, vaultHost: st
       }
       seenAddresses.set(address.toLowerCase(), formatPath(itemPath));
     });
+  }
+}
+
+const ROOTS_FILE_REQUIRED = 'is required when vault.caBundleSecretRef is used: '
+  + 'the roots to distribute come from vault.caBundleFile otherwise';
+
+/**
+ * `trust`: the roots that trust-manager distributes and the namespaces that receive them. The roots
+ * file is read (through `options`) once its path is valid; without it, the roots come from
+ * `vault.caBundleFile` (checked with it), so it is required when the CA bundle is a Secret.
+ */
+function checkTrust(problems: Problems, raw: Mapping, options: ValidateOptions): void {
+  const path = ['trust'];
+  const vault = own(raw, 'vault');
+  const required = isMapping(vault) && own(vault, 'caBundleSecretRef') !== undefined && own(vault, 'caBundleFile') === undefined;
+  if (own(raw, 'trust') === undefined) {
+    if (required) {
+      problems.add([...path, 'rootsFile'], `${ROOTS_FILE_REQUIRED}; expected ${ROOTS_FILE.expected}`);
+    }
+    return;
+  }
+  const trust = section(problems, raw, [], 'trust', TRUST_FIELDS, !required);
+  if (!trust) {
+    return;
+  }
+  if (required && own(trust, 'rootsFile') === undefined) {
+    problems.add([...path, 'rootsFile'], `${ROOTS_FILE_REQUIRED}; expected ${ROOTS_FILE.expected}`);
+  } else {
+    const rootsFile = field<string>(problems, trust, path, 'rootsFile', ROOTS_FILE, !required);
+    if (rootsFile !== undefined && options.checkTrustRoots) {
+      for (const message of options.checkTrustRoots(rootsFile, 'rootsFile')) {
+        problems.add([...path, 'rootsFile'], message);
+      }
+    }
+  }
+  checkNamespaceLabels(problems, trust, path);
+}
+
+/** `trust.namespaceLabels`: a non-empty mapping; each key, then its value, checked as Kubernetes does. */
+function checkNamespaceLabels(problems: Problems, trust: Mapping, trustPath: Path): void {
+  const path = [...trustPath, 'namespaceLabels'];
+  const labels = present(problems, trust, trustPath, 'namespaceLabels', NAMESPACE_LABELS_EXPECTED, true);
+  if (labels === undefined) {
+    return;
+  }
+  if (!isMapping(labels) || Object.keys(labels).length === 0) {
+    problems.add(path, expectedGot(NAMESPACE_LABELS_EXPECTED, labels,
+      isMapping(labels) ? 'remove the key to use the default' : undefined));
+    return;
+  }
+  for (const [key, value] of Object.entries(labels)) {
+    if (!isLabelKey(key)) {
+      problems.add([...path, key], expectedGot(LABEL_KEY_EXPECTED, key, labelKeyHint(key)));
+    }
+    const problem = LABEL_VALUE.problem(value);
+    if (problem !== undefined) {
+      problems.add([...path, key], problem);
+    }
   }
 }

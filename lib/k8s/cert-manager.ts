@@ -1,12 +1,9 @@
 import { Construct } from 'constructs';
 import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
-import {
-  HelmRelease,
-  HelmReleaseSpecChartSpecSourceRefKind,
-  HelmReleaseSpecUpgradeRemediationStrategy,
-} from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
-import { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
+import type { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
+import type { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
 import { MANAGED_BY_LABEL } from '../util/names.js';
+import { chartRelease, chartRepository } from './helm.js';
 
 /** The jetstack Helm repository, where cert-manager's chart is published. */
 export const JETSTACK_CHART_REPOSITORY = 'https://charts.jetstack.io';
@@ -45,11 +42,11 @@ const RESOURCES: Record<'controller' | 'webhook' | 'cainjector' | 'startupapiche
  * defaults already match: a later chart default cannot weaken them, and a reviewer sees them.
  * They satisfy the `restricted` Pod Security Standard enforced on the namespace.
  */
-const POD_SECURITY_CONTEXT = {
+export const POD_SECURITY_CONTEXT = {
   runAsNonRoot: true,
   seccompProfile: { type: 'RuntimeDefault' },
 } as const;
-const CONTAINER_SECURITY_CONTEXT = {
+export const CONTAINER_SECURITY_CONTEXT = {
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   runAsNonRoot: true,
@@ -118,34 +115,17 @@ export class CertManager extends Construct {
       },
     });
 
-    this.repository = new HelmRepository(this, 'Repository', {
-      metadata: { name: 'jetstack', namespace: this.namespace, labels: { ...MANAGED_BY_LABEL } },
-      spec: { url: JETSTACK_CHART_REPOSITORY, interval: '12h' },
+    this.repository = chartRepository(this, 'Repository', {
+      name: 'jetstack', namespace: this.namespace, url: JETSTACK_CHART_REPOSITORY,
     });
-
-    this.release = new HelmRelease(this, 'Resource', {
-      metadata: { name: 'cert-manager', namespace: this.namespace, labels: { ...MANAGED_BY_LABEL } },
-      spec: {
-        interval: props.interval ?? '30m',
-        releaseName: 'cert-manager',
-        chart: {
-          spec: {
-            chart: 'cert-manager',
-            version: props.version,
-            sourceRef: {
-              kind: HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY,
-              name: this.repository.name,
-              namespace: this.namespace,
-            },
-            interval: '12h',
-          },
-        },
-        install: { remediation: { retries: 3 } },
-        upgrade: {
-          remediation: { retries: 3, strategy: HelmReleaseSpecUpgradeRemediationStrategy.ROLLBACK },
-        },
-        values: this.values(replicas, props),
-      },
+    this.release = chartRelease(this, 'Resource', {
+      name: 'cert-manager',
+      namespace: this.namespace,
+      chart: 'cert-manager',
+      version: props.version,
+      repository: this.repository,
+      interval: props.interval,
+      values: this.values(replicas, props),
     });
   }
 

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import type { ApplicationConfig, ClusterConfig, PlatformConfig } from '../config/types.js';
 import { certManagerRoleArn, MANAGED_BY_LABEL } from '../util/names.js';
+import { AlertRules, certificateExpiryAlerts, certManagerAlerts, vaultAlerts } from './alert-rules.js';
 import { ApplicationRoute } from './application-route.js';
 import { CertManager, CertManagerAwsIdentity } from './cert-manager.js';
 import { PrivateCertificate } from './certificate.js';
@@ -11,7 +12,9 @@ import { FluxLayer } from './flux-layer.js';
 import { GatewayApiCrds } from './gateway-api-crds.js';
 import { PlatformGateway, PrivateGateway, PublicGateway } from './gateway.js';
 import { GatewayHttp01Solver, LetsEncryptIssuer, Route53Solver } from './letsencrypt-issuer.js';
+import { PrivateCaBundle, TrustManager } from './trust-manager.js';
 import { VaultIssuer } from './vault-issuer.js';
+import { X509CertificateExporter } from './x509-exporter.js';
 
 /** Folder, relative to the repository root, that Flux reads the synthesized layers from. */
 export const DIST_DIR = 'dist';
@@ -34,6 +37,8 @@ export interface Layer {
 export interface PlatformInputs {
   /** PEM of the CA chain Vault's TLS certificate chains to, certificates only; absent when `vault.caBundleSecretRef` is used. */
   readonly vaultCaBundle?: string;
+  /** PEM of the private PKI's root certificate(s), self-signed only, that trust-manager distributes. */
+  readonly trustRoots: string;
 }
 
 export interface ClusterPlatformProps {
@@ -51,7 +56,9 @@ export interface ClusterPlatformProps {
  * | layer              | holds                                                   | after                  |
  * |--------------------|---------------------------------------------------------|------------------------|
  * | `gateway-api-crds` | Gateway API CRDs, from the upstream release tag         | -                      |
- * | `controllers`      | cert-manager: namespace, chart source, HelmRelease      | gateway-api-crds       |
+ * | `controllers`      | cert-manager and trust-manager HelmReleases             | gateway-api-crds       |
+ * | `trust`            | the private root, distributed by a trust-manager Bundle | controllers            |
+ * | `monitoring`       | x509-certificate-exporter, alert rules (optional)       | controllers            |
  * | `issuers`          | ClusterIssuers: Let's Encrypt staging and prod, Vault   | controllers            |
  * | `gateways`         | gateways namespace, public and private Gateway          | issuers                |
  * | `certificates`     | the private Gateway's Certificate (Vault)               | issuers, gateways      |
@@ -90,12 +97,14 @@ export class ClusterPlatform extends Construct {
     const applications = (this.platform.applications ?? [])
       .filter((app) => (app.cluster ?? this.platform.clusters[0]!.name) === this.clusterName);
     const controllers = this.addControllers(crds.layer);
+    this.addTrust(controllers);
+    if (this.cluster.monitoring?.enabled) this.addMonitoring(controllers.layer);
     const issuers = this.addIssuers(controllers, applications.some((app) => app.gateway === 'public'));
     if (applications.length > 0) this.addGateways(issuers, applications);
   }
 
-  /** `controllers`: cert-manager, Ready when its HelmRelease is. */
-  private addControllers(crds: FluxLayer): { layer: FluxLayer; certManager: CertManager } {
+  /** `controllers`: cert-manager, then trust-manager; Ready when both HelmReleases are. */
+  private addControllers(crds: FluxLayer): Controllers {
     const chart = this.newLayerChart('controllers');
     const { platform, cluster } = this;
     const awsIdentity: CertManagerAwsIdentity = cluster.workloadIdentity.type === 'irsa'
@@ -105,16 +114,55 @@ export class ClusterPlatform extends Construct {
       version: platform.versions.certManager,
       awsIdentity,
       replicas: cluster.certManager?.replicas,
-      serviceMonitor: cluster.certManager?.serviceMonitor,
+      serviceMonitor: cluster.certManager?.serviceMonitor ?? cluster.monitoring?.enabled ?? false,
     });
-    return { layer: this.applyLayer(chart, [crds], helmReleasesOf(chart)), certManager };
+    const trustManager = new TrustManager(chart, 'TrustManager', {
+      version: platform.versions.trustManager,
+      repository: certManager.repository,
+      certManager: certManager.release,
+      namespace: certManager.namespace,
+      serviceMonitor: cluster.monitoring?.enabled ?? false,
+    });
+    return { layer: this.applyLayer(chart, [crds], helmReleasesOf(chart)), certManager, trustManager };
+  }
+
+  /** `trust`: the private root, in a ConfigMap of every namespace that asks for it. */
+  private addTrust(controllers: Controllers): void {
+    const chart = this.newLayerChart('trust');
+    new PrivateCaBundle(chart, 'PrivateCa', {
+      rootsPem: this.inputs.trustRoots,
+      trustNamespace: controllers.trustManager.namespace,
+      namespaceLabels: this.platform.trust?.namespaceLabels,
+    });
+    this.applyLayer(chart, [controllers.layer]);
+  }
+
+  /** `monitoring`: x509-certificate-exporter and the alert rules, in the exporter's namespace. */
+  private addMonitoring(controllers: FluxLayer): void {
+    const monitoring = this.cluster.monitoring!;
+    const chart = this.newLayerChart('monitoring');
+    const exporter = new X509CertificateExporter(chart, 'X509CertificateExporter', {
+      version: this.platform.versions.x509CertificateExporter!,
+    });
+    new AlertRules(chart, 'CertificateAlerts', {
+      name: 'certificate-expiry',
+      namespace: exporter.namespace,
+      groups: [
+        certificateExpiryAlerts({ warningDaysLeft: monitoring.warningDaysLeft, criticalDaysLeft: monitoring.criticalDaysLeft }),
+        certManagerAlerts(),
+      ],
+    });
+    if (monitoring.vaultAlerts) {
+      new AlertRules(chart, 'VaultAlerts', { name: 'vault', namespace: exporter.namespace, groups: [vaultAlerts()] });
+    }
+    this.applyLayer(chart, [controllers]);
   }
 
   /**
    * `issuers`: both Let's Encrypt environments and Vault. The optional HTTP-01 solver answers
    * through the public Gateway, so it exists only when the cluster has one.
    */
-  private addIssuers(controllers: { layer: FluxLayer; certManager: CertManager }, hasPublicGateway: boolean): Issuers {
+  private addIssuers(controllers: Controllers, hasPublicGateway: boolean): Issuers {
     const chart = this.newLayerChart('issuers');
     const { platform } = this;
     const dns01 = new Route53Solver({
@@ -257,6 +305,13 @@ export class ClusterPlatform extends Construct {
       timeout: this.cluster.flux?.timeout,
     });
   }
+}
+
+/** What the `controllers` layer provides to the layers after it. */
+interface Controllers {
+  readonly layer: FluxLayer;
+  readonly certManager: CertManager;
+  readonly trustManager: TrustManager;
 }
 
 /** What the `issuers` layer provides to the layers after it. */

@@ -186,14 +186,22 @@ export function parseOidcProviderArn(value: string): OidcProviderArn | undefined
 /** An exact release version, `vMAJOR.MINOR.PATCH`, as three numbers. */
 export type ExactVersion = readonly [major: number, minor: number, patch: number];
 
+/** What an exact version starts with: `v` (jetstack charts, Gateway API tags) or nothing (enix charts). */
+export type VersionPrefix = 'v' | '';
+
 /**
  * Parses an exact release version `vMAJOR.MINOR.PATCH` (the `v` required, no leading zeros, no
- * range, no pre-release or build suffix), or returns `undefined`.
+ * range, no pre-release or build suffix), or returns `undefined`. With `prefix` `''`, the version
+ * is `MAJOR.MINOR.PATCH` and a leading `v` is refused.
  * @example parseExactVersion('v1.21.1') // [1, 21, 1]
  * @example parseExactVersion('1.21.1') // undefined: the v is missing
+ * @example parseExactVersion('3.19.1', '') // [3, 19, 1]
  */
-export function parseExactVersion(value: string): ExactVersion | undefined {
-  const match = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/.exec(value);
+export function parseExactVersion(value: string, prefix: VersionPrefix = 'v'): ExactVersion | undefined {
+  if (!value.startsWith(prefix)) {
+    return undefined;
+  }
+  const match = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/.exec(value.slice(prefix.length));
   return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
 }
 
@@ -376,4 +384,40 @@ export function isPortableRelativePath(value: string): boolean {
     && !/^([/\\]|[A-Za-z]:)/.test(value)
     && !value.startsWith('~')
     && !/\p{Cc}/u.test(value);
+}
+
+/** Longest name part of a Kubernetes label key, and longest label value (`IsQualifiedName`, `IsValidLabelValue`). */
+export const LABEL_NAME_MAX_LENGTH = 63;
+export const LABEL_VALUE_MAX_LENGTH = 63;
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * Whether `value` is a Kubernetes label key: an optional prefix, a DNS-1123 subdomain, and '/', then
+ * a name of at most 63 characters: letters, digits, '-', '_' and '.', starting and ending with a
+ * letter or digit (`k8s.io/apimachinery` `IsQualifiedName`).
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set
+ * @example isLabelKey('gateway-pki.io/private-ca') // true
+ * @example isLabelKey('team') // true
+ * @example isLabelKey('Example.io/ca') // false: the prefix is not lowercase
+ */
+export function isLabelKey(value: string): boolean {
+  const parts = value.split('/');
+  if (parts.length > 2) {
+    return false;
+  }
+  const name = parts[parts.length - 1]!;
+  return (parts.length === 1 || isDnsSubdomain(parts[0]!))
+    && name.length <= LABEL_NAME_MAX_LENGTH
+    && LABEL_NAME.test(name);
+}
+
+/**
+ * Whether `value` is a Kubernetes label value: empty, or at most 63 characters of letters, digits,
+ * '-', '_' and '.', starting and ending with a letter or digit (`IsValidLabelValue`).
+ * @example isLabelValue('true') // true
+ * @example isLabelValue('') // true
+ */
+export function isLabelValue(value: string): boolean {
+  return value === '' || (value.length <= LABEL_VALUE_MAX_LENGTH && LABEL_NAME.test(value));
 }

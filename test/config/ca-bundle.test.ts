@@ -2,7 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCaBundle, readCaBundle } from '../../lib/config/ca-bundle.js';
+import {
+  isSelfSigned, parseCaBundle, parseTrustRoots, readCaBundle, readTrustRoots, trustRootsOfCaBundle,
+} from '../../lib/config/ca-bundle.js';
 import { PkiFixtures, pemBodyLines, privateKeys } from './pki-fixtures.js';
 
 const EXAMPLE_BUNDLE_FILE = resolve(__dirname, '../../config/pki/ca-chain.pem');
@@ -12,6 +14,9 @@ const FILE = 'pki/ca-chain.pem';
 const APPENDED_LINE = EXAMPLE_BUNDLE.split('\n').length;
 /** Line of the root's BEGIN line in the example bundle, after the intermediate. */
 const ROOT_LINE = EXAMPLE_BUNDLE.split('\n').indexOf('-----BEGIN CERTIFICATE-----', 1) + 1;
+/** The certificates of the example bundle: the intermediate, then the root. */
+const [EXAMPLE_INTERMEDIATE, EXAMPLE_ROOT] = EXAMPLE_BUNDLE.split(/(?<=-----END CERTIFICATE-----\n)/) as [string, string];
+const ROOTS_FILE = 'pki/roots.pem';
 
 const pki = new PkiFixtures();
 afterAll(() => pki.remove());
@@ -258,5 +263,121 @@ describe('parseCaBundle', () => {
       expect.stringMatching(/^expected certificates only, got a private key at line \d+ .*"RSA PRIVATE KEY"/),
       expect.stringMatching(/^expected certificates valid now, got a CA certificate at line \d+ .* that expired on 2020-02-01T00:00:00Z/),
     ]);
+  });
+});
+
+describe('isSelfSigned', () => {
+  it('tells the example root from its intermediate', () => {
+    expect(isSelfSigned(new X509Certificate(EXAMPLE_ROOT))).toBe(true);
+    expect(isSelfSigned(new X509Certificate(EXAMPLE_INTERMEDIATE))).toBe(false);
+  });
+
+  it('does not take a certificate whose issuer is its own subject, but signed by another key, for a root', () => {
+    // GIVEN
+    const certificate = new X509Certificate(pki.sameNameOtherKey('Look-alike Root CA'));
+    // WHEN / THEN
+    expect(certificate.subject).toBe(certificate.issuer);
+    expect(isSelfSigned(certificate)).toBe(false);
+  });
+});
+
+describe('trustRootsOfCaBundle', () => {
+  it('keeps the root of the example chain, the last certificate of the file', () => {
+    // WHEN
+    const roots = trustRootsOfCaBundle(EXAMPLE_BUNDLE, FILE);
+    // THEN
+    expect(roots).toEqual({ pem: EXAMPLE_ROOT, problems: [] });
+  });
+
+  it('reports a bundle with no root, suggesting trust.rootsFile', () => {
+    // WHEN
+    const roots = trustRootsOfCaBundle(EXAMPLE_INTERMEDIATE, FILE);
+    // THEN
+    expect(roots).toEqual({
+      pem: '',
+      problems: [`expected at least one self-signed root CA certificate to distribute, got only a certificate issued by another CA in ${FILE}: `
+        + 'subject "O=Example Corp, C=FR, CN=Example Corp Intermediate CA" issued by "O=Example Corp, C=FR, CN=Example Corp Root CA" '
+        + '(intermediates are never distributed; add the self-signed root CA certificate that issued it to the bundle, '
+        + 'or name a file of root certificates in trust.rootsFile)'],
+    });
+  });
+});
+
+describe('parseTrustRoots', () => {
+  it('keeps every self-signed certificate, in file order, and leaves out the others', () => {
+    // GIVEN
+    const { intermediate, root } = pki.intermediate('Intermediate CA 2', 'Root CA 2');
+    const other = pki.ca('Root CA 3');
+    // WHEN
+    const roots = parseTrustRoots(`${other}${EXAMPLE_BUNDLE}# rotation\n${intermediate}${root}`, ROOTS_FILE);
+    // THEN
+    expect(roots).toEqual({ pem: `${other}${EXAMPLE_ROOT}${root}`, problems: [] });
+  });
+
+  it('names every certificate of a file without a root, up to three', () => {
+    // GIVEN
+    const intermediates = ['A', 'B', 'C', 'D'].map((name) => pki.intermediate(`Intermediate ${name}`, `Root ${name}`).intermediate);
+    // WHEN
+    const roots = parseTrustRoots(intermediates.join(''), ROOTS_FILE);
+    // THEN
+    expect(roots.problems).toEqual([
+      `expected at least one self-signed root CA certificate to distribute, got only 4 certificates issued by another CA in ${ROOTS_FILE}: `
+        + 'subject "CN=Intermediate A" issued by "CN=Root A", subject "CN=Intermediate B" issued by "CN=Root B", '
+        + 'subject "CN=Intermediate C" issued by "CN=Root C", 1 more '
+        + '(intermediates are never distributed; add the self-signed root CA certificate that issued it)',
+    ]);
+  });
+
+  it('rejects a certificate signed by another key under its own name', () => {
+    // WHEN
+    const roots = parseTrustRoots(pki.sameNameOtherKey('Look-alike Root CA'), ROOTS_FILE);
+    // THEN
+    expect(roots.problems).toEqual([expect.stringMatching(
+      /^expected at least one self-signed root CA certificate to distribute, got only a certificate issued by another CA in pki\/roots\.pem: subject "CN=Look-alike Root CA" issued by "CN=Look-alike Root CA"/,
+    )]);
+  });
+
+  it('checks the file as a CA bundle first, worded for a roots file, and then looks for no root', () => {
+    // GIVEN
+    const key = privateKeys()['RSA PRIVATE KEY']!;
+    // WHEN
+    const roots = parseTrustRoots(`${pki.leaf('vault.priv.example.com')}${EXAMPLE_INTERMEDIATE}${key}${pki.expiredCa('Old Root CA')}`, ROOTS_FILE);
+    // THEN
+    expect(roots.pem).toBe('');
+    expect(roots.problems).toEqual([
+      `expected CA certificates only, got a certificate that is not a CA at line 1 of ${ROOTS_FILE}, subject "CN=vault.priv.example.com" `
+        + '(no basicConstraints CA:TRUE; give the root CA certificates to distribute, not a server certificate)',
+      expect.stringMatching(/^expected certificates only, got a private key at line \d+ of pki\/roots\.pem \(a "RSA PRIVATE KEY" block\): the roots file must hold certificates only/),
+      expect.stringMatching(/^expected certificates valid now, .* subject "CN=Old Root CA" \(renew it, or remove it from the roots file\)$/),
+    ]);
+    for (const line of pemBodyLines(key)) {
+      expect(roots.problems.join('\n')).not.toContain(line.slice(0, 16));
+    }
+  });
+
+  it('reports an empty file in the words of a roots file', () => {
+    expect(parseTrustRoots('', ROOTS_FILE)).toEqual({
+      pem: '',
+      problems: ['expected the PEM certificates of the root CAs to distribute, got an empty file'],
+    });
+  });
+});
+
+describe('readTrustRoots', () => {
+  it('reads the roots of a file', () => {
+    // GIVEN
+    const file = pki.write('roots.pem', `# roots\n${EXAMPLE_BUNDLE}`);
+    // WHEN / THEN
+    expect(readTrustRoots(file)).toEqual({ pem: EXAMPLE_ROOT, problems: [] });
+  });
+
+  it('names the resolved path of a missing file', () => {
+    // GIVEN
+    const file = join(pki.dir, 'pki', 'missing-roots.pem');
+    // WHEN / THEN
+    expect(readTrustRoots(file)).toEqual({
+      pem: '',
+      problems: [`expected a PEM file of CA certificates, got no such file: ${file} (the path is relative to the directory of the configuration file)`],
+    });
   });
 });

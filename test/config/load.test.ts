@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,11 +11,19 @@ const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
 const EXAMPLE_TEXT = readFileSync(EXAMPLE_FILE, 'utf8');
 const EXAMPLE_BUNDLE_FILE = resolve(__dirname, '../../config/pki/ca-chain.pem');
 const EXAMPLE_BUNDLE = readFileSync(EXAMPLE_BUNDLE_FILE, 'utf8');
+/** The certificates of the example bundle: the intermediate, then the root. */
+const [EXAMPLE_INTERMEDIATE, EXAMPLE_ROOT] = EXAMPLE_BUNDLE.split(/(?<=-----END CERTIFICATE-----\n)/) as [string, string];
 
 /** The example's text with `search` replaced once; fails loudly if `search` is not there. */
 function exampleTextWith(search: string, replacement: string): string {
   expect(EXAMPLE_TEXT).toContain(search);
   return EXAMPLE_TEXT.replace(search, replacement);
+}
+
+/** The example's text with a `trust` section, written as YAML lines below `trust:`, appended. */
+function exampleTextWithTrust(...lines: readonly string[]): string {
+  expect(EXAMPLE_TEXT, 'the example already has a trust section').not.toMatch(/^trust:/m);
+  return `${EXAMPLE_TEXT}\ntrust:\n${lines.map((line) => `  ${line}\n`).join('')}`;
 }
 
 /** 1-based line of the first line of `text` that contains `fragment`. */
@@ -47,15 +56,19 @@ afterAll(() => {
 let workspaces = 0;
 
 /**
- * A fresh folder holding `platform.yaml` with `text` and, unless `bundle` is null,
- * `pki/ca-chain.pem` with `bundle`. Returns the configuration file's path.
+ * A fresh folder holding `platform.yaml` with `text`, unless `bundle` is null `pki/ca-chain.pem`
+ * with `bundle`, and the other `files` (path relative to the folder → content). Returns the
+ * configuration file's path.
  */
-function workspace(text: string, bundle: string | null = EXAMPLE_BUNDLE): string {
+function workspace(text: string, bundle: string | null = EXAMPLE_BUNDLE, files: Readonly<Record<string, string>> = {}): string {
   workspaces += 1;
   const dir = join(scratch, `workspace-${workspaces}`);
   mkdirSync(join(dir, 'pki'), { recursive: true });
   if (bundle !== null) {
     writeFileSync(join(dir, 'pki', 'ca-chain.pem'), bundle);
+  }
+  for (const [path, content] of Object.entries(files)) {
+    writeFileSync(join(dir, path), content);
   }
   const file = join(dir, 'platform.yaml');
   writeFileSync(file, text);
@@ -137,14 +150,32 @@ describe('loadPlatform', () => {
   });
 
   it('reads no CA bundle file when vault.caBundleSecretRef is given instead', () => {
-    // GIVEN: no pki/ca-chain.pem in the workspace
-    const file = workspace(exampleTextWith('caBundleFile: pki/ca-chain.pem', 'caBundleSecretRef:\n    name: vault-ca'), null);
+    // GIVEN: no pki/ca-chain.pem in the workspace; the roots come from trust.rootsFile
+    const text = exampleTextWithTrust('rootsFile: pki/root-ca.pem')
+      .replace('caBundleFile: pki/ca-chain.pem', 'caBundleSecretRef:\n    name: vault-ca');
+    const file = workspace(text, null, { 'pki/root-ca.pem': EXAMPLE_ROOT });
     // WHEN
     const platform = loadPlatform(file);
     // THEN
     expect(platform.config.vault.caBundleSecretRef).toEqual({ name: 'vault-ca' });
     expect(platform.config.vault.caBundleFile).toBeUndefined();
     expect(platform.vaultCaBundle).toBeUndefined();
+    expect(platform.trustRoots).toBe(EXAMPLE_ROOT);
+  });
+
+  it('requires trust.rootsFile when vault.caBundleSecretRef is given, at once with the other problems', () => {
+    // GIVEN
+    const text = exampleTextWith('caBundleFile: pki/ca-chain.pem', 'caBundleSecretRef:\n    name: vault-ca')
+      .replace('name: mycluster-0', 'name: Prod_EU');
+    const file = workspace(text, null);
+    // WHEN
+    const error = configErrorOf(() => loadPlatform(file));
+    // THEN
+    expect(error.problems.map((problem) => [problem.path, problem.message])).toEqual([
+      ['clusters[0].name', expect.stringMatching(/^expected a DNS-1123 label/)],
+      ['trust.rootsFile', 'is required when vault.caBundleSecretRef is used: the roots to distribute come from vault.caBundleFile otherwise; '
+        + 'expected the path of a PEM file of root CA certificates, relative to the configuration file, such as "pki/root-ca.pem"'],
+    ]);
   });
 
   it('reports both vault.caBundleFile and vault.caBundleSecretRef at the line of vault, without reading the file', () => {
@@ -247,6 +278,105 @@ describe('loadPlatform', () => {
   });
 });
 
+describe('loadPlatform trust roots', () => {
+  it('distributes the root of the example CA bundle, and not its intermediate', () => {
+    // WHEN
+    const platform = loadPlatform(EXAMPLE_FILE);
+    // THEN
+    expect(platform.trustRoots).toBe(EXAMPLE_ROOT);
+    expect(platform.trustRoots).toBe(EXAMPLE_BUNDLE.slice(EXAMPLE_BUNDLE.lastIndexOf('-----BEGIN CERTIFICATE-----')));
+    expect(new X509Certificate(platform.trustRoots).subject).toBe('O=Example Corp\nC=FR\nCN=Example Corp Root CA');
+    expect(platform.trustRoots).not.toContain(EXAMPLE_INTERMEDIATE.split('\n')[1]);
+  });
+
+  it('keeps the two roots of trust.rootsFile, in file order, and leaves out an intermediate between them', () => {
+    // GIVEN: a root rotation, the new root first
+    const { intermediate, root: newRoot } = pki.intermediate('Example Corp Intermediate CA 2', 'Example Corp Root CA 2');
+    const roots = `# the new root\n${newRoot}${intermediate}\n# the old root\n${EXAMPLE_ROOT.replaceAll('\n', '\r\n')}`;
+    const file = workspace(exampleTextWithTrust('rootsFile: pki/roots.pem'), EXAMPLE_BUNDLE, { 'pki/roots.pem': roots });
+    // WHEN
+    const platform = loadPlatform(file);
+    // THEN
+    expect(platform.trustRoots).toBe(`${newRoot}${EXAMPLE_ROOT}`);
+    expect(platform.vaultCaBundle).toBe(EXAMPLE_BUNDLE);
+  });
+
+  it('rejects a trust.rootsFile that holds only an intermediate, at its line', () => {
+    // GIVEN
+    const text = exampleTextWithTrust('rootsFile: pki/intermediate.pem');
+    const file = workspace(text, EXAMPLE_BUNDLE, { 'pki/intermediate.pem': EXAMPLE_INTERMEDIATE });
+    // WHEN
+    const error = configErrorOf(() => loadPlatform(file));
+    // THEN
+    expect(error.problems).toEqual([{
+      path: 'trust.rootsFile',
+      line: lineOf(text, 'rootsFile:'),
+      message: 'expected at least one self-signed root CA certificate to distribute, got only a certificate issued by another CA in '
+        + `${join(dirname(file), 'pki', 'intermediate.pem')}: subject "O=Example Corp, C=FR, CN=Example Corp Intermediate CA" issued by `
+        + '"O=Example Corp, C=FR, CN=Example Corp Root CA" (intermediates are never distributed; add the self-signed root CA certificate '
+        + 'that issued it)',
+    }]);
+  });
+
+  it('rejects a CA bundle without a root when it is the source of the roots, at the line of vault.caBundleFile', () => {
+    // GIVEN
+    const file = workspace(EXAMPLE_TEXT, EXAMPLE_INTERMEDIATE);
+    // WHEN
+    const error = configErrorOf(() => loadPlatform(file));
+    // THEN
+    expect(error.problems).toEqual([{
+      path: 'vault.caBundleFile',
+      line: lineOf(EXAMPLE_TEXT, 'caBundleFile:'),
+      message: expect.stringMatching(new RegExp('^expected at least one self-signed root CA certificate to distribute, got only a certificate '
+        + 'issued by another CA in .*ca-chain\\.pem: subject "O=Example Corp, C=FR, CN=Example Corp Intermediate CA" .*\\(intermediates are '
+        + 'never distributed; add the self-signed root CA certificate that issued it to the bundle, or name a file of root certificates in '
+        + 'trust\\.rootsFile\\)$')),
+    }]);
+  });
+
+  it('takes the roots from trust.rootsFile when the CA bundle holds only the intermediate', () => {
+    // GIVEN
+    const file = workspace(exampleTextWithTrust('rootsFile: pki/root-ca.pem'), EXAMPLE_INTERMEDIATE, { 'pki/root-ca.pem': EXAMPLE_ROOT });
+    // WHEN
+    const platform = loadPlatform(file);
+    // THEN
+    expect(platform.vaultCaBundle).toBe(EXAMPLE_INTERMEDIATE);
+    expect(platform.trustRoots).toBe(EXAMPLE_ROOT);
+  });
+
+  it('reports a missing roots file with its resolved path, with the problems of the CA bundle, without showing a key', () => {
+    // GIVEN
+    const key = privateKeys()['PRIVATE KEY']!;
+    const text = exampleTextWithTrust('rootsFile: ../roots.pem');
+    const file = workspace(text, `${EXAMPLE_BUNDLE}${key}`);
+    // WHEN
+    const error = configErrorOf(() => loadPlatform(file));
+    // THEN
+    expect(error.problems.map((problem) => [problem.path, problem.line, problem.message.slice(0, 42)])).toEqual([
+      ['vault.caBundleFile', lineOf(text, 'caBundleFile:'), 'expected certificates only, got a private '],
+      ['trust.rootsFile', lineOf(text, 'rootsFile:'), 'expected a PEM file of CA certificates, go'],
+    ]);
+    expect(error.problems[1]!.message).toBe(`expected a PEM file of CA certificates, got no such file: ${join(dirname(file), '..', 'roots.pem')} `
+      + '(the path is relative to the directory of the configuration file)');
+    for (const line of key.split('\n').filter((keyLine) => keyLine !== '' && !keyLine.startsWith('-----'))) {
+      expect(error.message).not.toContain(line.slice(0, 16));
+    }
+  });
+
+  it('rejects a private key in the roots file, naming the roots file', () => {
+    // GIVEN
+    const text = exampleTextWithTrust('rootsFile: pki/root-ca.pem', 'namespaceLabels:', '  gateway-pki.io/private-ca: "true"');
+    const file = workspace(text, EXAMPLE_BUNDLE, { 'pki/root-ca.pem': `${EXAMPLE_ROOT}${privateKeys()['EC PRIVATE KEY']!}` });
+    // WHEN
+    const error = configErrorOf(() => loadPlatform(file));
+    // THEN
+    expect(error.problems).toEqual([expect.objectContaining({
+      path: 'trust.rootsFile',
+      message: expect.stringMatching(/^expected certificates only, got a private key at line \d+ of .*root-ca\.pem \(a "EC PRIVATE KEY" block\): the roots file must hold certificates only/),
+    })]);
+  });
+});
+
 describe('parsePlatform', () => {
   it('reads the CA bundle relative to the directory given', () => {
     // GIVEN
@@ -256,6 +386,7 @@ describe('parsePlatform', () => {
     const platform = parsePlatform(EXAMPLE_TEXT, 'platform.yaml', dir);
     // THEN
     expect(platform.vaultCaBundle).toBe(EXAMPLE_BUNDLE);
+    expect(platform.trustRoots).toBe(EXAMPLE_ROOT);
   });
 });
 
@@ -391,7 +522,7 @@ describe('parseConfig', () => {
     // THEN
     expect(error.message).toBe([
       'platform.yaml: configuration is invalid (1 problem):',
-      '  line 1: the file is empty; expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki',
+      '  line 1: the file is empty; expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust',
     ].join('\n'));
   });
 
@@ -430,7 +561,7 @@ describe('parseConfig', () => {
     expect(problems).toEqual([{
       path: '',
       line: 2,
-      message: 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, got a list ["organization","aws"]',
+      message: 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, got a list ["organization","aws"]',
     }]);
   });
 

@@ -32,6 +32,12 @@ commonName = supplied
 
 const CA_EXTENSIONS = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'];
 
+/** The same extensions, for `openssl x509 -req`, which signs a request with another CA's key. */
+const CA_EXTENSIONS_FILE = `[ca_ext]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+`;
+
 /** A scratch folder that makes certificates; call {@link PkiFixtures.remove} when done. */
 export class PkiFixtures {
   readonly dir = mkdtempSync(join(tmpdir(), 'gateway-pki-fixtures-'));
@@ -40,6 +46,26 @@ export class PkiFixtures {
   constructor() {
     writeFileSync(join(this.dir, 'openssl.cnf'), OPENSSL_CONFIG);
     writeFileSync(join(this.dir, 'index.txt'), '');
+    writeFileSync(join(this.dir, 'ca-ext.cnf'), CA_EXTENSIONS_FILE);
+  }
+
+  /** An intermediate CA certificate (PEM) and the new self-signed root CA certificate that signed it. */
+  intermediate(commonName: string, rootCommonName: string): { intermediate: string; root: string } {
+    const root = this.next();
+    this.openssl(['req', '-x509', ...this.newKey(root), '-subj', `/CN=${rootCommonName}`, '-days', '30', ...CA_EXTENSIONS,
+      '-out', `${root}.pem`]);
+    return { intermediate: this.signedBy(commonName, root), root: this.read(`${root}.pem`) };
+  }
+
+  /**
+   * A CA certificate (PEM) whose issuer is its own subject, but signed by another key (that of a
+   * self-signed CA of the same name): names alone would take it for a root.
+   */
+  sameNameOtherKey(commonName: string): string {
+    const signer = this.next();
+    this.openssl(['req', '-x509', ...this.newKey(signer), '-subj', `/CN=${commonName}`, '-days', '30', ...CA_EXTENSIONS,
+      '-out', `${signer}.pem`]);
+    return this.signedBy(commonName, signer);
   }
 
   /** A self-signed CA certificate (PEM), valid for 30 days from now. */
@@ -85,6 +111,15 @@ export class PkiFixtures {
   private selfSigned(commonName: string, extensions: readonly string[]): string {
     const name = this.next();
     this.openssl(['req', '-x509', ...this.newKey(name), '-subj', `/CN=${commonName}`, '-days', '30', ...extensions, '-out', `${name}.pem`]);
+    return this.read(`${name}.pem`);
+  }
+
+  /** A CA certificate for a new key, signed by the fixture `issuer` (its `.pem` and `.key` files). */
+  private signedBy(commonName: string, issuer: string): string {
+    const name = this.next();
+    this.openssl(['req', '-new', ...this.newKey(name), '-subj', `/CN=${commonName}`, '-out', `${name}.csr`]);
+    this.openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.pem`, '-CAkey', `${issuer}.key`,
+      '-set_serial', String(this.count), '-days', '30', '-extfile', 'ca-ext.cnf', '-extensions', 'ca_ext', '-out', `${name}.pem`]);
     return this.read(`${name}.pem`);
   }
 

@@ -11,11 +11,18 @@ import {
   KEY_SIZES,
   LETS_ENCRYPT_CERTIFICATE_LIFETIME,
   LETS_ENCRYPT_KEY_SIZES,
+  MONITORING_DAYS_LEFT_MAX,
+  MONITORING_DAYS_LEFT_MIN,
+  MONITORING_DEFAULT_CRITICAL_DAYS_LEFT,
+  MONITORING_DEFAULT_WARNING_DAYS_LEFT,
   ORGANIZATION_NAME_MAX_LENGTH,
   PRIVATE_CERTIFICATE_DEFAULT_DURATION,
   PRIVATE_CERTIFICATE_DEFAULT_RENEW_BEFORE,
   RENEW_BEFORE_MIN,
+  TRUST_MANAGER_MIN_VERSION,
   validateConfig,
+  type ValidateOptions,
+  X509_CERTIFICATE_EXPORTER_MIN_VERSION,
 } from '../../lib/config/validate.js';
 import {
   isAwsRegion,
@@ -26,11 +33,16 @@ import {
   isFluxDuration,
   isGoDuration,
   isHttpPathPrefix,
+  isLabelKey,
+  isLabelValue,
   isPortableRelativePath,
   isSecretKey,
   isUuid,
   isVaultPath,
   isVaultPathSegment,
+  LABEL_NAME_MAX_LENGTH,
+  LABEL_VALUE_MAX_LENGTH,
+  parseExactVersion,
   parseGoDuration,
   parseOidcProviderArn,
   SECRET_KEY_MAX_LENGTH,
@@ -56,6 +68,15 @@ function withSecondCluster(config: Editable): void {
   for (const application of config.applications) {
     application.cluster = 'mycluster-0';
   }
+}
+
+/**
+ * Removes vault.caBundleFile, for a case that gives vault.caBundleSecretRef instead, and names the
+ * roots file that trust-manager then needs.
+ */
+function forCaBundleSecret(config: Editable): void {
+  delete config.vault.caBundleFile;
+  config.trust = { ...config.trust, rootsFile: 'pki/root-ca.pem' };
 }
 
 const paths = (problems: readonly ConfigProblem[]): string[] => problems.map((problem) => problem.path);
@@ -103,7 +124,7 @@ describe('validateConfig', () => {
       name: 'a top-level key is misspelt',
       edit: (c) => { c.application = c.applications; delete c.applications; },
       path: 'application',
-      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki',
+      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust',
     },
     {
       name: 'a nested key is misspelt',
@@ -115,7 +136,7 @@ describe('validateConfig', () => {
       name: 'a key of a list item is unknown',
       edit: (c) => { c.clusters[0].replica = 3; },
       path: 'clusters[0].replica',
-      message: 'unknown field; expected one of: name, region, gatewayClassName, workloadIdentity, flux, certManager, gateways',
+      message: 'unknown field; expected one of: name, region, gatewayClassName, workloadIdentity, flux, certManager, gateways, monitoring',
     },
     {
       name: 'a key with a dot is unknown',
@@ -423,38 +444,38 @@ describe('validateConfig', () => {
     },
     {
       name: 'vault.caBundleSecretRef.name is not a DNS-1123 subdomain',
-      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = { name: 'Vault_CA' }; },
+      edit: (c) => { forCaBundleSecret(c); c.vault.caBundleSecretRef = { name: 'Vault_CA' }; },
       path: 'vault.caBundleSecretRef.name',
       message: 'expected a DNS-1123 subdomain (lowercase letters, digits, \'-\' and \'.\', at most 253 characters), got "Vault_CA"',
     },
     {
       name: 'vault.caBundleSecretRef.name is missing',
-      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = { key: 'ca.crt' }; },
+      edit: (c) => { forCaBundleSecret(c); c.vault.caBundleSecretRef = { key: 'ca.crt' }; },
       path: 'vault.caBundleSecretRef.name',
       message: 'is required: expected a DNS-1123 subdomain',
     },
     {
       name: 'vault.caBundleSecretRef.key is not a Secret data key',
-      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = { name: 'vault-ca', key: 'ca/crt' }; },
+      edit: (c) => { forCaBundleSecret(c); c.vault.caBundleSecretRef = { name: 'vault-ca', key: 'ca/crt' }; },
       path: 'vault.caBundleSecretRef.key',
       message: 'expected a Secret data key: letters, digits, \'-\', \'_\' and \'.\', at most 253 characters, not "." nor starting with "..", got "ca/crt"',
     },
     {
       name: 'vault.caBundleSecretRef names a namespace',
-      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = { name: 'vault-ca', namespace: 'cert-manager' }; },
+      edit: (c) => { forCaBundleSecret(c); c.vault.caBundleSecretRef = { name: 'vault-ca', namespace: 'cert-manager' }; },
       path: 'vault.caBundleSecretRef.namespace',
       message: 'unknown field; expected one of: name, key',
     },
     {
       name: 'vault.caBundleSecretRef is the Secret name alone',
-      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = 'vault-ca'; },
+      edit: (c) => { forCaBundleSecret(c); c.vault.caBundleSecretRef = 'vault-ca'; },
       path: 'vault.caBundleSecretRef',
       message: 'expected a mapping with name, key naming the Secret, in cert-manager\'s namespace, that holds the CA bundle, '
         + 'such as { name: "vault-ca" }, got "vault-ca" (write the name as { name: "vault-ca" })',
     },
     {
       name: 'vault.caBundleSecretRef is empty in YAML (null)',
-      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = null; },
+      edit: (c) => { forCaBundleSecret(c); c.vault.caBundleSecretRef = null; },
       path: 'vault.caBundleSecretRef',
       message: 'got null (an empty value; give it a value)',
     },
@@ -819,6 +840,76 @@ describe('validateConfig', () => {
       path: 'versions.gatewayApi',
       message: 'got 1.6',
     },
+    {
+      name: 'versions.trustManager is missing',
+      edit: (c) => { delete c.versions.trustManager; },
+      path: 'versions.trustManager',
+      message: 'is required: expected an exact trust-manager version "vMAJOR.MINOR.PATCH" such as "v0.24.0"',
+    },
+    {
+      name: 'versions.trustManager is older than the minimum',
+      edit: (c) => { c.versions.trustManager = 'v0.11.1'; },
+      path: 'versions.trustManager',
+      message: `expected trust-manager ${TRUST_MANAGER_MIN_VERSION} or later (the rendered Helm values, crds.enabled among them, need it), `
+        + 'got "v0.11.1"',
+    },
+    {
+      name: 'versions.trustManager lacks the v',
+      edit: (c) => { c.versions.trustManager = '0.24.0'; },
+      path: 'versions.trustManager',
+      message: 'expected an exact trust-manager version "vMAJOR.MINOR.PATCH" such as "v0.24.0", got "0.24.0" '
+        + '(add the leading "v": the jetstack chart versions carry it)',
+    },
+    {
+      name: 'versions.trustManager is a range',
+      edit: (c) => { c.versions.trustManager = 'v0.x'; },
+      path: 'versions.trustManager',
+      message: 'got "v0.x" (pin one release: no range, wildcard or "latest")',
+    },
+    {
+      name: 'versions.x509CertificateExporter has a v',
+      edit: (c) => { c.versions.x509CertificateExporter = 'v3.19.1'; },
+      path: 'versions.x509CertificateExporter',
+      message: 'expected an exact x509-certificate-exporter version "MAJOR.MINOR.PATCH" such as "3.19.1", got "v3.19.1" '
+        + '(remove the leading "v": the enix chart versions have none)',
+    },
+    {
+      name: 'versions.x509CertificateExporter is older than the minimum',
+      edit: (c) => { c.versions.x509CertificateExporter = '2.19.0'; },
+      path: 'versions.x509CertificateExporter',
+      message: `expected x509-certificate-exporter ${X509_CERTIFICATE_EXPORTER_MIN_VERSION} or later `
+        + '(the rendered Helm values follow the layout of its 3.x charts), got "2.19.0"',
+    },
+    {
+      name: 'versions.x509CertificateExporter is a pre-release',
+      edit: (c) => { c.versions.x509CertificateExporter = '3.20.0-rc.1'; },
+      path: 'versions.x509CertificateExporter',
+      message: 'got "3.20.0-rc.1" (pre-releases are not accepted)',
+    },
+    {
+      name: 'versions.x509CertificateExporter is missing while a cluster enables monitoring',
+      edit: (c) => { delete c.versions.x509CertificateExporter; c.clusters[0].monitoring = { enabled: true }; },
+      path: 'versions.x509CertificateExporter',
+      message: 'is required when a cluster enables monitoring (clusters[0].monitoring.enabled is true): '
+        + 'expected an exact x509-certificate-exporter version "MAJOR.MINOR.PATCH" such as "3.19.1"',
+    },
+    {
+      name: 'versions.x509CertificateExporter is missing while the second cluster enables monitoring',
+      edit: (c) => {
+        delete c.versions.x509CertificateExporter;
+        withSecondCluster(c);
+        c.clusters[0].monitoring = { enabled: false };
+        c.clusters[1].monitoring = { enabled: true, vaultAlerts: true };
+      },
+      path: 'versions.x509CertificateExporter',
+      message: 'is required when a cluster enables monitoring (clusters[1].monitoring.enabled is true): ',
+    },
+    {
+      name: 'versions.x509CertificateExporter is empty in YAML (null) while a cluster enables monitoring',
+      edit: (c) => { c.versions.x509CertificateExporter = null; c.clusters[0].monitoring = { enabled: true }; },
+      path: 'versions.x509CertificateExporter',
+      message: 'got null (an empty value; give it a value)',
+    },
     // clusters
     {
       name: 'clusters is missing',
@@ -836,7 +927,7 @@ describe('validateConfig', () => {
       name: 'a cluster is a string',
       edit: (c) => { c.clusters[0] = 'mycluster-0'; },
       path: 'clusters[0]',
-      message: 'expected a cluster, a mapping with name, region, gatewayClassName, workloadIdentity, flux, certManager, gateways, got "mycluster-0"',
+      message: 'expected a cluster, a mapping with name, region, gatewayClassName, workloadIdentity, flux, certManager, gateways, monitoring, got "mycluster-0"',
     },
     {
       name: 'a cluster name is not a DNS-1123 label',
@@ -1038,6 +1129,75 @@ describe('validateConfig', () => {
       edit: (c) => { c.clusters[0].gateways.className = 'cilium'; },
       path: 'clusters[0].gateways.className',
       message: 'unknown field; expected one of: namespace',
+    },
+    {
+      name: 'monitoring is empty in YAML (null)',
+      edit: (c) => { c.clusters[0].monitoring = null; },
+      path: 'clusters[0].monitoring',
+      message: 'expected a mapping with enabled, warningDaysLeft, criticalDaysLeft, vaultAlerts, got null (an empty value; remove the key to use the default)',
+    },
+    {
+      name: 'monitoring has an unknown field',
+      edit: (c) => { c.clusters[0].monitoring = { enabled: true, warningDays: 30 }; },
+      path: 'clusters[0].monitoring.warningDays',
+      message: 'unknown field; expected one of: enabled, warningDaysLeft, criticalDaysLeft, vaultAlerts',
+    },
+    {
+      name: 'monitoring.enabled is "yes"',
+      edit: (c) => { c.clusters[0].monitoring = { enabled: 'yes' }; },
+      path: 'clusters[0].monitoring.enabled',
+      message: 'expected true or false, got "yes"',
+    },
+    {
+      name: 'monitoring.vaultAlerts is a quoted boolean',
+      edit: (c) => { c.clusters[0].monitoring = { enabled: true, vaultAlerts: 'true' }; },
+      path: 'clusters[0].monitoring.vaultAlerts',
+      message: 'expected true or false, got "true"',
+    },
+    {
+      name: 'monitoring.warningDaysLeft is zero',
+      edit: (c) => { c.clusters[0].monitoring = { enabled: true, warningDaysLeft: 0 }; },
+      path: 'clusters[0].monitoring.warningDaysLeft',
+      message: `expected an integer from ${MONITORING_DAYS_LEFT_MIN} to ${MONITORING_DAYS_LEFT_MAX} (days before expiry), got 0`,
+    },
+    {
+      name: 'monitoring.warningDaysLeft is quoted',
+      edit: (c) => { c.clusters[0].monitoring = { enabled: true, warningDaysLeft: '30' }; },
+      path: 'clusters[0].monitoring.warningDaysLeft',
+      message: 'got "30" (write the number without quotes)',
+    },
+    {
+      name: 'monitoring.criticalDaysLeft is more than a year',
+      edit: (c) => { c.clusters[0].monitoring = { enabled: true, criticalDaysLeft: MONITORING_DAYS_LEFT_MAX + 1 }; },
+      path: 'clusters[0].monitoring.criticalDaysLeft',
+      message: `expected an integer from ${MONITORING_DAYS_LEFT_MIN} to ${MONITORING_DAYS_LEFT_MAX} (days before expiry), got ${MONITORING_DAYS_LEFT_MAX + 1}`,
+    },
+    {
+      name: 'monitoring.criticalDaysLeft is a fraction',
+      edit: (c) => { c.clusters[0].monitoring = { enabled: true, criticalDaysLeft: 7.5 }; },
+      path: 'clusters[0].monitoring.criticalDaysLeft',
+      message: 'got 7.5',
+    },
+    {
+      name: 'monitoring.criticalDaysLeft equals warningDaysLeft',
+      edit: (c) => { c.clusters[0].monitoring = { enabled: true, warningDaysLeft: 20, criticalDaysLeft: 20 }; },
+      path: 'clusters[0].monitoring.criticalDaysLeft',
+      message: 'expected a criticalDaysLeft smaller than warningDaysLeft (20), got 20 '
+        + '(the critical alert must come after the warning, closer to expiry)',
+    },
+    {
+      name: 'monitoring.criticalDaysLeft is not below the default warningDaysLeft',
+      edit: (c) => { c.clusters[0].monitoring = { enabled: true, criticalDaysLeft: 30 }; },
+      path: 'clusters[0].monitoring.criticalDaysLeft',
+      message: `expected a criticalDaysLeft smaller than the default warningDaysLeft (${MONITORING_DEFAULT_WARNING_DAYS_LEFT}), got 30 `
+        + '(or set a larger warningDaysLeft)',
+    },
+    {
+      name: 'monitoring.warningDaysLeft is not above the default criticalDaysLeft',
+      edit: (c) => { c.clusters[0].monitoring = { enabled: true, warningDaysLeft: 10 }; },
+      path: 'clusters[0].monitoring.warningDaysLeft',
+      message: `expected a warningDaysLeft larger than the default criticalDaysLeft (${MONITORING_DEFAULT_CRITICAL_DAYS_LEFT}), got 10 `
+        + '(or set a smaller criticalDaysLeft)',
     },
     // applications
     {
@@ -1285,6 +1445,119 @@ describe('validateConfig', () => {
       path: 'pki.serverIpAddresses[1]',
       message: 'expected an address not already on the certificate, got "127.0.0.1" (already pki.serverIpAddresses[0])',
     },
+    // trust
+    {
+      name: 'trust is empty in YAML (null)',
+      edit: (c) => { c.trust = null; },
+      path: 'trust',
+      message: 'expected a mapping with rootsFile, namespaceLabels, got null (an empty value; remove the key to use the default)',
+    },
+    {
+      name: 'trust has an unknown field',
+      edit: (c) => { c.trust = { roots: 'pki/root-ca.pem' }; },
+      path: 'trust.roots',
+      message: 'unknown field; expected one of: rootsFile, namespaceLabels',
+    },
+    {
+      name: 'trust.rootsFile is an absolute path',
+      edit: (c) => { c.trust = { rootsFile: '/etc/pki/root-ca.pem' }; },
+      path: 'trust.rootsFile',
+      message: 'expected the path of a PEM file of root CA certificates, relative to the configuration file, such as "pki/root-ca.pem", '
+        + 'got "/etc/pki/root-ca.pem" (an absolute path only exists on one machine; give it relative to the directory of the configuration file)',
+    },
+    {
+      name: 'trust.rootsFile holds the PEM text itself',
+      edit: (c) => { c.trust = { rootsFile: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }; },
+      path: 'trust.rootsFile',
+      message: 'such as "pki/root-ca.pem", got PEM text (give the path of the PEM file, not its content)',
+    },
+    {
+      name: 'trust.rootsFile is missing while vault.caBundleSecretRef is used',
+      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = { name: 'vault-ca' }; },
+      path: 'trust.rootsFile',
+      message: 'is required when vault.caBundleSecretRef is used: the roots to distribute come from vault.caBundleFile otherwise; '
+        + 'expected the path of a PEM file of root CA certificates, relative to the configuration file, such as "pki/root-ca.pem"',
+    },
+    {
+      name: 'trust names labels only while vault.caBundleSecretRef is used',
+      edit: (c) => {
+        delete c.vault.caBundleFile;
+        c.vault.caBundleSecretRef = { name: 'vault-ca' };
+        c.trust = { namespaceLabels: { 'gateway-pki.io/private-ca': 'true' } };
+      },
+      path: 'trust.rootsFile',
+      message: 'is required when vault.caBundleSecretRef is used: the roots to distribute come from vault.caBundleFile otherwise',
+    },
+    {
+      name: 'trust.rootsFile is empty in YAML (null) while vault.caBundleSecretRef is used',
+      edit: (c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = { name: 'vault-ca' }; c.trust = { rootsFile: null }; },
+      path: 'trust.rootsFile',
+      message: 'got null (an empty value; give it a value)',
+    },
+    {
+      name: 'trust.namespaceLabels is empty',
+      edit: (c) => { c.trust = { namespaceLabels: {} }; },
+      path: 'trust.namespaceLabels',
+      message: 'expected a non-empty mapping of Kubernetes label keys to label values, such as { "gateway-pki.io/private-ca": "true" }, '
+        + 'got an empty mapping {} (remove the key to use the default)',
+    },
+    {
+      name: 'trust.namespaceLabels is a list',
+      edit: (c) => { c.trust = { namespaceLabels: ['gateway-pki.io/private-ca=true'] }; },
+      path: 'trust.namespaceLabels',
+      message: 'got a list ["gateway-pki.io/private-ca=true"]',
+    },
+    {
+      name: 'a namespace label key has an uppercase prefix',
+      edit: (c) => { c.trust = { namespaceLabels: { 'Gateway-PKI.io/private-ca': 'true' } }; },
+      path: 'trust.namespaceLabels["Gateway-PKI.io/private-ca"]',
+      message: `expected a label key: an optional DNS-1123 subdomain prefix and "/", then a name of at most ${LABEL_NAME_MAX_LENGTH} characters `
+        + '(letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit), got "Gateway-PKI.io/private-ca" '
+        + '(write the prefix in lowercase)',
+    },
+    {
+      name: 'a namespace label key has two slashes',
+      edit: (c) => { c.trust = { namespaceLabels: { 'example.com/pki/ca': 'true' } }; },
+      path: 'trust.namespaceLabels["example.com/pki/ca"]',
+      message: 'got "example.com/pki/ca" (a key has at most one "/")',
+    },
+    {
+      name: 'a namespace label key has a name longer than 63 characters',
+      edit: (c) => { c.trust = { namespaceLabels: { [`example.com/${'n'.repeat(LABEL_NAME_MAX_LENGTH + 1)}`]: 'true' } }; },
+      path: `trust.namespaceLabels["example.com/${'n'.repeat(LABEL_NAME_MAX_LENGTH + 1)}"]`,
+      message: `(a name of ${LABEL_NAME_MAX_LENGTH + 1} characters)`,
+    },
+    {
+      name: 'a namespace label key ends with a dot',
+      edit: (c) => { c.trust = { namespaceLabels: { 'private-ca.': 'true' } }; },
+      path: 'trust.namespaceLabels["private-ca."]',
+      message: 'got "private-ca."',
+    },
+    {
+      name: 'a namespace label value is a YAML boolean',
+      edit: (c) => { c.trust = { namespaceLabels: { 'gateway-pki.io/private-ca': true } }; },
+      path: 'trust.namespaceLabels["gateway-pki.io/private-ca"]',
+      message: `expected a label value as a string: empty, or at most ${LABEL_VALUE_MAX_LENGTH} characters (letters, digits, '-', '_' and '.', `
+        + 'starting and ending with a letter or digit), got true (quote it in YAML: "true")',
+    },
+    {
+      name: 'a namespace label value is empty in YAML (null)',
+      edit: (c) => { c.trust = { namespaceLabels: { 'gateway-pki.io/private-ca': null } }; },
+      path: 'trust.namespaceLabels["gateway-pki.io/private-ca"]',
+      message: 'got null (an empty YAML value; write "" for an empty label value)',
+    },
+    {
+      name: 'a namespace label value has a space',
+      edit: (c) => { c.trust = { namespaceLabels: { team: 'platform team' } }; },
+      path: 'trust.namespaceLabels.team',
+      message: 'got "platform team"',
+    },
+    {
+      name: 'a namespace label value is longer than 63 characters',
+      edit: (c) => { c.trust = { namespaceLabels: { team: 'v'.repeat(LABEL_VALUE_MAX_LENGTH + 1) } }; },
+      path: 'trust.namespaceLabels.team',
+      message: `(${LABEL_VALUE_MAX_LENGTH + 1} characters)`,
+    },
   ];
 
   it('covers at least 25 distinct malformed cases', () => {
@@ -1303,8 +1576,8 @@ describe('validateConfig', () => {
   });
 
   it.each([
-    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, got an empty list []'],
-    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, got null'],
+    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, got an empty list []'],
+    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, got null'],
     ['a configuration that is a string', 'organization', 'got "organization"'],
   ])('reports the whole document when given %s', (_, raw, message) => {
     // WHEN
@@ -1339,11 +1612,14 @@ describe('validateConfig', () => {
       c.publicCertificate = { renewBefore: '90d' };
       c.privateCertificate.renewBefore = '1m';
       c.versions.certManager = 'latest';
+      c.versions.trustManager = '0.24.0';
       c.clusters[0].name = 'Prod_EU';
       c.clusters[0].certManager.replicas = 9;
       c.clusters[0].gateways.namespace = 'GW';
+      c.clusters[0].monitoring = { enabled: true, warningDaysLeft: 0, criticalDaysLeft: 30 };
       c.applications[0].service.port = 0;
       c.applications[1].path = 'metrics';
+      c.trust = { rootsFile: '~/root-ca.pem', namespaceLabels: { 'a/b/c': 'x' } };
     });
     // WHEN
     const problems = validateConfig(config);
@@ -1362,11 +1638,15 @@ describe('validateConfig', () => {
       'publicCertificate.renewBefore',
       'privateCertificate.renewBefore',
       'versions.certManager',
+      'versions.trustManager',
       'clusters[0].name',
       'clusters[0].certManager.replicas',
       'clusters[0].gateways.namespace',
+      'clusters[0].monitoring.warningDaysLeft',
       'applications[0].service.port',
       'applications[1].path',
+      'trust.rootsFile',
+      'trust.namespaceLabels["a/b/c"]',
     ]);
   });
 
@@ -1388,6 +1668,10 @@ describe('validateConfig', () => {
       c.organization.name = 'x'.repeat(ORGANIZATION_NAME_MAX_LENGTH);
       c.versions.certManager = CERT_MANAGER_MIN_VERSION;
       c.versions.gatewayApi = GATEWAY_API_MIN_VERSION;
+      c.versions.trustManager = TRUST_MANAGER_MIN_VERSION;
+      c.versions.x509CertificateExporter = X509_CERTIFICATE_EXPORTER_MIN_VERSION;
+      c.clusters[0].monitoring = { enabled: true, warningDaysLeft: MONITORING_DAYS_LEFT_MAX, criticalDaysLeft: MONITORING_DAYS_LEFT_MAX - 1 };
+      c.trust = { namespaceLabels: { [`${'p'.repeat(253)}/${'n'.repeat(LABEL_NAME_MAX_LENGTH)}`]: 'v'.repeat(LABEL_VALUE_MAX_LENGTH) } };
       c.clusters[0].name = 'a'.repeat(63);
       c.clusters[0].certManager = { replicas: 5, serviceMonitor: true };
       c.applications[0].service.port = 65535;
@@ -1525,7 +1809,7 @@ describe('validateConfig', () => {
     // GIVEN
     const pem = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
     const config = exampleWith((c) => {
-      delete c.vault.caBundleFile;
+      forCaBundleSecret(c);
       c.vault.caBundleSecretRef = pem;
     });
     // WHEN
@@ -1546,7 +1830,7 @@ describe('validateConfig', () => {
     ])('accepts caBundleSecretRef with %s in place of caBundleFile', (_, caBundleSecretRef) => {
       // GIVEN
       const config = exampleWith((c) => {
-        delete c.vault.caBundleFile;
+        forCaBundleSecret(c);
         c.vault.caBundleSecretRef = caBundleSecretRef;
       });
       // WHEN / THEN
@@ -1568,7 +1852,7 @@ describe('validateConfig', () => {
     it('reports an empty caBundleSecretRef on its name, not as a missing CA bundle', () => {
       // GIVEN
       const config = exampleWith((c) => {
-        delete c.vault.caBundleFile;
+        forCaBundleSecret(c);
         c.vault.caBundleSecretRef = {};
       });
       // WHEN
@@ -1681,6 +1965,211 @@ describe('validateConfig', () => {
     });
   });
 
+  describe('monitoring', () => {
+    it.each([
+      ['no monitoring at all', undefined],
+      ['an empty monitoring section', {}],
+      ['monitoring disabled', { enabled: false, vaultAlerts: true }],
+      ['the default thresholds written out', { enabled: true, warningDaysLeft: MONITORING_DEFAULT_WARNING_DAYS_LEFT, criticalDaysLeft: MONITORING_DEFAULT_CRITICAL_DAYS_LEFT }],
+      ['a warning above the default critical', { warningDaysLeft: MONITORING_DEFAULT_CRITICAL_DAYS_LEFT + 1 }],
+      ['a critical below the default warning', { criticalDaysLeft: MONITORING_DEFAULT_WARNING_DAYS_LEFT - 1 }],
+      ['the lowest thresholds', { warningDaysLeft: MONITORING_DAYS_LEFT_MIN + 1, criticalDaysLeft: MONITORING_DAYS_LEFT_MIN }],
+    ])('accepts %s', (_, monitoring) => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        if (monitoring === undefined) {
+          delete c.clusters[0].monitoring;
+        } else {
+          c.clusters[0].monitoring = monitoring;
+        }
+      });
+      // WHEN / THEN
+      expect(validateConfig(config)).toEqual([]);
+    });
+
+    it('does not require x509CertificateExporter when no cluster enables monitoring', () => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        delete c.versions.x509CertificateExporter;
+        withSecondCluster(c);
+        c.clusters[0].monitoring = { enabled: false };
+        delete c.clusters[1].monitoring;
+      });
+      // WHEN / THEN
+      expect(validateConfig(config)).toEqual([]);
+    });
+
+    it('still checks x509CertificateExporter when no cluster enables monitoring', () => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        c.versions.x509CertificateExporter = 'latest';
+        delete c.clusters[0].monitoring;
+      });
+      // WHEN / THEN
+      expect(paths(validateConfig(config))).toEqual(['versions.x509CertificateExporter']);
+    });
+
+    it('does not compare the thresholds when one of them is invalid', () => {
+      // GIVEN
+      const config = exampleWith((c) => { c.clusters[0].monitoring = { warningDaysLeft: 'four weeks', criticalDaysLeft: 30 }; });
+      // WHEN
+      const problems = validateConfig(config);
+      // THEN
+      expect(paths(problems)).toEqual(['clusters[0].monitoring.warningDaysLeft']);
+    });
+
+    it('checks the monitoring of every cluster', () => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        withSecondCluster(c);
+        c.clusters[1].monitoring = { enabled: true, warningDaysLeft: 7, criticalDaysLeft: 7 };
+      });
+      // WHEN
+      const problems = validateConfig(config);
+      // THEN
+      expect(problems).toEqual([{
+        path: 'clusters[1].monitoring.criticalDaysLeft',
+        message: 'expected a criticalDaysLeft smaller than warningDaysLeft (7), got 7 (the critical alert must come after the warning, closer to expiry)',
+      }]);
+    });
+  });
+
+  describe('trust', () => {
+    it('accepts a full trust section', () => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        c.trust = {
+          rootsFile: '../shared/pki/roots.pem',
+          namespaceLabels: { 'gateway-pki.io/private-ca': 'true', team: '', 'kubernetes.io/metadata.name': 'backup', 'a_b.C-1': 'X.y_z-0' },
+        };
+      });
+      // WHEN / THEN
+      expect(validateConfig(config)).toEqual([]);
+    });
+
+    it('accepts vault.caBundleSecretRef with trust.rootsFile', () => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        delete c.vault.caBundleFile;
+        c.vault.caBundleSecretRef = { name: 'vault-ca' };
+        c.trust = { rootsFile: 'pki/root-ca.pem' };
+      });
+      // WHEN / THEN
+      expect(validateConfig(config)).toEqual([]);
+    });
+
+    it('does not require trust.rootsFile when both CA bundles are given: that is one mistake, on vault', () => {
+      // GIVEN
+      const config = exampleWith((c) => { c.vault.caBundleSecretRef = { name: 'vault-ca' }; });
+      // WHEN / THEN
+      expect(paths(validateConfig(config))).toEqual(['vault']);
+    });
+
+    it('reports both a bad label key and its bad value', () => {
+      // GIVEN
+      const config = exampleWith((c) => { c.trust = { namespaceLabels: { 'private ca': 'yes please' } }; });
+      // WHEN
+      const problems = validateConfig(config);
+      // THEN
+      expect(problems.map((problem) => [problem.path, problem.message.slice(0, 24)])).toEqual([
+        ['trust.namespaceLabels["private ca"]', 'expected a label key: an'],
+        ['trust.namespaceLabels["private ca"]', 'expected a label value a'],
+      ]);
+    });
+  });
+
+  describe('checkTrustRoots option', () => {
+    /** Options that record their calls and report `problems` for each. */
+    const recording = (caBundleProblems: readonly string[] = [], rootsProblems: readonly string[] = []) => {
+      const calls: string[] = [];
+      const options: ValidateOptions = {
+        checkCaBundle: (file) => { calls.push(`caBundle ${file}`); return caBundleProblems; },
+        checkTrustRoots: (file, source) => { calls.push(`roots ${source} ${file}`); return rootsProblems; },
+      };
+      return { calls, options };
+    };
+
+    it('checks the roots of vault.caBundleFile right after the bundle itself when trust.rootsFile is absent', () => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        delete c.trust;
+        c.vault.serverName = 'Vault';
+      });
+      const { calls, options } = recording([], ['no root in the bundle']);
+      // WHEN
+      const problems = validateConfig(config, options);
+      // THEN
+      expect(calls).toEqual(['caBundle pki/ca-chain.pem', 'roots caBundleFile pki/ca-chain.pem']);
+      expect(problems.map((problem) => [problem.path, problem.message.slice(0, 21)])).toEqual([
+        ['vault.caBundleFile', 'no root in the bundle'],
+        ['vault.serverName', 'expected a lowercase '],
+      ]);
+    });
+
+    it('does not look for roots in a CA bundle that has problems of its own', () => {
+      // GIVEN
+      const config = exampleWith((c) => { delete c.trust; });
+      const { calls, options } = recording(['not a PEM file']);
+      // WHEN
+      const problems = validateConfig(config, options);
+      // THEN
+      expect(calls).toEqual(['caBundle pki/ca-chain.pem']);
+      expect(problems).toEqual([{ path: 'vault.caBundleFile', message: 'not a PEM file' }]);
+    });
+
+    it('checks trust.rootsFile, reporting there, instead of the roots of the CA bundle', () => {
+      // GIVEN
+      const config = exampleWith((c) => { c.trust = { rootsFile: 'pki/roots.pem', namespaceLabels: { team: 'A B' } }; });
+      const { calls, options } = recording([], ['only an intermediate']);
+      // WHEN
+      const problems = validateConfig(config, options);
+      // THEN
+      expect(calls).toEqual(['caBundle pki/ca-chain.pem', 'roots rootsFile pki/roots.pem']);
+      expect(paths(problems)).toEqual(['trust.rootsFile', 'trust.namespaceLabels.team']);
+      expect(problems[0]!.message).toBe('only an intermediate');
+    });
+
+    it('checks trust.rootsFile when the CA bundle is a Secret', () => {
+      // GIVEN
+      const config = exampleWith((c) => {
+        delete c.vault.caBundleFile;
+        c.vault.caBundleSecretRef = { name: 'vault-ca' };
+        c.trust = { rootsFile: 'pki/root-ca.pem' };
+      });
+      const { calls, options } = recording();
+      // WHEN
+      const problems = validateConfig(config, options);
+      // THEN
+      expect(calls).toEqual(['roots rootsFile pki/root-ca.pem']);
+      expect(problems).toEqual([]);
+    });
+
+    it.each([
+      ['trust.rootsFile is invalid', { rootsFile: '/etc/pki/roots.pem' }, ['trust.rootsFile']],
+      ['trust.rootsFile is empty in YAML (null)', { rootsFile: null }, ['trust.rootsFile']],
+    ])('reads no roots when %s, and does not fall back on the CA bundle', (_, trust, expected) => {
+      // GIVEN
+      const config = exampleWith((c) => { c.trust = trust; });
+      const { calls, options } = recording();
+      // WHEN
+      const problems = validateConfig(config, options);
+      // THEN
+      expect(calls).toEqual(['caBundle pki/ca-chain.pem']);
+      expect(paths(problems)).toEqual(expected);
+    });
+
+    it('reads no roots when the trust section is not a mapping', () => {
+      // GIVEN
+      const config = exampleWith((c) => { c.trust = 'pki/root-ca.pem'; });
+      const { calls, options } = recording();
+      // WHEN
+      const problems = validateConfig(config, options);
+      // THEN
+      expect(calls).toEqual(['caBundle pki/ca-chain.pem']);
+      expect(problems).toEqual([{ path: 'trust', message: 'expected a mapping with rootsFile, namespaceLabels, got "pki/root-ca.pem"' }]);
+    });
+  });
+
   it('accepts a public hostname one label below the zone, and a private one at any depth', () => {
     // GIVEN
     const config = exampleWith((c) => {
@@ -1730,7 +2219,7 @@ describe('validateConfig', () => {
     it('is not called when vault.caBundleSecretRef is given instead', () => {
       // GIVEN
       const config = exampleWith((c) => {
-        delete c.vault.caBundleFile;
+        forCaBundleSecret(c);
         c.vault.caBundleSecretRef = { name: 'vault-ca' };
       });
       let called = false;
@@ -2008,6 +2497,25 @@ describe('validators', () => {
       .toBe(true);
     expect(['', ' ', '/etc/ca.pem', '\\\\server\\ca.pem', 'C:\\ca.pem', 'c:/ca.pem', '~/ca.pem', 'pki/ca.pem\n', 'a\u0000b']
       .some(isPortableRelativePath)).toBe(false);
+  });
+
+  it('parseExactVersion wants the prefix asked for, and no other', () => {
+    expect(parseExactVersion('v0.24.0')).toEqual([0, 24, 0]);
+    expect(parseExactVersion('3.19.1', '')).toEqual([3, 19, 1]);
+    expect(['3.19.1', 'v3.19', 'v03.1.0', 'v1.2.3-rc.1', 'V1.2.3'].map((text) => parseExactVersion(text))).toEqual(Array(5).fill(undefined));
+    expect(['v3.19.1', '3.19', '03.1.0', '1.2.3+build', ' 1.2.3'].map((text) => parseExactVersion(text, ''))).toEqual(Array(5).fill(undefined));
+  });
+
+  it('isLabelKey follows the Kubernetes rules for label keys', () => {
+    expect(['team', 'gateway-pki.io/private-ca', 'kubernetes.io/metadata.name', 'A_b.c-D', 'a', `${'p'.repeat(253)}/n`,
+      'n'.repeat(LABEL_NAME_MAX_LENGTH)].every(isLabelKey)).toBe(true);
+    expect(['', '/a', 'a/', 'a/b/c', 'Example.io/a', 'ex_ample.io/a', '-a', 'a-', '.a', 'a b', 'n'.repeat(LABEL_NAME_MAX_LENGTH + 1),
+      `${'p'.repeat(254)}/n`].some(isLabelKey)).toBe(false);
+  });
+
+  it('isLabelValue accepts an empty value or a label name', () => {
+    expect(['', 'true', 'A.b_c-1', 'v'.repeat(LABEL_VALUE_MAX_LENGTH)].every(isLabelValue)).toBe(true);
+    expect(['-a', 'a-', 'a b', 'a/b', 'v'.repeat(LABEL_VALUE_MAX_LENGTH + 1)].some(isLabelValue)).toBe(false);
   });
 
   it('parseOidcProviderArn splits an EKS OIDC provider ARN', () => {

@@ -6,8 +6,10 @@ import { synthesizeKubernetes } from '../../lib/synth.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
 
 const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+/** The chain's last certificate: its self-signed root. */
+const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
-const synth = (config: PlatformConfig) => synthesizeKubernetes(config, { vaultCaBundle: CHAIN });
+const synth = (config: PlatformConfig) => synthesizeKubernetes(config, { vaultCaBundle: CHAIN, trustRoots: ROOT });
 
 /** Flux Kustomizations of a cluster, by name. */
 function kustomizations(config: PlatformConfig, cluster = 'mycluster-0'): Map<string, any> {
@@ -24,12 +26,14 @@ describe('ClusterPlatform', () => {
     expect(deps).toEqual({
       'gateway-api-crds': [],
       controllers: ['gateway-api-crds'],
+      trust: ['controllers'],
+      monitoring: ['controllers'],
       issuers: ['controllers'],
       gateways: ['issuers'],
       certificates: ['issuers', 'gateways'],
       routes: ['gateways'],
     });
-    expect(ks.get('controllers').spec.healthChecks.map((h: any) => `${h.kind}/${h.name}`)).toEqual(['HelmRelease/cert-manager']);
+    expect(ks.get('controllers').spec.healthChecks.map((h: any) => `${h.kind}/${h.name}`)).toEqual(['HelmRelease/cert-manager', 'HelmRelease/trust-manager']);
     expect(ks.get('issuers').spec.healthChecks.map((h: any) => `${h.kind}/${h.name}`))
       .toEqual(['ClusterIssuer/letsencrypt-staging', 'ClusterIssuer/letsencrypt-prod']);
     for (const name of ['gateways', 'certificates', 'routes']) expect(ks.get(name).spec.wait, name).toBe(true);
@@ -37,8 +41,30 @@ describe('ClusterPlatform', () => {
 
   test('a cluster without applications gets no gateways, certificates or routes', () => {
     const config = { ...example(), applications: [] };
-    expect([...kustomizations(config).keys()].sort()).toEqual(['controllers', 'gateway-api-crds', 'issuers']);
-    expect(synth(config).folders.map((f) => f.folder)).toEqual(['mycluster-0/flux', 'mycluster-0/controllers', 'mycluster-0/issuers']);
+    expect([...kustomizations(config).keys()].sort()).toEqual(['controllers', 'gateway-api-crds', 'issuers', 'monitoring', 'trust']);
+    expect(synth(config).folders.map((f) => f.folder))
+      .toEqual(['mycluster-0/flux', 'mycluster-0/controllers', 'mycluster-0/trust', 'mycluster-0/monitoring', 'mycluster-0/issuers']);
+  });
+
+  test('monitoring is optional per cluster; without it, cert-manager exports no ServiceMonitor', () => {
+    const config = example();
+    const cluster = { ...config.clusters[0]!, monitoring: { enabled: false } };
+    const manifests = synth({ ...config, clusters: [cluster] }).manifests.get('mycluster-0')!;
+    expect(manifests.some((m) => m.kind === 'PrometheusRule')).toBe(false);
+    expect(manifests.some((m) => m.metadata.name === 'x509-certificate-exporter')).toBe(false);
+    expect(manifests.find((m) => m.metadata.name === 'cert-manager' && m.kind === 'HelmRelease').spec.values.prometheus.servicemonitor.enabled).toBe(false);
+    const withIt = synth(config).manifests.get('mycluster-0')!;
+    expect(withIt.filter((m) => m.kind === 'PrometheusRule').map((m) => m.metadata.name)).toEqual(['certificate-expiry', 'vault']);
+    expect(withIt.find((m) => m.metadata.name === 'cert-manager' && m.kind === 'HelmRelease').spec.values.prometheus.servicemonitor.enabled).toBe(true);
+  });
+
+  test('the monitoring thresholds of the configuration reach the alert rules', () => {
+    const config = example();
+    const cluster = { ...config.clusters[0]!, monitoring: { enabled: true, warningDaysLeft: 40, criticalDaysLeft: 10 } };
+    const rule = synth({ ...config, clusters: [cluster] }).manifests.get('mycluster-0')!.find((m) => m.kind === 'PrometheusRule');
+    const exprs = rule.spec.groups[0].rules.map((r: any) => r.expr);
+    expect(exprs[0]).toBe('(x509_cert_not_after - time()) < 40 * 86400 and (x509_cert_not_after - time()) >= 10 * 86400');
+    expect(exprs[1]).toBe('(x509_cert_not_after - time()) < 10 * 86400');
   });
 
   test('only public applications: no private Gateway, no certificates layer', () => {

@@ -241,7 +241,7 @@ describe('pki init with pki settings', () => {
   });
 
   test('with vault.caBundleSecretRef, writes the PKI directory only and says where the chain goes', async () => {
-    const ws = pkiWorkspace((c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = { name: 'vault-ca' }; });
+    const ws = pkiWorkspace((c) => { delete c.vault.caBundleFile; c.vault.caBundleSecretRef = { name: 'vault-ca' }; c.trust = { rootsFile: 'pki/root-ca.pem' }; });
     const before = readFileSync(ws.committedChain);
     const run = await initIn(ws);
     expect(run.code).toBe(0);

@@ -1,0 +1,220 @@
+import { Construct } from 'constructs';
+import {
+  PrometheusRule,
+  PrometheusRuleSpecGroupsRulesExpr,
+} from '../../imports/prom-prometheusrules-monitoring.coreos.com.js';
+import { MANAGED_BY_LABEL } from '../util/names.js';
+
+/** One alerting rule, as typed data: rendered to a PrometheusRule and to a promtool rule file alike. */
+export interface AlertRule {
+  readonly alert: string;
+  /** PromQL; true (non-empty) while the condition holds. */
+  readonly expr: string;
+  /** How long the condition must hold before the alert fires. */
+  readonly for: string;
+  readonly severity: 'warning' | 'critical';
+  /** One line, may use `{{ $labels.x }}` and `{{ $value }}`. */
+  readonly summary: string;
+  /** What it means and what to do. */
+  readonly description: string;
+}
+
+export interface AlertGroup {
+  readonly name: string;
+  readonly rules: readonly AlertRule[];
+}
+
+const SECONDS_PER_DAY = 86_400;
+
+/** Days before expiry at which certificates are warned about and paged for (x509-certificate-exporter's defaults). */
+export const DEFAULT_WARNING_DAYS_LEFT = 28;
+export const DEFAULT_CRITICAL_DAYS_LEFT = 14;
+
+export interface CertificateExpiryThresholds {
+  /** @default DEFAULT_WARNING_DAYS_LEFT */
+  readonly warningDaysLeft?: number;
+  /** @default DEFAULT_CRITICAL_DAYS_LEFT */
+  readonly criticalDaysLeft?: number;
+}
+
+/**
+ * Alerts on the certificates themselves, from x509-certificate-exporter's metrics: every TLS
+ * Secret's `tls.crt` and `ca.crt`, whoever issued it. The warning and critical windows do not
+ * overlap, so one certificate raises one alert at a time.
+ */
+export function certificateExpiryAlerts(thresholds: CertificateExpiryThresholds = {}): AlertGroup {
+  const warning = thresholds.warningDaysLeft ?? DEFAULT_WARNING_DAYS_LEFT;
+  const critical = thresholds.criticalDaysLeft ?? DEFAULT_CRITICAL_DAYS_LEFT;
+  if (!(Number.isInteger(critical) && Number.isInteger(warning) && critical > 0 && critical < warning)) {
+    throw new Error(`certificate expiry thresholds must be whole days with 0 < critical < warning, got critical ${critical} and warning ${warning}`);
+  }
+  const left = '(x509_cert_not_after - time())';
+  const where = '{{ $labels.secret_namespace }}/{{ $labels.secret_name }} ({{ $labels.secret_key }}, CN={{ $labels.subject_CN }})';
+  return {
+    name: 'x509-certificates',
+    rules: [
+      {
+        alert: 'X509CertificateExpiresSoon',
+        expr: `${left} < ${warning} * ${SECONDS_PER_DAY} and ${left} >= ${critical} * ${SECONDS_PER_DAY}`,
+        for: '15m',
+        severity: 'warning',
+        summary: `Certificate ${where} expires in less than ${warning} days`,
+        description: 'cert-manager renews well before this point: check the Certificate and its issuer (kubectl describe certificate, cmctl status certificate).',
+      },
+      {
+        alert: 'X509CertificateExpiresVerySoon',
+        expr: `${left} < ${critical} * ${SECONDS_PER_DAY}`,
+        for: '15m',
+        severity: 'critical',
+        summary: `Certificate ${where} expires in less than ${critical} days`,
+        description: 'Renewal has been failing for days. Fix the issuer (ACME rate limits, DNS-01 credentials, Vault reachability or AppRole secret) before clients start failing.',
+      },
+      {
+        alert: 'X509CertificateExpired',
+        expr: 'x509_cert_expired == 1',
+        for: '5m',
+        severity: 'critical',
+        summary: `Certificate ${where} has expired`,
+        description: 'Clients reject it now. Renew it by hand (cmctl renew) once the issuer works again.',
+      },
+      {
+        alert: 'X509ExporterReadErrors',
+        expr: 'delta(x509_read_errors[15m]) > 0',
+        for: '5m',
+        severity: 'warning',
+        summary: 'x509-certificate-exporter cannot read some certificates',
+        description: 'Expiry alerts may be missing for the certificates it cannot read: check the exporter logs and its RBAC.',
+      },
+    ],
+  };
+}
+
+/**
+ * Alerts on cert-manager's own view of its Certificates (cert-manager's metrics): one that stays
+ * not Ready, one whose renewal is overdue (less than half of its renew-before window left), and
+ * no metrics at all (without them, none of these alerts can fire).
+ */
+export function certManagerAlerts(): AlertGroup {
+  const expiresIn = '(certmanager_certificate_expiration_timestamp_seconds - time())';
+  const renewBefore = '(certmanager_certificate_expiration_timestamp_seconds - on (namespace, name) certmanager_certificate_renewal_timestamp_seconds)';
+  return {
+    name: 'cert-manager',
+    rules: [
+      {
+        alert: 'CertManagerCertificateNotReady',
+        expr: 'max by (namespace, name) (certmanager_certificate_ready_status{condition!="True"}) == 1',
+        for: '15m',
+        severity: 'warning',
+        summary: 'Certificate {{ $labels.namespace }}/{{ $labels.name }} has not been Ready for 15 minutes',
+        description: 'kubectl describe certificate -n {{ $labels.namespace }} {{ $labels.name }} shows the failing CertificateRequest, Order or Challenge.',
+      },
+      {
+        alert: 'CertManagerCertificateRenewalFailing',
+        expr: `${expiresIn} < on (namespace, name) (${renewBefore} / 2)`,
+        for: '15m',
+        severity: 'critical',
+        summary: 'Certificate {{ $labels.namespace }}/{{ $labels.name }} should have been renewed long ago',
+        description: 'Less than half of its renew-before window is left: renewal keeps failing. Check the issuer and the CertificateRequests.',
+      },
+      {
+        alert: 'CertManagerMetricsAbsent',
+        expr: 'absent(certmanager_controller_sync_call_count)',
+        for: '15m',
+        severity: 'critical',
+        summary: 'No cert-manager metrics',
+        description: 'cert-manager is down or not scraped: no certificate alert can fire. Check its pods and its ServiceMonitor.',
+      },
+    ],
+  };
+}
+
+/**
+ * Alerts on the Vault cluster, for a Prometheus that scrapes Vault's `/v1/sys/metrics`
+ * (telemetry with `disable_hostname`): a sealed node, no active node (or no metrics), and an
+ * autopilot that could not survive the loss of one more voter.
+ */
+export function vaultAlerts(): AlertGroup {
+  return {
+    name: 'vault',
+    rules: [
+      {
+        alert: 'VaultSealed',
+        expr: 'vault_core_unsealed == 0',
+        for: '1m',
+        severity: 'critical',
+        summary: 'Vault node {{ $labels.instance }} is sealed',
+        description: 'With KMS auto-unseal a sealed node means the KMS key is unreachable or the instance role lost kms:Decrypt.',
+      },
+      {
+        alert: 'VaultNoActiveNode',
+        expr: '(max(vault_core_active) or vector(0)) < 1',
+        for: '2m',
+        severity: 'critical',
+        summary: 'No active Vault node',
+        description: 'Raft has no leader, or Vault is not scraped: private certificates cannot be signed.',
+      },
+      {
+        alert: 'VaultAutopilotFailureToleranceLow',
+        expr: 'min(vault_autopilot_failure_tolerance) < 1',
+        for: '10m',
+        severity: 'warning',
+        summary: 'Vault cannot lose another voter',
+        description: 'Raft autopilot failure tolerance is {{ $value }}: replace the failed nodes before the next loss costs quorum.',
+      },
+    ],
+  };
+}
+
+export interface AlertRulesProps {
+  /** Name of the PrometheusRule. */
+  readonly name: string;
+  readonly namespace: string;
+  readonly groups: readonly AlertGroup[];
+}
+
+/**
+ * A PrometheusRule rendered from typed alert groups; `ruleFile()` renders the same groups as a
+ * Prometheus rule file, which the tests check with `promtool`.
+ *
+ * @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PrometheusRule
+ */
+export class AlertRules extends Construct {
+  public readonly rule: PrometheusRule;
+  public readonly groups: readonly AlertGroup[];
+
+  constructor(scope: Construct, id: string, props: AlertRulesProps) {
+    super(scope, id);
+    this.groups = props.groups;
+    this.rule = new PrometheusRule(this, 'Resource', {
+      metadata: { name: props.name, namespace: props.namespace, labels: { ...MANAGED_BY_LABEL } },
+      spec: {
+        groups: props.groups.map((group) => ({
+          name: group.name,
+          rules: group.rules.map((rule) => ({
+            alert: rule.alert,
+            expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr),
+            for: rule.for,
+            labels: { severity: rule.severity },
+            annotations: { summary: rule.summary, description: rule.description },
+          })),
+        })),
+      },
+    });
+  }
+}
+
+/** The groups as a Prometheus rule file (`promtool check rules`), in the PrometheusRule's shape. */
+export function ruleFile(groups: readonly AlertGroup[]): { groups: unknown[] } {
+  return {
+    groups: groups.map((group) => ({
+      name: group.name,
+      rules: group.rules.map((rule) => ({
+        alert: rule.alert,
+        expr: rule.expr,
+        for: rule.for,
+        labels: { severity: rule.severity },
+        annotations: { summary: rule.summary, description: rule.description },
+      })),
+    })),
+  };
+}

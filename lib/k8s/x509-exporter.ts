@@ -1,0 +1,64 @@
+import { Construct } from 'constructs';
+import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
+import { MANAGED_BY_LABEL } from '../util/names.js';
+import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './cert-manager.js';
+import { chartRelease, chartRepository } from './helm.js';
+
+/** The enix Helm repository, where x509-certificate-exporter's chart is published. */
+export const ENIX_CHART_REPOSITORY = 'https://charts.enix.io';
+
+export interface X509CertificateExporterProps {
+  /** Chart version, pinned (enix versions carry no `v`). @example '3.19.1' */
+  readonly version: string;
+  /** @default 'x509-certificate-exporter' */
+  readonly namespace?: string;
+}
+
+/**
+ * x509-certificate-exporter (enix), installed by a Flux HelmRelease: it reads the `tls.crt` and
+ * `ca.crt` of every TLS Secret, whatever issued it, and exports their expiry for Prometheus
+ * (ServiceMonitor from the chart). Its alert rules are ours ({@link certificateExpiryAlerts}),
+ * not the chart's, so that thresholds come from the configuration and `promtool` checks them.
+ * The host-path exporters (which need root on every node) stay off.
+ *
+ * @see https://github.com/enix/x509-certificate-exporter
+ */
+export class X509CertificateExporter extends Construct {
+  public readonly release: HelmRelease;
+  public readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: X509CertificateExporterProps) {
+    super(scope, id);
+    this.namespace = props.namespace ?? 'x509-certificate-exporter';
+    new KubeNamespace(this, 'Namespace', {
+      metadata: {
+        name: this.namespace,
+        labels: { ...MANAGED_BY_LABEL, 'pod-security.kubernetes.io/enforce': 'restricted' },
+      },
+    });
+    const repository = chartRepository(this, 'Repository', { name: 'enix', namespace: this.namespace, url: ENIX_CHART_REPOSITORY });
+    this.release = chartRelease(this, 'Resource', {
+      name: 'x509-certificate-exporter',
+      namespace: this.namespace,
+      chart: 'x509-certificate-exporter',
+      version: props.version,
+      repository,
+      values: {
+        secretsExporter: {
+          enabled: true,
+          secretTypes: [
+            { type: 'kubernetes.io/tls', key: 'tls.crt' },
+            { type: 'kubernetes.io/tls', key: 'ca.crt' },
+          ],
+          resources: { requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: '200m', memory: '150Mi' } },
+          podSecurityContext: POD_SECURITY_CONTEXT,
+          securityContext: { ...CONTAINER_SECURITY_CONTEXT, runAsUser: 65534, runAsGroup: 65534 },
+        },
+        hostPathsExporter: { daemonSets: {} },
+        prometheusServiceMonitor: { create: true },
+        prometheusRules: { create: false },
+      },
+    });
+  }
+}
