@@ -2,6 +2,7 @@
  * A wrong configuration fails before anything is written: non-zero exit, every problem named with
  * its field, and dist/ byte-identical to what it was.
  */
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { readTree } from '../lib/output/write-dist.js';
-import { COMMITTED_DIST, EXAMPLE_CONFIG, runSynth } from './support/cli.js';
+import { COMMITTED_DIST, EXAMPLE_CONFIG, runSynth, SYNTH_BUNDLE } from './support/cli.js';
 
 const example = () => parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));
 
@@ -139,6 +140,32 @@ describe('synth CLI', () => {
     const run = await runSynth(['--outdir', 'x']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('usage: npm run synth -- [--config FILE] [--out DIR] [--terraform-out DIR]');
+  });
+
+  test('the code cache is written on the first run, reused, and rebuilt when it does not match', async () => {
+    // GIVEN a copy of the build, so that the shared cache of the other tests is left alone
+    const build = mkdtempSync(join(tmpdir(), 'build-'));
+    for (const file of ['launch.cjs', 'synth.cjs', 'synth.bundle.cjs']) cpSync(join(SYNTH_BUNDLE, '..', file), join(build, file));
+    const cache = join(build, 'synth.bundle.cjs.v8cache');
+    const synth = (ws: ReturnType<typeof workspace>) => new Promise<{ code: number; stdout: string }>((done) => {
+      execFile(process.execPath, [join(build, 'synth.cjs'), '--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform],
+        (error, stdout) => done({ code: error ? 1 : 0, stdout }));
+    });
+    // WHEN / THEN: first run writes it
+    expect(existsSync(cache)).toBe(false);
+    const first = await synth(workspace(example()));
+    expect(first.code).toBe(0);
+    const written = readFileSync(cache);
+    expect(written.length).toBeGreaterThan(0);
+    // a matching cache is kept as it is
+    expect((await synth(workspace(example()))).code).toBe(0);
+    expect(readFileSync(cache).equals(written)).toBe(true);
+    // a cache that does not match is rejected, the run still succeeds, and the cache is rebuilt
+    writeFileSync(cache, 'not a V8 code cache');
+    const third = await synth(workspace(example()));
+    expect(third.code).toBe(0);
+    expect(third.stdout).toContain('files: 0 added, 0 changed, 0 removed');
+    expect(readFileSync(cache, 'utf8')).not.toBe('not a V8 code cache');
   });
 
   test('a second synth into an up-to-date dist/ changes nothing', async () => {
