@@ -34,6 +34,9 @@ export async function buildAll() {
     // cdktf requires archiver at load time for TerraformAsset zips, which we never create.
     alias: { archiver: './scripts/archiver-stub.cjs' },
     sourcemap: 'linked',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
     logLevel: 'warning',
   });
   copyFileSync(join(root, 'scripts', 'launch.cjs'), join(root, 'build', 'launch.cjs'));
