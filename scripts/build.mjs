@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(import.meta.dirname, '..');
 
 /** Entry points, by output name. */
-export const ENTRIES = { synth: 'apps/synth.ts', pki: 'apps/pki.ts' };
+export const ENTRIES = { synth: 'apps/synth.ts', pki: 'apps/pki.ts', validate: 'apps/validate.ts' };
 
 /**
  * Entries started through the code-cache launcher. Not `pki`: it runs rarely, and must stay one

@@ -1,4 +1,4 @@
-// Proves test/support/cel.ts evaluates the CEL rules (x-kubernetes-validations) of the upstream
+// Proves lib/validate/cel.ts evaluates the CEL rules (x-kubernetes-validations) of the upstream
 // CRDs as the API server does on create, with hand-written objects only.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -376,6 +376,38 @@ export interface ApplicationConfig {
   readonly path?: string;
 }
 
+/**
+ * One policy finding of `npm run validate` that the team accepts: a rule id, why, and optionally
+ * the one object it is accepted for.
+ *
+ * Suppression is only by rule id (never by message or path, which change with the output), and
+ * always with a reason. A suppression naming an unknown rule fails validation; one that no longer
+ * matches any finding is reported as stale.
+ * @example { rule: 'K8S-005', reason: 'the chart gives its hook Job no CPU limit; lifted with chart 1.22 (#31)', object: 'Job cert-manager/startupapicheck' }
+ */
+export interface PolicySuppressionConfig {
+  /** Id of the policy rule, as `npm run validate` prints it: `K8S-` or `TF-` and three digits. @example 'K8S-005' */
+  readonly rule: string;
+  /**
+   * Why the finding is accepted, for the next reviewer: at least 10 characters, saying why (and
+   * ideally until when, or the issue that lifts it), not just "accepted".
+   */
+  readonly reason: string;
+  /**
+   * Only the findings on this object: `Kind namespace/name` (`Kind name` when cluster-scoped) for
+   * Kubernetes, the resource address for Terraform.
+   * @default - every object the rule reports
+   * @example 'CronJob backup/vault-snapshot'
+   */
+  readonly object?: string;
+}
+
+/** Settings of `npm run validate`, which checks `dist/` and `cdktf.out/`. */
+export interface ValidationConfig {
+  /** Policy findings accepted, each by rule id with a reason. @default [] */
+  readonly suppressions?: readonly PolicySuppressionConfig[];
+}
+
 /** The whole platform, as written in `config/platform.yaml`. */
 export interface PlatformConfig {
   readonly organization: OrganizationConfig;
@@ -396,4 +428,6 @@ export interface PlatformConfig {
   readonly pki?: PkiConfig;
   /** @default - every TrustConfig default */
   readonly trust?: TrustConfig;
+  /** @default - no suppression: every policy finding fails validation */
+  readonly validation?: ValidationConfig;
 }

@@ -149,10 +149,19 @@ export const LETS_ENCRYPT_KEY_SIZES: KeySizes = {
 /** What `vault.auth.kubernetes.mountPath` starts with: cert-manager calls `<mountPath>/login` on the Vault API. */
 export const VAULT_KUBERNETES_MOUNT_PATH_PREFIX = '/v1/auth/';
 
+/**
+ * What `validation.suppressions[].rule` looks like: the ids of the policy rules (lib/validate/policies.ts),
+ * `K8S-` or `TF-` and three digits. Whether the id exists is checked by `npm run validate`, which knows the rules.
+ */
+export const POLICY_RULE_ID_PATTERN = /^(K8S|TF)-\d{3}$/;
+
+/** Shortest `validation.suppressions[].reason`: a reason says why, which "ok" or "accepted" does not. */
+export const SUPPRESSION_REASON_MIN_LENGTH = 10;
+
 /** Top-level sections of the configuration, in the order they are checked and documented. */
 export const CONFIG_SECTIONS = [
   'organization', 'aws', 'dns', 'acme', 'vault', 'publicCertificate', 'privateCertificate', 'versions', 'clusters', 'applications',
-  'pki', 'trust',
+  'pki', 'trust', 'validation',
 ] as const;
 const ORGANIZATION_FIELDS = ['name', 'country'] as const;
 const AWS_FIELDS = ['accountId', 'region'] as const;
@@ -182,6 +191,8 @@ const SERVICE_FIELDS = ['name', 'port'] as const;
 const PKI_FIELDS = ['serverKey', 'serverExtraDnsNames', 'serverIpAddresses'] as const;
 const PKI_SERVER_KEY_FIELDS = ['algorithm'] as const;
 const TRUST_FIELDS = ['rootsFile', 'namespaceLabels'] as const;
+const VALIDATION_FIELDS = ['suppressions'] as const;
+const SUPPRESSION_FIELDS = ['rule', 'reason', 'object'] as const;
 
 const WORKLOAD_IDENTITY_TYPES = ['irsa', 'pod-identity'] as const;
 
@@ -927,6 +938,28 @@ const IP_ADDRESS = stringRule('an IPv4 or IPv6 address such as "10.0.0.10" or ":
   return undefined;
 });
 
+const POLICY_RULE_ID = stringRule(
+  'a policy rule id: "K8S-" or "TF-" and three digits, such as "K8S-005" or "TF-009"',
+  (value) => POLICY_RULE_ID_PATTERN.test(value),
+  (value) => (POLICY_RULE_ID_PATTERN.test(value.trim().toUpperCase()) ? `write it ${JSON.stringify(value.trim().toUpperCase())}` : undefined),
+);
+
+const SUPPRESSION_REASON: Rule = {
+  expected: `a reason of at least ${SUPPRESSION_REASON_MIN_LENGTH} characters saying why the finding is accepted`,
+  problem(value) {
+    if (typeof value === 'string' && value.trim().length >= SUPPRESSION_REASON_MIN_LENGTH) {
+      return undefined;
+    }
+    const hint = typeof value === 'string' && value.trim() !== '' ? `${value.trim().length} characters` : undefined;
+    return expectedGot(this.expected, value, hint);
+  },
+};
+
+const SUPPRESSION_OBJECT = stringRule(
+  'the object the findings name: "Kind namespace/name" (Kubernetes) or a Terraform address such as "aws_kms_key.unseal"',
+  (value) => value.trim() !== '',
+);
+
 // ---------------------------------------------------------------------------------------------
 // Sections
 
@@ -997,6 +1030,7 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
   checkApplications(problems, raw, dns, clusters);
   checkPki(problems, raw, dns, vaultHost);
   checkTrust(problems, raw, options);
+  checkValidation(problems, raw);
 }
 
 /**
@@ -1728,4 +1762,52 @@ function checkNamespaceLabels(problems: Problems, trust: Mapping, trustPath: Pat
       problems.add([...path, key], problem);
     }
   }
+}
+
+const SUPPRESSIONS_EXPECTED = `a list of suppressions, each ${mappingOf(SUPPRESSION_FIELDS)}`;
+
+/**
+ * `validation.suppressions`: each one a rule id of the policy rules' shape, a reason that says why,
+ * optionally the one object it applies to; the same rule and object suppressed once.
+ */
+function checkValidation(problems: Problems, raw: Mapping): void {
+  const path = ['validation'];
+  const validation = section(problems, raw, [], 'validation', VALIDATION_FIELDS, true);
+  if (!validation) {
+    return;
+  }
+  const list = present(problems, validation, path, 'suppressions', SUPPRESSIONS_EXPECTED, true);
+  if (list === undefined) {
+    return;
+  }
+  if (!Array.isArray(list)) {
+    problems.add([...path, 'suppressions'], expectedGot(SUPPRESSIONS_EXPECTED, list));
+    return;
+  }
+  // The first suppression of each rule and object.
+  const seen = new Map<string, number>();
+  list.forEach((item: unknown, index) => {
+    const itemPath = [...path, 'suppressions', index];
+    if (!isMapping(item)) {
+      problems.add(itemPath, expectedGot(`a suppression, ${mappingOf(SUPPRESSION_FIELDS)}`, item));
+      return;
+    }
+    reportUnknownKeys(problems, item, itemPath, SUPPRESSION_FIELDS);
+    const rule = field<string>(problems, item, itemPath, 'rule', POLICY_RULE_ID);
+    field(problems, item, itemPath, 'reason', SUPPRESSION_REASON);
+    const objectGiven = own(item, 'object') !== undefined;
+    const object = field<string>(problems, item, itemPath, 'object', SUPPRESSION_OBJECT, true);
+    if (rule === undefined || (objectGiven && object === undefined)) {
+      return;
+    }
+    const key = `${rule}\n${object ?? ''}`;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, index);
+    } else {
+      const what = object === undefined ? `of ${rule}` : `of ${rule} for ${JSON.stringify(object)}`;
+      problems.add([...itemPath, 'rule'], expectedGot('a suppression not already given', rule,
+        `validation.suppressions[${first}] already suppresses the findings ${what}`));
+    }
+  });
 }

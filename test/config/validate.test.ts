@@ -19,6 +19,7 @@ import {
   PRIVATE_CERTIFICATE_DEFAULT_DURATION,
   PRIVATE_CERTIFICATE_DEFAULT_RENEW_BEFORE,
   RENEW_BEFORE_MIN,
+  SUPPRESSION_REASON_MIN_LENGTH,
   TRUST_MANAGER_MIN_VERSION,
   validateConfig,
   type ValidateOptions,
@@ -81,6 +82,9 @@ function forCaBundleSecret(config: Editable): void {
 
 const paths = (problems: readonly ConfigProblem[]): string[] => problems.map((problem) => problem.path);
 
+/** A reason long enough for a suppression. */
+const SUPPRESSION_REASON = 'the chart gives its hook Job no CPU limit (#31)';
+
 describe('validateConfig', () => {
   it('finds no problem in the example configuration', () => {
     // GIVEN
@@ -124,7 +128,7 @@ describe('validateConfig', () => {
       name: 'a top-level key is misspelt',
       edit: (c) => { c.application = c.applications; delete c.applications; },
       path: 'application',
-      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust',
+      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation',
     },
     {
       name: 'a nested key is misspelt',
@@ -1558,6 +1562,112 @@ describe('validateConfig', () => {
       path: 'trust.namespaceLabels.team',
       message: `(${LABEL_VALUE_MAX_LENGTH + 1} characters)`,
     },
+    // validation: policy suppressions
+    {
+      name: 'validation has an unknown key',
+      edit: (c) => { c.validation = { supressions: [] }; },
+      path: 'validation.supressions',
+      message: 'unknown field; expected one of: suppressions',
+    },
+    {
+      name: 'validation is a list',
+      edit: (c) => { c.validation = [{ rule: 'K8S-005', reason: SUPPRESSION_REASON }]; },
+      path: 'validation',
+      message: 'expected a mapping with suppressions, got a list',
+    },
+    {
+      name: 'validation.suppressions is a mapping',
+      edit: (c) => { c.validation = { suppressions: { rule: 'K8S-005', reason: SUPPRESSION_REASON } }; },
+      path: 'validation.suppressions',
+      message: 'expected a list of suppressions, each a mapping with rule, reason, object, got a mapping',
+    },
+    {
+      name: 'a suppression is a string',
+      edit: (c) => { c.validation = { suppressions: ['K8S-005'] }; },
+      path: 'validation.suppressions[0]',
+      message: 'expected a suppression, a mapping with rule, reason, object, got "K8S-005"',
+    },
+    {
+      name: 'a suppression has an unknown field',
+      edit: (c) => { c.validation = { suppressions: [{ rule: 'K8S-005', reason: SUPPRESSION_REASON, until: '2026-01-01' }] }; },
+      path: 'validation.suppressions[0].until',
+      message: 'unknown field; expected one of: rule, reason, object',
+    },
+    {
+      name: 'a suppression has no rule',
+      edit: (c) => { c.validation = { suppressions: [{ reason: SUPPRESSION_REASON, object: 'aws_kms_key.unseal' }] }; },
+      path: 'validation.suppressions[0].rule',
+      message: 'is required: expected a policy rule id: "K8S-" or "TF-" and three digits, such as "K8S-005" or "TF-009"',
+    },
+    {
+      name: 'a suppression rule is in lowercase',
+      edit: (c) => { c.validation = { suppressions: [{ rule: 'tf-009', reason: SUPPRESSION_REASON }] }; },
+      path: 'validation.suppressions[0].rule',
+      message: 'got "tf-009" (write it "TF-009")',
+    },
+    {
+      name: 'a suppression rule is not a rule id',
+      edit: (c) => { c.validation = { suppressions: [{ rule: 'TF-9', reason: SUPPRESSION_REASON }] }; },
+      path: 'validation.suppressions[0].rule',
+      message: 'expected a policy rule id: "K8S-" or "TF-" and three digits, such as "K8S-005" or "TF-009", got "TF-9"',
+    },
+    {
+      name: 'a suppression names a message instead of a rule id',
+      edit: (c) => { c.validation = { suppressions: [{ rule: 'container "upload" sets no limits.cpu', reason: SUPPRESSION_REASON }] }; },
+      path: 'validation.suppressions[0].rule',
+      message: 'got "container \\"upload\\" sets no limits.cpu"',
+    },
+    {
+      name: 'a suppression has no reason',
+      edit: (c) => { c.validation = { suppressions: [{ rule: 'K8S-005' }] }; },
+      path: 'validation.suppressions[0].reason',
+      message: `is required: expected a reason of at least ${SUPPRESSION_REASON_MIN_LENGTH} characters saying why the finding is accepted`,
+    },
+    {
+      name: 'a suppression reason is too short',
+      edit: (c) => { c.validation = { suppressions: [{ rule: 'K8S-005', reason: 'accepted' }] }; },
+      path: 'validation.suppressions[0].reason',
+      message: `expected a reason of at least ${SUPPRESSION_REASON_MIN_LENGTH} characters saying why the finding is accepted, got "accepted" (8 characters)`,
+    },
+    {
+      name: 'a suppression reason is blank',
+      edit: (c) => { c.validation = { suppressions: [{ rule: 'K8S-005', reason: '            ' }] }; },
+      path: 'validation.suppressions[0].reason',
+      message: 'got "            "',
+    },
+    {
+      name: 'a suppression reason is empty in YAML (null)',
+      edit: (c) => { c.validation = { suppressions: [{ rule: 'K8S-005', reason: null }] }; },
+      path: 'validation.suppressions[0].reason',
+      message: 'got null (an empty value; give it a value)',
+    },
+    {
+      name: 'a suppression object is empty',
+      edit: (c) => { c.validation = { suppressions: [{ rule: 'K8S-005', reason: SUPPRESSION_REASON, object: '' }] }; },
+      path: 'validation.suppressions[0].object',
+      message: 'expected the object the findings name: "Kind namespace/name" (Kubernetes) or a Terraform address such as "aws_kms_key.unseal", got ""',
+    },
+    {
+      name: 'a suppression object is a mapping',
+      edit: (c) => { c.validation = { suppressions: [{ rule: 'K8S-005', reason: SUPPRESSION_REASON, object: { kind: 'CronJob' } }] }; },
+      path: 'validation.suppressions[0].object',
+      message: 'got a mapping {"kind":"CronJob"}',
+    },
+    {
+      name: 'a suppression is given twice',
+      edit: (c) => {
+        c.validation = {
+          suppressions: [
+            { rule: 'TF-003', reason: SUPPRESSION_REASON, object: 'aws_kms_key.unseal' },
+            { rule: 'TF-003', reason: SUPPRESSION_REASON },
+            { rule: 'TF-003', reason: 'another reason, same suppression', object: 'aws_kms_key.unseal' },
+          ],
+        };
+      },
+      path: 'validation.suppressions[2].rule',
+      message: 'expected a suppression not already given, got "TF-003" '
+        + '(validation.suppressions[0] already suppresses the findings of TF-003 for "aws_kms_key.unseal")',
+    },
   ];
 
   it('covers at least 25 distinct malformed cases', () => {
@@ -1576,8 +1686,8 @@ describe('validateConfig', () => {
   });
 
   it.each([
-    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, got an empty list []'],
-    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, got null'],
+    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation, got an empty list []'],
+    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation, got null'],
     ['a configuration that is a string', 'organization', 'got "organization"'],
   ])('reports the whole document when given %s', (_, raw, message) => {
     // WHEN
@@ -1734,6 +1844,25 @@ describe('validateConfig', () => {
     });
     // WHEN / THEN
     expect(validateConfig(config)).toEqual([]);
+  });
+
+  it('accepts policy suppressions, with and without an object, and an empty list', () => {
+    // GIVEN
+    const full = exampleWith((c) => {
+      c.validation = {
+        suppressions: [
+          { rule: 'K8S-005', reason: SUPPRESSION_REASON, object: 'Job cert-manager/startupapicheck' },
+          { rule: 'TF-003', reason: 'x'.repeat(SUPPRESSION_REASON_MIN_LENGTH) },
+          { rule: 'TF-003', reason: SUPPRESSION_REASON, object: 'aws_kms_key.unseal' },
+        ],
+      };
+    });
+    const empty = exampleWith((c) => { c.validation = { suppressions: [] }; });
+    const bare = exampleWith((c) => { c.validation = {}; });
+    // WHEN / THEN
+    expect(validateConfig(full)).toEqual([]);
+    expect(validateConfig(empty)).toEqual([]);
+    expect(validateConfig(bare)).toEqual([]);
   });
 
   it('accepts the Kubernetes auth method alone, with or without its optional fields', () => {
