@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CertManager } from '../../lib/k8s/cert-manager.js';
 import { PrivateCaBundle, TrustManager } from '../../lib/k8s/trust-manager.js';
@@ -53,12 +56,19 @@ describe('PrivateCaBundle', () => {
     expect(JSON.stringify(bundle)).not.toMatch(/secret/i);
   });
 
-  test('two roots are both distributed (root rotation), with the selector given', () => {
+  test('two roots are both distributed, in order (root rotation), with the selector given', () => {
+    // GIVEN the current root and a new one, made for the test
+    const dir = mkdtempSync(join(tmpdir(), 'roots-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-days', '30',
+      '-subj', '/O=Example Corp/CN=Next Root CA', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'root.pem')], { stdio: 'ignore' });
+    const next = readFileSync(join(dir, 'root.pem'), 'utf8');
     const chart = testChart();
+    // WHEN
     new PrivateCaBundle(chart, 'PrivateCa', {
-      rootsPem: ROOT + ROOT.replace('CERTIFICATE-----\n', 'CERTIFICATE-----\n'), trustNamespace: 'cert-manager', namespaceLabels: { 'trust/private': 'yes' },
+      rootsPem: ROOT + next, trustNamespace: 'cert-manager', namespaceLabels: { 'trust/private': 'yes' },
     });
-    expect(only(chart, 'ConfigMap').data['roots.pem'].match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    // THEN
+    expect(only(chart, 'ConfigMap').data['roots.pem']).toBe(ROOT + next);
     expect(only(chart, 'Bundle').spec.target.namespaceSelector).toEqual({ matchLabels: { 'trust/private': 'yes' } });
   });
 
