@@ -10,16 +10,22 @@ import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readTree } from '../lib/output/write-dist.js';
+import { checkCel } from '../lib/validate/cel-check.js';
+import type { ValidationInput } from '../lib/validate/findings.js';
+import { readOutput } from '../lib/validate/read-output.js';
+import { checkSchema } from '../lib/validate/schema-check.js';
+import { SchemaRegistry } from '../lib/validate/schemas.js';
+import { checkSecrets } from '../lib/validate/secrets.js';
 import { COMMITTED_DIST, EXAMPLE_CONFIG, runSynth } from './support/cli.js';
-import { evaluateCelRules } from './support/cel.js';
 import { checkRules, findPromtool } from './support/promtool.js';
-import { SchemaRegistry } from './support/schemas.js';
 
 let first: Map<string, string>;
 let second: Map<string, string>;
 let firstOutput: string;
 let firstTerraform: Map<string, string>;
 let secondTerraform: Map<string, string>;
+/** The first synth as `npm run validate` reads it: the product's checks run on it below. */
+let input: ValidationInput;
 
 beforeAll(async () => {
   const [a, b] = [mkdtempSync(join(tmpdir(), 'synth-a-')), mkdtempSync(join(tmpdir(), 'synth-b-'))];
@@ -35,26 +41,16 @@ beforeAll(async () => {
   firstTerraform = readTree(join(a, 'cdktf.out'));
   secondTerraform = readTree(join(b, 'cdktf.out'));
   firstOutput = runA.stdout;
+  const read = readOutput([{ path: join(a, 'dist'), label: 'dist' }, { path: join(a, 'cdktf.out'), label: 'cdktf.out' }]);
+  expect(read.findings).toEqual([]);
+  input = read.input;
 });
 
-/** The YAML documents of every manifest file (kustomization.yaml excluded). */
+/** The YAML documents of every manifest file of `tree` (kustomization.yaml excluded). */
 function objects(tree: Map<string, string>): Array<{ file: string; object: any }> {
   return [...tree.entries()]
     .filter(([file]) => !file.endsWith('/kustomization.yaml'))
     .flatMap(([file, text]) => parseAllDocuments(text).map((doc) => ({ file, object: doc.toJS() })));
-}
-
-/** Every string value of an object, however deep. */
-function strings(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.flatMap(strings);
-  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
-  return [];
-}
-
-/** Values that are exactly 40 base64 characters mixing upper case, lower case and digits: an AWS secret access key. */
-function awsSecretKeyLike(object: unknown): string[] {
-  return strings(object).filter((v) => /^[A-Za-z0-9/+]{40}$/.test(v) && /[A-Z]/.test(v) && /[a-z]/.test(v) && /[0-9]/.test(v));
 }
 
 describe('dist/', () => {
@@ -80,17 +76,15 @@ describe('dist/', () => {
     expect(firstOutput).toMatch(/^files: \d+ added, 0 changed, 0 removed$/m);
   });
 
+  // The schema, CEL and secret checks are the product's own (`npm run validate`), run here on the
+  // fresh synth; test/validate/ proves each of their rules fires on a broken fixture.
   test('every object validates against the upstream CRD and Kubernetes schemas, unknown fields included', () => {
-    const registry = SchemaRegistry.load();
-    const errors = objects(first).flatMap(({ file, object }) => registry.validate(object).map((e) => `${file}: ${e}`));
-    expect(errors).toEqual([]);
-    expect(objects(first).length).toBeGreaterThanOrEqual(6);
+    expect(checkSchema(input, SchemaRegistry.load())).toEqual([]);
+    expect(input.manifests.length).toBeGreaterThanOrEqual(6);
   });
 
   test('every object passes the CEL rules (x-kubernetes-validations) of its CRD, as the API server evaluates them', () => {
-    const registry = SchemaRegistry.load();
-    const errors = objects(first).flatMap(({ file, object }) => evaluateCelRules(registry, object).map((e) => `${file}: ${e}`));
-    expect(errors).toEqual([]);
+    expect(checkCel(input, SchemaRegistry.load())).toEqual([]);
   });
 
   test('every PrometheusRule passes promtool check rules', () => {
@@ -113,18 +107,10 @@ describe('dist/', () => {
   });
 
   test('no secret material: no Secret objects, no private keys (base64-embedded ones included), no tokens', () => {
-    for (const { file, object } of objects(first)) {
-      expect(object.kind, file).not.toBe('Secret');
-      expect(awsSecretKeyLike(object), file).toEqual([]);
-      // Embedded PEM (a caBundle) is base64: decode every long base64 value and look inside too.
-      for (const value of strings(object).filter((v) => /^[A-Za-z0-9+/]{64,}={0,2}$/.test(v))) {
-        expect(Buffer.from(value, 'base64').toString('latin1'), file).not.toMatch(/PRIVATE KEY/);
-      }
-    }
-    for (const [file, text] of first) {
-      expect(text, file).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
-      expect(text, file).not.toMatch(/\bhv[sbr]\.[A-Za-z0-9_-]{20,}/); // Vault tokens
-    }
+    for (const { file, object } of input.manifests) expect(object.kind, file).not.toBe('Secret');
+    expect(checkSecrets(input)).toEqual([]);
+    // The scan did read the embedded, base64 CA bundle of the Vault issuer.
+    expect(input.manifests.some(({ object }) => object.kind === 'ClusterIssuer' && object.spec.vault?.caBundle)).toBe(true);
   });
 
   test('Flux applies the layers in dependency order, from paths that exist', () => {
