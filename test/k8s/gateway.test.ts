@@ -93,6 +93,11 @@ describe('PublicGateway', () => {
     expect(() => publicGateway(testChart(), { routeNamespaces: [] }))
       .toThrow('gateway "public" admits no namespace: give it at least one application');
   });
+
+  test('fails when a route namespace is not a namespace name', () => {
+    expect(() => publicGateway(testChart(), { routeNamespaces: ['echo', 'Team_A'] }))
+      .toThrow('gateway "public": route namespace "Team_A" is not a DNS-1123 label');
+  });
 });
 
 describe('PrivateGateway', () => {

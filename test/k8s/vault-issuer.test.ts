@@ -87,6 +87,8 @@ describe('VaultIssuer', () => {
       .toThrow(`vault issuer 'server' must use https, got "http://vault:8200"`);
     expect(() => new VaultIssuer(testChart(), 'V', { server: 'vault:8200/x', caBundlePem: CHAIN, auth: appRole }))
       .toThrow(`vault issuer 'server' must use https, got "vault:8200/x"`);
+    expect(() => new VaultIssuer(testChart(), 'V', { server: 'vault.priv.example.com', caBundlePem: CHAIN, auth: appRole }))
+      .toThrow(`vault issuer 'server' must be an https:// URL, got "vault.priv.example.com"`);
   });
 
   test('fails when the bundle holds a private key or no certificate', () => {

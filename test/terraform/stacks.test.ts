@@ -111,6 +111,13 @@ describe('ClusterAwsStack', () => {
       .toBe('arn:aws:eks:eu-west-3:123456789012:cluster/prod-eks-01');
   });
 
+  test('fails when the IRSA provider ARN is not an OIDC provider ARN', () => {
+    const config = example();
+    const cluster = { ...config.clusters[0]!, workloadIdentity: { type: 'irsa' as const, oidcProviderArn: 'arn:aws:iam::123456789012:role/x' } };
+    expect(() => synthesizeTerraform({ ...config, clusters: [cluster] }))
+      .toThrow(`'oidcProviderArn' must be an IAM OIDC provider ARN, got "arn:aws:iam::123456789012:role/x"`);
+  });
+
   test('one stack per cluster, and two synths are byte-identical', () => {
     const config = example();
     const second = { ...config.clusters[0]!, name: 'other', workloadIdentity: { type: 'pod-identity' as const } };
