@@ -16,6 +16,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { showValue } from './errors.js';
+import { certificateBlocks } from '../util/pem.js';
 
 /** The certificates of a CA bundle file, or what is wrong with it. */
 export interface CaBundle {
@@ -130,7 +131,7 @@ const NAMED_CERTIFICATES_MAX = 3;
  * @param fix the likely fix, ending the message
  */
 function selfSignedRoots(pem: string, file: string, fix: string): CaBundle {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----\n[\s\S]*?-----END CERTIFICATE-----\n/g) ?? [];
+  const blocks = certificateBlocks(pem);
   const certificates = blocks.map((block) => ({ block, certificate: new X509Certificate(block) }));
   const roots = certificates.filter(({ certificate }) => isSelfSigned(certificate));
   if (roots.length > 0) {

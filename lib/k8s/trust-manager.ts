@@ -4,6 +4,7 @@ import type { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.f
 import type { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
 import { Bundle } from '../../imports/trust-bundles-trust.cert-manager.io.js';
 import { MANAGED_BY_LABEL } from '../util/names.js';
+import { certificateBlocks } from '../util/pem.js';
 import { chartRelease } from './helm.js';
 
 export interface TrustManagerProps {
@@ -96,14 +97,14 @@ export class PrivateCaBundle extends Construct {
   constructor(scope: Construct, id: string, props: PrivateCaBundleProps) {
     super(scope, id);
     this.bundleName = props.name ?? 'private-ca';
-    const roots = props.rootsPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    const roots = certificateBlocks(props.rootsPem);
     if (roots.length === 0) throw new Error(`private CA bundle "${this.bundleName}" needs at least one root certificate`);
     if (/PRIVATE KEY/.test(props.rootsPem)) throw new Error(`private CA bundle "${this.bundleName}": the roots must not contain a private key`);
     const labels = { ...MANAGED_BY_LABEL };
 
     const source = new KubeConfigMap(this, 'Roots', {
       metadata: { name: `${this.bundleName}-roots`, namespace: props.trustNamespace, labels },
-      data: { 'roots.pem': roots.map((pem) => `${pem}\n`).join('') },
+      data: { 'roots.pem': roots.join('') },
     });
     this.bundle = new Bundle(this, 'Resource', {
       metadata: { name: this.bundleName, labels },

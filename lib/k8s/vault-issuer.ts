@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { KubeRole, KubeRoleBinding, KubeServiceAccount } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { ClusterIssuer, type ClusterIssuerSpecVaultAuth } from '../../imports/cm-clusterissuers-cert-manager.io.js';
 import { MANAGED_BY_LABEL } from '../util/names.js';
+import { pemBlocks } from '../util/pem.js';
 import type { IClusterIssuer } from './cluster-issuer.js';
 
 /** AppRole login: a role id (not secret) and a Secret holding the secret id (never in `dist/`). */
@@ -31,7 +32,6 @@ export type VaultIssuerAuth =
   | { readonly kubernetes: VaultKubernetesAuthProps; readonly appRole?: undefined };
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
 export interface VaultIssuerProps {
   /** HTTPS address of Vault, scheme, host and optional port. @example 'https://vault.priv.example.com:8200' */
@@ -160,9 +160,9 @@ function caTrust(props: VaultIssuerProps): { caBundle?: string; caBundleSecretRe
 
 /** The PEM, provided it holds only certificates; a private key here would end up in Git. */
 function certificatesOnly(pem: string): string {
-  const blocks = [...pem.matchAll(PEM_BLOCK)];
-  const other = blocks.find((b) => b[1] !== 'CERTIFICATE');
-  if (other) throw new Error(`vault issuer 'caBundlePem' must hold certificates only, found a ${other[1]} block`);
+  const blocks = pemBlocks(pem);
+  const other = blocks.find((b) => b.label !== 'CERTIFICATE');
+  if (other) throw new Error(`vault issuer 'caBundlePem' must hold certificates only, found a ${other.label} block`);
   if (blocks.length === 0) throw new Error(`vault issuer 'caBundlePem' holds no PEM certificate`);
-  return blocks.map((b) => `${b[0]}\n`).join('');
+  return blocks.map((b) => `${b.pem}\n`).join('');
 }

@@ -3,6 +3,7 @@
  */
 
 import { X509Certificate as NodeCertificate } from 'node:crypto';
+import { certificateBlocks } from '../util/pem.js';
 import { PkiError } from './errors.js';
 import { x509 } from './x509.js';
 
@@ -14,18 +15,16 @@ export interface ParsedCertificate {
   readonly pem: string;
 }
 
-const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
-
 /**
  * The certificates of a PEM text, in order.
  * @param file the file, as messages name it
  * @throws PkiError when a block does not parse
  */
 export function parseCertificates(text: string, file: string): ParsedCertificate[] {
-  return [...text.matchAll(CERTIFICATE_BLOCK)].map((match, index) => {
+  return certificateBlocks(text).map((block, index) => {
     try {
-      const node = new NodeCertificate(match[0]);
-      const parsed = new x509.X509Certificate(match[0]);
+      const node = new NodeCertificate(block);
+      const parsed = new x509.X509Certificate(block);
       return { x509: parsed, node, pem: `${parsed.toString('pem').replace(/\r\n/g, '\n').trimEnd()}\n` };
     } catch (err) {
       throw new PkiError(`${file}: expected X.509 certificates, got a CERTIFICATE block (number ${index + 1}) that does not parse `
