@@ -2,8 +2,6 @@ import { ApiObject, Chart } from 'cdk8s';
 import { FLUX_FOLDER, type ClusterPlatform } from '../k8s/platform.js';
 import { toYaml } from './yaml.js';
 
-export { toYaml };
-
 /** One file of `dist/`, with its path relative to `dist/` (always `/`-separated). */
 export interface DistFile {
   readonly path: string;

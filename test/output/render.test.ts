@@ -2,8 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { KubeConfigMap, KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { describe, expect, test } from 'vitest';
 import type { ClusterPlatform } from '../../lib/k8s/platform.js';
-import { parse } from 'yaml';
-import { manifestFileName, renderDist, toYaml } from '../../lib/output/render.js';
+import { manifestFileName, renderDist } from '../../lib/output/render.js';
 
 /** A stand-in for ClusterPlatform with hand-made charts: renderDist reads only these fields. */
 function fakeCluster(build: (flux: Chart, layer: Chart) => void): ClusterPlatform {
@@ -63,19 +62,6 @@ describe('renderDist', () => {
     });
     const file = renderDist([cluster]).files.find((f) => f.path.endsWith('configmap.n.c.yaml'))!;
     expect(file.content).toContain(`  long: ${long}\n`);
-  });
-
-  test('strings a YAML 1.1 reader (go-yaml, as Kubernetes and Flux use) would take for something else are quoted', () => {
-    const ambiguous = [
-      'no', 'NO', 'n', 'y', 'Yes', 'on', 'Off', 'true', 'null', '~', '', '012', '1_000', '0x1f', '0o17', '0X1F', '0b101',
-      '1e3', '.5', '.inf', '1:20', '2026-01-01', '2026-01-01T00:00:00Z',
-    ];
-    const text = toYaml({ values: ambiguous });
-    for (const version of ['1.1', '1.2'] as const) {
-      expect(parse(text, { version }).values, `read back as YAML ${version}`).toEqual(ambiguous);
-    }
-    // Plain strings stay plain, so the output reads like hand-written YAML.
-    expect(toYaml({ interval: '10m', name: 'cert-manager', path: './dist/prod' })).toBe('interval: 10m\nname: cert-manager\npath: ./dist/prod\n');
   });
 
   test('fails when two objects would share a file', () => {

@@ -60,6 +60,19 @@ describe('toYaml', () => {
     expect(toYaml(manifest)).toBe(stringify(manifest, { version: '1.1', lineWidth: 0 }));
   });
 
+  test('strings a YAML 1.1 reader (go-yaml, as Kubernetes and Flux use) would take for something else are quoted', () => {
+    const ambiguous = [
+      'no', 'NO', 'n', 'y', 'Yes', 'on', 'Off', 'true', 'null', '~', '', '012', '1_000', '0x1f', '0o17', '0X1F', '0b101',
+      '1e3', '.5', '.inf', '1:20', '2026-01-01', '2026-01-01T00:00:00Z',
+    ];
+    const text = toYaml({ values: ambiguous });
+    for (const version of ['1.1', '1.2'] as const) {
+      expect(parse(text, { version }).values, `read back as YAML ${version}`).toEqual(ambiguous);
+    }
+    // Plain strings stay plain, so the output reads like hand-written YAML.
+    expect(toYaml({ interval: '10m', name: 'cert-manager', path: './dist/prod' })).toBe('interval: 10m\nname: cert-manager\npath: ./dist/prod\n');
+  });
+
   test('leaves out undefined values, as JSON does', () => {
     expect(toYaml({ a: 1, b: undefined })).toBe('a: 1\n');
   });

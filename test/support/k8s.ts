@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { toYaml } from '../../lib/output/render.js';
+import { toYaml } from '../../lib/output/yaml.js';
 
 /** A fresh chart with explicit names (no hash suffixes), as the platform's charts are built. */
 export function testChart(): Chart {
