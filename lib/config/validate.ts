@@ -18,11 +18,7 @@
 import {
   compareVersions,
   DNS_LABEL_MAX_LENGTH,
-  DNS_NAME_MAX_LENGTH,
-  DNS_SUBDOMAIN_MAX_LENGTH,
   HTTP_PATH_MAX_LENGTH,
-  isAwsAccountId,
-  isAwsRegion,
   isDns1035Label,
   isDnsLabel,
   isDnsName,
@@ -33,15 +29,10 @@ import {
   isHttpPathPrefix,
   isInDnsZone,
   isIntegerInRange,
-  isIpAddress,
   isLabelKey,
   isLabelValue,
-  isPortableRelativePath,
   isRoute53ZoneId,
-  isSecretKey,
-  isUuid,
   isVaultPath,
-  isVaultPathSegment,
   LABEL_NAME_MAX_LENGTH,
   LABEL_VALUE_MAX_LENGTH,
   parseExactVersion,
@@ -50,10 +41,14 @@ import {
   PORT_MAX,
   PORT_MIN,
   ROUTE53_ZONE_ID_MAX_LENGTH,
-  SECRET_KEY_MAX_LENGTH,
   type VersionPrefix,
 } from '../util/validators.js';
-import { ConfigError, type ConfigProblem, formatPath, type PathSegment, SHOWN_VALUE_MAX_LENGTH, showValue } from './errors.js';
+import { ConfigError, type ConfigProblem, formatPath, SHOWN_VALUE_MAX_LENGTH } from './errors.js';
+import {
+  ACCOUNT_ID, APPROLE_PATH, BOOLEAN, DNS_LABEL, DNS_SUBDOMAIN, dnsNameHint, enumRule, expectedGot, field, HOSTNAME, integerRule,
+  IP_ADDRESS, isMapping, listItem, type Mapping, mappingOf, numbers, own, type Path, pemFileRule, PORT, present, Problems, quoted,
+  REGION, reportUnknownKeys, ROLE_ID, type Rule, SECRET_KEY, section, stringRule, VAULT_MOUNT, VAULT_ROLE,
+} from './rules.js';
 import type { PlatformConfig } from './types.js';
 
 /** Longest organization name: X.509 `ub-organization-name` (RFC 5280, appendix A.1), the `O=` of certificates. */
@@ -249,230 +244,10 @@ export function assertValidConfig(raw: unknown, source: string): PlatformConfig 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Machinery
-
-type Path = readonly PathSegment[];
-type Mapping = Readonly<Record<string, unknown>>;
-
-class Problems {
-  readonly list: ConfigProblem[] = [];
-
-  add(path: Path, message: string): void {
-    this.list.push({ path: formatPath(path), message });
-  }
-}
-
-/** How to check one field's value (never `undefined`, never `null`: {@link field} handles those). */
-interface Rule {
-  /** What a valid value is, completing "expected …"; also the text of "is required: expected …". */
-  readonly expected: string;
-  /** The problem with `value`, or `undefined` when it is valid. */
-  problem(value: unknown): string | undefined;
-}
-
-function isMapping(value: unknown): value is Mapping {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function own(mapping: Mapping, key: string): unknown {
-  return Object.hasOwn(mapping, key) ? mapping[key] : undefined;
-}
-
-function mappingOf(fields: readonly string[]): string {
-  return `a mapping with ${fields.join(', ')}`;
-}
-
-function quoted(values: readonly string[]): string {
-  const shown = values.map((value) => JSON.stringify(value));
-  return shown.length <= 1 ? shown.join('') : `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}`;
-}
-
-function expectedGot(expected: string, value: unknown, hint?: string): string {
-  const shown = showValue(value);
-  if (hint === undefined) {
-    return `expected ${expected}, got ${shown}`;
-  }
-  // A long value is shown with its length in parentheses: put the hint in the same ones.
-  return shown.endsWith(' characters)')
-    ? `expected ${expected}, got ${shown.slice(0, -1)}; ${hint})`
-    : `expected ${expected}, got ${shown} (${hint})`;
-}
-
-/**
- * Reports every key of `mapping` not in `fields`: a typo must not silently fall back to a default.
- */
-function reportUnknownKeys(problems: Problems, mapping: Mapping, path: Path, fields: readonly string[]): void {
-  for (const key of Object.keys(mapping)) {
-    if (!fields.includes(key)) {
-      problems.add([...path, key], `unknown field; expected one of: ${fields.join(', ')}`);
-    }
-  }
-}
-
-/**
- * Reads the value at `parent[key]`, reporting it when missing (and not optional) or `null` (an
- * empty YAML value such as `flux:`). Returns `undefined` in those cases.
- */
-function present(problems: Problems, parent: Mapping, path: Path, key: string, expected: string, optional: boolean): unknown {
-  const value = own(parent, key);
-  if (value === undefined) {
-    if (!optional) {
-      problems.add([...path, key], `is required: expected ${expected}`);
-    }
-    return undefined;
-  }
-  if (value === null) {
-    const fix = optional ? 'remove the key to use the default' : 'give it a value';
-    problems.add([...path, key], `expected ${expected}, got null (an empty value; ${fix})`);
-    return undefined;
-  }
-  return value;
-}
-
-/** Checks `parent[key]` with `rule`; returns the value when valid, `undefined` when absent or invalid. */
-function field<T>(problems: Problems, parent: Mapping, path: Path, key: string, rule: Rule, optional = false): T | undefined {
-  const value = present(problems, parent, path, key, rule.expected, optional);
-  if (value === undefined) {
-    return undefined;
-  }
-  const problem = rule.problem(value);
-  if (problem !== undefined) {
-    problems.add([...path, key], problem);
-    return undefined;
-  }
-  return value as T;
-}
-
-/**
- * Reports a list item that is `null` or breaks `rule`; returns it when valid.
- */
-function listItem<T>(problems: Problems, path: Path, value: unknown, rule: Rule): T | undefined {
-  const problem = value === null ? expectedGot(rule.expected, null) : rule.problem(value);
-  if (problem !== undefined) {
-    problems.add(path, problem);
-    return undefined;
-  }
-  return value as T;
-}
-
-/**
- * Checks that `parent[key]` is a mapping with only the given fields; returns it, or `undefined`
- * when absent or not a mapping (its fields are then not checked).
- */
-function section(
-  problems: Problems, parent: Mapping, path: Path, key: string, fields: readonly string[], optional = false,
-  expected = mappingOf(fields),
-): Mapping | undefined {
-  const value = present(problems, parent, path, key, expected, optional);
-  if (value === undefined) {
-    return undefined;
-  }
-  if (!isMapping(value)) {
-    problems.add([...path, key], expectedGot(expected, value));
-    return undefined;
-  }
-  reportUnknownKeys(problems, value, [...path, key], fields);
-  return value;
-}
-
-/**
- * A rule for strings: `valid` decides, `hint` may add the likely fix to the message. Any other
- * type (number, boolean, list, mapping) is reported against the same `expected`.
- */
-function stringRule(expected: string, valid: (value: string) => boolean, hint?: (value: string) => string | undefined): Rule {
-  return {
-    expected,
-    problem: (value) => {
-      if (typeof value === 'string' && valid(value)) {
-        return undefined;
-      }
-      return expectedGot(expected, value, typeof value === 'string' ? hint?.(value) : undefined);
-    },
-  };
-}
-
-function enumRule(values: readonly string[]): Rule {
-  return stringRule(quoted(values), (value) => values.includes(value), (value) => {
-    const meant = values.find((choice) => choice.toLowerCase() === value.toLowerCase());
-    if (meant === undefined) {
-      return undefined;
-    }
-    const casing = meant === meant.toLowerCase() ? 'in lowercase' : meant === meant.toUpperCase() ? 'in uppercase' : 'as';
-    return `write it ${casing}: ${JSON.stringify(meant)}`;
-  });
-}
-
-/** `256, 384 or 521`. */
-function numbers(values: readonly number[]): string {
-  return values.length <= 1 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
-}
-
-function integerRule(min: number, max: number, why = ''): Rule {
-  const expected = `an integer from ${min} to ${max}${why}`;
-  return {
-    expected,
-    problem: (value) => {
-      if (isIntegerInRange(value, min, max)) {
-        return undefined;
-      }
-      const hint = typeof value === 'string' && /^\d+$/.test(value) && isIntegerInRange(Number(value), min, max)
-        ? 'write the number without quotes'
-        : undefined;
-      return expectedGot(expected, value, hint);
-    },
-  };
-}
-
-const BOOLEAN: Rule = {
-  expected: 'true or false',
-  problem: (value) => (typeof value === 'boolean' ? undefined : expectedGot('true or false', value)),
-};
-
-// ---------------------------------------------------------------------------------------------
 // Rules of single values
-
-const DNS_LABEL_EXPECTED = `a DNS-1123 label (lowercase letters, digits and '-', at most ${DNS_LABEL_MAX_LENGTH} characters)`;
-const DNS_LABEL = stringRule(DNS_LABEL_EXPECTED, isDnsLabel, (value) =>
-  (value.length > DNS_LABEL_MAX_LENGTH ? `${value.length} characters` : undefined));
-
-const DNS_SUBDOMAIN = stringRule(
-  `a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most ${DNS_SUBDOMAIN_MAX_LENGTH} characters)`,
-  isDnsSubdomain,
-);
-
-/** The likely fix for a string that is not a DNS name, or `undefined` when none is obvious. */
-function dnsNameHint(value: string): string | undefined {
-  if (value.includes('*')) {
-    return 'wildcards are not allowed; name one host';
-  }
-  if (value.endsWith('.')) {
-    return 'remove the trailing dot';
-  }
-  if (value.includes('://') || value.includes('/')) {
-    return 'give the name alone, without scheme or path';
-  }
-  if (value !== value.toLowerCase() && isDnsName(value.toLowerCase())) {
-    return 'write it in lowercase';
-  }
-  if (!value.includes('.')) {
-    return 'a fully qualified name has at least two labels, e.g. "example.com"';
-  }
-  if (value.length > DNS_NAME_MAX_LENGTH) {
-    // Always longer than what messages show in full, so its length is already given.
-    return `at most ${DNS_NAME_MAX_LENGTH} allowed`;
-  }
-  if (value.split('.').some((label) => label.length > DNS_LABEL_MAX_LENGTH)) {
-    return `a label is longer than ${DNS_LABEL_MAX_LENGTH} characters`;
-  }
-  return undefined;
-}
 
 const ZONE_NAME = stringRule(
   'a lowercase fully qualified DNS name without trailing dot, such as "example.com"', isDnsName, dnsNameHint,
-);
-
-const HOSTNAME = stringRule(
-  'a lowercase fully qualified host name, such as "app.example.com"', isDnsName, dnsNameHint,
 );
 
 const HOSTED_ZONE_ID = stringRule(
@@ -503,26 +278,6 @@ const COUNTRY = stringRule(
   (value) => /^[A-Z]{2}$/.test(value),
   (value) => (/^[a-zA-Z]{2}$/.test(value) ? `write it in uppercase: ${JSON.stringify(value.toUpperCase())}` : undefined),
 );
-
-const ACCOUNT_ID: Rule = {
-  expected: 'a 12-digit AWS account id as a string (quote it in YAML)',
-  problem(value) {
-    if (typeof value === 'string') {
-      return isAwsAccountId(value) ? undefined : expectedGot('a 12-digit AWS account id', value);
-    }
-    // YAML reads 012345678901 as the number 12345678901: only a quoted string keeps every digit.
-    return expectedGot(this.expected, value);
-  },
-};
-
-const REGION = stringRule('an AWS region code such as "eu-west-3"', isAwsRegion, (value) => {
-  if (isAwsRegion(value.toLowerCase())) {
-    return 'write it in lowercase';
-  }
-  return /[a-z]$/.test(value) && isAwsRegion(value.slice(0, -1))
-    ? `that is an availability zone; the region is ${JSON.stringify(value.slice(0, -1))}`
-    : undefined;
-});
 
 const EMAIL = stringRule('an e-mail address such as "security@example.com"', isEmail, (value) =>
   (/\s/.test(value) ? 'remove the spaces' : undefined));
@@ -642,8 +397,6 @@ const REPLICAS = integerRule(CERT_MANAGER_REPLICAS_MIN, CERT_MANAGER_REPLICAS_MA
 const DAYS_LEFT = integerRule(MONITORING_DAYS_LEFT_MIN, MONITORING_DAYS_LEFT_MAX, ' (days before expiry)');
 
 const GATEWAY = enumRule(GATEWAYS);
-
-const PORT = integerRule(PORT_MIN, PORT_MAX);
 
 const PATH_PREFIX = stringRule(
   `a path prefix starting with "/", at most ${HTTP_PATH_MAX_LENGTH} characters, without whitespace, `
@@ -766,36 +519,6 @@ function sizeRule(expected: string, sizes: readonly number[], hint: (size: numbe
   };
 }
 
-/**
- * The path of a PEM file of certificates, relative to the configuration file (`vault.caBundleFile`,
- * `trust.rootsFile`).
- * @param expected what the file is, completing "expected …"
- */
-function pemFileRule(expected: string): Rule {
-  return {
-    expected,
-    problem(value) {
-      if (typeof value === 'string' && value.includes('-----BEGIN')) {
-        // PEM pasted in place of the path: never echo it, it may hold a private key.
-        const what = /PRIVATE KEY/.test(value)
-          ? 'PEM text holding a private key (it must stay offline, never in the configuration; give the path of a file of certificates)'
-          : 'PEM text (give the path of the PEM file, not its content)';
-        return `expected ${expected}, got ${what}`;
-      }
-      if (typeof value === 'string' && isPortableRelativePath(value)) {
-        return undefined;
-      }
-      let hint: string | undefined;
-      if (typeof value === 'string' && /^([/\\]|[A-Za-z]:)/.test(value)) {
-        hint = 'an absolute path only exists on one machine; give it relative to the directory of the configuration file';
-      } else if (typeof value === 'string' && value.startsWith('~')) {
-        hint = '"~" is only expanded by a shell; give the path relative to the configuration file';
-      }
-      return expectedGot(expected, value, hint);
-    },
-  };
-}
-
 const CA_BUNDLE_FILE = pemFileRule(
   'the path of a PEM file of CA certificates, relative to the configuration file, such as "pki/ca-chain.pem"',
 );
@@ -850,43 +573,6 @@ const SERVER_NAME = stringRule(
   'a lowercase fully qualified DNS name, such as "vault.priv.example.com"', isDnsName, dnsNameHint,
 );
 
-const VAULT_MOUNT = stringRule(
-  'a Vault mount path: segments of letters, digits, \'_\' and \'-\' separated by \'/\', '
-    + 'without leading or trailing \'/\', such as "pki_private_issuer"',
-  isVaultPath,
-  (value) => (value !== '/' && isVaultPath(value.replace(/^\/+|\/+$/g, '')) ? 'remove the leading and trailing "/"' : undefined),
-);
-
-/** The likely fix for a Vault name given with slashes, when stripping them leaves one segment. */
-function vaultSegmentHint(value: string): string | undefined {
-  const auth = /^\/?(?:v1\/)?auth\/([A-Za-z0-9_-]+)\/?$/.exec(value);
-  if (auth) {
-    return `give the mount name alone: ${JSON.stringify(auth[1])}`;
-  }
-  return isVaultPathSegment(value.replace(/^\/+|\/+$/g, '')) ? 'remove the "/"' : undefined;
-}
-
-const VAULT_ROLE = stringRule(
-  'a Vault role name: letters, digits, \'_\' and \'-\', such as "cert-manager"', isVaultPathSegment, vaultSegmentHint,
-);
-
-const APPROLE_PATH = stringRule(
-  'the mount name of the AppRole auth method: letters, digits, \'_\' and \'-\', such as "approle"',
-  isVaultPathSegment,
-  vaultSegmentHint,
-);
-
-const ROLE_ID = stringRule(
-  'an AppRole role id, a UUID such as "5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93"',
-  isUuid,
-  (value) => (isUuid(value.replace(/^\{(.*)\}$/, '$1')) ? 'remove the braces' : undefined),
-);
-
-const SECRET_KEY = stringRule(
-  `a Secret data key: letters, digits, '-', '_' and '.', at most ${SECRET_KEY_MAX_LENGTH} characters, not "." nor starting with ".."`,
-  isSecretKey,
-);
-
 const KUBERNETES_MOUNT_PATH = stringRule(
   `the Vault API path of the Kubernetes auth method: "${VAULT_KUBERNETES_MOUNT_PATH_PREFIX}" then its mount, `
     + 'such as "/v1/auth/kubernetes"',
@@ -920,23 +606,6 @@ const PKI_SERVER_KEY_ALGORITHM = stringRule(
       : undefined;
   },
 );
-
-/** An address of the Vault server certificate (`pki.serverIpAddresses`), with the likely fix of common slips. */
-const IP_ADDRESS = stringRule('an IPv4 or IPv6 address such as "10.0.0.10" or "::1"', isIpAddress, (value) => {
-  if (value.includes('/')) {
-    return 'give one address, not a range';
-  }
-  if (value.includes('%')) {
-    return 'remove the zone id after "%"';
-  }
-  if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(value) || /^\[.*\]:\d+$/.test(value)) {
-    return 'remove the port';
-  }
-  if (/^\d+(\.\d+){3}$/.test(value) && isIpAddress(value.replace(/\b0+(\d)/g, '$1'))) {
-    return 'remove the leading zeros';
-  }
-  return undefined;
-});
 
 const POLICY_RULE_ID = stringRule(
   'a policy rule id: "K8S-" or "TF-" and three digits, such as "K8S-005" or "TF-009"',

@@ -1,0 +1,367 @@
+/**
+ * The machinery of configuration validation, and the rules of single values that several sections
+ * share: `lib/config/validate.ts` and the section checkers beside it (`check-*.ts`) build on it.
+ *
+ * A {@link Rule} says what a valid value is (`expected`, which completes "expected …") and what is
+ * wrong with a given one; {@link field} and {@link section} read a value from its parent mapping,
+ * report it when missing, null or invalid, and return it only when valid.
+ */
+
+import {
+  DNS_LABEL_MAX_LENGTH,
+  DNS_NAME_MAX_LENGTH,
+  DNS_SUBDOMAIN_MAX_LENGTH,
+  isAwsAccountId,
+  isAwsRegion,
+  isDnsLabel,
+  isDnsName,
+  isDnsSubdomain,
+  isIntegerInRange,
+  isIpAddress,
+  isPortableRelativePath,
+  isSecretKey,
+  isUuid,
+  isVaultPath,
+  isVaultPathSegment,
+  PORT_MAX,
+  PORT_MIN,
+  SECRET_KEY_MAX_LENGTH,
+} from '../util/validators.js';
+import { type ConfigProblem, formatPath, type PathSegment, showValue } from './errors.js';
+
+// ---------------------------------------------------------------------------------------------
+// Machinery
+
+export type Path = readonly PathSegment[];
+export type Mapping = Readonly<Record<string, unknown>>;
+
+export class Problems {
+  readonly list: ConfigProblem[] = [];
+
+  add(path: Path, message: string): void {
+    this.list.push({ path: formatPath(path), message });
+  }
+}
+
+/** How to check one field's value (never `undefined`, never `null`: {@link field} handles those). */
+export interface Rule {
+  /** What a valid value is, completing "expected …"; also the text of "is required: expected …". */
+  readonly expected: string;
+  /** The problem with `value`, or `undefined` when it is valid. */
+  problem(value: unknown): string | undefined;
+}
+
+export function isMapping(value: unknown): value is Mapping {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function own(mapping: Mapping, key: string): unknown {
+  return Object.hasOwn(mapping, key) ? mapping[key] : undefined;
+}
+
+export function mappingOf(fields: readonly string[]): string {
+  return `a mapping with ${fields.join(', ')}`;
+}
+
+export function quoted(values: readonly string[]): string {
+  const shown = values.map((value) => JSON.stringify(value));
+  return shown.length <= 1 ? shown.join('') : `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}`;
+}
+
+export function expectedGot(expected: string, value: unknown, hint?: string): string {
+  const shown = showValue(value);
+  if (hint === undefined) {
+    return `expected ${expected}, got ${shown}`;
+  }
+  // A long value is shown with its length in parentheses: put the hint in the same ones.
+  return shown.endsWith(' characters)')
+    ? `expected ${expected}, got ${shown.slice(0, -1)}; ${hint})`
+    : `expected ${expected}, got ${shown} (${hint})`;
+}
+
+/**
+ * Reports every key of `mapping` not in `fields`: a typo must not silently fall back to a default.
+ */
+export function reportUnknownKeys(problems: Problems, mapping: Mapping, path: Path, fields: readonly string[]): void {
+  for (const key of Object.keys(mapping)) {
+    if (!fields.includes(key)) {
+      problems.add([...path, key], `unknown field; expected one of: ${fields.join(', ')}`);
+    }
+  }
+}
+
+/**
+ * Reads the value at `parent[key]`, reporting it when missing (and not optional) or `null` (an
+ * empty YAML value such as `flux:`). Returns `undefined` in those cases.
+ */
+export function present(problems: Problems, parent: Mapping, path: Path, key: string, expected: string, optional: boolean): unknown {
+  const value = own(parent, key);
+  if (value === undefined) {
+    if (!optional) {
+      problems.add([...path, key], `is required: expected ${expected}`);
+    }
+    return undefined;
+  }
+  if (value === null) {
+    const fix = optional ? 'remove the key to use the default' : 'give it a value';
+    problems.add([...path, key], `expected ${expected}, got null (an empty value; ${fix})`);
+    return undefined;
+  }
+  return value;
+}
+
+/** Checks `parent[key]` with `rule`; returns the value when valid, `undefined` when absent or invalid. */
+export function field<T>(problems: Problems, parent: Mapping, path: Path, key: string, rule: Rule, optional = false): T | undefined {
+  const value = present(problems, parent, path, key, rule.expected, optional);
+  if (value === undefined) {
+    return undefined;
+  }
+  const problem = rule.problem(value);
+  if (problem !== undefined) {
+    problems.add([...path, key], problem);
+    return undefined;
+  }
+  return value as T;
+}
+
+/**
+ * Reports a list item that is `null` or breaks `rule`; returns it when valid.
+ */
+export function listItem<T>(problems: Problems, path: Path, value: unknown, rule: Rule): T | undefined {
+  const problem = value === null ? expectedGot(rule.expected, null) : rule.problem(value);
+  if (problem !== undefined) {
+    problems.add(path, problem);
+    return undefined;
+  }
+  return value as T;
+}
+
+/**
+ * Checks that `parent[key]` is a mapping with only the given fields; returns it, or `undefined`
+ * when absent or not a mapping (its fields are then not checked).
+ */
+export function section(
+  problems: Problems, parent: Mapping, path: Path, key: string, fields: readonly string[], optional = false,
+  expected = mappingOf(fields),
+): Mapping | undefined {
+  const value = present(problems, parent, path, key, expected, optional);
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!isMapping(value)) {
+    problems.add([...path, key], expectedGot(expected, value));
+    return undefined;
+  }
+  reportUnknownKeys(problems, value, [...path, key], fields);
+  return value;
+}
+
+/**
+ * A rule for strings: `valid` decides, `hint` may add the likely fix to the message. Any other
+ * type (number, boolean, list, mapping) is reported against the same `expected`.
+ */
+export function stringRule(expected: string, valid: (value: string) => boolean, hint?: (value: string) => string | undefined): Rule {
+  return {
+    expected,
+    problem: (value) => {
+      if (typeof value === 'string' && valid(value)) {
+        return undefined;
+      }
+      return expectedGot(expected, value, typeof value === 'string' ? hint?.(value) : undefined);
+    },
+  };
+}
+
+export function enumRule(values: readonly string[]): Rule {
+  return stringRule(quoted(values), (value) => values.includes(value), (value) => {
+    const meant = values.find((choice) => choice.toLowerCase() === value.toLowerCase());
+    if (meant === undefined) {
+      return undefined;
+    }
+    const casing = meant === meant.toLowerCase() ? 'in lowercase' : meant === meant.toUpperCase() ? 'in uppercase' : 'as';
+    return `write it ${casing}: ${JSON.stringify(meant)}`;
+  });
+}
+
+/** `256, 384 or 521`. */
+export function numbers(values: readonly number[]): string {
+  return values.length <= 1 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+}
+
+export function integerRule(min: number, max: number, why = ''): Rule {
+  const expected = `an integer from ${min} to ${max}${why}`;
+  return {
+    expected,
+    problem: (value) => {
+      if (isIntegerInRange(value, min, max)) {
+        return undefined;
+      }
+      const hint = typeof value === 'string' && /^\d+$/.test(value) && isIntegerInRange(Number(value), min, max)
+        ? 'write the number without quotes'
+        : undefined;
+      return expectedGot(expected, value, hint);
+    },
+  };
+}
+
+export const BOOLEAN: Rule = {
+  expected: 'true or false',
+  problem: (value) => (typeof value === 'boolean' ? undefined : expectedGot('true or false', value)),
+};
+
+
+// ---------------------------------------------------------------------------------------------
+// Rules of single values shared by several sections
+
+export const DNS_LABEL_EXPECTED = `a DNS-1123 label (lowercase letters, digits and '-', at most ${DNS_LABEL_MAX_LENGTH} characters)`;
+export const DNS_LABEL = stringRule(DNS_LABEL_EXPECTED, isDnsLabel, (value) =>
+  (value.length > DNS_LABEL_MAX_LENGTH ? `${value.length} characters` : undefined));
+
+export const DNS_SUBDOMAIN = stringRule(
+  `a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most ${DNS_SUBDOMAIN_MAX_LENGTH} characters)`,
+  isDnsSubdomain,
+);
+
+
+/** The likely fix for a string that is not a DNS name, or `undefined` when none is obvious. */
+export function dnsNameHint(value: string): string | undefined {
+  if (value.includes('*')) {
+    return 'wildcards are not allowed; name one host';
+  }
+  if (value.endsWith('.')) {
+    return 'remove the trailing dot';
+  }
+  if (value.includes('://') || value.includes('/')) {
+    return 'give the name alone, without scheme or path';
+  }
+  if (value !== value.toLowerCase() && isDnsName(value.toLowerCase())) {
+    return 'write it in lowercase';
+  }
+  if (!value.includes('.')) {
+    return 'a fully qualified name has at least two labels, e.g. "example.com"';
+  }
+  if (value.length > DNS_NAME_MAX_LENGTH) {
+    // Always longer than what messages show in full, so its length is already given.
+    return `at most ${DNS_NAME_MAX_LENGTH} allowed`;
+  }
+  if (value.split('.').some((label) => label.length > DNS_LABEL_MAX_LENGTH)) {
+    return `a label is longer than ${DNS_LABEL_MAX_LENGTH} characters`;
+  }
+  return undefined;
+}
+
+
+export const HOSTNAME = stringRule(
+  'a lowercase fully qualified host name, such as "app.example.com"', isDnsName, dnsNameHint,
+);
+
+
+export const ACCOUNT_ID: Rule = {
+  expected: 'a 12-digit AWS account id as a string (quote it in YAML)',
+  problem(value) {
+    if (typeof value === 'string') {
+      return isAwsAccountId(value) ? undefined : expectedGot('a 12-digit AWS account id', value);
+    }
+    // YAML reads 012345678901 as the number 12345678901: only a quoted string keeps every digit.
+    return expectedGot(this.expected, value);
+  },
+};
+
+export const REGION = stringRule('an AWS region code such as "eu-west-3"', isAwsRegion, (value) => {
+  if (isAwsRegion(value.toLowerCase())) {
+    return 'write it in lowercase';
+  }
+  return /[a-z]$/.test(value) && isAwsRegion(value.slice(0, -1))
+    ? `that is an availability zone; the region is ${JSON.stringify(value.slice(0, -1))}`
+    : undefined;
+});
+
+
+export const PORT = integerRule(PORT_MIN, PORT_MAX);
+
+
+/**
+ * The path of a PEM file of certificates, relative to the configuration file (`vault.caBundleFile`,
+ * `trust.rootsFile`).
+ * @param expected what the file is, completing "expected …"
+ */
+export function pemFileRule(expected: string): Rule {
+  return {
+    expected,
+    problem(value) {
+      if (typeof value === 'string' && value.includes('-----BEGIN')) {
+        // PEM pasted in place of the path: never echo it, it may hold a private key.
+        const what = /PRIVATE KEY/.test(value)
+          ? 'PEM text holding a private key (it must stay offline, never in the configuration; give the path of a file of certificates)'
+          : 'PEM text (give the path of the PEM file, not its content)';
+        return `expected ${expected}, got ${what}`;
+      }
+      if (typeof value === 'string' && isPortableRelativePath(value)) {
+        return undefined;
+      }
+      let hint: string | undefined;
+      if (typeof value === 'string' && /^([/\\]|[A-Za-z]:)/.test(value)) {
+        hint = 'an absolute path only exists on one machine; give it relative to the directory of the configuration file';
+      } else if (typeof value === 'string' && value.startsWith('~')) {
+        hint = '"~" is only expanded by a shell; give the path relative to the configuration file';
+      }
+      return expectedGot(expected, value, hint);
+    },
+  };
+}
+
+
+export const VAULT_MOUNT = stringRule(
+  'a Vault mount path: segments of letters, digits, \'_\' and \'-\' separated by \'/\', '
+    + 'without leading or trailing \'/\', such as "pki_private_issuer"',
+  isVaultPath,
+  (value) => (value !== '/' && isVaultPath(value.replace(/^\/+|\/+$/g, '')) ? 'remove the leading and trailing "/"' : undefined),
+);
+
+/** The likely fix for a Vault name given with slashes, when stripping them leaves one segment. */
+export function vaultSegmentHint(value: string): string | undefined {
+  const auth = /^\/?(?:v1\/)?auth\/([A-Za-z0-9_-]+)\/?$/.exec(value);
+  if (auth) {
+    return `give the mount name alone: ${JSON.stringify(auth[1])}`;
+  }
+  return isVaultPathSegment(value.replace(/^\/+|\/+$/g, '')) ? 'remove the "/"' : undefined;
+}
+
+export const VAULT_ROLE = stringRule(
+  'a Vault role name: letters, digits, \'_\' and \'-\', such as "cert-manager"', isVaultPathSegment, vaultSegmentHint,
+);
+
+export const APPROLE_PATH = stringRule(
+  'the mount name of the AppRole auth method: letters, digits, \'_\' and \'-\', such as "approle"',
+  isVaultPathSegment,
+  vaultSegmentHint,
+);
+
+export const ROLE_ID = stringRule(
+  'an AppRole role id, a UUID such as "5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93"',
+  isUuid,
+  (value) => (isUuid(value.replace(/^\{(.*)\}$/, '$1')) ? 'remove the braces' : undefined),
+);
+
+export const SECRET_KEY = stringRule(
+  `a Secret data key: letters, digits, '-', '_' and '.', at most ${SECRET_KEY_MAX_LENGTH} characters, not "." nor starting with ".."`,
+  isSecretKey,
+);
+
+
+/** An address of the Vault server certificate (`pki.serverIpAddresses`), with the likely fix of common slips. */
+export const IP_ADDRESS = stringRule('an IPv4 or IPv6 address such as "10.0.0.10" or "::1"', isIpAddress, (value) => {
+  if (value.includes('/')) {
+    return 'give one address, not a range';
+  }
+  if (value.includes('%')) {
+    return 'remove the zone id after "%"';
+  }
+  if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(value) || /^\[.*\]:\d+$/.test(value)) {
+    return 'remove the port';
+  }
+  if (/^\d+(\.\d+){3}$/.test(value) && isIpAddress(value.replace(/\b0+(\d)/g, '$1'))) {
+    return 'remove the leading zeros';
+  }
+  return undefined;
+});
