@@ -6,7 +6,7 @@
 //   npm run import                 # uses cdk8s-cli from PATH, else `npx cdk8s-cli@<pinned>`
 //   npm run import -- --online     # imports straight from the URLs (needs GitHub access)
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
@@ -50,9 +50,17 @@ try {
   cli = ['cdk8s'];
 } catch { /* not installed globally: fall back to npx */ }
 
+// `cdk8s import` appends every spec it imports to cdk8s.yaml: put the file back as it was, so that
+// it keeps naming the upstream release URLs only (never this machine's paths).
+const configFile = join(root, 'cdk8s.yaml');
+const config = readFileSync(configFile, 'utf8');
 rmSync(join(root, 'imports'), { recursive: true, force: true });
-for (const spec of specs) {
-  execFileSync(cli[0], [...cli.slice(1), 'import', '--no-check-upgrade', '-l', 'typescript', '-o', 'imports', spec], {
-    cwd: root, stdio: 'inherit',
-  });
+try {
+  for (const spec of specs) {
+    execFileSync(cli[0], [...cli.slice(1), 'import', '--no-check-upgrade', '-l', 'typescript', '-o', 'imports', spec], {
+      cwd: root, stdio: 'inherit',
+    });
+  }
+} finally {
+  writeFileSync(configFile, config);
 }
