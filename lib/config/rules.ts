@@ -365,3 +365,26 @@ export const IP_ADDRESS = stringRule('an IPv4 or IPv6 address such as "10.0.0.10
   }
   return undefined;
 });
+
+// ---------------------------------------------------------------------------------------------
+// What sections learn from each other (only values that are themselves valid)
+
+export interface ValidDns {
+  readonly publicZone?: string;
+  readonly privateZone?: string;
+}
+
+export interface ValidAws {
+  readonly accountId?: string;
+  readonly region?: string;
+}
+
+/** What later sections need to know about the clusters. */
+export interface ClusterSummary {
+  /** Number of entries in `clusters`, valid or not; `undefined` when `clusters` is not a list. */
+  readonly count?: number;
+  /** Valid cluster names with the index of their first declaration. */
+  readonly names: ReadonlyMap<string, number>;
+  /** Every string given as a cluster name, valid or not: an application naming an invalid one is not reported twice. */
+  readonly given: ReadonlySet<string>;
+}

@@ -97,12 +97,43 @@ export interface PrivateCertificateConfig {
   readonly privateKey?: PrivateKeyConfig;
 }
 
-/** The Vault PKI secrets engine that signs private certificates. */
+/**
+ * The Vault PKI secrets engines that sign private certificates, as the Vault configuration stack
+ * (`vault-config`) builds them: an intermediate mount holding the offline intermediate CA imported
+ * from `bundleFile`, and the issuing mount, whose own CA key never leaves Vault and is signed by
+ * that intermediate.
+ */
 export interface VaultPkiConfig {
   /** Mount path of the issuing PKI engine. @default 'pki_private_issuer' */
   readonly mount?: string;
   /** Role that restricts what may be signed (allowed domains, key types, TTLs). @default 'cert-manager' */
   readonly role?: string;
+  /** Mount path of the engine that holds the imported offline intermediate CA (the article's `pki`). @default 'pki' */
+  readonly intermediateMount?: string;
+  /**
+   * PEM bundle written by `npm run pki -- init` (intermediate key, intermediate, root), relative to
+   * the configuration file. Terraform reads it at apply time with `file()`; synth never reads it and
+   * only its path appears in `cdktf.out/`. The key then lives in the Terraform state of the
+   * `vault-config` stack: keep that state in an encrypted backend (README).
+   * @default - `bundle.pem` beside `vault.caBundleFile`
+   */
+  readonly bundleFile?: string;
+  /** Lifetime of the issuing CA, a Go duration in hours; below the intermediate's 5 years. @default '17520h' (2 years) */
+  readonly issuingCaTtl?: string;
+  /** Key of the issuing CA, generated inside Vault. @default - EC P-256 */
+  readonly issuingKey?: { readonly type?: 'ec' | 'rsa'; readonly bits?: number };
+  /** Domains the role signs, with their subdomains. @default - [dns.privateZone.name, 'cluster.local'] */
+  readonly allowedDomains?: readonly string[];
+  /** Whether the role signs wildcard names (`*.app.priv.example.com`). @default false */
+  readonly allowWildcardCertificates?: boolean;
+  /** Default lifetime of a leaf certificate, a Go duration. @default '720h' (30 days) */
+  readonly leafTtl?: string;
+  /** Longest lifetime of a leaf certificate; at least `privateCertificate.duration`, below `issuingCaTtl`. @default '2160h' (90 days) */
+  readonly leafMaxTtl?: string;
+  /** Key of leaf certificates the role accepts in CSRs. @default - EC P-256 (`privateCertificate.privateKey`) */
+  readonly leafKey?: { readonly type?: 'ec' | 'rsa'; readonly bits?: number };
+  /** Also let cert-manager call `<mount>/issue/<role>` (Vault generates the key), not only `sign`. @default false */
+  readonly allowIssue?: boolean;
 }
 
 /** Reference to a key of a Kubernetes Secret in cert-manager's namespace. */
@@ -128,6 +159,12 @@ export interface VaultAuthConfig {
     readonly roleId: string;
     /** The Secret (in cert-manager's namespace) holding the AppRole secret id. Never in `dist/`. @default - vault-approle / secretId */
     readonly secretRef?: SecretKeyRefConfig;
+    /** CIDRs from which tokens of this role may be used (`token_bound_cidrs`): the cluster's pod or node ranges. @default [] (anywhere) */
+    readonly tokenBoundCidrs?: readonly string[];
+    /** CIDRs from which the secret id may log in (`secret_id_bound_cidrs`). @default [] (anywhere) */
+    readonly secretIdBoundCidrs?: readonly string[];
+    /** Lifetime of a secret id, a Go duration; rotate before it ends (README). @default '2160h' (90 days) */
+    readonly secretIdTtl?: string;
   };
   readonly kubernetes?: {
     /** Vault path of the Kubernetes auth method. @default '/v1/auth/kubernetes' */
@@ -175,6 +212,29 @@ export interface VaultConfig {
   /** @default - every VaultPkiConfig default */
   readonly pki?: VaultPkiConfig;
   readonly auth: VaultAuthConfig;
+  /** @default - every VaultSetupConfig default */
+  readonly setup?: VaultSetupConfig;
+}
+
+/**
+ * What the Vault configuration stack (`vault-config`) sets up beyond PKI and AppRole: audit,
+ * autopilot, an admin policy, a kv-v2 mount, and optionally the secret-less JWT login of the EKS
+ * cluster.
+ */
+export interface VaultSetupConfig {
+  /** File of the file audit device on each node. @default '/var/log/vault/audit.log' (OpenBao: '/var/log/openbao/audit.log') */
+  readonly auditFilePath?: string;
+  /** Autopilot removes a dead server after this long, a Go duration. @default '10m' */
+  readonly deadServerLastContactThreshold?: string;
+  /** Mount path of the kv-v2 engine for the platform's own secrets. @default 'kv' */
+  readonly kvMount?: string;
+  /** Name of the admin policy (every path except `sys/raw`, for humans behind MFA). @default 'admin' */
+  readonly adminPolicy?: string;
+  /**
+   * Also configure a JWT auth method trusting each cluster's OIDC issuer (IRSA clusters), the
+   * secret-less login for workloads. @default false
+   */
+  readonly kubernetesJwtAuth?: boolean;
 }
 
 /**
@@ -233,6 +293,13 @@ export interface VersionsConfig {
    * @example '3.19.1'
    */
   readonly x509CertificateExporter?: string;
+  /**
+   * External Secrets Operator Helm chart version (external-secrets repository, no `v`), which
+   * delivers the AppRole secret ids from AWS Secrets Manager. Required as soon as a cluster needs
+   * one (AppRole login, or the backup jobs).
+   * @example '2.9.0'
+   */
+  readonly externalSecrets?: string;
 }
 
 /**
@@ -430,4 +497,168 @@ export interface PlatformConfig {
   readonly trust?: TrustConfig;
   /** @default - no suppression: every policy finding fails validation */
   readonly validation?: ValidationConfig;
+  /** The Vault servers on EC2 (stack `vault-aws`). @default - no Vault stack: Vault runs elsewhere */
+  readonly vaultCluster?: VaultClusterConfig;
+  /** Raft snapshots to S3, verified (stack `vault-backup-aws` and the `backup` layer). @default - no backups */
+  readonly backup?: BackupConfig;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vault servers on AWS (stack `vault-aws`)
+
+/** The server software: HashiCorp Vault or its fork OpenBao (same API, same Raft, `bao` CLI). */
+export type VaultEngine = 'vault' | 'openbao';
+
+/**
+ * The Vault (or OpenBao) cluster on EC2: Raft storage, KMS auto-unseal, an internal NLB and a name
+ * in the private zone, following the article and HashiCorp's reference architecture.
+ */
+export interface VaultClusterConfig {
+  /** Name of the cluster: prefix of its AWS resource names, value of the auto-join tag. DNS-1123 label. @default 'vault' */
+  readonly name?: string;
+  /** @default 'vault' */
+  readonly engine?: VaultEngine;
+  /** Package version, pinned. @example '1.21.1' (Vault), '2.4.1' (OpenBao) */
+  readonly version: string;
+  /**
+   * SHA-256 of the OpenBao `.rpm` of `version` (from the release's checksums file), checked before
+   * it is installed. Required with `openbao` (released on GitHub); not used with `vault`, whose
+   * packages come from HashiCorp's signed repository (GPG key fingerprint pinned).
+   */
+  readonly packageSha256?: string;
+  /** `dev`: one node, for trying out; `ha`: `voters` nodes over at least 3 availability zones. @default 'ha' */
+  readonly mode?: 'dev' | 'ha';
+  /** Raft voters in `ha`: 3, 5 or 7 (an even count adds no failure tolerance). @default 5 */
+  readonly voters?: number;
+  /** @default - `aws.region` */
+  readonly region?: string;
+  readonly network: VaultNetworkConfig;
+  /** @default - a new KMS key, rotation on, 30-day deletion window */
+  readonly unsealKey?: VaultUnsealKeyConfig;
+  /** @default - every VaultTlsConfig default */
+  readonly tls?: VaultTlsConfig;
+  /** @default - the latest Amazon Linux 2023 AMI of Amazon for the architecture */
+  readonly ami?: VaultAmiConfig;
+  /** @default - every VaultInstancesConfig default */
+  readonly instances?: VaultInstancesConfig;
+  /** Let SSM Session Manager reach the nodes (AmazonSSMManagedInstanceCore). @default false */
+  readonly ssm?: boolean;
+}
+
+/** Where the nodes run and who may reach the API. */
+export interface VaultNetworkConfig {
+  /** The VPC, by id (exactly one of `vpcId` or `vpcTags`). @example 'vpc-0123456789abcdef0' */
+  readonly vpcId?: string;
+  /** The VPC, found by its tags. @example { Name: 'shared' } */
+  readonly vpcTags?: Readonly<Record<string, string>>;
+  /** Private subnets, by id (exactly one of `subnetIds` or `subnetTags`); at least 3 in `ha`. */
+  readonly subnetIds?: readonly string[];
+  /** Private subnets, found by their tags in the VPC. @example { tier: 'private' } */
+  readonly subnetTags?: Readonly<Record<string, string>>;
+  /** CIDR of the VPC, allowed to reach the API on 8200 (the EKS clusters). */
+  readonly vpcCidr: string;
+  /** Security groups (the VPN's) allowed to reach the API on 8200. @default [] */
+  readonly clientSecurityGroupIds?: readonly string[];
+  /** CIDRs (the VPN's) allowed to reach the API on 8200; never 0.0.0.0/0. @default [] */
+  readonly clientCidrs?: readonly string[];
+  /**
+   * Where the nodes may open HTTPS connections: the AWS APIs (KMS, Secrets Manager, EC2) and the
+   * package repository. Narrow it to your proxies or VPC endpoints when you have them.
+   * @default ['0.0.0.0/0']
+   */
+  readonly httpsEgressCidrs?: readonly string[];
+}
+
+/** The KMS key of the `awskms` seal. */
+export interface VaultUnsealKeyConfig {
+  /** Use this key rather than create one: its lifecycle then outlives the cluster's. */
+  readonly existingKeyArn?: string;
+  /** Days a deleted key stays recoverable (created key only), 7 to 30. @default 30 */
+  readonly deletionWindowDays?: number;
+}
+
+/**
+ * The TLS material of the servers, made by `npm run pki -- init`, uploaded by Terraform to AWS
+ * Secrets Manager with write-only arguments (never in the state, never in `cdktf.out/`) and fetched
+ * by each node at boot. Paths are relative to the configuration file, read by Terraform at apply.
+ */
+export interface VaultTlsConfig {
+  /** @default - `vault.pem` beside `vault.caBundleFile` */
+  readonly certificateFile?: string;
+  /** @default - `vault-key.pem` beside `vault.caBundleFile` */
+  readonly keyFile?: string;
+  /** @default - `vault.caBundleFile` */
+  readonly caChainFile?: string;
+  /** Increase it after `npm run pki -- renew-server` so that Terraform uploads the new files. @default 1 */
+  readonly revision?: number;
+  /** Lowest TLS version of the listener. @default 'tls12' */
+  readonly minVersion?: 'tls12' | 'tls13';
+}
+
+/** The machine image: Amazon Linux 2023 or an image built from it (dnf, AWS CLI, cloud-init). */
+export interface VaultAmiConfig {
+  /** Owners of the image (account ids or `amazon`). @default ['amazon'] */
+  readonly owners?: readonly string[];
+  /** Name filter; the most recent match is used. @default 'al2023-ami-2023.*-kernel-6.*-<architecture>' */
+  readonly nameFilter?: string;
+  /** @default 'x86_64' */
+  readonly architecture?: 'x86_64' | 'arm64';
+}
+
+/** Instances of the Auto Scaling group. */
+export interface VaultInstancesConfig {
+  /**
+   * Size, as HashiCorp's Raft reference architecture names them: `small` 2–4 vCPU and 8–16 GiB,
+   * `large` 4–8 vCPU and 16–32 GiB; instance types are chosen by attributes, over 3 spot pools.
+   * @default 'small'
+   */
+  readonly size?: 'small' | 'large';
+  /** Instances always on demand; the rest is spot. @default - the quorum (3 of 5) */
+  readonly onDemandBase?: number;
+  /** Raft data on an encrypted gp3 volume (`ebs`) or on instance-store NVMe in RAID0 (`instance-store`, the article's). @default 'ebs' */
+  readonly storage?: 'ebs' | 'instance-store';
+  /** Size of the data volume with `ebs`, GiB. @default 100 */
+  readonly dataVolumeGiB?: number;
+  /** Size of the root volume, GiB. @default 20 */
+  readonly rootVolumeGiB?: number;
+  /** Seconds before the load balancer's health check counts for a new instance. @default 300 */
+  readonly healthCheckGracePeriod?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backups (stack `vault-backup-aws`, layer `backup`)
+
+/**
+ * Nightly Raft snapshots uploaded to S3 by a CronJob in one cluster, and a weekly job that fetches
+ * the newest one and verifies it.
+ */
+export interface BackupConfig {
+  /** Cluster that runs the jobs. @default - the only cluster, when exactly one is declared */
+  readonly cluster?: string;
+  /** Namespace of the jobs. @default 'vault-backup' */
+  readonly namespace?: string;
+  /** Cron schedule of the snapshot, in UTC. @default '0 4 * * *' */
+  readonly schedule?: string;
+  /** Cron schedule of the restore verification, in UTC. @default '0 6 * * 0' */
+  readonly verifySchedule?: string;
+  /** A backup older than this many hours is stale: alert, and the verification fails. @default 26 */
+  readonly maxAgeHours?: number;
+  /** S3 bucket. @default - `<aws.accountId>-<region>-vault-snapshots` */
+  readonly bucketName?: string;
+  /** Days before snapshots move to Glacier. @default 30 */
+  readonly glacierAfterDays?: number;
+  /** Days before snapshots (and old versions) are deleted; more than `glacierAfterDays` + 90. @default 120 */
+  readonly expireAfterDays?: number;
+  /** The snapshot agent's AppRole: its role id, fixed as cert-manager's is. */
+  readonly appRole: {
+    /** A UUID. */
+    readonly roleId: string;
+  };
+  /** Container images, pinned (a tag, optionally with `@sha256:` digest). */
+  readonly images?: {
+    /** @default - `hashicorp/vault:<vaultCluster.version>` or `openbao/openbao:<version>` */
+    readonly vault?: string;
+    /** @default 'amazon/aws-cli:2.31.0' */
+    readonly awsCli?: string;
+  };
 }

@@ -47,8 +47,10 @@ import { ConfigError, type ConfigProblem, formatPath, SHOWN_VALUE_MAX_LENGTH } f
 import {
   ACCOUNT_ID, APPROLE_PATH, BOOLEAN, DNS_LABEL, DNS_SUBDOMAIN, dnsNameHint, enumRule, expectedGot, field, HOSTNAME, integerRule,
   IP_ADDRESS, isMapping, listItem, type Mapping, mappingOf, numbers, own, type Path, pemFileRule, PORT, present, Problems, quoted,
-  REGION, reportUnknownKeys, ROLE_ID, type Rule, SECRET_KEY, section, stringRule, VAULT_MOUNT, VAULT_ROLE,
+  REGION, reportUnknownKeys, ROLE_ID, type Rule, SECRET_KEY, section, stringRule, VAULT_MOUNT, VAULT_ROLE, type ClusterSummary, type ValidAws, type ValidDns,
 } from './rules.js';
+import { checkBackup } from './check-backup.js';
+import { checkVaultCluster } from './check-vault-cluster.js';
 import type { PlatformConfig } from './types.js';
 
 /** Longest organization name: X.509 `ub-organization-name` (RFC 5280, appendix A.1), the `O=` of certificates. */
@@ -156,24 +158,27 @@ export const SUPPRESSION_REASON_MIN_LENGTH = 10;
 /** Top-level sections of the configuration, in the order they are checked and documented. */
 export const CONFIG_SECTIONS = [
   'organization', 'aws', 'dns', 'acme', 'vault', 'publicCertificate', 'privateCertificate', 'versions', 'clusters', 'applications',
-  'pki', 'trust', 'validation',
+  'pki', 'trust', 'validation', 'vaultCluster', 'backup',
 ] as const;
 const ORGANIZATION_FIELDS = ['name', 'country'] as const;
 const AWS_FIELDS = ['accountId', 'region'] as const;
 const DNS_FIELDS = ['publicZone', 'privateZone'] as const;
 const ZONE_FIELDS = ['name', 'hostedZoneID'] as const;
 const ACME_FIELDS = ['email', 'gatewayIssuer', 'http01'] as const;
-const VAULT_FIELDS = ['address', 'caBundleFile', 'caBundleSecretRef', 'serverName', 'pki', 'auth'] as const;
+const VAULT_FIELDS = ['address', 'caBundleFile', 'caBundleSecretRef', 'serverName', 'pki', 'auth', 'setup'] as const;
 const CA_BUNDLE_SECRET_REF_FIELDS = ['name', 'key'] as const;
-const VAULT_PKI_FIELDS = ['mount', 'role'] as const;
+const VAULT_PKI_FIELDS = [
+  'mount', 'role', 'intermediateMount', 'bundleFile', 'issuingCaTtl', 'issuingKey', 'allowedDomains', 'allowWildcardCertificates', 'leafTtl',
+  'leafMaxTtl', 'leafKey', 'allowIssue',
+] as const;
 const VAULT_AUTH_FIELDS = ['appRole', 'kubernetes'] as const;
-const APPROLE_FIELDS = ['path', 'roleId', 'secretRef'] as const;
+const APPROLE_FIELDS = ['path', 'roleId', 'secretRef', 'tokenBoundCidrs', 'secretIdBoundCidrs', 'secretIdTtl'] as const;
 const SECRET_REF_FIELDS = ['name', 'key'] as const;
 const KUBERNETES_AUTH_FIELDS = ['mountPath', 'role', 'serviceAccount'] as const;
 const PUBLIC_CERTIFICATE_FIELDS = ['renewBefore', 'privateKey'] as const;
 const PRIVATE_CERTIFICATE_FIELDS = ['duration', 'renewBefore', 'privateKey'] as const;
 const PRIVATE_KEY_FIELDS = ['algorithm', 'size'] as const;
-const VERSIONS_FIELDS = ['certManager', 'gatewayApi', 'trustManager', 'x509CertificateExporter'] as const;
+const VERSIONS_FIELDS = ['certManager', 'gatewayApi', 'trustManager', 'x509CertificateExporter', 'externalSecrets'] as const;
 const CLUSTER_FIELDS = ['name', 'region', 'gatewayClassName', 'workloadIdentity', 'flux', 'certManager', 'gateways', 'monitoring'] as const;
 const IRSA_FIELDS = ['type', 'oidcProviderArn'] as const;
 const POD_IDENTITY_FIELDS = ['type', 'eksClusterName'] as const;
@@ -632,26 +637,6 @@ const SUPPRESSION_OBJECT = stringRule(
 // ---------------------------------------------------------------------------------------------
 // Sections
 
-interface ValidDns {
-  readonly publicZone?: string;
-  readonly privateZone?: string;
-}
-
-interface ValidAws {
-  readonly accountId?: string;
-  readonly region?: string;
-}
-
-/** What later sections need to know about the clusters. */
-interface ClusterSummary {
-  /** Number of entries in `clusters`, valid or not; `undefined` when `clusters` is not a list. */
-  readonly count?: number;
-  /** Valid cluster names with the index of their first declaration. */
-  readonly names: ReadonlyMap<string, number>;
-  /** Every string given as a cluster name, valid or not: an application naming an invalid one is not reported twice. */
-  readonly given: ReadonlySet<string>;
-}
-
 function checkPlatform(problems: Problems, raw: unknown, options: ValidateOptions): void {
   if (!isMapping(raw)) {
     problems.add([], expectedGot(`a mapping with the sections ${CONFIG_SECTIONS.join(', ')}`, raw));
@@ -700,6 +685,8 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
   checkPki(problems, raw, dns, vaultHost);
   checkTrust(problems, raw, options);
   checkValidation(problems, raw);
+  const vaultCluster = checkVaultCluster(problems, raw, { aws, dns, vaultHost });
+  checkBackup(problems, raw, { aws, clusters, vaultCluster });
 }
 
 /**

@@ -33,3 +33,57 @@ export function awsPartition(region: string): string {
 export function certManagerRoleArn(accountId: string, region: string, clusterName: string): string {
   return `arn:${awsPartition(region)}:iam::${accountId}:role/${certManagerRoleName(clusterName)}`;
 }
+
+/** Prefix of the AWS Secrets Manager secrets a cluster's External Secrets Operator may read. */
+export function clusterSecretsPrefix(clusterName: string): string {
+  return `gateway-pki/${clusterName}/`;
+}
+
+/**
+ * Name, in AWS Secrets Manager, of the secret holding the secret id of a Vault AppRole for a cluster
+ * (`cert-manager`, `vault-snapshot`). The Terraform stack creates the secret, empty; an operator
+ * puts the secret id in (README, "Rotate an AppRole secret id"); an ExternalSecret copies it into
+ * the cluster.
+ */
+export function appRoleSecretIdName(clusterName: string, appRole: string): string {
+  return `${clusterSecretsPrefix(clusterName)}vault-approle/${appRole}`;
+}
+
+/** The AppRole roles of the platform, as the Vault configuration stack names them. */
+export const CERT_MANAGER_APPROLE = 'cert-manager';
+export const SNAPSHOT_APPROLE = 'vault-snapshot';
+
+/** Name of the ClusterSecretStore (AWS Secrets Manager) every ExternalSecret of the platform reads from. */
+export const SECRET_STORE_NAME = 'aws-secrets-manager';
+
+/** Name of the IAM role of a cluster's External Secrets Operator (IRSA or Pod Identity). */
+export function externalSecretsRoleName(clusterName: string): string {
+  return `${clusterName}-external-secrets`.slice(0, 64);
+}
+
+/** ARN of {@link externalSecretsRoleName}. */
+export function externalSecretsRoleArn(accountId: string, region: string, clusterName: string): string {
+  return `arn:${awsPartition(region)}:iam::${accountId}:role/${externalSecretsRoleName(clusterName)}`;
+}
+
+/** Name of the IAM role the Vault backup jobs of a cluster assume (IRSA or Pod Identity). */
+export function vaultBackupRoleName(clusterName: string): string {
+  return `${clusterName}-vault-backup`.slice(0, 64);
+}
+
+/** ARN of {@link vaultBackupRoleName}. */
+export function vaultBackupRoleArn(accountId: string, region: string, clusterName: string): string {
+  return `arn:${awsPartition(region)}:iam::${accountId}:role/${vaultBackupRoleName(clusterName)}`;
+}
+
+/** Default S3 bucket of the Vault snapshots: account and region make it globally unique. */
+export function defaultBackupBucketName(accountId: string, region: string): string {
+  return `${accountId}-${region}-vault-snapshots`;
+}
+
+/** Terraform stack of the Vault servers on AWS. */
+export const VAULT_AWS_STACK = 'vault-aws';
+/** Terraform stack that configures Vault itself (PKI, AppRoles, policies), applied once Vault is initialised. */
+export const VAULT_CONFIG_STACK = 'vault-config';
+/** Terraform stack of the snapshot bucket, its key and the backup role: it outlives the Vault cluster. */
+export const VAULT_BACKUP_STACK = 'vault-backup-aws';

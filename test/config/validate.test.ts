@@ -128,7 +128,7 @@ describe('validateConfig', () => {
       name: 'a top-level key is misspelt',
       edit: (c) => { c.application = c.applications; delete c.applications; },
       path: 'application',
-      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation',
+      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation, vaultCluster, backup',
     },
     {
       name: 'a nested key is misspelt',
@@ -500,7 +500,7 @@ describe('validateConfig', () => {
       name: 'vault.pki is empty in YAML (null)',
       edit: (c) => { c.vault.pki = null; },
       path: 'vault.pki',
-      message: 'expected a mapping with mount, role, got null (an empty value; remove the key to use the default)',
+      message: 'expected a mapping with mount, role, intermediateMount, bundleFile, issuingCaTtl, issuingKey, allowedDomains, allowWildcardCertificates, leafTtl, leafMaxTtl, leafKey, allowIssue, got null (an empty value; remove the key to use the default)',
     },
     {
       name: 'vault.pki.mount has a leading slash',
@@ -555,7 +555,7 @@ describe('validateConfig', () => {
       name: 'vault.auth.appRole is empty in YAML (null)',
       edit: (c) => { c.vault.auth.appRole = null; },
       path: 'vault.auth.appRole',
-      message: 'expected a mapping with path, roleId, secretRef, got null (an empty value; give it a value)',
+      message: 'expected a mapping with path, roleId, secretRef, tokenBoundCidrs, secretIdBoundCidrs, secretIdTtl, got null (an empty value; give it a value)',
     },
     {
       name: 'appRole.roleId is missing',
@@ -1686,8 +1686,8 @@ describe('validateConfig', () => {
   });
 
   it.each([
-    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation, got an empty list []'],
-    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation, got null'],
+    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation, vaultCluster, backup, got an empty list []'],
+    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation, vaultCluster, backup, got null'],
     ['a configuration that is a string', 'organization', 'got "organization"'],
   ])('reports the whole document when given %s', (_, raw, message) => {
     // WHEN
@@ -1891,7 +1891,7 @@ describe('validateConfig', () => {
 
   it('reports a misspelt auth method and the missing method, each once', () => {
     // GIVEN
-    const config = exampleWith((c) => { c.vault.auth = { approle: c.vault.auth.appRole }; });
+    const config = exampleWith((c) => { c.vault.auth = { approle: { roleId: c.vault.auth.appRole.roleId } }; });
     // WHEN
     const problems = validateConfig(config);
     // THEN
