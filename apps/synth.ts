@@ -7,7 +7,7 @@
  * Exit codes: 0 written (or unchanged), 1 invalid configuration or synthesis error (nothing
  * written), 2 bad command line.
  */
-import { resolve } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/config/errors.js';
 import { loadPlatform } from '../lib/config/load.js';
@@ -36,7 +36,9 @@ function main(argv: string[]): number {
     assertDeterministicEnvironment(process.env);
     const { config, vaultCaBundle, trustRoots } = loadPlatform(args.config);
     const rendered = synthesizeKubernetes(config, { vaultCaBundle, trustRoots });
-    const terraform = synthesizeTerraform(config);
+    // Stacks read TLS material and the PKI bundle at plan time, relative to their own folder.
+    const configDirFromStack = relative(resolve(args['terraform-out'], 'stacks', 'stack'), dirname(resolve(args.config))).split(sep).join('/');
+    const terraform = synthesizeTerraform(config, { configDirFromStack });
     const summary = writeDist(resolve(args.out), rendered.files);
     const terraformSummary = writeDist(resolve(args['terraform-out']), terraform);
     const stacks = terraform.filter((f) => f.path.endsWith('/cdk.tf.json')).map((f) => f.path.split('/')[1]);

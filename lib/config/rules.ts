@@ -13,6 +13,7 @@ import {
   DNS_SUBDOMAIN_MAX_LENGTH,
   isAwsAccountId,
   isAwsRegion,
+  isCidr,
   isDnsLabel,
   isDnsName,
   isDnsSubdomain,
@@ -388,3 +389,26 @@ export interface ClusterSummary {
   /** Every string given as a cluster name, valid or not: an application naming an invalid one is not reported twice. */
   readonly given: ReadonlySet<string>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Networks
+
+/** A network in CIDR notation (security groups, Vault's bound CIDRs), with the fix of common slips. */
+export const CIDR = stringRule('a network in CIDR notation such as "10.0.0.0/16"', isCidr, (value) => {
+  if (isIpAddress(value)) return `a single address is written ${JSON.stringify(`${value}/${value.includes(':') ? 128 : 32}`)}`;
+  const match = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(value);
+  if (match && isIpAddress(match[1]!) && Number(match[2]) <= 32) return 'host bits are set; give the network address';
+  return undefined;
+});
+
+/**
+ * A CIDR from which something may be reached: never the whole internet (`0.0.0.0/0`, `::/0`), which
+ * a private service must not be open to.
+ */
+export const PRIVATE_SOURCE_CIDR: Rule = {
+  expected: `${CIDR.expected}, narrower than the whole internet`,
+  problem(value) {
+    if (value === '0.0.0.0/0' || value === '::/0') return `expected ${this.expected}, got ${JSON.stringify(value)} (anyone on the internet)`;
+    return CIDR.problem(value);
+  },
+};

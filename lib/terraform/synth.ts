@@ -4,6 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { App } from 'cdktf';
 import type { PlatformConfig } from '../config/types.js';
 import type { DistFile } from '../output/render.js';
+import type { TerraformFiles } from './files.js';
 import { ClusterAwsStack, clusterStackName } from './stacks.js';
 
 /**
@@ -13,8 +14,9 @@ import { ClusterAwsStack, clusterStackName } from './stacks.js';
  * CDKTF writes to a folder; it writes into a private temporary one that is read back and removed,
  * so that the caller swaps `cdktf.out/` in only once everything succeeded, as for `dist/`. Stack
  * traces are off, so no machine path reaches the output.
+ * @param files where stacks find the configuration's files (TLS material, PKI bundle) at plan time
  */
-export function synthesizeTerraform(config: PlatformConfig): DistFile[] {
+export function synthesizeTerraform(config: PlatformConfig, _files: TerraformFiles = {}): DistFile[] {
   const outdir = mkdtempSync(join(tmpdir(), 'gateway-pki-cdktf-'));
   try {
     const app = new App({ outdir, stackTraces: false, hclOutput: false });

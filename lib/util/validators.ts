@@ -421,3 +421,42 @@ export function isLabelKey(value: string): boolean {
 export function isLabelValue(value: string): boolean {
   return value === '' || (value.length <= LABEL_VALUE_MAX_LENGTH && LABEL_NAME.test(value));
 }
+
+/**
+ * Whether `value` is an IPv4 or IPv6 network in CIDR notation with no host bits set
+ * (`10.0.0.0/16`, not `10.0.0.1/16`), as AWS security groups and Vault's bound CIDRs take them.
+ * IPv4 octets are plain decimals without leading zeros.
+ * @example isCidr('10.8.0.0/16') // true
+ * @example isCidr('10.8.0.1/16') // false: host bits set
+ */
+export function isCidr(value: string): boolean {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (!match) return false;
+  const [, address = '', prefixText = ''] = match;
+  const version = isIP(address);
+  const prefix = Number(prefixText);
+  if (version === 0 || address.includes('%') || prefixText.length > 1 && prefixText.startsWith('0')) return false;
+  if (version === 4) {
+    if (prefix > 32 || address.split('.').some((octet) => octet.length > 1 && octet.startsWith('0'))) return false;
+    const bits = address.split('.').reduce((n, octet) => (n << 8n) | BigInt(Number(octet)), 0n);
+    return (bits & ((1n << BigInt(32 - prefix)) - 1n)) === 0n;
+  }
+  if (prefix > 128) return false;
+  return (ipv6Bits(address) & ((1n << BigInt(128 - prefix)) - 1n)) === 0n;
+}
+
+/** The 128 bits of an IPv6 address (already known to be valid). */
+function ipv6Bits(address: string): bigint {
+  let text = address;
+  // An embedded IPv4 tail (`::ffff:10.0.0.1`) becomes two hexadecimal groups.
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return groups.reduce((n, group) => (n << 16n) | BigInt(parseInt(group, 16)), 0n);
+}
