@@ -1,30 +1,314 @@
 /**
  * `vaultCluster`: the Vault (or OpenBao) servers on EC2, built by the `vault-aws` stack.
+ *
+ * Checked like every section (lib/config/validate.ts): unknown keys first, then each field in
+ * declaration order, then what relates fields (the voter count and the mode, the subnets and the
+ * mode, the package checksum and the engine). Bounds are named constants, shared with the stack.
  */
-import type { VaultClusterConfig } from './types.js';
-import { type Mapping, type Problems, section, type ValidAws, type ValidDns } from './rules.js';
+import { isAwsRegion, isIntegerInRange } from '../util/validators.js';
+import {
+  BOOLEAN, CIDR, DNS_LABEL, enumRule, expectedGot, field, integerRule, isMapping, listItem, type Mapping, own, type Path,
+  pemFileRule, present, PRIVATE_SOURCE_CIDR, type Problems, REGION, type Rule, section, stringRule, type ValidAws,
+} from './rules.js';
+import type { VaultEngine } from './types.js';
+
+export const VAULT_ENGINES = ['vault', 'openbao'] as const satisfies readonly VaultEngine[];
+export const VAULT_MODES = ['dev', 'ha'] as const;
+
+/** Raft voter counts accepted in `ha`: odd, so that each added pair raises the failure tolerance. */
+export const VAULT_VOTER_COUNTS = [3, 5, 7] as const;
+
+/** `vaultCluster.voters` when omitted in `ha`. */
+export const VAULT_DEFAULT_VOTERS = 5;
+
+/** Fewest private subnets (and availability zones) in `ha`: a zone outage must leave a quorum. */
+export const VAULT_HA_MIN_SUBNETS = 3;
+
+/**
+ * Longest cluster name: it prefixes the load balancer's and target group's names, which AWS limits
+ * to 32 characters (`<name>-api`, `<name>-8200`).
+ */
+export const VAULT_CLUSTER_NAME_MAX_LENGTH = 24;
+
+/** KMS key deletion window bounds (AWS: 7 to 30 days). */
+export const KMS_DELETION_WINDOW_MIN = 7;
+export const KMS_DELETION_WINDOW_MAX = 30;
+
+/** Volume size bounds, GiB: gp3 goes up to 16 TiB; below 8 GiB no Amazon Linux image boots. */
+export const ROOT_VOLUME_MIN_GIB = 8;
+export const ROOT_VOLUME_MAX_GIB = 1024;
+export const DATA_VOLUME_MIN_GIB = 10;
+export const DATA_VOLUME_MAX_GIB = 16384;
+
+/** Health check grace period bounds, seconds: a node needs a minute to boot, install and unseal. */
+export const GRACE_PERIOD_MIN = 60;
+export const GRACE_PERIOD_MAX = 3600;
 
 const VAULT_CLUSTER_FIELDS = [
   'name', 'engine', 'version', 'packageSha256', 'mode', 'voters', 'region', 'network', 'unsealKey', 'tls', 'ami', 'instances', 'ssm',
 ] as const;
+const NETWORK_FIELDS = [
+  'vpcId', 'vpcTags', 'subnetIds', 'subnetTags', 'vpcCidr', 'clientSecurityGroupIds', 'clientCidrs', 'httpsEgressCidrs',
+] as const;
+const UNSEAL_KEY_FIELDS = ['existingKeyArn', 'deletionWindowDays'] as const;
+const TLS_FIELDS = ['certificateFile', 'keyFile', 'caChainFile', 'revision', 'minVersion'] as const;
+const AMI_FIELDS = ['owners', 'nameFilter', 'architecture'] as const;
+const INSTANCES_FIELDS = ['size', 'onDemandBase', 'storage', 'dataVolumeGiB', 'rootVolumeGiB', 'healthCheckGracePeriod'] as const;
 
 /** What {@link checkVaultCluster} needs from the sections before it. */
 export interface VaultClusterContext {
   readonly aws: ValidAws;
-  readonly dns: ValidDns;
-  /** Host of `vault.address`, when valid. */
-  readonly vaultHost?: string;
 }
 
-/** What later sections learn of a valid cluster. */
+/** What later sections learn of the cluster (each value only when valid). */
 export interface ValidVaultCluster {
-  readonly engine?: VaultClusterConfig['engine'];
+  readonly engine?: VaultEngine;
   readonly version?: string;
 }
 
-/** Checks `vaultCluster` (optional). @returns what later sections may rely on, `undefined` when absent */
-export function checkVaultCluster(problems: Problems, raw: Mapping, _context: VaultClusterContext): ValidVaultCluster | undefined {
+const NAME = stringRule(
+  `${DNS_LABEL.expected.replace(/, at most \d+ characters/, '')} of at most ${VAULT_CLUSTER_NAME_MAX_LENGTH} characters (it prefixes `
+    + 'load balancer names, which AWS limits to 32)',
+  (value) => DNS_LABEL.problem(value) === undefined && value.length <= VAULT_CLUSTER_NAME_MAX_LENGTH,
+  (value) => (value.length > VAULT_CLUSTER_NAME_MAX_LENGTH ? `${value.length} characters` : undefined),
+);
+
+const ENGINE = enumRule(VAULT_ENGINES);
+const MODE = enumRule(VAULT_MODES);
+
+const PACKAGE_VERSION = stringRule('an exact package version such as "1.21.1" (three numbers, no "v", no range)',
+  (value) => /^\d+\.\d+\.\d+$/.test(value),
+  (value) => (/^v\d+\.\d+\.\d+$/.test(value) ? `write it without the "v": ${JSON.stringify(value.slice(1))}` : undefined));
+
+const SHA256 = stringRule('a SHA-256 checksum: 64 hexadecimal digits', (value) => /^[0-9a-f]{64}$/.test(value),
+  (value) => (/^[0-9A-F]{64}$/i.test(value) ? 'write it in lowercase' : /^sha256:/.test(value) ? 'remove the "sha256:" prefix' : undefined));
+
+const VPC_ID = stringRule('a VPC id such as "vpc-0123456789abcdef0"', (value) => /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/.test(value));
+const SUBNET_ID = stringRule('a subnet id such as "subnet-0123456789abcdef0"', (value) => /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/.test(value));
+const SECURITY_GROUP_ID = stringRule('a security group id such as "sg-0123456789abcdef0"',
+  (value) => /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/.test(value));
+
+/** AWS tag keys and values: at most 128 and 256 characters, not starting with `aws:`. */
+const TAG_KEY = stringRule('an AWS tag key: 1 to 128 characters, not starting with "aws:"',
+  (value) => value.length >= 1 && value.length <= 128 && !value.toLowerCase().startsWith('aws:'));
+const TAG_VALUE = stringRule('an AWS tag value: at most 256 characters', (value) => value.length <= 256);
+
+const KMS_KEY_ARN = stringRule(
+  'a KMS key ARN such as "arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"',
+  (value) => /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$/.test(value),
+  (value) => (/:alias\//.test(value) ? 'give the key\'s ARN, not an alias: IAM permissions are granted on the key' : undefined),
+);
+
+const DELETION_WINDOW = integerRule(KMS_DELETION_WINDOW_MIN, KMS_DELETION_WINDOW_MAX, ' (days, the KMS limits)');
+
+const TLS_FILE = pemFileRule('the path of a PEM file, relative to the configuration file, such as "pki/vault.pem"');
+
+const REVISION = integerRule(1, 1_000_000);
+const TLS_VERSION = enumRule(['tls12', 'tls13']);
+
+const AMI_OWNER = stringRule('an AMI owner: "amazon", "self" or a 12-digit account id',
+  (value) => value === 'amazon' || value === 'self' || /^\d{12}$/.test(value));
+const AMI_NAME_FILTER = stringRule('an AMI name filter such as "al2023-ami-2023.*-x86_64" (1 to 128 characters, "*" as wildcard)',
+  (value) => value.length >= 1 && value.length <= 128 && /^[A-Za-z0-9()[\]./\-'@_*? ]+$/.test(value));
+const ARCHITECTURE = enumRule(['x86_64', 'arm64']);
+
+const SIZE = enumRule(['small', 'large']);
+const STORAGE = enumRule(['ebs', 'instance-store']);
+const ROOT_VOLUME = integerRule(ROOT_VOLUME_MIN_GIB, ROOT_VOLUME_MAX_GIB, ' (GiB)');
+const DATA_VOLUME = integerRule(DATA_VOLUME_MIN_GIB, DATA_VOLUME_MAX_GIB, ' (GiB)');
+const GRACE_PERIOD = integerRule(GRACE_PERIOD_MIN, GRACE_PERIOD_MAX, ' (seconds)');
+
+/** Checks `vaultCluster` (optional). @returns what later sections may rely on, `undefined` when absent or not a mapping */
+export function checkVaultCluster(problems: Problems, raw: Mapping, context: VaultClusterContext): ValidVaultCluster | undefined {
+  const path: Path = ['vaultCluster'];
   const cluster = section(problems, raw, [], 'vaultCluster', VAULT_CLUSTER_FIELDS, true);
   if (!cluster) return undefined;
-  return {};
+
+  field(problems, cluster, path, 'name', NAME, true);
+  const engine = field<VaultEngine>(problems, cluster, path, 'engine', ENGINE, true);
+  const version = field<string>(problems, cluster, path, 'version', PACKAGE_VERSION);
+  checkPackageSha256(problems, cluster, path, engine ?? (own(cluster, 'engine') === undefined ? 'vault' : undefined));
+  const mode = field<'dev' | 'ha'>(problems, cluster, path, 'mode', MODE, true) ?? (own(cluster, 'mode') === undefined ? 'ha' : undefined);
+  const voters = checkVoters(problems, cluster, path, mode);
+  const region = field<string>(problems, cluster, path, 'region', REGION, true) ?? context.aws.region;
+  checkNetwork(problems, cluster, path, mode);
+  checkUnsealKey(problems, cluster, path, region);
+  checkTls(problems, cluster, path, own(raw, 'vault'));
+  checkAmi(problems, cluster, path);
+  checkInstances(problems, cluster, path, voters);
+  field(problems, cluster, path, 'ssm', BOOLEAN, true);
+  return { engine: engine ?? (own(cluster, 'engine') === undefined ? 'vault' : undefined), version };
+}
+
+/** Required with OpenBao (a download checked against it); refused with Vault, where it would be silently unused. */
+function checkPackageSha256(problems: Problems, cluster: Mapping, path: Path, engine: VaultEngine | undefined): void {
+  const given = own(cluster, 'packageSha256') !== undefined;
+  if (engine === 'openbao' && !given) {
+    problems.add([...path, 'packageSha256'], 'is required with engine "openbao": expected the SHA-256 of the OpenBao .rpm of '
+      + '`version`, from the release\'s checksums file (the package is downloaded from GitHub and checked against it before install)');
+    return;
+  }
+  if (engine === 'vault' && given) {
+    problems.add([...path, 'packageSha256'], 'is not used with engine "vault" (its packages come from HashiCorp\'s repository, '
+      + 'verified with its pinned GPG key): remove it');
+    return;
+  }
+  field(problems, cluster, path, 'packageSha256', SHA256, true);
+}
+
+/** `voters`: 3, 5 or 7 in `ha` (5 by default); absent or 1 in `dev`. @returns the count in effect when valid */
+function checkVoters(problems: Problems, cluster: Mapping, path: Path, mode: 'dev' | 'ha' | undefined): number | undefined {
+  const value = present(problems, cluster, path, 'voters', 'an odd number of voters: 3, 5 or 7', true);
+  if (value === undefined) return mode === 'dev' ? 1 : mode === 'ha' ? VAULT_DEFAULT_VOTERS : undefined;
+  if (mode === 'dev') {
+    if (value !== 1) problems.add([...path, 'voters'], expectedGot('1 or nothing in mode "dev" (a single node)', value));
+    return 1;
+  }
+  if (isIntegerInRange(value, 2, 8) && value % 2 === 0) {
+    problems.add([...path, 'voters'], expectedGot('an odd number of voters: 3, 5 or 7', value,
+      `an even count tolerates no more failures than ${value - 1} voters, and a network split can leave no majority`));
+    return undefined;
+  }
+  if (!(VAULT_VOTER_COUNTS as readonly unknown[]).includes(value)) {
+    const hint = value === 1 ? 'one node is mode "dev"' : undefined;
+    problems.add([...path, 'voters'], expectedGot('an odd number of voters: 3, 5 or 7', value, hint));
+    return undefined;
+  }
+  return value as number;
+}
+
+/** A mapping of AWS tags: at least one, keys and values within AWS limits. */
+function checkTags(problems: Problems, parent: Mapping, path: Path, key: string): void {
+  const expected = 'a non-empty mapping of AWS tag keys to values, such as { Name: "shared" }';
+  const tags = present(problems, parent, path, key, expected, true);
+  if (tags === undefined) return;
+  if (!isMapping(tags) || Object.keys(tags).length === 0) {
+    problems.add([...path, key], expectedGot(expected, tags));
+    return;
+  }
+  for (const [tagKey, tagValue] of Object.entries(tags)) {
+    const keyProblem = TAG_KEY.problem(tagKey);
+    if (keyProblem !== undefined) problems.add([...path, key, tagKey], keyProblem.replace(/^expected/, 'key: expected'));
+    listItem(problems, [...path, key, tagKey], tagValue, TAG_VALUE);
+  }
+}
+
+/**
+ * A list of valid, distinct items. @returns the items when the list and all of them are valid
+ */
+function checkList(
+  problems: Problems, parent: Mapping, path: Path, key: string, rule: Rule, options: { minItems?: number; why?: string } = {},
+): string[] | undefined {
+  const min = options.minItems ?? 0;
+  const expected = `a list of ${min > 1 ? `at least ${min} ` : min === 1 ? 'at least one ' : ''}items, each ${rule.expected}`;
+  const value = present(problems, parent, path, key, expected, true);
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length < min) {
+    problems.add([...path, key], expectedGot(expected, value, Array.isArray(value) ? options.why : undefined));
+    return undefined;
+  }
+  let valid = true;
+  const seen = new Set<unknown>();
+  value.forEach((item: unknown, index) => {
+    if (listItem(problems, [...path, key, index], item, rule) === undefined) {
+      valid = false;
+    } else if (seen.has(item)) {
+      problems.add([...path, key, index], `${JSON.stringify(item)} is listed twice; expected each once`);
+      valid = false;
+    }
+    seen.add(item);
+  });
+  return valid ? value as string[] : undefined;
+}
+
+/** Exactly one of two fields (`vpcId`/`vpcTags`, `subnetIds`/`subnetTags`), reported on the parent. */
+function exactlyOne(problems: Problems, parent: Mapping, path: Path, a: string, b: string, what: string): void {
+  const hasA = own(parent, a) !== undefined;
+  const hasB = own(parent, b) !== undefined;
+  if (hasA && hasB) problems.add(path, `expected exactly one of ${a} or ${b}, got both (${what} is found one way; remove one)`);
+  else if (!hasA && !hasB) problems.add(path, `expected exactly one of ${a} or ${b}, got neither (${what} must be known)`);
+}
+
+function checkNetwork(problems: Problems, cluster: Mapping, clusterPath: Path, mode: 'dev' | 'ha' | undefined): void {
+  const path = [...clusterPath, 'network'];
+  const network = section(problems, cluster, clusterPath, 'network', NETWORK_FIELDS);
+  if (!network) return;
+  exactlyOne(problems, network, path, 'vpcId', 'vpcTags', 'the VPC');
+  field(problems, network, path, 'vpcId', VPC_ID, true);
+  checkTags(problems, network, path, 'vpcTags');
+  exactlyOne(problems, network, path, 'subnetIds', 'subnetTags', 'the private subnets');
+  const minSubnets = mode === 'ha' ? VAULT_HA_MIN_SUBNETS : 1;
+  checkList(problems, network, path, 'subnetIds', SUBNET_ID, {
+    minItems: minSubnets,
+    why: mode === 'ha' ? `mode "ha" spreads the voters over at least ${VAULT_HA_MIN_SUBNETS} availability zones, one subnet each` : undefined,
+  });
+  checkTags(problems, network, path, 'subnetTags');
+  field(problems, network, path, 'vpcCidr', PRIVATE_SOURCE_CIDR);
+  checkList(problems, network, path, 'clientSecurityGroupIds', SECURITY_GROUP_ID);
+  checkList(problems, network, path, 'clientCidrs', PRIVATE_SOURCE_CIDR);
+  checkList(problems, network, path, 'httpsEgressCidrs', CIDR, { minItems: 1 });
+}
+
+function checkUnsealKey(problems: Problems, cluster: Mapping, clusterPath: Path, region: string | undefined): void {
+  const path = [...clusterPath, 'unsealKey'];
+  const key = section(problems, cluster, clusterPath, 'unsealKey', UNSEAL_KEY_FIELDS, true);
+  if (!key) return;
+  const arn = field<string>(problems, key, path, 'existingKeyArn', KMS_KEY_ARN, true);
+  if (arn !== undefined && region !== undefined && isAwsRegion(region) && arn.split(':')[3] !== region) {
+    problems.add([...path, 'existingKeyArn'], expectedGot(`a key in the cluster's region ${JSON.stringify(region)}`, arn,
+      'the awskms seal and the nodes must be in the same region, or give a multi-Region replica key there'));
+  }
+  if (own(key, 'existingKeyArn') !== undefined && own(key, 'deletionWindowDays') !== undefined) {
+    problems.add([...path, 'deletionWindowDays'], 'is only for a key this stack creates: remove it, or remove existingKeyArn');
+    return;
+  }
+  field(problems, key, path, 'deletionWindowDays', DELETION_WINDOW, true);
+}
+
+/**
+ * `tls`: the files default to those `npm run pki -- init` writes beside `vault.caBundleFile`; with
+ * `vault.caBundleSecretRef` instead, there is nothing to place them beside, so they are required.
+ */
+function checkTls(problems: Problems, cluster: Mapping, clusterPath: Path, vault: unknown): void {
+  const path = [...clusterPath, 'tls'];
+  const filesRequired = isMapping(vault) && own(vault, 'caBundleFile') === undefined && own(vault, 'caBundleSecretRef') !== undefined;
+  const given = own(cluster, 'tls');
+  if (filesRequired && given === undefined) {
+    problems.add(path, 'is required when vault.caBundleSecretRef is used: expected the certificateFile, keyFile and caChainFile '
+      + 'made by `npm run pki -- init` (they default to the files beside vault.caBundleFile)');
+    return;
+  }
+  const tls = section(problems, cluster, clusterPath, 'tls', TLS_FIELDS, true);
+  if (!tls) return;
+  field(problems, tls, path, 'certificateFile', TLS_FILE, !filesRequired);
+  field(problems, tls, path, 'keyFile', TLS_FILE, !filesRequired);
+  field(problems, tls, path, 'caChainFile', TLS_FILE, !filesRequired);
+  field(problems, tls, path, 'revision', REVISION, true);
+  field(problems, tls, path, 'minVersion', TLS_VERSION, true);
+}
+
+function checkAmi(problems: Problems, cluster: Mapping, clusterPath: Path): void {
+  const path = [...clusterPath, 'ami'];
+  const ami = section(problems, cluster, clusterPath, 'ami', AMI_FIELDS, true);
+  if (!ami) return;
+  checkList(problems, ami, path, 'owners', AMI_OWNER, { minItems: 1 });
+  field(problems, ami, path, 'nameFilter', AMI_NAME_FILTER, true);
+  field(problems, ami, path, 'architecture', ARCHITECTURE, true);
+}
+
+function checkInstances(problems: Problems, cluster: Mapping, clusterPath: Path, voters: number | undefined): void {
+  const path = [...clusterPath, 'instances'];
+  const instances = section(problems, cluster, clusterPath, 'instances', INSTANCES_FIELDS, true);
+  if (!instances) return;
+  field(problems, instances, path, 'size', SIZE, true);
+  const max = voters ?? Math.max(...VAULT_VOTER_COUNTS);
+  field(problems, instances, path, 'onDemandBase', integerRule(0, max, voters === undefined ? '' : ` (at most the ${voters} voters)`), true);
+  const storage = field<string>(problems, instances, path, 'storage', STORAGE, true);
+  if (storage === 'instance-store' && own(instances, 'dataVolumeGiB') !== undefined) {
+    problems.add([...path, 'dataVolumeGiB'], 'is only for storage "ebs" (instance-store disks come with the instance type): remove it');
+  } else {
+    field(problems, instances, path, 'dataVolumeGiB', DATA_VOLUME, true);
+  }
+  field(problems, instances, path, 'rootVolumeGiB', ROOT_VOLUME, true);
+  field(problems, instances, path, 'healthCheckGracePeriod', GRACE_PERIOD, true);
 }

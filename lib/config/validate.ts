@@ -685,7 +685,7 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
   checkPki(problems, raw, dns, vaultHost);
   checkTrust(problems, raw, options);
   checkValidation(problems, raw);
-  const vaultCluster = checkVaultCluster(problems, raw, { aws, dns, vaultHost });
+  const vaultCluster = checkVaultCluster(problems, raw, { aws });
   checkBackup(problems, raw, { aws, clusters, vaultCluster });
 }
 

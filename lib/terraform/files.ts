@@ -2,10 +2,15 @@
  * Files of the configuration that Terraform reads at plan and apply time (TLS material, the PKI
  * bundle), never synth: only their path goes into `cdktf.out/`, so no secret is ever written there.
  *
- * Terraform runs in `cdktf.out/stacks/<stack>/`; a path is written relative to that folder
- * (`${path.module}/…`), so the stack works from any checkout and synthesizes the same everywhere.
+ * A stack that reads such files gets the input variable `config_dir`: the configuration's directory,
+ * relative to the stack's folder (`cdktf.out/stacks/<stack>/`, where Terraform runs) by default.
+ * Being a variable, it is unknown to `terraform validate`, which then checks the stack without the
+ * files (they hold keys and are not in the repository), and an operator whose files live elsewhere
+ * passes `-var config_dir=…`.
  */
 import { posix } from 'node:path';
+import { TerraformStack, TerraformVariable } from 'cdktf';
+import type { IConstruct } from 'constructs';
 
 /** Where the configuration's directory is, seen from a stack's folder. */
 export interface TerraformFiles {
@@ -19,12 +24,39 @@ export interface TerraformFiles {
 
 export const DEFAULT_CONFIG_DIR_FROM_STACK = '../../../config';
 
-/** The path Terraform reads a configuration file from: `${path.module}/<configDir>/<file>`. */
-export function configFilePath(files: TerraformFiles, file: string): string {
-  return `\${path.module}/${posix.join(files.configDirFromStack ?? DEFAULT_CONFIG_DIR_FROM_STACK, file)}`;
-}
+/** Name of the input variable holding the configuration's directory. */
+export const CONFIG_DIR_VARIABLE = 'config_dir';
 
-/** A Terraform expression reading a configuration file at plan time: `${file("…")}`. */
-export function configFileContent(files: TerraformFiles, file: string): string {
-  return `\${file("${configFilePath(files, file)}")}`;
+/**
+ * The configuration files of one stack: `path(file)` and `content(file)` are Terraform expressions
+ * on `var.config_dir`, declared once per stack.
+ */
+export class ConfigFiles {
+  private readonly variable: TerraformVariable;
+
+  /** The files of the stack that holds `scope`. */
+  static of(scope: IConstruct, files: TerraformFiles): ConfigFiles {
+    const stack = TerraformStack.of(scope);
+    const existing = stack.node.tryFindChild(CONFIG_DIR_VARIABLE);
+    return new ConfigFiles(existing instanceof TerraformVariable ? existing : new TerraformVariable(stack, CONFIG_DIR_VARIABLE, {
+      type: 'string',
+      default: files.configDirFromStack ?? DEFAULT_CONFIG_DIR_FROM_STACK,
+      description: 'Directory of the gateway-pki configuration (config/platform.yaml), relative to this stack\'s folder: '
+        + 'TLS material and the PKI bundle are read from it at plan time',
+    }));
+  }
+
+  private constructor(variable: TerraformVariable) {
+    this.variable = variable;
+  }
+
+  /** `${var.config_dir}/<file>`, for arguments that take a path. */
+  path(file: string): string {
+    return `\${var.${this.variable.friendlyUniqueId}}/${posix.normalize(file)}`;
+  }
+
+  /** `${file("${var.config_dir}/<file>")}`: the file's content, read at plan time. */
+  content(file: string): string {
+    return `\${file("${this.path(file)}")}`;
+  }
 }

@@ -5,7 +5,9 @@ import { App } from 'cdktf';
 import type { PlatformConfig } from '../config/types.js';
 import type { DistFile } from '../output/render.js';
 import type { TerraformFiles } from './files.js';
+import { VAULT_AWS_STACK } from '../util/names.js';
 import { ClusterAwsStack, clusterStackName } from './stacks.js';
+import { VaultAwsStack } from './vault-cluster/stack.js';
 
 /**
  * Builds every Terraform stack of the platform and returns the files of `cdktf.out/`
@@ -16,13 +18,14 @@ import { ClusterAwsStack, clusterStackName } from './stacks.js';
  * traces are off, so no machine path reaches the output.
  * @param files where stacks find the configuration's files (TLS material, PKI bundle) at plan time
  */
-export function synthesizeTerraform(config: PlatformConfig, _files: TerraformFiles = {}): DistFile[] {
+export function synthesizeTerraform(config: PlatformConfig, files: TerraformFiles = {}): DistFile[] {
   const outdir = mkdtempSync(join(tmpdir(), 'gateway-pki-cdktf-'));
   try {
     const app = new App({ outdir, stackTraces: false, hclOutput: false });
     for (const cluster of config.clusters) {
       new ClusterAwsStack(app, clusterStackName(cluster), { platform: config, cluster });
     }
+    if (config.vaultCluster) new VaultAwsStack(app, VAULT_AWS_STACK, { platform: config, cluster: config.vaultCluster, files });
     app.synth();
     return readdirSync(outdir, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())

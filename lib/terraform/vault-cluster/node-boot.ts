@@ -1,0 +1,369 @@
+/**
+ * What a Vault node runs at first boot: a cloud-init document (`#cloud-config`) that writes the
+ * server configuration, a hardened systemd unit, the kernel and core-dump settings, and a POSIX
+ * shell script that installs the verified package, prepares the Raft volume, fetches the TLS
+ * material from Secrets Manager, fills in the node's own id and address, and starts the service.
+ *
+ * The user data carries no secret: the TLS key is fetched at boot with the instance role, and the
+ * script never prints it (no `set -x`). Everything is rendered here, in TypeScript, so the AWS stack
+ * needs no cloudinit or template provider.
+ */
+import { toYaml } from '../../output/yaml.js';
+import type { EngineProfile, PackageDownload } from './engine.js';
+import { NODE_PLACEHOLDERS, type NodeTlsPaths } from './server-config.js';
+
+/** Where the boot script and the configuration template are written. */
+export const BOOT_SCRIPT_PATH = '/usr/local/sbin/gateway-pki-node-setup';
+export const CONFIG_TEMPLATE_PATH = '/etc/gateway-pki/server.hcl';
+
+/** AWS Secrets Manager secret names of the TLS material. */
+export interface TlsSecretNames {
+  readonly certificate: string;
+  readonly key: string;
+  readonly caChain: string;
+}
+
+export interface NodeBootProps {
+  readonly engine: EngineProfile;
+  readonly version: string;
+  readonly download: PackageDownload;
+  /** SHA-256 of the package, when verified against a pinned checksum. */
+  readonly packageSha256?: string;
+  readonly region: string;
+  /** The rendered server configuration, with its node placeholders. */
+  readonly serverConfig: string;
+  readonly tlsSecrets: TlsSecretNames;
+  readonly tlsPaths: NodeTlsPaths;
+  /** `ebs`: one unpartitioned EBS data volume; `instance-store`: every NVMe instance-store disk, in RAID0 when several. */
+  readonly storage: 'ebs' | 'instance-store';
+  /** Host name of the servers' certificate, for the CLI on the node (`VAULT_TLS_SERVER_NAME`). */
+  readonly tlsServerName: string;
+}
+
+/** The TLS files' directory on the node. */
+export function tlsDirectory(engine: EngineProfile): string {
+  return `${engine.configDir}/tls`;
+}
+
+/** Node paths of the TLS material. */
+export function nodeTlsPaths(engine: EngineProfile): NodeTlsPaths {
+  const dir = tlsDirectory(engine);
+  return { certificate: `${dir}/server.pem`, key: `${dir}/server-key.pem`, caChain: `${dir}/ca-chain.pem` };
+}
+
+/** Single-quotes a value for POSIX sh. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The boot script: its settings (rendered from the configuration) followed by fixed steps. Each
+ * step logs what it does; any failure stops the script with the step named, and cloud-init reports
+ * the boot as failed (visible in `/var/log/cloud-init-output.log` and the console output).
+ */
+export function renderBootScript(props: NodeBootProps): string {
+  const { engine, download } = props;
+  const verification = download.verification;
+  const settings: Array<[string, string]> = [
+    ['PRODUCT', engine.product],
+    ['SERVICE', engine.service],
+    ['SERVICE_USER', engine.user],
+    ['BINARY', engine.binary],
+    ['CONFIG_FILE', engine.configFile],
+    ['CONFIG_TEMPLATE', CONFIG_TEMPLATE_PATH],
+    ['DATA_DIR', engine.dataDir],
+    ['LOG_DIR', engine.logDir],
+    ['TLS_DIR', tlsDirectory(engine)],
+    ['TLS_CERTIFICATE', props.tlsPaths.certificate],
+    ['TLS_KEY', props.tlsPaths.key],
+    ['TLS_CA_CHAIN', props.tlsPaths.caChain],
+    ['REGION', props.region],
+    ['SECRET_CERTIFICATE', props.tlsSecrets.certificate],
+    ['SECRET_KEY', props.tlsSecrets.key],
+    ['SECRET_CA_CHAIN', props.tlsSecrets.caChain],
+    ['STORAGE', props.storage],
+    ['PACKAGE_VERSION', props.version],
+    ['PACKAGE_URL', download.url],
+    ['PACKAGE_FILE', download.file],
+    ['VERIFICATION', verification.type],
+    ...(verification.type === 'signed-checksums'
+      ? [
+        ['SUMS_URL', verification.sumsUrl],
+        ['SIGNATURE_URL', verification.signatureUrl],
+        ['KEY_URL', verification.keyUrl],
+        ['KEY_FINGERPRINT', verification.keyFingerprint],
+      ] as Array<[string, string]>
+      : [['PACKAGE_SHA256', props.packageSha256 ?? '']] as Array<[string, string]>),
+  ];
+  if (verification.type === 'pinned-checksum' && !props.packageSha256) {
+    throw new Error(`${engine.product} ${props.version}: a pinned package checksum is required`);
+  }
+  return [
+    '#!/bin/sh',
+    `# First boot of a ${engine.product} node, written by gateway-pki (vault-aws stack); run once by cloud-init.`,
+    '# Never add `set -x`: the TLS key passes through this script.',
+    'set -eu',
+    'umask 077',
+    '',
+    ...settings.map(([name, value]) => `${name}=${shellQuote(value)}`),
+    '',
+    BOOT_STEPS,
+  ].join('\n');
+}
+
+/** The fixed part of the boot script: functions, then the steps in order. */
+const BOOT_STEPS = String.raw`log() {
+  printf '%s gateway-pki-node-setup: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"
+}
+
+fail() {
+  log "FAILED: $*"
+  exit 1
+}
+
+# Instance metadata, over IMDSv2 (the launch template refuses IMDSv1).
+imds() {
+  imds_token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token) || return 1
+  curl -fsS -H "X-aws-ec2-metadata-token: $imds_token" "http://169.254.169.254/latest/meta-data/$1"
+}
+
+download() {
+  curl -fsSL --proto '=https' --tlsv1.2 --retry 5 --retry-connrefused -o "$2" "$1"
+}
+
+disable_swap_and_core_dumps() {
+  log "turning swap and core dumps off"
+  swapoff -a || fail "swapoff"
+  sed -i '/[[:space:]]swap[[:space:]]/d' /etc/fstab || fail "removing swap from /etc/fstab"
+  sysctl --quiet --system >/dev/null || fail "applying /etc/sysctl.d"
+}
+
+install_package() {
+  workdir=$(mktemp -d)
+  log "downloading $PACKAGE_FILE ($PRODUCT $PACKAGE_VERSION)"
+  download "$PACKAGE_URL" "$workdir/$PACKAGE_FILE" || fail "downloading $PACKAGE_URL"
+  case "$VERIFICATION" in
+    signed-checksums)
+      download "$SUMS_URL" "$workdir/SHA256SUMS" || fail "downloading $SUMS_URL"
+      download "$SIGNATURE_URL" "$workdir/SHA256SUMS.sig" || fail "downloading $SIGNATURE_URL"
+      download "$KEY_URL" "$workdir/release-key.asc" || fail "downloading $KEY_URL"
+      GNUPGHOME="$workdir/gnupg"
+      export GNUPGHOME
+      mkdir -m 0700 "$GNUPGHOME"
+      gpg --batch --quiet --import "$workdir/release-key.asc" 2>/dev/null || fail "importing the release key"
+      # The signature must come from the pinned key (primary or subkey), whatever else the key file holds.
+      gpg --batch --status-fd 1 --verify "$workdir/SHA256SUMS.sig" "$workdir/SHA256SUMS" 2>/dev/null \
+        | awk -v fpr="$KEY_FINGERPRINT" '$2 == "VALIDSIG" && ($3 == fpr || $NF == fpr) { ok = 1 } END { exit !ok }' \
+        || fail "SHA256SUMS is not signed by the release key $KEY_FINGERPRINT"
+      grep " $PACKAGE_FILE\$" "$workdir/SHA256SUMS" > "$workdir/package.sha256" || fail "$PACKAGE_FILE is not listed in SHA256SUMS"
+      ;;
+    pinned-checksum)
+      printf '%s  %s\n' "$PACKAGE_SHA256" "$PACKAGE_FILE" > "$workdir/package.sha256"
+      ;;
+    *)
+      fail "unknown verification $VERIFICATION"
+      ;;
+  esac
+  (cd "$workdir" && sha256sum --check --quiet package.sha256) || fail "checksum of $PACKAGE_FILE"
+  log "installing $PACKAGE_FILE (checksum verified)"
+  dnf install -y -q "$workdir/$PACKAGE_FILE" || fail "dnf install $PACKAGE_FILE"
+  rm -rf "$workdir"
+  id "$SERVICE_USER" >/dev/null 2>&1 || fail "the package did not create the user $SERVICE_USER"
+}
+
+# NVMe disks whose model is $1 and that hold no partition (the root disk has some).
+nvme_disks() {
+  for disk in /sys/block/nvme*n1; do
+    [ -e "$disk/device/model" ] || continue
+    name=$(basename "$disk")
+    model=$(sed 's/[[:space:]]*$//' "$disk/device/model")
+    [ "$model" = "$1" ] || continue
+    partitioned=no
+    for partition in "$disk/$name"p*; do
+      if [ -e "$partition" ]; then partitioned=yes; fi
+    done
+    if [ "$partitioned" = no ]; then printf '/dev/%s\n' "$name"; fi
+  done
+}
+
+prepare_data_volume() {
+  if [ "$STORAGE" = instance-store ]; then
+    disks=$(nvme_disks 'Amazon EC2 NVMe Instance Storage')
+  else
+    disks=$(nvme_disks 'Amazon Elastic Block Store')
+  fi
+  count=$(printf '%s\n' "$disks" | grep -c . || true)
+  [ "$count" -ge 1 ] || fail "no $STORAGE data disk found for $DATA_DIR"
+  if [ "$count" -gt 1 ]; then
+    log "assembling $count disks in RAID0"
+    dnf install -y -q mdadm || fail "dnf install mdadm"
+    # shellcheck disable=SC2086 # one argument per disk
+    mdadm --create /dev/md0 --run --level=0 --raid-devices="$count" $disks || fail "mdadm --create"
+    device=/dev/md0
+  else
+    device=$disks
+  fi
+  if ! blkid "$device" >/dev/null 2>&1; then
+    log "formatting $device (xfs)"
+    mkfs.xfs -q "$device" || fail "mkfs.xfs $device"
+  fi
+  uuid=$(blkid -s UUID -o value "$device") || fail "reading the UUID of $device"
+  mkdir -p "$DATA_DIR"
+  grep -q "UUID=$uuid" /etc/fstab || printf 'UUID=%s %s xfs defaults,noatime,nodev,nosuid,noexec,nofail 0 2\n' "$uuid" "$DATA_DIR" >> /etc/fstab
+  mount "$DATA_DIR" 2>/dev/null || mountpoint -q "$DATA_DIR" || fail "mounting $device on $DATA_DIR"
+  chown "$SERVICE_USER:$SERVICE_USER" "$DATA_DIR"
+  chmod 0700 "$DATA_DIR"
+  install -d -m 0750 -o "$SERVICE_USER" -g "$SERVICE_USER" "$LOG_DIR"
+  log "$DATA_DIR is on $device"
+}
+
+# Prints a secret's value: only ever redirected to a file, never to the log.
+secret_value() {
+  aws --region "$REGION" secretsmanager get-secret-value --secret-id "$1" --query SecretString --output text
+}
+
+fetch_tls() {
+  log "fetching the TLS material from Secrets Manager"
+  install -d -m 0750 -o root -g "$SERVICE_USER" "$TLS_DIR"
+  secret_value "$SECRET_CA_CHAIN" > "$TLS_CA_CHAIN.new" || fail "reading secret $SECRET_CA_CHAIN"
+  secret_value "$SECRET_CERTIFICATE" > "$TLS_CERTIFICATE.new" || fail "reading secret $SECRET_CERTIFICATE"
+  # The server presents its certificate followed by the chain, so clients need only the root.
+  cat "$TLS_CA_CHAIN.new" >> "$TLS_CERTIFICATE.new"
+  secret_value "$SECRET_KEY" > "$TLS_KEY.new" || fail "reading secret $SECRET_KEY"
+  openssl x509 -noout -in "$TLS_CERTIFICATE.new" 2>/dev/null || fail "secret $SECRET_CERTIFICATE holds no certificate"
+  # The key must be the certificate's: compare public keys (the private key is never printed).
+  cert_public=$(openssl x509 -noout -pubkey -in "$TLS_CERTIFICATE.new" 2>/dev/null) || fail "reading the certificate's public key"
+  key_public=$(openssl pkey -pubout -in "$TLS_KEY.new" 2>/dev/null) || fail "secret $SECRET_KEY holds no private key"
+  [ "$cert_public" = "$key_public" ] || fail "secret $SECRET_KEY is not the key of the certificate in $SECRET_CERTIFICATE"
+  for file in "$TLS_CA_CHAIN" "$TLS_CERTIFICATE" "$TLS_KEY"; do
+    chown "root:$SERVICE_USER" "$file.new"
+    chmod 0640 "$file.new"
+    mv "$file.new" "$file"
+  done
+}
+
+write_server_config() {
+  instance_id=$(imds instance-id) || fail "reading the instance id"
+  private_ip=$(imds local-ipv4) || fail "reading the private address"
+  log "writing $CONFIG_FILE for node $instance_id ($private_ip)"
+  sed -e "s/@@INSTANCE_ID@@/$instance_id/g" -e "s/@@PRIVATE_IP@@/$private_ip/g" "$CONFIG_TEMPLATE" > "$CONFIG_FILE.new" \
+    || fail "rendering $CONFIG_FILE"
+  chown "root:$SERVICE_USER" "$CONFIG_FILE.new"
+  chmod 0640 "$CONFIG_FILE.new"
+  mv "$CONFIG_FILE.new" "$CONFIG_FILE"
+}
+
+start_service() {
+  log "starting $SERVICE"
+  systemctl daemon-reload || fail "systemctl daemon-reload"
+  systemctl enable --now "$SERVICE" || fail "starting $SERVICE"
+  "$BINARY" version >/dev/null || fail "$BINARY does not run"
+  log "$PRODUCT is running; it unseals itself with KMS once initialised"
+}
+
+disable_swap_and_core_dumps
+install_package
+prepare_data_volume
+fetch_tls
+write_server_config
+start_service
+`;
+
+/** A hardened systemd unit, replacing the package's (`/etc/systemd/system` wins over `/usr/lib/systemd/system`). */
+export function renderSystemdUnit(engine: EngineProfile): string {
+  return `# ${engine.product}, written by gateway-pki (vault-aws stack).
+[Unit]
+Description=${engine.product}
+Requires=network-online.target
+After=network-online.target
+ConditionFileNotEmpty=${engine.configFile}
+StartLimitIntervalSec=60
+StartLimitBurst=3
+
+[Service]
+Type=notify
+User=${engine.user}
+Group=${engine.user}
+ExecStart=${engine.binary} server -config=${engine.configFile}
+ExecReload=/bin/kill --signal HUP $MAINPID
+KillMode=process
+KillSignal=SIGINT
+Restart=on-failure
+RestartSec=5
+TimeoutStopSec=30
+LimitNOFILE=65536
+LimitCORE=0
+UMask=0077
+NoNewPrivileges=yes
+CapabilityBoundingSet=
+AmbientCapabilities=
+ProtectSystem=strict
+ReadWritePaths=${engine.dataDir} ${engine.logDir}
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectHostname=yes
+ProtectClock=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/** The cloud-init user data: `#cloud-config`, then the document. */
+export function renderCloudConfig(props: NodeBootProps): string {
+  const { engine } = props;
+  const env = engine.envPrefix;
+  const document = {
+    write_files: [
+      { path: CONFIG_TEMPLATE_PATH, owner: 'root:root', permissions: '0600', content: props.serverConfig },
+      { path: `/etc/systemd/system/${engine.service}.service`, owner: 'root:root', permissions: '0644', content: renderSystemdUnit(engine) },
+      {
+        path: '/etc/sysctl.d/90-gateway-pki.conf',
+        owner: 'root:root',
+        permissions: '0644',
+        content: '# No core dumps of set-uid programs; no swapping (swap is also turned off).\nfs.suid_dumpable = 0\nvm.swappiness = 0\n',
+      },
+      {
+        path: '/etc/systemd/coredump.conf.d/90-gateway-pki.conf',
+        owner: 'root:root',
+        permissions: '0644',
+        content: '# A core dump of the server would hold keys in clear: none are kept.\n[Coredump]\nStorage=none\nProcessSizeMax=0\n',
+      },
+      { path: '/etc/security/limits.d/90-gateway-pki.conf', owner: 'root:root', permissions: '0644', content: '* hard core 0\n' },
+      {
+        path: `/etc/logrotate.d/${engine.service}`,
+        owner: 'root:root',
+        permissions: '0644',
+        content: `# The audit log: the server reopens its files on SIGHUP.\n${engine.logDir}/*.log {\n  daily\n  rotate 14\n  compress\n`
+          + `  delaycompress\n  missingok\n  notifempty\n  postrotate\n    systemctl reload ${engine.service} >/dev/null 2>&1 || true\n  endscript\n}\n`,
+      },
+      {
+        path: `/etc/profile.d/${engine.service}.sh`,
+        owner: 'root:root',
+        permissions: '0644',
+        content: `# The CLI on a node talks to the local server and verifies its certificate by name.\nexport ${env}_ADDR=https://127.0.0.1:8200\n`
+          + `export ${env}_CACERT=${props.tlsPaths.caChain}\nexport ${env}_TLS_SERVER_NAME=${props.tlsServerName}\n`,
+      },
+      { path: BOOT_SCRIPT_PATH, owner: 'root:root', permissions: '0700', content: renderBootScript(props) },
+    ],
+    runcmd: [[BOOT_SCRIPT_PATH]],
+  };
+  return `#cloud-config\n# ${engine.product} node, written by gateway-pki (vault-aws stack). No secret here: TLS comes from Secrets Manager at boot.\n`
+    + toYaml(document);
+}
+
+export { NODE_PLACEHOLDERS };

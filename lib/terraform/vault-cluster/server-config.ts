@@ -1,0 +1,120 @@
+/**
+ * The server configuration file of a node (`vault.hcl` / `openbao.hcl`), as typed data rendered to
+ * HCL. The two values only known on the node, its instance id and private address, are
+ * placeholders that the boot script replaces ({@link NODE_PLACEHOLDERS}).
+ */
+import { type HclBody, renderHcl } from '../../util/hcl.js';
+import type { EngineProfile } from './engine.js';
+
+/** Placeholders of per-node values, replaced at boot from the instance metadata. */
+export const NODE_PLACEHOLDERS = {
+  instanceId: '@@INSTANCE_ID@@',
+  privateIp: '@@PRIVATE_IP@@',
+} as const;
+
+/** Where the boot script puts the TLS material fetched from Secrets Manager. */
+export interface NodeTlsPaths {
+  /** The server certificate followed by the CA chain. */
+  readonly certificate: string;
+  readonly key: string;
+  /** The CA chain: verifies the leader's certificate when joining, and client certificates. */
+  readonly caChain: string;
+}
+
+export interface ServerConfigProps {
+  readonly engine: EngineProfile;
+  readonly clusterName: string;
+  /** `https://vault.priv.example.com:8200`: what clients and standbys are redirected to. */
+  readonly apiAddress: string;
+  /** Host name in the servers' certificate that joining nodes verify the leader against. */
+  readonly tlsServerName: string;
+  readonly region: string;
+  /** KMS key id, ARN or alias of the `awskms` seal. */
+  readonly kmsKeyId: string;
+  readonly tls: NodeTlsPaths;
+  readonly tlsMinVersion: 'tls12' | 'tls13';
+  /** More than one node: Raft joins peers found by their auto-join tag. */
+  readonly autoJoin: boolean;
+}
+
+/** API and cluster (Raft, request forwarding) ports. */
+export const API_PORT = 8200;
+export const CLUSTER_PORT = 8201;
+
+/** How long Prometheus metrics are kept in memory for `/v1/sys/metrics` (must be non-zero to expose them). */
+export const PROMETHEUS_RETENTION = '24h';
+
+/** The configuration as HCL data: tests and docs read the same structure the file is written from. */
+export function serverConfigBody(props: ServerConfigProps): HclBody {
+  const { engine, tls } = props;
+  const retryJoin: HclBody = props.autoJoin
+    ? [{
+      type: 'retry_join',
+      body: [
+        ['auto_join', `provider=aws region=${props.region} tag_key=${engine.autoJoinTagKey} tag_value=${props.clusterName} addr_type=private_v4`],
+        ['auto_join_scheme', 'https'],
+        ['auto_join_port', API_PORT],
+        ['leader_tls_servername', props.tlsServerName],
+        ['leader_ca_cert_file', tls.caChain],
+      ],
+    }]
+    : [];
+  return [
+    ['ui', true],
+    // Swap is off on the nodes (the boot script), so memory is never written to disk; mlock is not
+    // needed then, and Raft's memory-mapped database is not compatible with it.
+    ['disable_mlock', true],
+    ['cluster_name', props.clusterName],
+    ['api_addr', props.apiAddress],
+    ['cluster_addr', `https://${NODE_PLACEHOLDERS.privateIp}:${CLUSTER_PORT}`],
+    ['log_level', 'info'],
+    {
+      type: 'listener',
+      labels: ['tcp'],
+      body: [
+        ['address', `0.0.0.0:${API_PORT}`],
+        ['cluster_address', `0.0.0.0:${CLUSTER_PORT}`],
+        ['tls_cert_file', tls.certificate],
+        ['tls_key_file', tls.key],
+        ['tls_client_ca_file', tls.caChain],
+        ['tls_min_version', props.tlsMinVersion],
+        {
+          type: 'telemetry',
+          // Metrics need a token with read on sys/metrics: the scraper gets one, nobody else.
+          body: [['unauthenticated_metrics_access', false]],
+        },
+      ],
+    },
+    {
+      type: 'storage',
+      labels: ['raft'],
+      body: [
+        ['path', engine.dataDir],
+        ['node_id', NODE_PLACEHOLDERS.instanceId],
+        ...retryJoin,
+      ],
+    },
+    {
+      type: 'seal',
+      labels: ['awskms'],
+      body: [
+        ['region', props.region],
+        ['kms_key_id', props.kmsKeyId],
+      ],
+    },
+    {
+      type: 'telemetry',
+      body: [
+        ['prometheus_retention_time', PROMETHEUS_RETENTION],
+        ['disable_hostname', true],
+      ],
+    },
+  ];
+}
+
+/** The file's text. */
+export function renderServerConfig(props: ServerConfigProps): string {
+  return `# ${props.engine.product} server configuration, written by gateway-pki (vault-aws stack).\n`
+    + `# ${NODE_PLACEHOLDERS.instanceId} and ${NODE_PLACEHOLDERS.privateIp} are replaced at boot.\n\n`
+    + renderHcl(serverConfigBody(props));
+}

@@ -1,0 +1,107 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { VAULT_DEFAULT_VOTERS, VAULT_HA_MIN_SUBNETS } from '../../config/check-vault-cluster.js';
+import type { PlatformConfig, VaultClusterConfig } from '../../config/types.js';
+import { awsPartition } from '../../util/names.js';
+import type { TerraformFiles } from '../files.js';
+import { DEFAULT_TAGS } from '../stacks.js';
+import { type Architecture, ENGINES } from './engine.js';
+import { VaultCluster } from './vault-cluster.js';
+
+export interface VaultAwsStackProps {
+  readonly platform: PlatformConfig;
+  readonly cluster: VaultClusterConfig;
+  readonly files: TerraformFiles;
+}
+
+/** The AMI name filter of Amazon Linux 2023 for an architecture (kernel 6.x, standard edition). */
+export function amazonLinux2023Filter(architecture: Architecture): string {
+  return `al2023-ami-2023.*-kernel-6.*-${architecture}`;
+}
+
+/**
+ * The `vault-aws` stack: the Vault (or OpenBao) servers of `vaultCluster`, and their outputs.
+ *
+ * Its state is the cluster's alone: backups (`vault-backup-aws`) and the Vault configuration
+ * (`vault-config`) are other stacks, so that destroying or rebuilding the servers touches neither.
+ */
+export class VaultAwsStack extends TerraformStack {
+  public readonly vaultCluster: VaultCluster;
+
+  constructor(scope: Construct, id: string, props: VaultAwsStackProps) {
+    super(scope, id);
+    const { platform, cluster } = props;
+    const region = cluster.region ?? platform.aws.region;
+    const name = cluster.name ?? 'vault';
+    const mode = cluster.mode ?? 'ha';
+    const voters = mode === 'dev' ? 1 : cluster.voters ?? VAULT_DEFAULT_VOTERS;
+    const network = cluster.network;
+    const architecture = cluster.ami?.architecture ?? 'x86_64';
+    const address = new URL(platform.vault.address);
+    // The PKI command writes its files side by side: TLS defaults to those beside the CA bundle.
+    const caBundleFile = platform.vault.caBundleFile;
+    const pkiDir = caBundleFile?.includes('/') ? caBundleFile.slice(0, caBundleFile.lastIndexOf('/') + 1) : '';
+
+    new LocalBackend(this, { path: 'terraform.tfstate' });
+    new AwsProvider(this, 'aws', {
+      region,
+      allowedAccountIds: [platform.aws.accountId],
+      defaultTags: [{ tags: { ...DEFAULT_TAGS, 'gateway-pki/vault-cluster': name } }],
+    });
+
+    this.vaultCluster = new VaultCluster(this, 'VaultCluster', {
+      name,
+      engine: ENGINES[cluster.engine ?? 'vault'],
+      version: cluster.version,
+      packageSha256: cluster.packageSha256,
+      voters,
+      minAvailabilityZones: mode === 'ha' ? VAULT_HA_MIN_SUBNETS : 1,
+      accountId: platform.aws.accountId,
+      region,
+      partition: awsPartition(region),
+      apiAddress: platform.vault.address.replace(/\/$/, ''),
+      host: address.hostname,
+      listenerPort: address.port === '' ? 443 : Number(address.port),
+      privateZone: platform.dns.privateZone,
+      vpc: network.vpcId !== undefined ? { id: network.vpcId } : { tags: network.vpcTags! },
+      subnets: network.subnetIds !== undefined ? { ids: network.subnetIds } : { tags: network.subnetTags! },
+      vpcCidr: network.vpcCidr,
+      clientSecurityGroupIds: network.clientSecurityGroupIds,
+      clientCidrs: network.clientCidrs,
+      httpsEgressCidrs: network.httpsEgressCidrs ?? ['0.0.0.0/0'],
+      existingKeyArn: cluster.unsealKey?.existingKeyArn,
+      keyDeletionWindowDays: cluster.unsealKey?.deletionWindowDays,
+      tls: {
+        certificateFile: cluster.tls?.certificateFile ?? `${pkiDir}vault.pem`,
+        keyFile: cluster.tls?.keyFile ?? `${pkiDir}vault-key.pem`,
+        caChainFile: cluster.tls?.caChainFile ?? caBundleFile!,
+        revision: cluster.tls?.revision ?? 1,
+        minVersion: cluster.tls?.minVersion ?? 'tls12',
+        files: props.files,
+      },
+      ami: {
+        owners: cluster.ami?.owners ?? ['amazon'],
+        nameFilter: cluster.ami?.nameFilter ?? amazonLinux2023Filter(architecture),
+        architecture,
+      },
+      size: cluster.instances?.size ?? 'small',
+      onDemandBase: cluster.instances?.onDemandBase ?? Math.floor(voters / 2) + 1,
+      storage: cluster.instances?.storage ?? 'ebs',
+      dataVolumeGiB: cluster.instances?.dataVolumeGiB,
+      rootVolumeGiB: cluster.instances?.rootVolumeGiB,
+      healthCheckGracePeriod: cluster.instances?.healthCheckGracePeriod,
+      ssm: cluster.ssm ?? false,
+    });
+
+    const outputs: Array<[string, string, string]> = [
+      ['vault_address', platform.vault.address, 'Address of the API, the Route53 name of the load balancer'],
+      ['load_balancer_dns_name', this.vaultCluster.loadBalancer.dnsName, 'DNS name of the internal network load balancer'],
+      ['kms_key_arn', this.vaultCluster.kmsKeyArn, 'KMS key of the awskms seal'],
+      ['autoscaling_group_name', this.vaultCluster.autoScalingGroup.name, 'Auto Scaling group of the nodes'],
+      ['node_role_arn', this.vaultCluster.role.arn, 'IAM role of the nodes'],
+    ];
+    for (const [outputId, value, description] of outputs) new TerraformOutput(this, outputId, { value, description });
+  }
+}
+
