@@ -8,7 +8,7 @@
  * script never prints it (no `set -x`). Everything is rendered here, in TypeScript, so the AWS stack
  * needs no cloudinit or template provider.
  */
-import { toYaml } from '../../output/yaml.js';
+import { stringify } from 'yaml';
 import type { EngineProfile, PackageDownload } from './engine.js';
 import { NODE_PLACEHOLDERS, type NodeTlsPaths } from './server-config.js';
 
@@ -362,8 +362,9 @@ export function renderCloudConfig(props: NodeBootProps): string {
     ],
     runcmd: [[BOOT_SCRIPT_PATH]],
   };
+  // YAML 1.1 (cloud-init reads it with PyYAML), files as literal blocks so that they read as written.
   return `#cloud-config\n# ${engine.product} node, written by gateway-pki (vault-aws stack). No secret here: TLS comes from Secrets Manager at boot.\n`
-    + toYaml(document);
+    + stringify(document, { version: '1.1', blockQuote: 'literal', lineWidth: 0 });
 }
 
 export { NODE_PLACEHOLDERS };

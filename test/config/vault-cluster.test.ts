@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { validateConfig } from '../../lib/config/validate.js';
+
+const EXAMPLE: unknown = parse(readFileSync(resolve(__dirname, '../../config/platform.yaml'), 'utf8'));
+
+/** The example with `vaultCluster` edited (the rest stays valid). */
+function withCluster(edit: (cluster: any, config: any) => void): unknown {
+  const config = structuredClone(EXAMPLE) as any;
+  edit(config.vaultCluster, config);
+  return config;
+}
+
+/** The problems of the configuration under `vaultCluster`. */
+function problems(config: unknown) {
+  return validateConfig(config).filter((p) => p.path.startsWith('vaultCluster'));
+}
+
+describe('vaultCluster validation', () => {
+  it('accepts the example, and a minimal dev cluster', () => {
+    expect(validateConfig(EXAMPLE)).toEqual([]);
+    expect(problems(withCluster((_, config) => {
+      config.vaultCluster = { version: '1.21.1', mode: 'dev', network: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'], vpcCidr: '10.0.0.0/16' } };
+    }))).toEqual([]);
+  });
+
+  it.each([
+    ['an even voter count', (c: any) => { c.voters = 4; }, 'vaultCluster.voters',
+      'expected an odd number of voters: 3, 5 or 7, got 4 (an even count tolerates no more failures than 3 voters, and a network split can leave no majority)'],
+    ['more voters than Raft\'s sizes', (c: any) => { c.voters = 9; }, 'vaultCluster.voters', 'expected an odd number of voters: 3, 5 or 7, got 9'],
+    ['one voter in ha', (c: any) => { c.voters = 1; }, 'vaultCluster.voters', 'expected an odd number of voters: 3, 5 or 7, got 1 (one node is mode "dev")'],
+    ['voters in dev', (c: any) => { c.mode = 'dev'; c.voters = 3; }, 'vaultCluster.voters', 'expected 1 or nothing in mode "dev" (a single node), got 3'],
+    ['an unknown engine', (c: any) => { c.engine = 'consul'; }, 'vaultCluster.engine', 'expected "vault" or "openbao", got "consul"'],
+    ['an engine in capitals', (c: any) => { c.engine = 'OpenBao'; }, 'vaultCluster.engine', 'expected "vault" or "openbao", got "OpenBao" (write it in lowercase: "openbao")'],
+    ['a version with a v', (c: any) => { c.version = 'v1.21.1'; }, 'vaultCluster.version',
+      'expected an exact package version such as "1.21.1" (three numbers, no "v", no range), got "v1.21.1" (write it without the "v": "1.21.1")'],
+    ['openbao without a checksum', (c: any) => { c.engine = 'openbao'; c.version = '2.4.1'; }, 'vaultCluster.packageSha256',
+      /^is required with engine "openbao": expected the SHA-256 of the OpenBao \.rpm/],
+    ['a checksum with vault', (c: any) => { c.packageSha256 = 'a'.repeat(64); }, 'vaultCluster.packageSha256', /^is not used with engine "vault"/],
+    ['a malformed checksum', (c: any) => { c.engine = 'openbao'; c.version = '2.4.1'; c.packageSha256 = 'sha256:abc'; }, 'vaultCluster.packageSha256',
+      'expected a SHA-256 checksum: 64 hexadecimal digits, got "sha256:abc" (remove the "sha256:" prefix)'],
+    ['fewer than 3 subnets in ha', (c: any) => { c.network = { ...c.network, subnetTags: undefined, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] }; },
+      'vaultCluster.network.subnetIds', /got a list .*mode "ha" spreads the voters over at least 3 availability zones, one subnet each/],
+    ['both subnet ids and tags', (c: any) => { c.network.subnetIds = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2']; },
+      'vaultCluster.network', 'expected exactly one of subnetIds or subnetTags, got both (the private subnets is found one way; remove one)'],
+    ['no VPC', (c: any) => { delete c.network.vpcTags; }, 'vaultCluster.network', 'expected exactly one of vpcId or vpcTags, got neither (the VPC must be known)'],
+    ['API open to the internet', (c: any) => { c.network.clientCidrs = ['0.0.0.0/0']; }, 'vaultCluster.network.clientCidrs[0]',
+      'expected a network in CIDR notation such as "10.0.0.0/16", narrower than the whole internet, got "0.0.0.0/0" (anyone on the internet)'],
+    ['a client CIDR with host bits', (c: any) => { c.network.clientCidrs = ['10.8.0.1/16']; }, 'vaultCluster.network.clientCidrs[0]',
+      'expected a network in CIDR notation such as "10.0.0.0/16", got "10.8.0.1/16" (host bits are set; give the network address)'],
+    ['a security group that is not an id', (c: any) => { c.network.clientSecurityGroupIds = ['vpn']; }, 'vaultCluster.network.clientSecurityGroupIds[0]',
+      'expected a security group id such as "sg-0123456789abcdef0", got "vpn"'],
+    ['an alias as unseal key', (c: any) => { c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:alias/vault' }; }, 'vaultCluster.unsealKey.existingKeyArn',
+      /give the key's ARN, not an alias/],
+    ['a key in another region', (c: any) => { c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }; },
+      'vaultCluster.unsealKey.existingKeyArn', /expected a key in the cluster's region "eu-west-3"/],
+    ['a deletion window beyond KMS limits', (c: any) => { c.unsealKey = { deletionWindowDays: 45 }; }, 'vaultCluster.unsealKey.deletionWindowDays',
+      'expected an integer from 7 to 30 (days, the KMS limits), got 45'],
+    ['a deletion window with an existing key', (c: any) => {
+      c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab', deletionWindowDays: 10 };
+    }, 'vaultCluster.unsealKey.deletionWindowDays', 'is only for a key this stack creates: remove it, or remove existingKeyArn'],
+    ['a key pasted as TLS file', (c: any) => { c.tls = { keyFile: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' }; }, 'vaultCluster.tls.keyFile',
+      /got PEM text holding a private key \(it must stay offline/],
+    ['an absolute TLS path', (c: any) => { c.tls = { certificateFile: '/home/me/vault.pem' }; }, 'vaultCluster.tls.certificateFile',
+      /an absolute path only exists on one machine/],
+    ['an unknown TLS version', (c: any) => { c.tls = { minVersion: 'tls11' }; }, 'vaultCluster.tls.minVersion', 'expected "tls12" or "tls13", got "tls11"'],
+    ['more on-demand instances than voters', (c: any) => { c.instances = { onDemandBase: 6 }; }, 'vaultCluster.instances.onDemandBase',
+      'expected an integer from 0 to 5 (at most the 5 voters), got 6'],
+    ['a data volume with instance store', (c: any) => { c.instances = { storage: 'instance-store', dataVolumeGiB: 200 }; }, 'vaultCluster.instances.dataVolumeGiB',
+      'is only for storage "ebs" (instance-store disks come with the instance type): remove it'],
+    ['an unknown size', (c: any) => { c.instances = { size: 'medium' }; }, 'vaultCluster.instances.size', 'expected "small" or "large", got "medium"'],
+    ['an unknown architecture', (c: any) => { c.ami = { architecture: 'amd64' }; }, 'vaultCluster.ami.architecture', 'expected "x86_64" or "arm64", got "amd64"'],
+    ['an AMI owner that is no account', (c: any) => { c.ami = { owners: ['canonical'] }; }, 'vaultCluster.ami.owners[0]',
+      'expected an AMI owner: "amazon", "self" or a 12-digit account id, got "canonical"'],
+    ['a misspelt field', (c: any) => { c.voter = 5; }, 'vaultCluster.voter', /^unknown field; expected one of: name, engine, version/],
+    ['a long name', (c: any) => { c.name = 'vault-production-eu-west-3'; }, 'vaultCluster.name', /of at most 24 characters .*got "vault-production-eu-west-3" \(26 characters\)/],
+  ])('refuses %s, naming the field', (_, edit, path, message) => {
+    const found = problems(withCluster(edit));
+    expect(found.map((p) => p.path)).toEqual([path]);
+    if (typeof message === 'string') expect(found[0]!.message).toBe(message);
+    else expect(found[0]!.message).toMatch(message);
+  });
+
+  it('requires the TLS files when the CA bundle is a Secret (nothing to put them beside)', () => {
+    const config = withCluster((_, c) => {
+      delete c.vault.caBundleFile;
+      c.vault.caBundleSecretRef = { name: 'vault-ca' };
+      c.trust = { rootsFile: 'pki/ca-chain.pem' };
+    });
+    expect(problems(config)).toEqual([{
+      path: 'vaultCluster.tls',
+      message: 'is required when vault.caBundleSecretRef is used: expected the certificateFile, keyFile and caChainFile made by `npm run pki -- init` '
+        + '(they default to the files beside vault.caBundleFile)',
+    }]);
+  });
+
+  it('reports every problem at once', () => {
+    const config = withCluster((c) => { c.voters = 2; c.engine = 'bao'; c.network.vpcCidr = '0.0.0.0/0'; });
+    expect(problems(config).map((p) => p.path)).toEqual(['vaultCluster.engine', 'vaultCluster.voters', 'vaultCluster.network.vpcCidr']);
+  });
+});

@@ -1,0 +1,411 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseHcl } from '@cdktf/hcl2json';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { parseConfig } from '../../lib/config/load.js';
+import type { PlatformConfig, VaultClusterConfig } from '../../lib/config/types.js';
+import { synthesizeTerraform } from '../../lib/terraform/synth.js';
+import { HASHICORP_RELEASE_KEY_FINGERPRINT } from '../../lib/terraform/vault-cluster/engine.js';
+import { BOOT_SCRIPT_PATH, CONFIG_TEMPLATE_PATH } from '../../lib/terraform/vault-cluster/node-boot.js';
+import { HEALTHY_STATUS_CODES } from '../../lib/terraform/vault-cluster/vault-cluster.js';
+import { checkPolicies } from '../../lib/validate/policies.js';
+import { EXAMPLE_CONFIG } from '../support/cli.js';
+import { findProviderMirror, findTerraform, terraformValidate, writeFiles } from '../support/terraform.js';
+import { findTool, runTool } from '../support/tools.js';
+
+const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
+
+/** The example with its `vaultCluster` replaced by an edited copy. */
+function withCluster(edit: (cluster: VaultClusterConfig) => VaultClusterConfig): PlatformConfig {
+  const config = example();
+  return { ...config, vaultCluster: edit(config.vaultCluster!) };
+}
+
+function stackFile(config: PlatformConfig): string {
+  const file = synthesizeTerraform(config).find((f) => f.path === 'stacks/vault-aws/cdk.tf.json');
+  if (!file) throw new Error('vault-aws not synthesized');
+  return file.content;
+}
+
+const stackOf = (config: PlatformConfig = example()): any => JSON.parse(stackFile(config));
+
+const only = (block: Record<string, any> | undefined): any => {
+  const values = Object.values(block ?? {});
+  expect(values).toHaveLength(1);
+  return values[0];
+};
+
+/** The user data of the launch template, decoded. */
+function userDataOf(stack: any): string {
+  return Buffer.from(only(stack.resource.aws_launch_template).user_data, 'base64').toString('utf8');
+}
+
+/** A file written by cloud-init's write_files. */
+function writtenFile(userData: string, path: string): { content: string; permissions: string; owner: string } {
+  const document = parseYaml(userData) as { write_files: Array<{ path: string; content: string; permissions: string; owner: string }> };
+  const file = document.write_files.find((f) => f.path === path);
+  if (!file) throw new Error(`${path} is not written by the user data`);
+  return file;
+}
+
+/** Every policy document of the stack (role, key), parsed. */
+function policies(stack: any): Array<{ where: string; document: any }> {
+  const found: Array<{ where: string; document: any }> = [];
+  for (const [type, field] of [['aws_iam_role_policy', 'policy'], ['aws_iam_role', 'assume_role_policy'], ['aws_kms_key', 'policy']] as const) {
+    for (const [name, resource] of Object.entries<any>(stack.resource[type] ?? {})) found.push({ where: `${type}.${name}`, document: JSON.parse(resource[field]) });
+  }
+  return found;
+}
+
+describe('VaultAwsStack (vault-aws)', () => {
+  it('example configuration (text snapshot of the stack JSON)', () => {
+    expect(stackFile(example())).toMatchSnapshot();
+  });
+
+  it('synthesizes the same bytes twice', () => {
+    expect(stackFile(example())).toBe(stackFile(example()));
+  });
+
+  it('launch template: IMDSv2 only with hop limit 1, metadata tags, encrypted gp3 volumes, detailed monitoring, default version updated', () => {
+    const template = only(stackOf().resource.aws_launch_template);
+    expect(template.metadata_options).toEqual({
+      http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1, instance_metadata_tags: 'enabled',
+    });
+    expect(template.monitoring).toEqual({ enabled: true });
+    expect(template.update_default_version).toBe(true);
+    expect(template.block_device_mappings.map((m: any) => [m.device_name, m.ebs.volume_type, m.ebs.encrypted, m.ebs.volume_size])).toEqual([
+      ['/dev/xvda', 'gp3', 'true', 20],
+      ['/dev/sdf', 'gp3', 'true', 100],
+    ]);
+  });
+
+  it('seal key: created with rotation on and a deletion window, administered by named actions, used by the node role only', () => {
+    const stack = stackOf();
+    const key = only(stack.resource.aws_kms_key);
+    expect(key.enable_key_rotation).toBe(true);
+    expect(key.deletion_window_in_days).toBe(30);
+    const statements = JSON.parse(key.policy).Statement;
+    expect(statements.map((s: any) => [s.Sid, s.Principal.AWS])).toEqual([
+      ['AccountAdministersTheKey', 'arn:aws:iam::123456789012:root'],
+      ['NodesUnseal', `\${aws_iam_role.${Object.keys(stack.resource.aws_iam_role)[0]}.arn}`],
+    ]);
+    expect(statements[0].Action).not.toContain('kms:Decrypt');
+    expect(statements[0].Action).not.toContain('kms:Encrypt');
+    expect(statements[1].Action).toEqual(['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt']);
+    expect(only(stack.resource.aws_kms_alias).name).toBe('alias/vault-unseal');
+  });
+
+  it('node role: seal key, auto-join and its three TLS secrets; nothing else (no EC2 read-only policy, no SSM by default)', () => {
+    const stack = stackOf();
+    const role = only(stack.resource.aws_iam_role);
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+      { Sid: 'Ec2', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: ['sts:AssumeRole'] },
+    ]);
+    const statements = JSON.parse(only(stack.resource.aws_iam_role_policy).policy).Statement;
+    expect(statements).toEqual([
+      { Sid: 'AutoUnseal', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt'], Resource: [`\${aws_kms_key.${Object.keys(stack.resource.aws_kms_key)[0]}.arn}`] },
+      { Sid: 'RaftAutoJoin', Effect: 'Allow', Action: ['ec2:DescribeInstances'], Resource: ['*'] },
+      {
+        Sid: 'TlsMaterial', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'],
+        Resource: expect.arrayContaining(Object.keys(stack.resource.aws_secretsmanager_secret).map((name) => `\${aws_secretsmanager_secret.${name}.arn}`)),
+      },
+    ]);
+    expect(statements[2].Resource).toHaveLength(3);
+    expect(stack.resource.aws_iam_role_policy_attachment).toBeUndefined();
+    const withSsm = stackOf(withCluster((c) => ({ ...c, ssm: true })));
+    expect(only(withSsm.resource.aws_iam_role_policy_attachment).policy_arn).toBe('arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore');
+  });
+
+  it('no wildcard action in any policy, "*" only for ec2:DescribeInstances (and the key itself in its key policy)', () => {
+    for (const { where, document } of policies(stackOf())) {
+      for (const statement of document.Statement) {
+        for (const action of statement.Action) expect(action, where).not.toMatch(/^\*$|:\*$/);
+        const resources = [statement.Resource ?? []].flat();
+        if (resources.includes('*') && !where.startsWith('aws_kms_key')) expect(statement.Action, where).toEqual(['ec2:DescribeInstances']);
+      }
+    }
+  });
+
+  it('security groups: no ingress from 0.0.0.0/0; 8200 from the VPN, the VPC and the load balancer; 8201 between nodes only; egress HTTPS and node to node', () => {
+    const stack = stackOf();
+    const groups = Object.fromEntries(Object.entries<any>(stack.resource.aws_security_group).map(([name, sg]) => [`\${aws_security_group.${name}.id}`, sg.name]));
+    const describe = (rule: any) => [groups[rule.security_group_id], rule.from_port, rule.cidr_ipv4 ?? groups[rule.referenced_security_group_id] ?? rule.referenced_security_group_id];
+    const ingress = Object.values<any>(stack.resource.aws_vpc_security_group_ingress_rule);
+    for (const rule of ingress) expect(rule.cidr_ipv4 ?? rule.referenced_security_group_id).not.toMatch(/\/0$/);
+    expect(ingress.map(describe).sort()).toEqual([
+      ['vault-lb', 8200, '10.0.0.0/16'],
+      ['vault-lb', 8200, '10.8.0.0/16'],
+      ['vault-node', 8200, '10.0.0.0/16'],
+      ['vault-node', 8200, '10.8.0.0/16'],
+      ['vault-node', 8200, 'vault-lb'],
+      ['vault-node', 8200, 'vault-node'],
+      ['vault-node', 8201, 'vault-node'],
+    ].sort());
+    expect(Object.values<any>(stack.resource.aws_vpc_security_group_egress_rule).map(describe).sort()).toEqual([
+      ['vault-lb', 8200, 'vault-node'],
+      ['vault-node', 443, '0.0.0.0/0'],
+      ['vault-node', 8200, 'vault-node'],
+      ['vault-node', 8201, 'vault-node'],
+    ].sort());
+    for (const sg of Object.values<any>(stack.resource.aws_security_group)) {
+      expect(sg.ingress).toBeUndefined();
+      expect(sg.egress).toBeUndefined();
+    }
+  });
+
+  it('Auto Scaling group: 5 voters, mixed instances by attributes over 3 spot pools, on-demand base = quorum, rebalance, ELB checks, refresh that keeps every voter', () => {
+    const group = only(stackOf().resource.aws_autoscaling_group);
+    expect([group.min_size, group.max_size, group.desired_capacity]).toEqual([5, 5, 5]);
+    expect(group.health_check_type).toBe('ELB');
+    expect(group.health_check_grace_period).toBe(300);
+    expect(group.capacity_rebalance).toBe(true);
+    expect(group.mixed_instances_policy.instances_distribution).toEqual({
+      on_demand_allocation_strategy: 'lowest-price',
+      on_demand_base_capacity: 3,
+      on_demand_percentage_above_base_capacity: 0,
+      spot_allocation_strategy: 'lowest-price',
+      spot_instance_pools: 3,
+    });
+    const requirements = group.mixed_instances_policy.launch_template.override[0].instance_requirements;
+    expect(requirements.vcpu_count).toEqual({ min: 2, max: 4 });
+    expect(requirements.memory_mib).toEqual({ min: 8192, max: 16384 });
+    expect(requirements.burstable_performance).toBe('excluded');
+    expect(group.instance_refresh).toEqual({
+      strategy: 'Rolling',
+      preferences: { min_healthy_percentage: 100, max_healthy_percentage: 120, instance_warmup: '300', skip_matching: true },
+    });
+    expect(group.tag).toContainEqual({ key: 'vault-cluster', value: 'vault', propagate_at_launch: true });
+    expect(group.lifecycle.precondition[0].condition).toMatch(/length\(distinct\(\[for subnet in data\.aws_subnet\.\S+ : subnet\.availability_zone\]\)\) >= 3/);
+  });
+
+  it('load balancer: internal NLB with its security group at creation, cross-zone, HTTPS health check accepting standby and sealed nodes; Route53 alias', () => {
+    const stack = stackOf();
+    const lb = only(stack.resource.aws_lb);
+    expect(lb).toMatchObject({ internal: true, load_balancer_type: 'network', enable_cross_zone_load_balancing: true });
+    expect(lb.security_groups).toHaveLength(1);
+    const targetGroup = only(stack.resource.aws_lb_target_group);
+    expect(targetGroup).toMatchObject({ port: 8200, protocol: 'TCP', target_type: 'instance' });
+    expect(targetGroup.health_check).toMatchObject({ protocol: 'HTTPS', path: '/v1/sys/health', matcher: '200,429,472,473,501,503' });
+    expect(HEALTHY_STATUS_CODES).toContain(429);
+    expect(HEALTHY_STATUS_CODES).toContain(503);
+    expect(only(stack.resource.aws_lb_listener)).toMatchObject({ port: 8200, protocol: 'TCP' });
+    const record = only(stack.resource.aws_route53_record);
+    expect(record).toMatchObject({ name: 'vault.priv.example.com', type: 'A', zone_id: 'Z0123456789EXAMPLEPRV' });
+    expect(record.alias.evaluate_target_health).toBe(true);
+  });
+
+  it('TLS material: three secrets written with write-only arguments from the configuration\'s files, never their content', () => {
+    const text = stackFile(example());
+    const stack = JSON.parse(text);
+    const versions = Object.values<any>(stack.resource.aws_secretsmanager_secret_version);
+    expect(versions.map((v) => v.secret_string_wo).sort()).toEqual([
+      '${file("${var.config_dir}/pki/ca-chain.pem")}',
+      '${file("${var.config_dir}/pki/vault-key.pem")}',
+      '${file("${var.config_dir}/pki/vault.pem")}',
+    ]);
+    for (const version of versions) {
+      expect(version.secret_string).toBeUndefined();
+      expect(version.secret_string_wo_version).toBe(1);
+    }
+    expect(stack.variable.config_dir.default).toBe('../../../config');
+    expect(text).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY|BEGIN CERTIFICATE/);
+  });
+
+  it('outputs: address, load balancer, key, group, role; nothing sensitive', () => {
+    const outputs = stackOf().output;
+    expect(Object.keys(outputs).sort()).toEqual(['autoscaling_group_name', 'kms_key_arn', 'load_balancer_dns_name', 'node_role_arn', 'vault_address']);
+    expect(outputs.vault_address.value).toBe('https://vault.priv.example.com:8200');
+  });
+
+  it('the example passes every Terraform policy of npm run validate', () => {
+    const findings = checkPolicies({ manifests: [], terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack: stackOf() }] });
+    expect(findings).toEqual([]);
+  });
+
+  it('the policies catch what they guard: a hop limit of 2, an open ingress, a wildcard action (so a pass above means something)', () => {
+    const stack = stackOf();
+    only(stack.resource.aws_launch_template).metadata_options.http_put_response_hop_limit = 2;
+    Object.values<any>(stack.resource.aws_vpc_security_group_ingress_rule)[0].cidr_ipv4 = '0.0.0.0/0';
+    const policy = only(stack.resource.aws_iam_role_policy);
+    policy.policy = policy.policy.replace('"kms:Decrypt"', '"kms:*"');
+    const rules = checkPolicies({ manifests: [], terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack }] }).map((f) => f.rule);
+    expect(rules).toEqual(['TF-001', 'TF-007', 'TF-008']);
+  });
+});
+
+describe('Vault node user data', () => {
+  it('fits in EC2\'s 16 KB of user data and holds no secret', () => {
+    const userData = userDataOf(stackOf());
+    expect(Buffer.byteLength(userData)).toBeLessThan(16 * 1024);
+    expect(userData).not.toMatch(/PRIVATE KEY-----|VAULT_TOKEN=|hvs\./);
+    expect(userData).not.toMatch(/^\s*set -[a-z]*x/m);
+    expect(userData.startsWith('#cloud-config\n')).toBe(true);
+  });
+
+  it('is a valid cloud-config document (cloud-init schema --config-file)', () => {
+    const cloudInit = findTool('cloud-init');
+    expect(cloudInit, 'cloud-init is not installed (Debian package cloud-init; .ci/run installs it)').toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'cloud-init-'));
+    for (const [name, config] of [['vault', example()], ['openbao', withCluster(openbao)]] as const) {
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, userDataOf(stackOf(config)));
+      const result = runTool(cloudInit!, ['schema', '--config-file', file]);
+      expect(result.output, name).toContain('Valid');
+      expect(result.status, result.output).toBe(0);
+    }
+    // The check is real: a value of the wrong type is refused.
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, userDataOf(stackOf()).replace(/^runcmd:[\s\S]*$/m, 'runcmd: 42\n'));
+    expect(runTool(cloudInit!, ['schema', '--config-file', broken]).status).not.toBe(0);
+  });
+
+  it('the boot script is clean under shellcheck (POSIX sh), for both engines and both storages', () => {
+    const shellcheck = findTool('shellcheck');
+    expect(shellcheck, 'shellcheck is not installed (Debian package shellcheck; .ci/run installs it)').toBeDefined();
+    for (const config of [example(), withCluster(openbao), withCluster((c) => ({ ...c, instances: { storage: 'instance-store' } }))]) {
+      const script = writtenFile(userDataOf(stackOf(config)), BOOT_SCRIPT_PATH);
+      expect(script.permissions).toBe('0700');
+      const result = runTool(shellcheck!, ['--shell=sh', '--severity=style', '-'], script.content);
+      expect(result.output).toBe('');
+      expect(result.status).toBe(0);
+    }
+    // The check is real: an unquoted expansion is reported.
+    expect(runTool(shellcheck!, ['--shell=sh', '-'], '#!/bin/sh\nrm $1\n').status).not.toBe(0);
+  });
+
+  it('the boot script verifies the package before installing it: HashiCorp\'s signed checksums, or OpenBao\'s pinned checksum', () => {
+    const vault = writtenFile(userDataOf(stackOf()), BOOT_SCRIPT_PATH).content;
+    expect(vault).toContain(`KEY_FINGERPRINT='${HASHICORP_RELEASE_KEY_FINGERPRINT}'`);
+    expect(vault).toContain("PACKAGE_URL='https://releases.hashicorp.com/vault/1.21.1/vault-1.21.1-1.x86_64.rpm'");
+    expect(vault.indexOf('sha256sum --check')).toBeLessThan(vault.indexOf('dnf install -y -q "$workdir/$PACKAGE_FILE"'));
+    const bao = writtenFile(userDataOf(stackOf(withCluster(openbao))), BOOT_SCRIPT_PATH).content;
+    expect(bao).toContain(`PACKAGE_SHA256='${'ab'.repeat(32)}'`);
+    expect(bao).toContain("PACKAGE_URL='https://github.com/openbao/openbao/releases/download/v2.4.1/bao_2.4.1_linux_amd64.rpm'");
+    expect(bao).toContain("BINARY='/usr/bin/bao'");
+  });
+
+  it('the server configuration parses with HashiCorp\'s HCL parser: TLS listener, Raft with auto-join over https, awskms seal, telemetry', async () => {
+    const template = writtenFile(userDataOf(stackOf()), CONFIG_TEMPLATE_PATH);
+    expect(template.permissions).toBe('0600');
+    const config = await parseHcl('vault.hcl', template.content) as any;
+    expect(config.ui).toBe(true);
+    expect(config.disable_mlock).toBe(true);
+    expect(config.api_addr).toBe('https://vault.priv.example.com:8200');
+    expect(config.cluster_addr).toBe('https://@@PRIVATE_IP@@:8201');
+    const listener = config.listener.tcp[0];
+    expect(listener).toMatchObject({
+      address: '0.0.0.0:8200',
+      tls_min_version: 'tls12',
+      tls_cert_file: '/etc/vault.d/tls/server.pem',
+      tls_key_file: '/etc/vault.d/tls/server-key.pem',
+      tls_client_ca_file: '/etc/vault.d/tls/ca-chain.pem',
+    });
+    expect(listener.tls_disable).toBeUndefined();
+    const raft = config.storage.raft[0];
+    expect(raft.path).toBe('/opt/vault/data');
+    expect(raft.node_id).toBe('@@INSTANCE_ID@@');
+    expect(raft.retry_join[0]).toEqual({
+      auto_join: 'provider=aws region=eu-west-3 tag_key=vault-cluster tag_value=vault addr_type=private_v4',
+      auto_join_scheme: 'https',
+      auto_join_port: 8200,
+      leader_tls_servername: 'vault.priv.example.com',
+      leader_ca_cert_file: '/etc/vault.d/tls/ca-chain.pem',
+    });
+    expect(config.seal.awskms[0]).toEqual({ region: 'eu-west-3', kms_key_id: 'alias/vault-unseal' });
+    expect(config.telemetry[0]).toEqual({ prometheus_retention_time: '24h', disable_hostname: true });
+  });
+
+  it('the systemd unit is hardened and core dumps are off', () => {
+    const userData = userDataOf(stackOf());
+    const unit = writtenFile(userData, '/etc/systemd/system/vault.service').content;
+    for (const line of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'PrivateTmp=yes', 'PrivateDevices=yes', 'LimitCORE=0', 'CapabilityBoundingSet=',
+      'User=vault', 'ReadWritePaths=/opt/vault/data /var/log/vault']) {
+      expect(unit.split('\n')).toContain(line);
+    }
+    expect(writtenFile(userData, '/etc/systemd/coredump.conf.d/90-gateway-pki.conf').content).toContain('Storage=none');
+    expect(writtenFile(userData, '/etc/sysctl.d/90-gateway-pki.conf').content).toContain('fs.suid_dumpable = 0');
+  });
+});
+
+/** An OpenBao cluster with its pinned checksum. */
+const openbao = (c: VaultClusterConfig): VaultClusterConfig => ({ ...c, engine: 'openbao', version: '2.4.1', packageSha256: 'ab'.repeat(32) });
+
+describe('VaultAwsStack variants', () => {
+  it('OpenBao: its paths, user, auto-join tag and CLI environment', async () => {
+    const stack = stackOf(withCluster(openbao));
+    const userData = userDataOf(stack);
+    const config = await parseHcl('openbao.hcl', writtenFile(userData, CONFIG_TEMPLATE_PATH).content) as any;
+    expect(config.storage.raft[0].path).toBe('/opt/openbao/data');
+    expect(config.storage.raft[0].retry_join[0].auto_join).toContain('tag_key=openbao-cluster');
+    expect(writtenFile(userData, '/etc/systemd/system/openbao.service').content).toContain('ExecStart=/usr/bin/bao server -config=/etc/openbao/openbao.hcl');
+    expect(writtenFile(userData, '/etc/profile.d/openbao.sh').content).toContain('export BAO_CACERT=/etc/openbao/tls/ca-chain.pem');
+    expect(only(stack.resource.aws_autoscaling_group).tag).toContainEqual({ key: 'openbao-cluster', value: 'vault', propagate_at_launch: true });
+  });
+
+  it('dev mode: one on-demand node, no auto-join, no zone precondition beyond one', async () => {
+    const stack = stackOf(withCluster((c) => ({ ...c, mode: 'dev', voters: undefined })));
+    const group = only(stack.resource.aws_autoscaling_group);
+    expect([group.min_size, group.max_size, group.mixed_instances_policy.instances_distribution.on_demand_base_capacity]).toEqual([1, 1, 1]);
+    expect(group.instance_refresh.preferences.max_healthy_percentage).toBe(200);
+    const config = await parseHcl('vault.hcl', writtenFile(userDataOf(stack), CONFIG_TEMPLATE_PATH).content) as any;
+    expect(config.storage.raft[0].retry_join).toBeUndefined();
+  });
+
+  it('existing key, subnet and VPC ids, security groups, instance store: no key created, no lookups, RAID0 disks', () => {
+    const stack = stackOf(withCluster((c) => ({
+      ...c,
+      unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+      network: {
+        vpcId: 'vpc-0123456789abcdef0',
+        subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
+        vpcCidr: '10.0.0.0/16',
+        clientSecurityGroupIds: ['sg-0123456789abcdef0'],
+      },
+      instances: { storage: 'instance-store', size: 'large', onDemandBase: 5 },
+    })));
+    expect(stack.resource.aws_kms_key).toBeUndefined();
+    expect(stack.data.aws_vpc).toBeUndefined();
+    expect(stack.data.aws_subnets).toBeUndefined();
+    expect(JSON.parse(only(stack.resource.aws_iam_role_policy).policy).Statement[0].Resource)
+      .toEqual(['arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab']);
+    const group = only(stack.resource.aws_autoscaling_group);
+    expect(group.vpc_zone_identifier).toEqual(['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2']);
+    expect(group.mixed_instances_policy.instances_distribution.on_demand_base_capacity).toBe(5);
+    expect(group.mixed_instances_policy.launch_template.override[0].instance_requirements).toMatchObject({
+      local_storage: 'required', local_storage_types: ['ssd'], vcpu_count: { min: 4, max: 8 }, memory_mib: { min: 32768, max: 65536 },
+    });
+    expect(only(stack.resource.aws_launch_template).block_device_mappings).toHaveLength(1);
+    const sgRule = Object.values<any>(stack.resource.aws_vpc_security_group_ingress_rule).find((r) => r.referenced_security_group_id === 'sg-0123456789abcdef0');
+    expect(sgRule).toMatchObject({ from_port: 8200, to_port: 8200 });
+    const userData = userDataOf(stack);
+    expect(userData).toContain("STORAGE='instance-store'");
+    expect(parseYaml(userData).write_files.find((f: any) => f.path.endsWith('server.hcl')).content)
+      .toContain('kms_key_id = "arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"');
+  });
+});
+
+describe('terraform validate (vault-aws)', () => {
+  it('validates with the real hashicorp/aws provider, offline, for the example and its variants; and reports a wrong attribute', () => {
+    const terraform = findTerraform();
+    const mirror = findProviderMirror();
+    expect(terraform, 'terraform is not installed: this test needs it (no network to download it)').toBeDefined();
+    expect(mirror, 'no filesystem mirror of hashicorp/aws found (set GATEWAY_PKI_TF_MIRROR): without it nor network, terraform validate cannot run').toBeDefined();
+    const variants: Record<string, PlatformConfig> = {
+      'vault-aws': example(),
+      'openbao-dev': withCluster((c) => ({ ...openbao(c), mode: 'dev', voters: undefined, unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' } })),
+      'instance-store': withCluster((c) => ({ ...c, ssm: true, instances: { storage: 'instance-store' }, network: { ...c.network, subnetTags: undefined, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'] } })),
+    };
+    const files = Object.entries(variants).map(([name, config]) => ({ path: `stacks/${name}/cdk.tf.json`, content: stackFile(config) }));
+    const outdir = writeFiles(files);
+    const results = terraformValidate(terraform!, mirror!, outdir);
+    expect(results).toEqual({ 'instance-store': [], 'openbao-dev': [], 'vault-aws': [] });
+
+    const file = join(outdir, 'stacks', 'vault-aws', 'cdk.tf.json');
+    const broken = JSON.parse(readFileSync(file, 'utf8'));
+    only(broken.resource.aws_autoscaling_group).instance_refresh.preferences.min_healthy = 100;
+    writeFileSync(file, JSON.stringify(broken));
+    expect(terraformValidate(terraform!, mirror!, outdir)['vault-aws']!.join('\n')).toMatch(/Extraneous JSON object property.*min_healthy/s);
+  }, 180_000);
+});
