@@ -220,7 +220,7 @@ describe('VaultAwsStack (vault-aws)', () => {
   });
 
   it('the example passes every Terraform policy of npm run validate', () => {
-    const findings = checkPolicies({ manifests: [], terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack: stackOf() }] });
+    const findings = checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack: stackOf() }] });
     expect(findings).toEqual([]);
   });
 
@@ -230,7 +230,7 @@ describe('VaultAwsStack (vault-aws)', () => {
     Object.values<any>(stack.resource.aws_vpc_security_group_ingress_rule)[0].cidr_ipv4 = '0.0.0.0/0';
     const policy = only(stack.resource.aws_iam_role_policy);
     policy.policy = policy.policy.replace('"kms:Decrypt"', '"kms:*"');
-    const rules = checkPolicies({ manifests: [], terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack }] }).map((f) => f.rule);
+    const rules = checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack }] }).map((f) => f.rule);
     expect(rules).toEqual(['TF-001', 'TF-007', 'TF-008']);
   });
 });
@@ -408,4 +408,15 @@ describe('terraform validate (vault-aws)', () => {
     writeFileSync(file, JSON.stringify(broken));
     expect(terraformValidate(terraform!, mirror!, outdir)['vault-aws']!.join('\n')).toMatch(/Extraneous JSON object property.*min_healthy/s);
   }, 180_000);
+});
+
+describe('TLS renewal', () => {
+  it('a new tls.revision changes the launch template (starting an instance refresh) and the secret versions', () => {
+    const before = stackOf();
+    const after = stackOf(withCluster((c) => ({ ...c, tls: { revision: 2 } })));
+    expect(only(after.resource.aws_launch_template).user_data).not.toBe(only(before.resource.aws_launch_template).user_data);
+    expect(userDataOf(after)).toContain("TLS_REVISION='2'");
+    for (const version of Object.values<any>(after.resource.aws_secretsmanager_secret_version)) expect(version.secret_string_wo_version).toBe(2);
+    expect(only(after.resource.aws_autoscaling_group).instance_refresh.strategy).toBe('Rolling');
+  });
 });

@@ -38,6 +38,12 @@ export interface NodeBootProps {
   readonly storage: 'ebs' | 'instance-store';
   /** Host name of the servers' certificate, for the CLI on the node (`VAULT_TLS_SERVER_NAME`). */
   readonly tlsServerName: string;
+  /**
+   * Revision of the TLS material in Secrets Manager. It is part of the user data, so that a new
+   * revision makes a new launch template version, which starts a rolling instance refresh: every
+   * node is replaced by one that fetched the new files.
+   */
+  readonly tlsRevision: number;
 }
 
 /** The TLS files' directory on the node. */
@@ -81,6 +87,7 @@ export function renderBootScript(props: NodeBootProps): string {
     ['SECRET_CERTIFICATE', props.tlsSecrets.certificate],
     ['SECRET_KEY', props.tlsSecrets.key],
     ['SECRET_CA_CHAIN', props.tlsSecrets.caChain],
+    ['TLS_REVISION', String(props.tlsRevision)],
     ['STORAGE', props.storage],
     ['PACKAGE_VERSION', props.version],
     ['PACKAGE_URL', download.url],
@@ -223,7 +230,7 @@ secret_value() {
 }
 
 fetch_tls() {
-  log "fetching the TLS material from Secrets Manager"
+  log "fetching the TLS material (revision $TLS_REVISION) from Secrets Manager"
   install -d -m 0750 -o root -g "$SERVICE_USER" "$TLS_DIR"
   secret_value "$SECRET_CA_CHAIN" > "$TLS_CA_CHAIN.new" || fail "reading secret $SECRET_CA_CHAIN"
   secret_value "$SECRET_CERTIFICATE" > "$TLS_CERTIFICATE.new" || fail "reading secret $SECRET_CERTIFICATE"

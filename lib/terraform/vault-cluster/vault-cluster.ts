@@ -361,6 +361,7 @@ export class VaultCluster extends Construct {
       tlsPaths,
       storage: props.storage,
       tlsServerName: props.host,
+      tlsRevision: props.tls.revision,
     });
     const gp3 = (size: number) => ({ volumeType: 'gp3', volumeSize: size, iops: 3000, throughput: 125, encrypted: 'true', deleteOnTermination: 'true' });
     const nodeTags = { Name: `${name}-node`, [engine.autoJoinTagKey]: name };
