@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { KubeRole, KubeRoleBinding, KubeServiceAccount } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { ClusterIssuer, type ClusterIssuerSpecVaultAuth } from '../../imports/cm-clusterissuers-cert-manager.io.js';
-import { MANAGED_BY_LABEL } from '../util/names.js';
+import { MANAGED_BY_LABEL, VAULT_ISSUER_NAME } from '../util/names.js';
 import { pemBlocks } from '../util/pem.js';
 import type { IClusterIssuer } from './cluster-issuer.js';
 
@@ -79,7 +79,7 @@ export class VaultIssuer extends Construct implements IClusterIssuer {
 
   constructor(scope: Construct, id: string, props: VaultIssuerProps) {
     super(scope, id);
-    this.issuerName = props.name ?? 'vault';
+    this.issuerName = props.name ?? VAULT_ISSUER_NAME;
     const url = parseHttpsUrl(props.server);
     this.signPath = `${props.pkiMount ?? 'pki_private_issuer'}/sign/${props.pkiRole ?? 'cert-manager'}`;
     const namespace = props.certManagerNamespace ?? 'cert-manager';

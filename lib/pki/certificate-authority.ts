@@ -5,29 +5,34 @@
  * | CA           | key        | lifetime | basicConstraints       | keyUsage (critical)                       | other                                   |
  * |--------------|------------|----------|------------------------|-------------------------------------------|-----------------------------------------|
  * | root         | ECDSA P-384| 10 years | critical, CA, no pathlen | keyCertSign, cRLSign                    | SKI                                     |
- * | intermediate | ECDSA P-384| 5 years  | critical, CA, pathlen 0  | keyCertSign, cRLSign, digitalSignature  | SKI, AKI, name constraints: private zone |
+ * | intermediate | ECDSA P-384| 5 years  | critical, CA, pathlen 1  | keyCertSign, cRLSign, digitalSignature  | SKI, AKI, name constraints: the permitted zones |
  *
- * - The root has no path length: what bounds the chain is the intermediate's `pathlen:0` (it signs
- *   end-entity certificates only), and a later second intermediate (another Vault, another zone)
- *   needs no new root.
+ * - The root has no path length: what bounds the chain is the intermediate's `pathlen:1`: it signs
+ *   Vault's server certificate and one more CA, the issuing CA that the Vault configuration stack
+ *   creates below it (key inside Vault, `max_path_length` 0), which signs the private certificates.
+ *   With `pathlen:0` every client would reject that issuing CA. A later second intermediate (another
+ *   Vault, another zone) needs no new root.
  * - The intermediate has `digitalSignature` besides the CA bits because Vault signs its OCSP responses
  *   with the issuer's own key (no delegated responder), and the CA/Browser Forum profile asks for
  *   that bit on a CA key that signs OCSP responses.
- * - The intermediate is name-constrained to the private zone (see name-constraints.ts).
+ * - The intermediate is name-constrained to the private zone and the Vault role's allowed domains
+ *   (`permittedZones` of the profile; see name-constraints.ts): the issuing CA below it inherits them.
  * - Lifetimes are fixed, not configurable: they are the article's, and a longer root is no safer.
  *   Every notBefore is backdated by {@link NOT_BEFORE_BACKDATE_MS}; no certificate outlives its issuer.
  */
 
 import type { PkiProfile } from './profile.js';
 import { generateKeyPair, type KeyPair, signingAlgorithm } from './key-pair.js';
+import { INTERMEDIATE_CA_LIFETIME_YEARS, ROOT_CA_LIFETIME_YEARS } from './lifetimes.js';
 import { nameConstraintsExtension } from './name-constraints.js';
 import { x509 } from './x509.js';
 
-/** Lifetime of the root CA, in years. */
-export const ROOT_CA_LIFETIME_YEARS = 10;
+export { INTERMEDIATE_CA_LIFETIME_YEARS, ROOT_CA_LIFETIME_YEARS } from './lifetimes.js';
 
-/** Lifetime of the intermediate CA, in years: half the root's, so it is rotated at least once per root. */
-export const INTERMEDIATE_CA_LIFETIME_YEARS = 5;
+/**
+ * Path length constraint of the intermediate: one CA below it, Vault's issuing CA, then end entities.
+ */
+export const INTERMEDIATE_CA_PATH_LENGTH = 1;
 
 /**
  * How far before the moment of signing every certificate starts to be valid: one hour, for clients
@@ -117,11 +122,11 @@ export async function createIntermediateCa(
     signingKey: root.keyPair.keys.privateKey,
     signingAlgorithm: signingAlgorithm(root.keyPair.type),
     extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.BasicConstraintsExtension(true, INTERMEDIATE_CA_PATH_LENGTH, true),
       new x509.KeyUsagesExtension(CA_KEY_USAGES | x509.KeyUsageFlags.digitalSignature, true),
       await x509.SubjectKeyIdentifierExtension.create(keyPair.keys.publicKey),
       authorityKeyIdentifier(root.certificate),
-      nameConstraintsExtension([profile.privateZone]),
+      nameConstraintsExtension(profile.permittedZones),
     ],
   });
   return { certificate, keyPair };

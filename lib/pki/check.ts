@@ -18,6 +18,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { INTERMEDIATE_CA_PATH_LENGTH } from './certificate-authority.js';
 import { PkiError } from './errors.js';
 import { KEY_FILE_MODE, PKI_FILES, readPkiFile } from './files.js';
 import { describeKeyType, keyTypeOf, type KeyType, parsePrivateKey, publicKeyDer } from './key-pair.js';
@@ -136,12 +137,19 @@ export function checkPki(options: CheckOptions): CheckReport {
     if (root) {
       checkSignedBy(intermediate, root, file, `the root CA of ${path(ROOT.certificateFile)}`);
     }
-    checkCa(intermediate, file, 0);
+    checkCa(intermediate, file, INTERMEDIATE_CA_PATH_LENGTH);
     checkKeyType(intermediate, file, ['ECDSA-P384']);
     zones = attempt(problems, () => permittedDnsZones(intermediate.x509), file);
     if (zones === undefined) {
-      warnings.push(`${file}: the intermediate CA has no DNS name constraints: it may sign any name, not only the private zone `
-        + `${JSON.stringify(profile.privateZone)}`);
+      warnings.push(`${file}: the intermediate CA has no DNS name constraints: it may sign any name, not only `
+        + `${profile.permittedZones.map((zone) => JSON.stringify(zone)).join(', ')}`);
+    } else {
+      const missing = profile.permittedZones.filter((zone) => !zones!.some((permitted) => isWithinDnsZone(zone, permitted)));
+      if (missing.length > 0) {
+        problems.push(`${file}: expected name constraints permitting ${profile.permittedZones.map((zone) => JSON.stringify(zone)).join(', ')} `
+          + `(the private zone and vault.pki.allowedDomains), got ${zones.map((zone) => JSON.stringify(zone)).join(', ')} (certificates `
+          + `Vault signs for ${missing.map((zone) => JSON.stringify(zone)).join(', ')} would not verify: make a new intermediate with init)`);
+      }
     }
   }
   if (server) {
@@ -213,7 +221,8 @@ export function checkPki(options: CheckOptions): CheckReport {
         ? `basicConstraints ${constraints.critical ? 'critical' : 'not critical'}, CA:${constraints.ca ? 'TRUE' : 'FALSE'}`
         : 'no basicConstraints'}`);
     } else if (pathLength !== undefined && constraints.pathLength !== pathLength) {
-      problems.push(`${file}: expected a path length constraint of ${pathLength} (it signs end-entity certificates only), `
+      const why = pathLength === 0 ? 'it signs end-entity certificates only' : `at most ${pathLength} CA below it: Vault's issuing CA`;
+      problems.push(`${file}: expected a path length constraint of ${pathLength} (${why}), `
         + `got ${constraints.pathLength === undefined ? 'none' : constraints.pathLength}`);
     }
     const usage = certificate.x509.getExtension(x509.KeyUsagesExtension);

@@ -1,5 +1,5 @@
 /**
- * What the configuration says the PKI is: the names in the subjects, the zone the intermediate CA is
+ * What the configuration says the PKI is: the names in the subjects, the zones the intermediate CA is
  * limited to, the names and addresses of the Vault server certificate, its key.
  *
  * Pure: derived from a validated {@link PlatformConfig}, so each field is already known to be
@@ -8,6 +8,7 @@
  */
 
 import type { PlatformConfig } from '../config/types.js';
+import { effectiveAllowedDomains } from '../config/vault-setup.js';
 import { isInDnsZone } from '../util/validators.js';
 import { PkiError } from './errors.js';
 
@@ -27,8 +28,15 @@ export interface PkiProfile {
   readonly rootCommonName: string;
   /** `CN=` of the intermediate CA: `<organization> Intermediate CA`, or `Intermediate CA` when too long. */
   readonly intermediateCommonName: string;
-  /** `dns.privateZone.name`: the only DNS subtree the intermediate CA may sign names in. */
+  /** `dns.privateZone.name`: the zone of Vault's own certificate. */
   readonly privateZone: string;
+  /**
+   * The DNS subtrees the intermediate CA may sign names in (its name constraints): the private zone
+   * (Vault's certificate), then each of the Vault role's domains (`vault.pki.allowedDomains`, by
+   * default the private zone and `cluster.local`) not already inside an earlier one, since the
+   * issuing CA that Vault keeps below the intermediate signs those.
+   */
+  readonly permittedZones: readonly string[];
   /** Host of `vault.address`: the server certificate's common name (when at most 64 characters) and first DNS name. */
   readonly vaultHost: string;
   /** The server certificate's DNS names: the Vault host, `vault.serverName` when it differs, `pki.serverExtraDnsNames`. */
@@ -68,11 +76,21 @@ export function pkiProfile(config: PlatformConfig): PkiProfile {
     rootCommonName: commonName(`${organization} Root CA`, 'Root CA'),
     intermediateCommonName: commonName(`${organization} Intermediate CA`, 'Intermediate CA'),
     privateZone,
+    permittedZones: permittedZones([privateZone, ...effectiveAllowedDomains(config)]),
     vaultHost,
     serverDnsNames,
     serverIpAddresses: [...(config.pki?.serverIpAddresses ?? [])],
     serverKeyAlgorithm: config.pki?.serverKey?.algorithm ?? 'ECDSA',
   };
+}
+
+/** `zones` in order, without those equal to or inside an earlier one (a subtree adds nothing to its parent's). */
+function permittedZones(zones: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (const zone of zones) {
+    if (!kept.some((parent) => isInDnsZone(zone, parent))) kept.push(zone);
+  }
+  return kept.filter((zone) => !kept.some((parent) => parent !== zone && isInDnsZone(zone, parent)));
 }
 
 /** `https://vault.priv.example.com:8200` → `vault.priv.example.com` (the address is already validated). */

@@ -1,20 +1,11 @@
 import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone/index.js';
-import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { Construct } from 'constructs';
-import { policyDocument, trustDocument, type PolicyStatement, type TrustStatement } from './iam.js';
+import { policyDocument, trustDocument, type PolicyStatement } from './iam.js';
+import { type PodIdentity, podIdentityAssociation, type ServiceAccountRef, workloadTrustStatement } from './workload-identity.js';
 
-/** The Kubernetes service account that assumes the role. */
-export interface ServiceAccountRef {
-  readonly namespace: string;
-  readonly name: string;
-}
-
-/** How the cluster's pods assume IAM roles. */
-export type PodIdentity =
-  | { readonly type: 'irsa'; readonly oidcProviderArn: string }
-  | { readonly type: 'pod-identity'; readonly eksClusterName: string; readonly region: string };
+export type { PodIdentity, ServiceAccountRef } from './workload-identity.js';
 
 export interface CertManagerDnsRoleProps {
   /** Role name, shared with the IRSA annotation of cert-manager's service account. */
@@ -57,7 +48,9 @@ export class CertManagerDnsRole extends Construct {
     this.role = new IamRole(this, 'Resource', {
       name: props.roleName,
       description: `cert-manager DNS-01 in Route53 zone ${props.zoneName}`,
-      assumeRolePolicy: trustDocument([trustStatement(props, serviceAccount, partition)]),
+      assumeRolePolicy: trustDocument([workloadTrustStatement({
+        identity: props.identity, serviceAccount, accountId: props.accountId, partition, irsaSid: 'CertManagerServiceAccount',
+      })]),
       maxSessionDuration: 3600,
     });
     this.roleArn = this.role.arn;
@@ -89,41 +82,6 @@ export class CertManagerDnsRole extends Construct {
     }
     new IamRolePolicy(this, 'Route53', { role: this.role.name, name: 'route53-dns01', policy: policyDocument(statements) });
 
-    if (props.identity.type === 'pod-identity') {
-      new EksPodIdentityAssociation(this, 'PodIdentity', {
-        clusterName: props.identity.eksClusterName,
-        namespace: serviceAccount.namespace,
-        serviceAccount: serviceAccount.name,
-        roleArn: this.role.arn,
-      });
-    }
+    podIdentityAssociation(this, 'PodIdentity', props.identity, serviceAccount, this.role.arn);
   }
-}
-
-function trustStatement(props: CertManagerDnsRoleProps, sa: ServiceAccountRef, partition: string): TrustStatement {
-  const identity = props.identity;
-  if (identity.type === 'irsa') {
-    const issuer = identity.oidcProviderArn.split(':oidc-provider/')[1];
-    if (!issuer) throw new Error(`'oidcProviderArn' must be an IAM OIDC provider ARN, got "${identity.oidcProviderArn}"`);
-    return {
-      sid: 'CertManagerServiceAccount',
-      principal: { Federated: identity.oidcProviderArn },
-      actions: ['sts:AssumeRoleWithWebIdentity'],
-      conditions: {
-        StringEquals: {
-          [`${issuer}:sub`]: `system:serviceaccount:${sa.namespace}:${sa.name}`,
-          [`${issuer}:aud`]: 'sts.amazonaws.com',
-        },
-      },
-    };
-  }
-  return {
-    sid: 'EksPodIdentity',
-    principal: { Service: 'pods.eks.amazonaws.com' },
-    actions: ['sts:AssumeRole', 'sts:TagSession'],
-    conditions: {
-      StringEquals: { 'aws:SourceAccount': props.accountId },
-      ArnEquals: { 'aws:SourceArn': `arn:${partition}:eks:${identity.region}:${props.accountId}:cluster/${identity.eksClusterName}` },
-    },
-  };
 }

@@ -2,8 +2,14 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ClusterConfig, PlatformConfig } from '../config/types.js';
-import { awsPartition, certManagerRoleName } from '../util/names.js';
+import { appRolesDeliveredTo } from '../config/vault-setup.js';
+import {
+  appRoleSecretIdName, awsPartition, certManagerRoleName, clusterSecretsPrefix, EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT,
+  externalSecretsRoleName,
+} from '../util/names.js';
 import { CertManagerDnsRole } from './cert-manager-dns-role.js';
+import { AppRoleSecretIdSecret, ExternalSecretsRole } from './external-secrets-role.js';
+import type { PodIdentity } from './workload-identity.js';
 
 /** Tags every AWS resource of the platform carries (through the provider's `default_tags`). */
 export const DEFAULT_TAGS = { 'managed-by': 'gateway-pki' } as const;
@@ -14,8 +20,10 @@ export interface ClusterAwsStackProps {
 }
 
 /**
- * What one cluster's workloads need in AWS: today, the role cert-manager assumes for Route53
- * DNS-01 (the name its IRSA annotation in `dist/` already points to).
+ * What one cluster's workloads need in AWS: the role cert-manager assumes for Route53 DNS-01 (the
+ * name its IRSA annotation in `dist/` already points to) and, when the cluster receives Vault AppRole
+ * secret ids (cert-manager's AppRole login, the backup jobs), External Secrets' role and the empty
+ * Secrets Manager secrets it reads them from.
  *
  * One stack per cluster, so that a cluster's Terraform state and credentials stay its own. The
  * provider refuses to run against any account but `aws.accountId`. The backend is local, with a
@@ -24,6 +32,8 @@ export interface ClusterAwsStackProps {
  */
 export class ClusterAwsStack extends TerraformStack {
   public readonly certManagerRole: CertManagerDnsRole;
+  /** `undefined` when the cluster receives no AppRole secret id. */
+  public readonly externalSecretsRole?: ExternalSecretsRole;
 
   constructor(scope: Construct, id: string, props: ClusterAwsStackProps) {
     super(scope, id);
@@ -43,16 +53,41 @@ export class ClusterAwsStack extends TerraformStack {
       partition: awsPartition(region),
       zoneName: platform.dns.publicZone.name,
       hostedZoneID: platform.dns.publicZone.hostedZoneID,
-      identity: cluster.workloadIdentity.type === 'irsa'
-        ? { type: 'irsa', oidcProviderArn: cluster.workloadIdentity.oidcProviderArn }
-        : { type: 'pod-identity', eksClusterName: cluster.workloadIdentity.eksClusterName ?? cluster.name, region },
+      identity: podIdentityOf(cluster, region),
     });
+
+    const appRoles = appRolesDeliveredTo(platform, cluster);
+    if (appRoles.length > 0) {
+      this.externalSecretsRole = new ExternalSecretsRole(this, 'ExternalSecrets', {
+        roleName: externalSecretsRoleName(cluster.name),
+        accountId: platform.aws.accountId,
+        region,
+        partition: awsPartition(region),
+        secretsPrefix: clusterSecretsPrefix(cluster.name),
+        identity: podIdentityOf(cluster, region),
+        serviceAccount: { namespace: EXTERNAL_SECRETS_NAMESPACE, name: EXTERNAL_SECRETS_SERVICE_ACCOUNT },
+      });
+      for (const appRole of appRoles) {
+        new AppRoleSecretIdSecret(this, `SecretId-${appRole}`, { name: appRoleSecretIdName(cluster.name, appRole), appRole });
+      }
+      new TerraformOutput(this, 'external_secrets_role_arn', {
+        value: this.externalSecretsRole.roleArn,
+        description: 'IAM role External Secrets assumes to read this cluster\'s AppRole secret ids from Secrets Manager',
+      });
+    }
 
     new TerraformOutput(this, 'cert_manager_role_arn', {
       value: this.certManagerRole.roleArn,
       description: 'IAM role cert-manager assumes for Route53 DNS-01 (annotated on its service account with IRSA)',
     });
   }
+}
+
+/** How the cluster's pods assume IAM roles, from its configuration. */
+function podIdentityOf(cluster: ClusterConfig, region: string): PodIdentity {
+  return cluster.workloadIdentity.type === 'irsa'
+    ? { type: 'irsa', oidcProviderArn: cluster.workloadIdentity.oidcProviderArn }
+    : { type: 'pod-identity', eksClusterName: cluster.workloadIdentity.eksClusterName ?? cluster.name, region };
 }
 
 /** The Terraform stack name of a cluster: `<cluster>-aws`, the folder under `cdktf.out/stacks/`. */

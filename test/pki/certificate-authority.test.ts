@@ -54,7 +54,7 @@ describe('issueServerCertificate', () => {
     const root = await createRootCa(profile);
     const intermediate = await createIntermediateCa(profile, root);
     await expect(issueServerCertificate({ ...profile, serverDnsNames: ['vault.example.org'] }, intermediate))
-      .rejects.toThrow('the intermediate CA may only sign names in "priv.example.com", got "vault.example.org"');
+      .rejects.toThrow('the intermediate CA may only sign names in "priv.example.com", "cluster.local", got "vault.example.org"');
   });
 });
 

@@ -25,7 +25,7 @@ const MALFORMED: Array<[string, (c: any) => void, string, string]> = [
   ['an IP address range', (c) => { c.pki = { serverIpAddresses: ['10.0.0.0/16'] }; }, 'pki.serverIpAddresses[0]',
     'expected an IPv4 or IPv6 address such as "10.0.0.10" or "::1", got "10.0.0.0/16" (give one address, not a range)'],
   ['a misspelt pki field', (c) => { c.pki = { serverIpAddress: ['10.0.0.1'] }; }, 'pki.serverIpAddress',
-    'unknown field; expected one of: serverKey, serverExtraDnsNames, serverIpAddresses'],
+    'unknown field; expected one of: directory, serverKey, serverExtraDnsNames, serverIpAddresses'],
   ['a Vault address outside the private zone', (c) => { c.vault.address = 'https://vault.example.org:8200'; }, 'vault.address',
     'whose host is in the private zone'],
 ];

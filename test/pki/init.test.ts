@@ -86,15 +86,15 @@ describe('pki init with the example configuration', () => {
     expect(daysBetween(root.validFrom, new Date())).toBe(0);
   });
 
-  test('the intermediate CA: signed by the root, P-384, 5 years, pathlen 0, name-constrained to the private zone', () => {
+  test('the intermediate CA: signed by the root, P-384, 5 years, pathlen 1, name-constrained to the Vault role\'s domains', () => {
     const text = opensslText(file('intermediate-ca.pem'));
     expect(text).toContain('Subject: O = Example Corp, C = FR, CN = Example Corp Intermediate CA');
     expect(text).toContain('Issuer: O = Example Corp, C = FR, CN = Example Corp Root CA');
     expect(text).toContain('Signature Algorithm: ecdsa-with-SHA384');
     expect(text).toContain('NIST CURVE: P-384');
-    expect(text).toMatch(/X509v3 Basic Constraints: critical\n\s+CA:TRUE, pathlen:0\n/);
+    expect(text).toMatch(/X509v3 Basic Constraints: critical\n\s+CA:TRUE, pathlen:1\n/);
     expect(text).toMatch(/X509v3 Key Usage: critical\n\s+Digital Signature, Certificate Sign, CRL Sign\n/);
-    expect(text).toMatch(/X509v3 Name Constraints: critical\n\s+Permitted:\n\s+DNS:priv\.example\.com\n/);
+    expect(text).toMatch(/X509v3 Name Constraints: critical\n\s+Permitted:\n\s+DNS:priv\.example\.com\n\s+DNS:cluster\.local\n/);
     const rootSki = /X509v3 Subject Key Identifier: \n\s+(\S+)/.exec(opensslText(file('root-ca.pem')))![1];
     expect(text).toMatch(new RegExp(`X509v3 Authority Key Identifier: \\n\\s+(keyid:)?${rootSki}`));
     const root = nodeCertificate(file('root-ca.pem'));
@@ -187,6 +187,54 @@ describe('pki init with the example configuration', () => {
     // THEN
     expect(verify.ok).toBe(false);
     expect(verify.output).toContain('permitted subtree violation');
+  });
+
+  // Vault's issuing CA (the vault-config stack's pki_private_issuer) sits below the intermediate: a
+  // pathlen of 0 or name constraints without cluster.local would make clients reject what it signs.
+  test('an issuing CA below the intermediate, as Vault makes it, signs names of every allowed domain that openssl verifies', async () => {
+    // GIVEN an issuing CA signed by the intermediate (pathlen 0), and its certificates for each allowed domain and one outside
+    const intermediate = await readCa(ws.tls, 'intermediate');
+    const profile = pkiProfile(exampleConfig());
+    const issuingKey = await generateKeyPair('ECDSA-P256');
+    const issuing = await x509.X509CertificateGenerator.create({
+      serialNumber: randomSerialNumber(),
+      subject: subjectName(profile, 'Example Corp Issuing CA'),
+      issuer: intermediate.certificate.subjectName,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      publicKey: issuingKey.keys.publicKey,
+      signingKey: intermediate.keyPair.keys.privateKey,
+      signingAlgorithm: signingAlgorithm(intermediate.keyPair.type),
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      ],
+    });
+    writeFileSync(join(ws.root, 'issuing.pem'), issuing.toString('pem'));
+    const leaf = async (name: string) => {
+      const keyPair = await generateKeyPair('ECDSA-P256');
+      const certificate = await x509.X509CertificateGenerator.create({
+        serialNumber: randomSerialNumber(),
+        subject: subjectName(profile, name),
+        issuer: issuing.subjectName,
+        notBefore: new Date(Date.now() - 60_000),
+        notAfter: new Date(Date.now() + 3_600_000),
+        publicKey: keyPair.keys.publicKey,
+        signingKey: issuingKey.keys.privateKey,
+        signingAlgorithm: signingAlgorithm(issuingKey.type),
+        extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: name }])],
+      });
+      const file = join(ws.root, `${name}.pem`);
+      writeFileSync(file, certificate.toString('pem'));
+      return opensslVerify(ws.tls, file, ['-untrusted', join(ws.root, 'issuing.pem')]);
+    };
+    // WHEN / THEN
+    expect(profile.permittedZones).toEqual(['priv.example.com', 'cluster.local']);
+    expect((await leaf('grafana.priv.example.com')).ok).toBe(true);
+    expect((await leaf('vault.vault.svc.cluster.local')).ok).toBe(true);
+    const outside = await leaf('www.example.org');
+    expect(outside.ok).toBe(false);
+    expect(outside.output).toContain('permitted subtree violation');
   });
 });
 

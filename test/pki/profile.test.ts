@@ -10,6 +10,7 @@ describe('pkiProfile', () => {
       rootCommonName: 'Example Corp Root CA',
       intermediateCommonName: 'Example Corp Intermediate CA',
       privateZone: 'priv.example.com',
+      permittedZones: ['priv.example.com', 'cluster.local'],
       vaultHost: 'vault.priv.example.com',
       serverDnsNames: ['vault.priv.example.com'],
       serverIpAddresses: [],
@@ -25,6 +26,12 @@ describe('pkiProfile', () => {
     expect(profile.serverDnsNames).toEqual(['vault.priv.example.com', 'api.priv.example.com', 'vault-0.priv.example.com']);
     expect(profile.serverIpAddresses).toEqual(['::1']);
     expect(profile.serverKeyAlgorithm).toBe('RSA');
+  });
+
+  it('permits the private zone and each allowed domain not already inside it', () => {
+    const config = exampleConfig();
+    config.vault.pki = { allowedDomains: ['apps.priv.example.com', 'corp.internal', 'svc.corp.internal'] };
+    expect(pkiProfile(config).permittedZones).toEqual(['priv.example.com', 'corp.internal']);
   });
 
   it('keeps common names within the 64 characters of X.509, dropping the organization when too long', () => {

@@ -100,6 +100,6 @@ describe('pki renew-server', () => {
     writeFileSync(ws.config, config);
     const run = await runIn(ws, 'renew-server');
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('the intermediate CA may only sign names in "priv.example.com", got "vault.internal.example.com"');
+    expect(run.stderr).toContain('the intermediate CA may only sign names in "priv.example.com", "cluster.local", got "vault.internal.example.com"');
   });
 });

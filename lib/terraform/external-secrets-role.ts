@@ -1,0 +1,87 @@
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js';
+import { Construct } from 'constructs';
+import { policyDocument, trustDocument } from './iam.js';
+import { type PodIdentity, podIdentityAssociation, type ServiceAccountRef, workloadTrustStatement } from './workload-identity.js';
+
+/** What External Secrets may do with the cluster's secrets: read a value and its metadata, nothing else. */
+export const EXTERNAL_SECRETS_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] as const;
+
+export interface ExternalSecretsRoleProps {
+  /** Role name, shared with the IRSA annotation of External Secrets' service account. */
+  readonly roleName: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly partition: string;
+  /** Name prefix of the secrets the role reads (`gateway-pki/<cluster>/`); each secret is under it. */
+  readonly secretsPrefix: string;
+  readonly identity: PodIdentity;
+  readonly serviceAccount: ServiceAccountRef;
+}
+
+/**
+ * The IAM role of a cluster's External Secrets Operator: it reads the secrets named under the
+ * cluster's prefix in AWS Secrets Manager, and nothing more.
+ *
+ * - Trust: exactly the operator's service account (IRSA, or EKS Pod Identity with its association).
+ * - Permissions: `GetSecretValue` and `DescribeSecret` on
+ *   `arn:<partition>:secretsmanager:<region>:<account>:secret:<prefix>*` (Secrets Manager appends a
+ *   random suffix to every secret's ARN, hence the trailing `*` after the name prefix). The secrets
+ *   are encrypted with the account's `aws/secretsmanager` key, which Secrets Manager uses on the
+ *   caller's behalf: no KMS permission is needed.
+ *
+ * @see https://external-secrets.io/latest/provider/aws-secrets-manager/
+ */
+export class ExternalSecretsRole extends Construct {
+  public readonly role: IamRole;
+  public readonly roleArn: string;
+
+  constructor(scope: Construct, id: string, props: ExternalSecretsRoleProps) {
+    super(scope, id);
+    const secretsArn = `arn:${props.partition}:secretsmanager:${props.region}:${props.accountId}:secret:${props.secretsPrefix}*`;
+    this.role = new IamRole(this, 'Resource', {
+      name: props.roleName,
+      description: `External Secrets Operator: reads the secrets ${props.secretsPrefix}* in Secrets Manager`,
+      assumeRolePolicy: trustDocument([workloadTrustStatement({
+        identity: props.identity,
+        serviceAccount: props.serviceAccount,
+        accountId: props.accountId,
+        partition: props.partition,
+        irsaSid: 'ExternalSecretsServiceAccount',
+      })]),
+      maxSessionDuration: 3600,
+    });
+    this.roleArn = this.role.arn;
+    new IamRolePolicy(this, 'ReadSecrets', {
+      role: this.role.name,
+      name: 'read-cluster-secrets',
+      policy: policyDocument([{ sid: 'ReadClusterSecrets', actions: [...EXTERNAL_SECRETS_ACTIONS], resources: [secretsArn] }]),
+    });
+    podIdentityAssociation(this, 'PodIdentity', props.identity, props.serviceAccount, this.role.arn);
+  }
+}
+
+export interface AppRoleSecretIdSecretProps {
+  /** Name in Secrets Manager (`appRoleSecretIdName(cluster, role)`). */
+  readonly name: string;
+  /** The Vault AppRole whose secret id it holds. */
+  readonly appRole: string;
+}
+
+/**
+ * An empty Secrets Manager secret for the secret id of a Vault AppRole: Terraform creates the secret,
+ * never its value, so the secret id is never in Terraform's state. An operator puts the value in
+ * (README, "Rotate an AppRole secret id"); External Secrets copies it into the cluster.
+ */
+export class AppRoleSecretIdSecret extends Construct {
+  public readonly secret: SecretsmanagerSecret;
+
+  constructor(scope: Construct, id: string, props: AppRoleSecretIdSecretProps) {
+    super(scope, id);
+    this.secret = new SecretsmanagerSecret(this, 'Resource', {
+      name: props.name,
+      description: `Secret id of the Vault AppRole "${props.appRole}", put in by an operator (never by Terraform)`,
+    });
+  }
+}

@@ -1,0 +1,243 @@
+import { ApproleAuthBackendRole } from '@cdktf/provider-vault/lib/approle-auth-backend-role/index.js';
+import { Audit } from '@cdktf/provider-vault/lib/audit/index.js';
+import { AuthBackend } from '@cdktf/provider-vault/lib/auth-backend/index.js';
+import { JwtAuthBackend } from '@cdktf/provider-vault/lib/jwt-auth-backend/index.js';
+import { JwtAuthBackendRole } from '@cdktf/provider-vault/lib/jwt-auth-backend-role/index.js';
+import { Mount } from '@cdktf/provider-vault/lib/mount/index.js';
+import { Policy } from '@cdktf/provider-vault/lib/policy/index.js';
+import { VaultProvider } from '@cdktf/provider-vault/lib/provider/index.js';
+import { RaftAutopilot } from '@cdktf/provider-vault/lib/raft-autopilot/index.js';
+import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import type { ClusterConfig, PlatformConfig } from '../../config/types.js';
+import {
+  appRoleSettings, APPROLE_DEFAULTS, APPROLE_TOKEN_MAX_TTL_SECONDS, APPROLE_TOKEN_TTL_SECONDS, goDurationSeconds, vaultPkiSettings,
+  vaultSetupSettings,
+} from '../../config/vault-setup.js';
+import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE, VAULT_ISSUER_NAME } from '../../util/names.js';
+import { parseOidcProviderArn } from '../../util/validators.js';
+import { ConfigFiles, type TerraformFiles } from '../files.js';
+import { VaultPki } from './pki.js';
+import { adminPolicy, certManagerPolicy, renderPolicy, snapshotPolicy, type VaultPolicy } from './policy.js';
+
+/** cert-manager's namespace, where the Vault issuer's service account lives (Kubernetes auth). */
+const CERT_MANAGER_NAMESPACE = 'cert-manager';
+/** The Vault issuer's service account when `vault.auth.kubernetes.serviceAccount` is omitted (types.ts). */
+const DEFAULT_ISSUER_SERVICE_ACCOUNT = 'vault-issuer';
+/** Where cert-manager logs in with Kubernetes auth when `vault.auth.kubernetes.mountPath` is omitted. */
+const DEFAULT_KUBERNETES_MOUNT_PATH = '/v1/auth/kubernetes';
+
+export interface VaultConfigStackProps {
+  readonly platform: PlatformConfig;
+  /** Where Terraform finds the configuration's files (the CA chain, the PKI bundle) at plan time. */
+  readonly files?: TerraformFiles;
+}
+
+/**
+ * Vault itself, configured through the Vault provider once `vault operator init` has run: the PKI
+ * engines and role that sign private certificates, the AppRoles of cert-manager and of the snapshot
+ * agent with their policies, optionally JWT logins for the EKS clusters, an admin policy, a kv-v2
+ * mount, Raft autopilot and the file audit device.
+ *
+ * Its own stack (`vault-config`), apart from the AWS stacks: another lifecycle (after init) and
+ * other credentials (a Vault token, from `VAULT_TOKEN`, never in the configuration). TLS is always
+ * verified, against the configuration's CA chain. Its state holds the offline intermediate's key
+ * (read from the bundle at apply time): keep it in an encrypted backend (README).
+ *
+ * What the cluster side needs from it is derived from the same configuration, so they agree by
+ * construction: the Vault ClusterIssuer's `server` is the provider's address, its `path` the role's
+ * `<mount>/sign/<role>`, its `roleId` the AppRole's `role_id`.
+ *
+ * @see https://registry.terraform.io/providers/hashicorp/vault/latest/docs
+ */
+export class VaultConfigStack extends TerraformStack {
+  public readonly pki: VaultPki;
+  /** cert-manager's AppRole, `undefined` with Kubernetes auth. */
+  public readonly certManagerAppRole?: ApproleAuthBackendRole;
+  /** The snapshot agent's AppRole, `undefined` without a `backup` section. */
+  public readonly snapshotAppRole?: ApproleAuthBackendRole;
+  public readonly policies: Readonly<Record<string, Policy>>;
+  /** `https://host[:port]` of Vault, as the provider and the ClusterIssuer use it. */
+  public readonly vaultAddress: string;
+
+  constructor(scope: Construct, id: string, props: VaultConfigStackProps) {
+    super(scope, id);
+    const { platform } = props;
+    const files = ConfigFiles.of(this, props.files ?? {});
+    const pkiSettings = vaultPkiSettings(platform);
+    const setup = vaultSetupSettings(platform);
+    const appRole = appRoleSettings(platform);
+    this.vaultAddress = vaultOrigin(platform.vault.address);
+    new LocalBackend(this, { path: 'terraform.tfstate' });
+
+    // The token comes from VAULT_TOKEN (the provider's default); TLS is verified against the chain
+    // of Vault's certificate, or the roots when the chain lives in a Secret of the cluster.
+    const caFile = platform.vault.caBundleFile ?? platform.trust?.rootsFile;
+    if (caFile === undefined) {
+      throw new Error('vault-config needs vault.caBundleFile or trust.rootsFile to verify Vault\'s certificate (TLS is never skipped)');
+    }
+    new VaultProvider(this, 'vault', {
+      address: this.vaultAddress,
+      caCertFile: files.path(caFile),
+      tlsServerName: platform.vault.serverName,
+    });
+
+    this.pki = new VaultPki(this, 'Pki', {
+      vaultAddress: this.vaultAddress,
+      settings: pkiSettings,
+      bundlePem: files.content(pkiSettings.bundleFile),
+      organization: platform.organization.name,
+      country: platform.organization.country,
+    });
+
+    const policies: Record<string, Policy> = {};
+    const policy = (construct: string, document: VaultPolicy): Policy => {
+      policies[document.name] = new Policy(this, construct, { name: document.name, policy: renderPolicy(document) });
+      return policies[document.name]!;
+    };
+    const certManager = policy('CertManagerPolicy', certManagerPolicy({
+      signPath: pkiSettings.signPath,
+      issuePath: pkiSettings.allowIssue ? pkiSettings.issuePath : undefined,
+    }));
+    policy('AdminPolicy', adminPolicy(setup.adminPolicy));
+
+    // AppRole: cert-manager's login (vault.auth.appRole) and the snapshot agent's (backup).
+    const tokens = { tokenTtl: APPROLE_TOKEN_TTL_SECONDS, tokenMaxTtl: APPROLE_TOKEN_MAX_TTL_SECONDS };
+    if (appRole || platform.backup) {
+      const approle = new AuthBackend(this, 'AppRole', {
+        type: 'approle',
+        path: appRole?.path ?? APPROLE_DEFAULTS.path,
+        description: 'AppRole logins of the platform\'s workloads (cert-manager, the snapshot agent)',
+      });
+      const bound = {
+        tokenBoundCidrs: [...(appRole?.tokenBoundCidrs ?? [])],
+        secretIdBoundCidrs: [...(appRole?.secretIdBoundCidrs ?? [])],
+        secretIdTtl: goDurationSeconds(appRole?.secretIdTtl ?? APPROLE_DEFAULTS.secretIdTtl),
+        // cert-manager logs in with the same secret id for its whole lifetime.
+        secretIdNumUses: 0,
+        bindSecretId: true,
+      };
+      if (appRole) {
+        this.certManagerAppRole = new ApproleAuthBackendRole(this, 'CertManagerAppRole', {
+          backend: approle.path,
+          roleName: CERT_MANAGER_APPROLE,
+          roleId: appRole.roleId,
+          tokenPolicies: [certManager.name],
+          ...tokens,
+          ...bound,
+        });
+      }
+      if (platform.backup) {
+        const snapshot = policy('SnapshotPolicy', snapshotPolicy());
+        this.snapshotAppRole = new ApproleAuthBackendRole(this, 'SnapshotAppRole', {
+          backend: approle.path,
+          roleName: SNAPSHOT_APPROLE,
+          roleId: platform.backup.appRole.roleId,
+          tokenPolicies: [snapshot.name],
+          ...tokens,
+          ...bound,
+        });
+      }
+    }
+
+    // Kubernetes auth for cert-manager: Vault's JWT method verifies the service account token against
+    // the cluster's OIDC issuer (no token reviewer, no secret). Validation allows one IRSA cluster.
+    const kubernetes = platform.vault.auth.kubernetes;
+    if (kubernetes) {
+      const cluster = platform.clusters[0]!;
+      const backend = this.jwtBackend('CertManagerKubernetesAuth', cluster,
+        (kubernetes.mountPath ?? DEFAULT_KUBERNETES_MOUNT_PATH).replace(/^\/v1\/auth\//, ''),
+        `cert-manager's login from cluster ${cluster.name} (service account tokens)`);
+      new JwtAuthBackendRole(this, 'CertManagerKubernetesRole', {
+        backend: backend.path,
+        roleName: kubernetes.role,
+        roleType: 'jwt',
+        // cert-manager requests the token for this audience, for its ClusterIssuer named VAULT_ISSUER_NAME.
+        boundAudiences: [`vault://${VAULT_ISSUER_NAME}`],
+        boundSubject: `system:serviceaccount:${CERT_MANAGER_NAMESPACE}:${kubernetes.serviceAccount ?? DEFAULT_ISSUER_SERVICE_ACCOUNT}`,
+        userClaim: 'sub',
+        tokenPolicies: [certManager.name],
+        ...tokens,
+      });
+    }
+    if (setup.kubernetesJwtAuth) {
+      for (const cluster of platform.clusters.filter((c) => c.workloadIdentity.type === 'irsa')) {
+        this.jwtBackend(`Jwt-${cluster.name}`, cluster, jwtAuthPath(cluster), `service account tokens of cluster ${cluster.name}`);
+      }
+    }
+
+    new Mount(this, 'Kv', {
+      path: setup.kvMount,
+      type: 'kv',
+      options: { version: '2' },
+      description: 'The platform\'s own secrets (kv-v2)',
+    });
+
+    new RaftAutopilot(this, 'Autopilot', {
+      cleanupDeadServers: true,
+      deadServerLastContactThreshold: setup.deadServerLastContactThreshold,
+      minQuorum: setup.minQuorum,
+    });
+
+    // OpenBao refuses audit devices created through the API (CVE-2025-54997): they are declared in
+    // its server configuration instead (vaultCluster), with the same file.
+    if (setup.engine === 'vault') {
+      new Audit(this, 'FileAudit', {
+        type: 'file',
+        path: 'file',
+        description: 'Every request and response, HMAC-ed, on each node',
+        options: { file_path: setup.auditFilePath },
+      });
+    }
+    this.policies = policies;
+
+    new TerraformOutput(this, 'cert_manager_sign_path', {
+      value: pkiSettings.signPath,
+      description: 'The Vault path cert-manager signs through (the ClusterIssuer\'s spec.vault.path)',
+    });
+    if (this.certManagerAppRole) {
+      new TerraformOutput(this, 'cert_manager_role_id', {
+        value: this.certManagerAppRole.roleId,
+        description: 'Role id of cert-manager\'s AppRole (not a secret; equal to vault.auth.appRole.roleId)',
+      });
+    }
+    if (this.snapshotAppRole) {
+      new TerraformOutput(this, 'snapshot_role_id', {
+        value: this.snapshotAppRole.roleId,
+        description: 'Role id of the snapshot agent\'s AppRole (not a secret; equal to backup.appRole.roleId)',
+      });
+    }
+  }
+
+  /** A JWT auth method trusting an IRSA cluster's OIDC issuer, found by discovery. */
+  private jwtBackend(id: string, cluster: ClusterConfig, path: string, description: string): JwtAuthBackend {
+    const issuer = oidcIssuerUrl(cluster);
+    return new JwtAuthBackend(this, id, {
+      type: 'jwt',
+      path,
+      description,
+      oidcDiscoveryUrl: issuer,
+      boundIssuer: issuer,
+    });
+  }
+}
+
+/** `https://vault.priv.example.com:8200/` → `https://vault.priv.example.com:8200`: what the ClusterIssuer's `server` holds too. */
+export function vaultOrigin(address: string): string {
+  return new URL(address).origin;
+}
+
+/** Mount path of the JWT auth method of an IRSA cluster (`vault.setup.kubernetesJwtAuth`). */
+export function jwtAuthPath(cluster: ClusterConfig): string {
+  return `jwt-${cluster.name}`;
+}
+
+/** The OIDC issuer of an IRSA cluster, from its IAM OIDC provider's ARN. */
+export function oidcIssuerUrl(cluster: ClusterConfig): string {
+  const identity = cluster.workloadIdentity;
+  const arn = identity.type === 'irsa' ? parseOidcProviderArn(identity.oidcProviderArn) : undefined;
+  if (!arn) {
+    throw new Error(`cluster "${cluster.name}": Vault's JWT auth needs the cluster's OIDC issuer, from an irsa workloadIdentity.oidcProviderArn`);
+  }
+  return `https://oidc.eks.${arn.region}.amazonaws.com/id/${arn.id}`;
+}

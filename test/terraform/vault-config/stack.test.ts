@@ -1,0 +1,302 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, test } from 'vitest';
+import { parseConfig } from '../../../lib/config/load.js';
+import type { PlatformConfig } from '../../../lib/config/types.js';
+import { synthesizeKubernetes } from '../../../lib/synth.js';
+import { synthesizeTerraform } from '../../../lib/terraform/synth.js';
+import { checkPolicies } from '../../../lib/validate/policies.js';
+import { checkSecrets } from '../../../lib/validate/secrets.js';
+import { EXAMPLE_CONFIG } from '../../support/cli.js';
+import { findProviderMirror, findTerraform, terraformValidateReport, writeFiles } from '../../support/terraform.js';
+
+// Loaded untyped: the package's typings pull in the DOM library, which clashes with Node's WebCrypto types in lib/pki.
+const { parse } = createRequire(import.meta.url)('@cdktf/hcl2json') as { parse: (file: string, text: string) => Promise<any> };
+
+const CHAIN = readFileSync(new URL('../../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
+const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
+
+/** The text of the vault-config stack's `cdk.tf.json`. */
+function stackText(config: PlatformConfig): string {
+  const file = synthesizeTerraform(config).find((f) => f.path === 'stacks/vault-config/cdk.tf.json');
+  if (!file) throw new Error('stack vault-config not synthesized');
+  return file.content;
+}
+
+/** The parsed stack, without CDKTF's `//` metadata. */
+function stackOf(config: PlatformConfig = example()): any {
+  return JSON.parse(stackText(config), (key, value) => (key === '//' ? undefined : value));
+}
+
+/** The only resource of `type` (or the one named like `name`). */
+function only(stack: any, type: string, name?: string): any {
+  const entries = Object.entries<any>(stack.resource[type] ?? {}).filter(([id]) => name === undefined || id.startsWith(name));
+  expect(entries.map(([id]) => id), type).toHaveLength(1);
+  return entries[0]![1];
+}
+
+/** `${vault_mount.X.path}` → the value of that attribute in the stack, when it is a literal. */
+function resolve(stack: any, value: string): unknown {
+  const reference = /^\$\{([a-z_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}$/.exec(value);
+  if (!reference) return value;
+  const [, type, name, attribute] = reference;
+  return resolve(stack, stack.resource[type!][name!][attribute!]);
+}
+
+const withVault = (config: PlatformConfig, vault: Partial<PlatformConfig['vault']>): PlatformConfig => ({ ...config, vault: { ...config.vault, ...vault } });
+
+describe('VaultConfigStack', () => {
+  test('default configuration (text snapshot of the stack JSON)', () => {
+    expect(stackText(example())).toMatchSnapshot();
+  });
+
+  test('the Vault provider only: TLS verified with the configuration\'s chain, token from the environment, relative local state', () => {
+    const stack = stackOf();
+    expect(stack.terraform.required_providers).toEqual({ vault: { source: 'hashicorp/vault', version: '5.6.0' } });
+    expect(stack.provider).toEqual({ vault: [{ address: 'https://vault.priv.example.com:8200', ca_cert_file: '${var.config_dir}/pki/ca-chain.pem' }] });
+    expect(stack.variable.config_dir.default).toBe('../../../config');
+    expect(stack.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
+    expect(stackText(example())).not.toMatch(/skip_tls_verify|"token"|VAULT_TOKEN/);
+    expect(stackText(example())).not.toContain(process.cwd());
+  });
+
+  test('vault.serverName becomes the provider\'s tls_server_name; with caBundleSecretRef, the roots verify Vault; the bundle is in pki.directory', () => {
+    // Without vaultCluster nor backup (its image defaults from vaultCluster).
+    const { vaultCluster: _cluster, backup: _backup, ...config } = example();
+    const { caBundleFile: _file, ...vault } = config.vault;
+    const stack = stackOf({
+      ...config, trust: { rootsFile: 'trust/roots.pem' },
+      vault: { ...vault, caBundleSecretRef: { name: 'vault-ca' }, serverName: 'api.priv.example.com' },
+    });
+    expect(stack.provider.vault[0]).toEqual({
+      address: 'https://vault.priv.example.com:8200', ca_cert_file: '${var.config_dir}/trust/roots.pem', tls_server_name: 'api.priv.example.com',
+    });
+    expect(only(stack, 'vault_pki_secret_backend_config_ca').pem_bundle).toBe('${file("${var.config_dir}/../.tls/bundle.pem")}');
+  });
+
+  test('the chain: the offline bundle imported from its file at apply time, the issuing CA signed below it and set with the full chain', () => {
+    const stack = stackOf();
+    expect(only(stack, 'vault_pki_secret_backend_config_ca').pem_bundle).toBe('${file("${var.config_dir}/../.tls/bundle.pem")}');
+    const mounts = Object.values<any>(stack.resource.vault_mount).filter((m) => m.type === 'pki');
+    expect(mounts.map((m) => [m.path, m.max_lease_ttl_seconds])).toEqual([['pki', 5 * 365 * 24 * 3600], ['pki_private_issuer', 2 * 365 * 24 * 3600]]);
+    expect(only(stack, 'vault_pki_secret_backend_key')).toMatchObject({ type: 'internal', key_type: 'ec', key_bits: 256 });
+    const request = only(stack, 'vault_pki_secret_backend_intermediate_cert_request');
+    expect(request).toMatchObject({ type: 'existing', common_name: 'Example Corp Issuing CA', organization: 'Example Corp', country: 'FR' });
+    expect(request.key_ref).toMatch(/^\$\{vault_pki_secret_backend_key\..*\.key_id\}$/);
+    const signed = only(stack, 'vault_pki_secret_backend_root_sign_intermediate');
+    expect(resolve(stack, signed.backend)).toBe('pki');
+    expect(signed).toMatchObject({ ttl: '17520h', max_path_length: 0, permitted_dns_domains: ['priv.example.com', 'cluster.local'], format: 'pem' });
+    const chain = only(stack, 'vault_pki_secret_backend_intermediate_set_signed');
+    expect(resolve(stack, chain.backend)).toBe('pki_private_issuer');
+    expect(chain.certificate).toMatch(/^\$\{join\("\\n", \[vault_pki_secret_backend_root_sign_intermediate\.\S+\.certificate, join\("\\n", vault_pki_secret_backend_root_sign_intermediate\.\S+\.ca_chain\)\]\)\}$/);
+  });
+
+  test('a named issuer that refuses to outlive itself, made default; issuing and CRL URLs on Vault\'s address; CRL and auto-tidy', () => {
+    const stack = stackOf();
+    const issuer = only(stack, 'vault_pki_secret_backend_issuer');
+    expect(issuer).toMatchObject({ issuer_name: 'issuing-ca', leaf_not_after_behavior: 'err' });
+    expect(only(stack, 'vault_pki_secret_backend_config_issuers').default).toMatch(/^\$\{vault_pki_secret_backend_issuer\..*\.issuer_id\}$/);
+    const urls = Object.values<any>(stack.resource.vault_pki_secret_backend_config_urls).map((u) => [u.issuing_certificates, u.crl_distribution_points]);
+    expect(urls).toEqual([
+      [['https://vault.priv.example.com:8200/v1/pki/ca'], ['https://vault.priv.example.com:8200/v1/pki/crl']],
+      [['https://vault.priv.example.com:8200/v1/pki_private_issuer/ca'], ['https://vault.priv.example.com:8200/v1/pki_private_issuer/crl']],
+    ]);
+    for (const crl of Object.values<any>(stack.resource.vault_pki_secret_backend_crl_config)) {
+      expect(crl).toMatchObject({ expiry: '72h', auto_rebuild: true, auto_rebuild_grace_period: '12h' });
+    }
+    expect(only(stack, 'vault_pki_secret_backend_config_auto_tidy')).toMatchObject({ enabled: true, tidy_cert_store: true, tidy_revoked_certs: true });
+  });
+
+  test('the role: allowed domains and their subdomains only, host names enforced, no wildcard, one key, server certificates, TTLs', () => {
+    const stack = stackOf();
+    const role = only(stack, 'vault_pki_secret_backend_role');
+    expect(role).toMatchObject({
+      name: 'cert-manager',
+      allowed_domains: ['priv.example.com', 'cluster.local'],
+      allow_subdomains: true,
+      allow_bare_domains: false,
+      allow_glob_domains: false,
+      allow_any_name: false,
+      allow_localhost: false,
+      allow_ip_sans: false,
+      allow_wildcard_certificates: false,
+      enforce_hostnames: true,
+      server_flag: true,
+      client_flag: false,
+      key_type: 'ec',
+      key_bits: 256,
+      key_usage: ['DigitalSignature'],
+      organization: ['Example Corp'],
+      country: ['FR'],
+      ttl: '720h',
+      max_ttl: '2160h',
+    });
+    expect(role.issuer_ref).toMatch(/^\$\{vault_pki_secret_backend_issuer\..*\.issuer_name\}$/);
+  });
+
+  test('the role follows the configuration: domains, wildcards, an RSA leaf key, TTLs; the issuing CA its own TTL and key', () => {
+    const config = example();
+    const stack = stackOf({
+      ...withVault(config, {
+        pki: {
+          mount: 'pki_int', role: 'gateways', allowedDomains: ['priv.example.com'], allowWildcardCertificates: true,
+          leafTtl: '240h', leafMaxTtl: '720h', issuingCaTtl: '8760h', issuingKey: { type: 'rsa' },
+        },
+      }),
+      privateCertificate: { duration: '720h', renewBefore: '240h', privateKey: { algorithm: 'RSA', size: 3072 } },
+    });
+    expect(only(stack, 'vault_pki_secret_backend_role')).toMatchObject({
+      name: 'gateways', allowed_domains: ['priv.example.com'], allow_wildcard_certificates: true,
+      key_type: 'rsa', key_bits: 3072, key_usage: ['DigitalSignature', 'KeyEncipherment'], ttl: '240h', max_ttl: '720h',
+    });
+    expect(only(stack, 'vault_pki_secret_backend_root_sign_intermediate')).toMatchObject({ ttl: '8760h', permitted_dns_domains: ['priv.example.com'] });
+    expect(only(stack, 'vault_pki_secret_backend_key')).toMatchObject({ key_type: 'rsa', key_bits: 2048 });
+    expect(only(stack, 'vault_policy', 'CertManagerPolicy').policy).toContain('path "pki_int/sign/gateways"');
+  });
+
+  test('AppRoles: role ids fixed by the configuration, short tokens, bound CIDRs, secret id lifetime', () => {
+    const config = example();
+    const stack = stackOf(config);
+    expect(only(stack, 'vault_auth_backend')).toMatchObject({ type: 'approle', path: 'approle' });
+    const certManager = only(stack, 'vault_approle_auth_backend_role', 'CertManagerAppRole');
+    expect(certManager).toMatchObject({
+      role_name: 'cert-manager',
+      role_id: config.vault.auth.appRole!.roleId,
+      token_ttl: 600,
+      token_max_ttl: 1200,
+      token_bound_cidrs: ['10.0.0.0/16'],
+      secret_id_bound_cidrs: ['10.0.0.0/16'],
+      secret_id_ttl: 90 * 24 * 3600,
+      bind_secret_id: true,
+    });
+    expect(certManager.token_policies).toEqual(['${vault_policy.CertManagerPolicy.name}']);
+    const snapshot = only(stack, 'vault_approle_auth_backend_role', 'SnapshotAppRole');
+    expect(snapshot).toMatchObject({ role_name: 'vault-snapshot', role_id: config.backup!.appRole.roleId, token_ttl: 600, token_max_ttl: 1200 });
+    expect(snapshot.token_policies).toEqual(['${vault_policy.SnapshotPolicy.name}']);
+    expect(stack.output.cert_manager_role_id.value).toMatch(/^\$\{vault_approle_auth_backend_role\.CertManagerAppRole\.role_id\}$/);
+  });
+
+  test('without a backup section: no snapshot AppRole nor policy', () => {
+    const { backup: _backup, ...config } = example();
+    const stack = stackOf(config);
+    expect(Object.keys(stack.resource.vault_approle_auth_backend_role)).toEqual(['CertManagerAppRole']);
+    expect(Object.values<any>(stack.resource.vault_policy).map((p) => p.name).sort()).toEqual(['admin', 'cert-manager']);
+    expect(stack.output.snapshot_role_id).toBeUndefined();
+  });
+
+  test('every policy is HCL that HashiCorp\'s parser reads; workload policies hold no glob; cert-manager may only update its sign path', async () => {
+    const stack = stackOf(withVault(example(), { pki: { allowIssue: true } }));
+    const policies: Record<string, Record<string, string[]>> = {};
+    for (const resource of Object.values<any>(stack.resource.vault_policy)) {
+      const document = await parse(`${resource.name}.hcl`, resource.policy);
+      policies[resource.name] = Object.fromEntries(Object.entries<any[]>(document.path).map(([path, [block]]) => [path, block.capabilities]));
+    }
+    expect(policies).toEqual({
+      'cert-manager': { 'pki_private_issuer/sign/cert-manager': ['update'], 'pki_private_issuer/issue/cert-manager': ['update'] },
+      admin: { '*': ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo'], 'sys/raw': ['deny'], 'sys/raw/*': ['deny'] },
+      'vault-snapshot': { 'sys/storage/raft/snapshot': ['read'], 'sys/storage/raft/configuration': ['read'] },
+    });
+    for (const name of ['cert-manager', 'vault-snapshot']) {
+      for (const path of Object.keys(policies[name]!)) expect(path, name).not.toMatch(/[*+]/);
+    }
+  });
+
+  test('kv-v2 mount, Raft autopilot (quorum of the voters, at least 3) and the file audit device', () => {
+    const config = example();
+    const stack = stackOf(config);
+    expect(only(stack, 'vault_mount', 'Kv')).toMatchObject({ path: 'kv', type: 'kv', options: { version: '2' } });
+    expect(only(stack, 'vault_raft_autopilot')).toEqual({ cleanup_dead_servers: true, dead_server_last_contact_threshold: '10m', min_quorum: 3 });
+    expect(only(stack, 'vault_audit')).toMatchObject({ type: 'file', path: 'file', options: { file_path: '/var/log/vault/audit.log' } });
+    const seven = stackOf({ ...config, vaultCluster: { ...config.vaultCluster!, voters: 7 }, vault: { ...config.vault, setup: { deadServerLastContactThreshold: '30m', kvMount: 'secret', auditFilePath: '/audit/vault.log' } } });
+    expect(only(seven, 'vault_raft_autopilot')).toMatchObject({ min_quorum: 4, dead_server_last_contact_threshold: '30m' });
+    expect(only(seven, 'vault_mount', 'Kv').path).toBe('secret');
+    expect(only(seven, 'vault_audit').options.file_path).toBe('/audit/vault.log');
+  });
+
+  test('OpenBao: no audit device through the API (it refuses them: the server configuration declares it)', () => {
+    const config = example();
+    const stack = stackOf({ ...config, vaultCluster: { ...config.vaultCluster!, engine: 'openbao', packageSha256: 'a'.repeat(64) } });
+    expect(stack.resource.vault_audit).toBeUndefined();
+  });
+
+  test('Kubernetes auth: a JWT auth mount on the cluster\'s OIDC issuer, and cert-manager\'s role bound to its service account and audience', () => {
+    const config = withVault(example(), { auth: { kubernetes: { role: 'cert-manager', mountPath: '/v1/auth/eks' } } });
+    const stack = stackOf(config);
+    const issuer = 'https://oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
+    expect(only(stack, 'vault_jwt_auth_backend')).toMatchObject({ type: 'jwt', path: 'eks', oidc_discovery_url: issuer, bound_issuer: issuer });
+    const role = only(stack, 'vault_jwt_auth_backend_role');
+    expect(role).toMatchObject({
+      role_name: 'cert-manager', role_type: 'jwt', user_claim: 'sub', bound_audiences: ['vault://vault'],
+      bound_subject: 'system:serviceaccount:cert-manager:vault-issuer', token_ttl: 600, token_max_ttl: 1200,
+    });
+    // The backup still logs in with its AppRole; cert-manager has none.
+    expect(Object.keys(stack.resource.vault_approle_auth_backend_role)).toEqual(['SnapshotAppRole']);
+    // The audience is the one cert-manager requests for the ClusterIssuer it is given.
+    const issuerObject = synthesizeKubernetes(config, { vaultCaBundle: CHAIN, trustRoots: ROOT }).manifests.get('mycluster-0')!
+      .find((m: any) => m.kind === 'ClusterIssuer' && m.spec.vault);
+    expect(role.bound_audiences).toEqual([`vault://${issuerObject.metadata.name}`]);
+    expect(`/v1/auth/${only(stack, 'vault_jwt_auth_backend').path}`).toBe(issuerObject.spec.vault.auth.kubernetes.mountPath);
+  });
+
+  test('kubernetesJwtAuth: one JWT auth mount per IRSA cluster, on its OIDC issuer', () => {
+    const config = example();
+    const pods = { ...config.clusters[0]!, name: 'pods', workloadIdentity: { type: 'pod-identity' as const } };
+    const stack = stackOf({ ...withVault(config, { setup: { kubernetesJwtAuth: true } }), clusters: [config.clusters[0]!, pods] });
+    expect(Object.values<any>(stack.resource.vault_jwt_auth_backend).map((b) => [b.path, b.oidc_discovery_url])).toEqual([
+      ['jwt-mycluster-0', 'https://oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF'],
+    ]);
+  });
+
+  test('no secret material: the bundle only as a file() path, no PEM, token or secret id, and the secrets scan agrees', () => {
+    const text = stackText(example());
+    expect(text).not.toMatch(/-----BEGIN/);
+    expect(text.match(/bundle\.pem/g)).toHaveLength(1);
+    expect(text).toContain('"pem_bundle": "${file(\\"${var.config_dir}/../.tls/bundle.pem\\")}"');
+    expect(text).not.toMatch(/"secret_id":|hvs\./);
+    expect(checkSecrets({ manifests: [], files: new Map([['cdktf.out/stacks/vault-config/cdk.tf.json', text]]), terraform: [{ file: 'cdktf.out/stacks/vault-config/cdk.tf.json', stack: JSON.parse(text) }] })).toEqual([]);
+    expect(checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: 'cdktf.out/stacks/vault-config/cdk.tf.json', stack: JSON.parse(text) }] })).toEqual([]);
+  });
+});
+
+describe('the Vault ClusterIssuer and the vault-config stack agree by construction', () => {
+  test.each([
+    ['the example', example()],
+    ['other mounts, role, AppRole path and address', withVault(example(), {
+      address: 'https://secrets.priv.example.com/',
+      pki: { mount: 'pki_int', role: 'gateways', intermediateMount: 'pki_offline' },
+      auth: { appRole: { roleId: '11111111-2222-4333-8444-555555555555', path: 'platform-approle' } },
+    })],
+  ])('%s: server = provider address, path = <mount>/sign/<role> of the role, roleId = the AppRole\'s role_id', (_, config) => {
+    // GIVEN the synthesized cluster objects and Vault stack of one configuration
+    const objects = synthesizeKubernetes(config, { vaultCaBundle: CHAIN, trustRoots: ROOT }).manifests.get('mycluster-0')!;
+    const issuer = objects.find((m: any) => m.kind === 'ClusterIssuer' && m.spec.vault).spec.vault;
+    const stack = stackOf(config);
+    // WHEN the stack's values are read as Terraform will see them
+    const role = only(stack, 'vault_pki_secret_backend_role');
+    const appRole = only(stack, 'vault_approle_auth_backend_role', 'CertManagerAppRole');
+    // THEN
+    expect(issuer.server).toBe(stack.provider.vault[0].address);
+    expect(issuer.path).toBe(`${resolve(stack, role.backend)}/sign/${role.name}`);
+    expect(issuer.auth.appRole.roleId).toBe(appRole.role_id);
+    expect(issuer.auth.appRole.path).toBe(resolve(stack, appRole.backend));
+    // and the policy cert-manager's tokens get allows exactly that path
+    const policy = Object.values<any>(stack.resource.vault_policy).find((p) => `\${vault_policy.CertManagerPolicy.name}` === appRole.token_policies[0] && p.name === 'cert-manager');
+    expect(policy.policy).toContain(`path "${issuer.path}" {\n  capabilities = ["update"]\n}`);
+  });
+});
+
+describe('terraform validate', () => {
+  test('the vault-config stack is reported as not validated (no hashicorp/vault in the mirror), the AWS stacks still are', () => {
+    const terraform = findTerraform();
+    const mirror = findProviderMirror();
+    expect(terraform, 'terraform is not installed: this test needs it (no network to download it)').toBeDefined();
+    expect(mirror, 'no filesystem mirror of hashicorp/aws found (set GATEWAY_PKI_TF_MIRROR)').toBeDefined();
+    const outdir = writeFiles(synthesizeTerraform(example()));
+    const report = terraformValidateReport(terraform!, mirror!, outdir);
+    expect(report.notValidated).toEqual({
+      'vault-config': `not validated: provider registry.terraform.io/hashicorp/vault 5.6.0 not in the mirror ${mirror} (no network to install it)`,
+    });
+    expect(report.diagnostics['mycluster-0-aws']).toEqual([]);
+  }, 180_000);
+});
