@@ -165,6 +165,85 @@ export function vaultAlerts(): AlertGroup {
   };
 }
 
+/** The backup CronJobs {@link vaultBackupAlerts} watches, and when backups are stale. */
+export interface VaultBackupAlertsOptions {
+  /** Namespace of the backup CronJobs. */
+  readonly namespace: string;
+  /** The CronJob that takes the snapshots. */
+  readonly snapshotCronJob: string;
+  /** The CronJob that verifies the newest snapshot. */
+  readonly verifyCronJob: string;
+  /** Hours without a successful snapshot after which backups are stale. */
+  readonly maxAgeHours: number;
+}
+
+/**
+ * Alerts on the Vault backups, from kube-state-metrics' CronJob and Job series: a snapshot or
+ * verification Job that failed (until a later run of the same CronJob succeeds), and no successful
+ * snapshot for `maxAgeHours` (nor since the CronJob exists, nor a CronJob at all: without
+ * kube-state-metrics, nothing shows that backups run).
+ *
+ * A Job counts as failed once Kubernetes gives up on it (its `Failed` condition, after the retries
+ * of `backoffLimit` or at `activeDeadlineSeconds`), not at each failed pod.
+ * @see https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/job-metrics.md
+ * @see https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/cronjob-metrics.md
+ */
+export function vaultBackupAlerts(options: VaultBackupAlertsOptions): AlertGroup {
+  const { namespace, snapshotCronJob, verifyCronJob, maxAgeHours } = options;
+  if (!Number.isInteger(maxAgeHours) || maxAgeHours < 1) {
+    throw new Error(`backup alerts: 'maxAgeHours' must be a positive whole number of hours, got ${maxAgeHours}`);
+  }
+  const ns = `namespace="${namespace}"`;
+  const cronJob = (name: string) => `{${ns}, cronjob="${name}"}`;
+  // A failed Job of the CronJob, unless the CronJob succeeded since that Job started.
+  const failedJob = (name: string) => [
+    `kube_job_failed{${ns}, condition="true"} == 1`,
+    `and on (namespace, job_name) kube_job_owner{${ns}, owner_kind="CronJob", owner_name="${name}"}`,
+    `unless on (namespace, job_name) (kube_job_status_start_time{${ns}} < on (namespace) group_left () `
+      + `max by (namespace) (kube_cronjob_status_last_successful_time${cronJob(name)}))`,
+  ].join('\n');
+  const maxAge = `${maxAgeHours} * 3600`;
+  const job = '{{ $labels.namespace }}/{{ $labels.job_name }}';
+  return {
+    name: 'vault-backup',
+    rules: [
+      {
+        alert: 'VaultBackupFailed',
+        expr: failedJob(snapshotCronJob),
+        for: '1m',
+        severity: 'warning',
+        summary: `Vault snapshot Job ${job} failed`,
+        description: `kubectl -n {{ $labels.namespace }} logs job/{{ $labels.job_name }} --all-containers names the step that failed (login, leader, save, upload). `
+          + `The alert clears once a later run succeeds; VaultBackupStale fires if none does within ${maxAgeHours} hours.`,
+      },
+      {
+        alert: 'VaultBackupVerificationFailed',
+        expr: failedJob(verifyCronJob),
+        for: '1m',
+        severity: 'critical',
+        summary: `Vault snapshot verification Job ${job} failed`,
+        description: 'The newest snapshot in S3 is missing, too old, corrupt or unreadable: a restore from it may not work. '
+          + `kubectl -n {{ $labels.namespace }} logs job/{{ $labels.job_name }} --all-containers says which check failed.`,
+      },
+      {
+        alert: 'VaultBackupStale',
+        expr: [
+          `(time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time${cronJob(snapshotCronJob)})) > ${maxAge}`,
+          `or ((time() - max by (namespace, cronjob) (kube_cronjob_created${cronJob(snapshotCronJob)})) > ${maxAge}`,
+          `  unless on (namespace, cronjob) kube_cronjob_status_last_successful_time${cronJob(snapshotCronJob)})`,
+          `or absent(kube_cronjob_created${cronJob(snapshotCronJob)})`,
+        ].join('\n'),
+        for: '10m',
+        severity: 'critical',
+        summary: `No successful Vault snapshot for more than ${maxAgeHours} hours`,
+        description: `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded for ${maxAgeHours} hours, has never succeeded, `
+          + 'or is not there (or kube-state-metrics is not scraped). Losing Vault now would lose everything since the last snapshot: '
+          + 'run one by hand (README, "Run a backup by hand") and fix what fails.',
+      },
+    ],
+  };
+}
+
 export interface AlertRulesProps {
   /** Name of the PrometheusRule. */
   readonly name: string;

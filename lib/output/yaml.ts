@@ -109,7 +109,7 @@ function scalar(value: unknown, indent: number): string {
  */
 function literalBlock(value: string, indent: number): string {
   const firstLine = /^\n*([^\n]*)/.exec(value)![1]!;
-  if (firstLine === '' || /^[ \t#]/.test(firstLine) || /[ \t]\n/.test(value) || /[^\n -~\u00a0-\u2027\u202a-\ufefe]/.test(value)) {
+  if (firstLine === '' || /^[ \t]/.test(firstLine) || /[ \t]\n/.test(value) || /[^\n -~\u00a0-\u2027\u202a-\ufefe]/.test(value)) {
     return doubleQuoted(value);
   }
   const trailing = /\n*$/.exec(value)![0].length;

@@ -57,3 +57,36 @@ export function trustDocument(statements: readonly TrustStatement[]): string {
     })),
   });
 }
+
+/** A statement of a resource policy (an S3 bucket policy): a principal, then as {@link PolicyStatement}. */
+export interface ResourcePolicyStatement extends PolicyStatement {
+  /** `'*'` for everyone, as deny-all statements name it. */
+  readonly principal: '*' | { readonly AWS: string } | { readonly Service: string };
+}
+
+/**
+ * Renders resource policy statements. A wildcard action is allowed in a Deny only: denying every
+ * action (the TLS-only rule of a bucket) takes nothing away from least privilege.
+ */
+export function resourcePolicyDocument(statements: readonly ResourcePolicyStatement[]): string {
+  if (statements.length === 0) throw new Error('a resource policy needs at least one statement');
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: statements.map((s) => {
+      const effect = s.effect ?? 'Allow';
+      for (const action of s.actions) {
+        if (effect === 'Allow' && (action === '*' || action.endsWith(':*'))) {
+          throw new Error(`statement "${s.sid}": wildcard action "${action}" is not allowed in an Allow`);
+        }
+      }
+      return {
+        Sid: s.sid,
+        Effect: effect,
+        Principal: s.principal,
+        Action: [...s.actions],
+        Resource: [...s.resources],
+        ...(s.conditions ? { Condition: s.conditions } : {}),
+      };
+    }),
+  });
+}

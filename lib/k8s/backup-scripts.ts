@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The script of the backup jobs (snapshot, upload, fetch, verify), kept as a shell file,
+ * `lib/k8s/scripts/vault-backup.sh`, so that it reads as one, and so that shellcheck and the tests
+ * run the very file the ConfigMap carries.
+ *
+ * Read beside this module under vitest, tsc and ts-node; in the synth bundle, which has no `lib/`
+ * to read from, `scripts/build.mjs` replaces the read by the file's text.
+ */
+export const VAULT_BACKUP_SCRIPT: string = readFileSync(new URL('./scripts/vault-backup.sh', import.meta.url), 'utf8');

@@ -1,0 +1,247 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TerraformStack, Testing } from 'cdktf';
+import { describe, expect, test } from 'vitest';
+import { parseConfig } from '../../lib/config/load.js';
+import type { PlatformConfig } from '../../lib/config/types.js';
+import { resourcePolicyDocument } from '../../lib/terraform/iam.js';
+import { synthesizeTerraform } from '../../lib/terraform/synth.js';
+import { VaultBackupStorage } from '../../lib/terraform/vault-backup-storage.js';
+import { checkPolicies } from '../../lib/validate/policies.js';
+import { VAULT_BACKUP_STACK, vaultBackupRoleArn } from '../../lib/util/names.js';
+import { EXAMPLE_CONFIG } from '../support/cli.js';
+import { findProviderMirror, findTerraform, terraformValidate, writeFiles } from '../support/terraform.js';
+
+const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
+const STACK_PATH = `stacks/${VAULT_BACKUP_STACK}/cdk.tf.json`;
+const BUCKET = '123456789012-eu-west-3-vault-snapshots';
+const OIDC = 'oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
+
+function stackText(config: PlatformConfig): string {
+  const file = synthesizeTerraform(config).find((f) => f.path === STACK_PATH);
+  if (!file) throw new Error(`stack ${VAULT_BACKUP_STACK} not synthesized`);
+  return file.content;
+}
+const stackOf = (config: PlatformConfig = example()): any => JSON.parse(stackText(config));
+
+/** The one resource of `type`. */
+const only = (stack: any, type: string): any => {
+  const values = Object.values(stack.resource[type] ?? {});
+  expect(values, type).toHaveLength(1);
+  return values[0];
+};
+/** The Terraform reference to the one resource of `type`'s `attribute`. */
+const ref = (stack: any, type: string, attribute: string) => `\${${type}.${Object.keys(stack.resource[type])[0]}.${attribute}}`;
+
+describe('VaultBackupStack', () => {
+  test('default configuration (text snapshot of the stack JSON)', () => {
+    expect(stackText(example())).toMatchSnapshot();
+  });
+
+  test('a stack of its own, in the backup cluster\'s region, against the configured account only', () => {
+    const stack = stackOf();
+    expect(stack.provider.aws).toEqual([{
+      region: 'eu-west-3',
+      allowed_account_ids: ['123456789012'],
+      default_tags: [{ tags: { 'managed-by': 'gateway-pki', 'gateway-pki/component': 'vault-backup' } }],
+    }]);
+    expect(stack.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
+    expect(Object.keys(stack.output).sort()).toEqual(['vault_backup_role_arn', 'vault_snapshot_bucket', 'vault_snapshot_key_arn']);
+    for (const output of Object.values<any>(stack.output)) expect(output.description).toMatch(/\S/);
+  });
+
+  test('a KMS key of its own: rotated, 30-day deletion window, named by an alias, kept on destroy', () => {
+    const stack = stackOf();
+    expect(only(stack, 'aws_kms_key')).toMatchObject({
+      enable_key_rotation: true, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true },
+    });
+    expect(only(stack, 'aws_kms_alias')).toMatchObject({ name: `alias/${BUCKET}`, target_key_id: ref(stack, 'aws_kms_key', 'key_id') });
+  });
+
+  test('the bucket: SSE-KMS with that key and a bucket key, versioning, every public access block, no ACLs, kept on destroy', () => {
+    const stack = stackOf();
+    const bucket = ref(stack, 'aws_s3_bucket', 'id');
+    expect(only(stack, 'aws_s3_bucket')).toMatchObject({ bucket: BUCKET, lifecycle: { prevent_destroy: true } });
+    expect(only(stack, 'aws_s3_bucket').force_destroy).toBeUndefined();
+    expect(only(stack, 'aws_s3_bucket_server_side_encryption_configuration')).toMatchObject({
+      bucket,
+      rule: [{
+        apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: ref(stack, 'aws_kms_key', 'arn') },
+        bucket_key_enabled: true,
+      }],
+    });
+    expect(only(stack, 'aws_s3_bucket_versioning')).toMatchObject({ bucket, versioning_configuration: { status: 'Enabled' } });
+    expect(only(stack, 'aws_s3_bucket_public_access_block')).toMatchObject({
+      bucket, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true,
+    });
+    expect(only(stack, 'aws_s3_bucket_ownership_controls')).toMatchObject({ bucket, rule: { object_ownership: 'BucketOwnerEnforced' } });
+  });
+
+  test('the bucket policy refuses plain HTTP and TLS below 1.2, to everyone, on the bucket and its objects', () => {
+    const stack = stackOf();
+    const arn = ref(stack, 'aws_s3_bucket', 'arn');
+    const policy = JSON.parse(only(stack, 'aws_s3_bucket_policy').policy);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: 'DenyPlainHttp', Effect: 'Deny', Principal: '*', Action: ['s3:*'], Resource: [arn, `${arn}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      {
+        Sid: 'DenyTlsBelow12', Effect: 'Deny', Principal: '*', Action: ['s3:*'], Resource: [arn, `${arn}/*`],
+        Condition: { NumericLessThan: { 's3:TlsVersion': '1.2' } },
+      },
+    ]);
+  });
+
+  test('lifecycle: Glacier after 30 days, deleted after 120, noncurrent versions too, after versioning is on', () => {
+    const stack = stackOf();
+    const lifecycle = only(stack, 'aws_s3_bucket_lifecycle_configuration');
+    expect(lifecycle.depends_on).toEqual([`aws_s3_bucket_versioning.${Object.keys(stack.resource.aws_s3_bucket_versioning)[0]}`]);
+    expect(lifecycle.rule).toEqual([
+      {
+        id: 'snapshots',
+        status: 'Enabled',
+        filter: [{ prefix: 'raft/' }],
+        transition: [{ days: 30, storage_class: 'GLACIER' }],
+        expiration: [{ days: 120 }],
+        noncurrent_version_transition: [{ noncurrent_days: 30, storage_class: 'GLACIER' }],
+        noncurrent_version_expiration: [{ noncurrent_days: 120 }],
+        abort_incomplete_multipart_upload: [{ days_after_initiation: 1 }],
+      },
+      { id: 'expired-delete-markers', status: 'Enabled', filter: [{ prefix: 'raft/' }], expiration: [{ expired_object_delete_marker: true }] },
+    ]);
+    const custom = stackOf({ ...example(), backup: { ...example().backup!, glacierAfterDays: 7, expireAfterDays: 365 } });
+    const rule = only(custom, 'aws_s3_bucket_lifecycle_configuration').rule[0];
+    expect([rule.transition[0].days, rule.expiration[0].days, rule.noncurrent_version_transition[0].noncurrent_days, rule.noncurrent_version_expiration[0].noncurrent_days])
+      .toEqual([7, 365, 7, 365]);
+  });
+
+  test('the role is the one the service account names, trusted by the backup service account only (IRSA)', () => {
+    const config = example();
+    const role = only(stackOf(config), 'aws_iam_role');
+    expect(`arn:aws:iam::123456789012:role/${role.name}`).toBe(vaultBackupRoleArn('123456789012', 'eu-west-3', 'mycluster-0'));
+    const annotation = readFileSync(new URL('../../dist/mycluster-0/backup/serviceaccount.vault-backup.vault-backup.yaml', import.meta.url), 'utf8');
+    expect(annotation).toContain(`eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/${role.name}`);
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([{
+      Sid: 'VaultBackupServiceAccount',
+      Effect: 'Allow',
+      Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${OIDC}` },
+      Action: ['sts:AssumeRoleWithWebIdentity'],
+      Condition: { StringEquals: { [`${OIDC}:sub`]: 'system:serviceaccount:vault-backup:vault-backup', [`${OIDC}:aud`]: 'sts.amazonaws.com' } },
+    }]);
+  });
+
+  test('least privilege: list the prefix, put and get under it, the key through S3; exactly those actions on exactly that bucket and key', () => {
+    const stack = stackOf();
+    const arn = ref(stack, 'aws_s3_bucket', 'arn');
+    const policy = only(stack, 'aws_iam_role_policy');
+    expect(policy.role).toBe(ref(stack, 'aws_iam_role', 'name'));
+    const statements: any[] = JSON.parse(policy.policy).Statement;
+    expect(statements).toEqual([
+      { Sid: 'ListSnapshots', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [arn], Condition: { StringLike: { 's3:prefix': ['raft/*'] } } },
+      { Sid: 'WriteAndReadSnapshots', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: [`${arn}/raft/*`] },
+      {
+        Sid: 'UseSnapshotKeyThroughS3', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [ref(stack, 'aws_kms_key', 'arn')],
+        Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-3.amazonaws.com' } },
+      },
+    ]);
+    // No delete, no wildcard, no "*" resource: checked on the parsed JSON, not by a matcher that ignores extra keys.
+    for (const s of statements) {
+      for (const action of s.Action) expect(action).not.toMatch(/\*|Delete/);
+      expect(s.Resource).not.toContain('*');
+    }
+    expect(Object.keys(stack.resource).filter((type) => type.startsWith('aws_iam'))).toEqual(['aws_iam_role', 'aws_iam_role_policy']);
+  });
+
+  test('pod identity: trusted by EKS for this account and cluster, with the association of the backup service account', () => {
+    const config = example();
+    const cluster = { ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const, eksClusterName: 'prod-eks-01' } };
+    const stack = stackOf({ ...config, clusters: [cluster], backup: { ...config.backup!, namespace: 'backups' } });
+    expect(JSON.parse(only(stack, 'aws_iam_role').assume_role_policy).Statement).toEqual([{
+      Sid: 'EksPodIdentity',
+      Effect: 'Allow',
+      Principal: { Service: 'pods.eks.amazonaws.com' },
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+        ArnEquals: { 'aws:SourceArn': 'arn:aws:eks:eu-west-3:123456789012:cluster/prod-eks-01' },
+      },
+    }]);
+    expect(only(stack, 'aws_eks_pod_identity_association')).toMatchObject({
+      cluster_name: 'prod-eks-01', namespace: 'backups', service_account: 'vault-backup', role_arn: ref(stack, 'aws_iam_role', 'arn'),
+    });
+  });
+
+  test('in the backup cluster\'s region and with its bucket name, when the configuration names them', () => {
+    const config = example();
+    const other = { ...config.clusters[0]!, name: 'mycluster-1', region: 'eu-west-1' };
+    const stack = stackOf({ ...config, clusters: [config.clusters[0]!, other], backup: { ...config.backup!, cluster: 'mycluster-1', bucketName: 'acme-vault-backups' } });
+    expect(stack.provider.aws[0].region).toBe('eu-west-1');
+    expect(only(stack, 'aws_s3_bucket').bucket).toBe('acme-vault-backups');
+    expect(only(stack, 'aws_kms_alias').name).toBe('alias/acme-vault-backups');
+    expect(only(stack, 'aws_iam_role').name).toBe('mycluster-1-vault-backup');
+    expect(JSON.parse(only(stack, 'aws_iam_role_policy').policy).Statement[2].Condition.StringEquals['kms:ViaService']).toBe('s3.eu-west-1.amazonaws.com');
+  });
+
+  test('no backup section, no stack', () => {
+    const { backup: _none, ...config } = example();
+    expect(synthesizeTerraform(config as PlatformConfig).map((f) => f.path)).not.toContain(STACK_PATH);
+  });
+
+  test('passes every Terraform security policy (TF-003 to TF-009) with no suppression', () => {
+    const stack = stackOf();
+    const findings = checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: `cdktf.out/${STACK_PATH}`, stack }] });
+    expect(findings).toEqual([]);
+    // The checks are real: without rotation and versioning they report.
+    const broken = structuredClone(stack);
+    Object.values<any>(broken.resource.aws_kms_key)[0].enable_key_rotation = false;
+    Object.values<any>(broken.resource.aws_s3_bucket_versioning)[0].versioning_configuration.status = 'Suspended';
+    const rules = checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: 'x', stack: broken }] }).map((f) => f.rule);
+    expect(rules).toEqual(['TF-003', 'TF-006']);
+  });
+
+  test('fails when the prefix is not S3 key segments', () => {
+    const stack = new TerraformStack(Testing.app(), 's');
+    const props = {
+      bucketName: BUCKET, roleName: 'r', accountId: '123456789012', region: 'eu-west-3',
+      identity: { type: 'irsa' as const, oidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/${OIDC}` },
+    };
+    expect(() => new VaultBackupStorage(stack, 'A', { ...props, keyPrefix: '/raft/' }))
+      .toThrow('\'keyPrefix\' must be S3 key segments without leading or trailing "/", got "/raft/"');
+    expect(() => new VaultBackupStorage(stack, 'B', { ...props, glacierAfterDays: 30, expireAfterDays: 30 }))
+      .toThrow('\'expireAfterDays\' (30) must be a whole number of days after \'glacierAfterDays\' (30)');
+  });
+});
+
+describe('resourcePolicyDocument', () => {
+  test('allows a wildcard action in a Deny only', () => {
+    const deny = JSON.parse(resourcePolicyDocument([{ sid: 'Tls', effect: 'Deny', principal: '*', actions: ['s3:*'], resources: ['arn:aws:s3:::b'] }]));
+    expect(deny.Statement[0]).toEqual({ Sid: 'Tls', Effect: 'Deny', Principal: '*', Action: ['s3:*'], Resource: ['arn:aws:s3:::b'] });
+    expect(() => resourcePolicyDocument([{ sid: 'All', principal: '*', actions: ['s3:*'], resources: ['arn:aws:s3:::b'] }]))
+      .toThrow('statement "All": wildcard action "s3:*" is not allowed in an Allow');
+    expect(() => resourcePolicyDocument([])).toThrow('a resource policy needs at least one statement');
+  });
+});
+
+describe('terraform validate (vault-backup-aws)', () => {
+  test('the stack validates with the real hashicorp/aws provider, offline, with IRSA and with Pod Identity', () => {
+    const terraform = findTerraform();
+    const mirror = findProviderMirror();
+    expect(terraform, 'terraform is not installed: this test needs it (no network to download it)').toBeDefined();
+    expect(mirror, 'no filesystem mirror of hashicorp/aws found (set GATEWAY_PKI_TF_MIRROR)').toBeDefined();
+    const config = example();
+    const podIdentity = { ...config, clusters: [{ ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const } }] };
+    for (const variant of [config, podIdentity]) {
+      const outdir = writeFiles(synthesizeTerraform(variant).filter((f) => f.path === STACK_PATH));
+      expect(terraformValidate(terraform!, mirror!, outdir)).toEqual({ [VAULT_BACKUP_STACK]: [] });
+      if (variant === podIdentity) {
+        // The check is real: a wrong attribute is reported.
+        const file = join(outdir, STACK_PATH);
+        const broken = JSON.parse(readFileSync(file, 'utf8'));
+        Object.values<any>(broken.resource.aws_s3_bucket_versioning)[0].versioning_configuration.enabled = true;
+        writeFileSync(file, JSON.stringify(broken));
+        expect(terraformValidate(terraform!, mirror!, outdir)[VAULT_BACKUP_STACK]!.join('\n')).toMatch(/error: .*enabled/s);
+      }
+    }
+  }, 180_000);
+});
