@@ -1,9 +1,12 @@
 /**
  * `npm run pki`: the offline three-tier PKI (root CA, intermediate CA, Vault server certificate).
  *
- *   node build/pki.cjs init [--config config/platform.yaml] [--out .tls] [--force]
- *   node build/pki.cjs check [--config config/platform.yaml] [--dir .tls] [--warn-days 30]
- *   node build/pki.cjs renew-server [--config config/platform.yaml] [--dir .tls]
+ *   node build/pki.cjs init [--config config/platform.yaml] [--out DIR] [--force]
+ *   node build/pki.cjs check [--config config/platform.yaml] [--dir DIR] [--warn-days 30]
+ *   node build/pki.cjs renew-server [--config config/platform.yaml] [--dir DIR]
+ *
+ * DIR defaults to `pki.directory` of the configuration (`../.tls` from `config/`: `.tls/` at the
+ * repository's root), where the Terraform stacks read the server certificate, its key and the bundle.
  *
  * `init` also writes the public chain to `vault.caBundleFile` (relative to the configuration file),
  * where synth reads it. Exit codes: 0 done (check: no problem, warnings allowed), 1 invalid
@@ -13,6 +16,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/config/errors.js';
 import { loadConfig } from '../lib/config/load.js';
+import { pkiDirectory } from '../lib/config/pki-files.js';
 import type { PlatformConfig } from '../lib/config/types.js';
 import { checkPki, DEFAULT_WARN_DAYS, WARN_DAYS_MAX } from '../lib/pki/check.js';
 import { PkiError } from '../lib/pki/errors.js';
@@ -33,12 +37,11 @@ const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = {
 };
 
 const DEFAULT_CONFIG = 'config/platform.yaml';
-const DEFAULT_DIR = '.tls';
-
 interface Command {
   readonly name: string;
   readonly config: string;
-  readonly dir: string;
+  /** @default - `pki.directory` of the configuration */
+  readonly dir?: string;
   readonly force: boolean;
   readonly warnDays: number;
 }
@@ -96,7 +99,7 @@ function parseCommandLine(argv: string[]): Command | { error: string } | 'help' 
   return {
     name,
     config: values.config ?? DEFAULT_CONFIG,
-    dir: (name === 'init' ? values.out : values.dir) ?? DEFAULT_DIR,
+    dir: name === 'init' ? values.out : values.dir,
     force: values.force ?? false,
     warnDays,
   };
@@ -117,13 +120,14 @@ async function run(command: Command): Promise<number> {
   const config = loadConfig(command.config);
   const profile = pkiProfile(config);
   const chainFile = committedChainFile(config, command.config);
+  const dir = command.dir ?? resolve(dirname(command.config), pkiDirectory(config));
   const out: string[] = [];
   const err: string[] = [];
   let code = 0;
 
   if (command.name === 'init') {
-    const result = await initPki({ profile, outDir: command.dir, chainFile, force: command.force });
-    out.push(`created the three-tier PKI of ${profile.organization} in ${shown(command.dir)}/`
+    const result = await initPki({ profile, outDir: dir, chainFile, force: command.force });
+    out.push(`created the three-tier PKI of ${profile.organization} in ${shown(dir)}/`
       + (result.replaced.length > 0 ? ` (replacing ${result.replaced.join(', ')})` : ''));
     for (const [role, certificate] of [['root CA', result.root], ['intermediate CA', result.intermediate], ['Vault server', result.server]] as const) {
       out.push(`  ${role.padEnd(15)}  ${certificate.subject}  not after ${showDate(certificate.notAfter)}`);
@@ -136,10 +140,10 @@ async function run(command: Command): Promise<number> {
     out.push(chainFile === undefined
       ? 'vault.caBundleFile is not set: put ca-chain.pem in the Secret that vault.caBundleSecretRef names'
       : `next: run "npm run synth" and commit ${shown(chainFile)} and dist/`);
-    out.push(`keep ${shown(resolve(command.dir, 'root-ca-key.pem'))} offline; Vault needs bundle.pem, vault.pem, vault-key.pem and ca-chain.pem only`);
+    out.push(`keep ${shown(resolve(dir, 'root-ca-key.pem'))} offline; Vault needs bundle.pem, vault.pem, vault-key.pem and ca-chain.pem only`);
   } else if (command.name === 'renew-server') {
-    const result = await renewServerCertificate({ profile, dir: command.dir });
-    out.push(`renewed the Vault server certificate in ${shown(command.dir)}/, new key, not after ${showDate(result.certificate.notAfter)}`);
+    const result = await renewServerCertificate({ profile, dir });
+    out.push(`renewed the Vault server certificate in ${shown(dir)}/, new key, not after ${showDate(result.certificate.notAfter)}`);
     for (const file of result.files) {
       out.push(`  ${file.mode.toString(8).padStart(4, '0')} ${shown(file.path)}`);
     }
@@ -148,7 +152,7 @@ async function run(command: Command): Promise<number> {
     }
     out.push('next: install vault.pem and vault-key.pem on the Vault nodes and reload them (SIGHUP)');
   } else {
-    const report = checkPki({ profile, dir: command.dir, warnDays: command.warnDays, chainFile });
+    const report = checkPki({ profile, dir, warnDays: command.warnDays, chainFile });
     for (const certificate of report.certificates) {
       const left = certificate.daysLeft >= 0 ? `${certificate.daysLeft} days left` : `expired ${-certificate.daysLeft} days ago`;
       out.push(`${certificate.role.padEnd(15)}  ${certificate.subject}  not after ${showDate(certificate.notAfter)}  (${left})`);

@@ -174,7 +174,9 @@ describe('synth CLI', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('files: 0 added, 0 changed, 0 removed');
-    expect(run.stdout).toMatch(/^terraform: 1 stack \(mycluster-0-aws\) into .*cdktf\.out\/, 2 added, 0 changed, 0 removed$/m);
+    // The cluster's stack and the platform-wide ones (vault-config, and those of the other sections).
+    expect(run.stdout).toMatch(/^terraform: \d+ stacks \((.+, )?mycluster-0-aws, (.+, )?vault-config(, .+)?\) into .*cdktf\.out\/, \d+ added, 0 changed, 0 removed$/m);
     expect(readTree(ws.terraform).has('stacks/mycluster-0-aws/cdk.tf.json')).toBe(true);
+    expect(readTree(ws.terraform).has('stacks/vault-config/cdk.tf.json')).toBe(true);
   });
 });

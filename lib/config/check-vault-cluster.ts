@@ -133,7 +133,7 @@ export function checkVaultCluster(problems: Problems, raw: Mapping, context: Vau
   const region = field<string>(problems, cluster, path, 'region', REGION, true) ?? context.aws.region;
   checkNetwork(problems, cluster, path, mode);
   checkUnsealKey(problems, cluster, path, region);
-  checkTls(problems, cluster, path, own(raw, 'vault'));
+  checkTls(problems, cluster, path);
   checkAmi(problems, cluster, path);
   checkInstances(problems, cluster, path, voters);
   field(problems, cluster, path, 'ssm', BOOLEAN, true);
@@ -265,24 +265,14 @@ function checkUnsealKey(problems: Problems, cluster: Mapping, clusterPath: Path,
   field(problems, key, path, 'deletionWindowDays', DELETION_WINDOW, true);
 }
 
-/**
- * `tls`: the files default to those `npm run pki -- init` writes beside `vault.caBundleFile`; with
- * `vault.caBundleSecretRef` instead, there is nothing to place them beside, so they are required.
- */
-function checkTls(problems: Problems, cluster: Mapping, clusterPath: Path, vault: unknown): void {
+/** `tls`: the files default to those `npm run pki -- init` writes into `pki.directory`. */
+function checkTls(problems: Problems, cluster: Mapping, clusterPath: Path): void {
   const path = [...clusterPath, 'tls'];
-  const filesRequired = isMapping(vault) && own(vault, 'caBundleFile') === undefined && own(vault, 'caBundleSecretRef') !== undefined;
-  const given = own(cluster, 'tls');
-  if (filesRequired && given === undefined) {
-    problems.add(path, 'is required when vault.caBundleSecretRef is used: expected the certificateFile, keyFile and caChainFile '
-      + 'made by `npm run pki -- init` (they default to the files beside vault.caBundleFile)');
-    return;
-  }
   const tls = section(problems, cluster, clusterPath, 'tls', TLS_FIELDS, true);
   if (!tls) return;
-  field(problems, tls, path, 'certificateFile', TLS_FILE, !filesRequired);
-  field(problems, tls, path, 'keyFile', TLS_FILE, !filesRequired);
-  field(problems, tls, path, 'caChainFile', TLS_FILE, !filesRequired);
+  field(problems, tls, path, 'certificateFile', TLS_FILE, true);
+  field(problems, tls, path, 'keyFile', TLS_FILE, true);
+  field(problems, tls, path, 'caChainFile', TLS_FILE, true);
   field(problems, tls, path, 'revision', REVISION, true);
   field(problems, tls, path, 'minVersion', TLS_VERSION, true);
 }

@@ -115,7 +115,7 @@ export interface VaultPkiConfig {
    * the configuration file. Terraform reads it at apply time with `file()`; synth never reads it and
    * only its path appears in `cdktf.out/`. The key then lives in the Terraform state of the
    * `vault-config` stack: keep that state in an encrypted backend (README).
-   * @default - `bundle.pem` beside `vault.caBundleFile`
+   * @default - `bundle.pem` beside `vault.caBundleFile` (beside `trust.rootsFile` with `vault.caBundleSecretRef`)
    */
   readonly bundleFile?: string;
   /** Lifetime of the issuing CA, a Go duration in hours; below the intermediate's 5 years. @default '17520h' (2 years) */
@@ -128,7 +128,10 @@ export interface VaultPkiConfig {
   readonly allowWildcardCertificates?: boolean;
   /** Default lifetime of a leaf certificate, a Go duration. @default '720h' (30 days) */
   readonly leafTtl?: string;
-  /** Longest lifetime of a leaf certificate; at least `privateCertificate.duration`, below `issuingCaTtl`. @default '2160h' (90 days) */
+  /**
+   * Longest lifetime of a leaf certificate; at least `privateCertificate.duration`, below `issuingCaTtl`.
+   * @default '2160h' (90 days), or `privateCertificate.duration` when that is longer
+   */
   readonly leafMaxTtl?: string;
   /** Key of leaf certificates the role accepts in CSRs. @default - EC P-256 (`privateCertificate.privateKey`) */
   readonly leafKey?: { readonly type?: 'ec' | 'rsa'; readonly bits?: number };
@@ -261,6 +264,13 @@ export interface PkiServerKeyConfig {
  * @example { serverKey: { algorithm: 'ECDSA' }, serverExtraDnsNames: ['vault-0.priv.example.com'], serverIpAddresses: ['127.0.0.1'] }
  */
 export interface PkiConfig {
+  /**
+   * Directory of the PKI's files, keys included (`npm run pki` writes and reads it; the Terraform
+   * stacks read the server certificate, its key and the intermediate's bundle from it at plan
+   * time), relative to the configuration file. Never committed: it holds private keys.
+   * @default '../.tls' (`.tls/` at the root of the repository, for `config/platform.yaml`)
+   */
+  readonly directory?: string;
   /** @default - ECDSA P-256 */
   readonly serverKey?: PkiServerKeyConfig;
   /**
@@ -583,11 +593,11 @@ export interface VaultUnsealKeyConfig {
  * by each node at boot. Paths are relative to the configuration file, read by Terraform at apply.
  */
 export interface VaultTlsConfig {
-  /** @default - `vault.pem` beside `vault.caBundleFile` */
+  /** @default - `vault.pem` in `pki.directory` */
   readonly certificateFile?: string;
-  /** @default - `vault-key.pem` beside `vault.caBundleFile` */
+  /** @default - `vault-key.pem` in `pki.directory` */
   readonly keyFile?: string;
-  /** @default - `vault.caBundleFile` */
+  /** @default - `ca-chain.pem` in `pki.directory` */
   readonly caChainFile?: string;
   /** Increase it after `npm run pki -- renew-server` so that Terraform uploads the new files. @default 1 */
   readonly revision?: number;
@@ -647,7 +657,7 @@ export interface BackupConfig {
   readonly bucketName?: string;
   /** Days before snapshots move to Glacier. @default 30 */
   readonly glacierAfterDays?: number;
-  /** Days before snapshots (and old versions) are deleted; more than `glacierAfterDays` + 90. @default 120 */
+  /** Days before snapshots (and old versions) are deleted; at least `glacierAfterDays` + 90 (Glacier bills 90 days at least). @default 120 */
   readonly expireAfterDays?: number;
   /** The snapshot agent's AppRole: its role id, fixed as cert-manager's is. */
   readonly appRole: {

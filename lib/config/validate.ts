@@ -31,6 +31,7 @@ import {
   isIntegerInRange,
   isLabelKey,
   isLabelValue,
+  isPortableRelativePath,
   isRoute53ZoneId,
   isVaultPath,
   LABEL_NAME_MAX_LENGTH,
@@ -51,6 +52,9 @@ import {
 } from './rules.js';
 import { checkBackup } from './check-backup.js';
 import { checkVaultCluster } from './check-vault-cluster.js';
+import {
+  checkAppRoleFields, checkExternalSecretsVersion, checkVaultPkiFields, checkVaultSetupAcrossSections, checkVaultSetupSection,
+} from './check-vault-setup.js';
 import type { PlatformConfig } from './types.js';
 
 /** Longest organization name: X.509 `ub-organization-name` (RFC 5280, appendix A.1), the `O=` of certificates. */
@@ -188,7 +192,7 @@ const GATEWAYS_SECTION_FIELDS = ['namespace'] as const;
 const MONITORING_FIELDS = ['enabled', 'warningDaysLeft', 'criticalDaysLeft', 'vaultAlerts'] as const;
 const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path'] as const;
 const SERVICE_FIELDS = ['name', 'port'] as const;
-const PKI_FIELDS = ['serverKey', 'serverExtraDnsNames', 'serverIpAddresses'] as const;
+const PKI_FIELDS = ['directory', 'serverKey', 'serverExtraDnsNames', 'serverIpAddresses'] as const;
 const PKI_SERVER_KEY_FIELDS = ['algorithm'] as const;
 const TRUST_FIELDS = ['rootsFile', 'namespaceLabels'] as const;
 const VALIDATION_FIELDS = ['suppressions'] as const;
@@ -596,6 +600,12 @@ const KUBERNETES_MOUNT_PATH = stringRule(
  * `pki.serverKey.algorithm`: the algorithms of {@link KEY_ALGORITHMS}, each with one size (the key of
  * Vault's own certificate needs no choice of size: P-256 and RSA 2048 are what every client accepts).
  */
+const PKI_DIRECTORY = stringRule(
+  'a directory relative to the configuration file, such as "../.tls" (it holds private keys: keep it out of Git)',
+  isPortableRelativePath,
+  (value) => (/^([/\\]|[A-Za-z]:)/.test(value) ? 'an absolute path only exists on one machine; give it relative to the configuration file' : undefined),
+);
+
 const PKI_SERVER_KEY_ALGORITHM_EXPECTED = '"ECDSA" (a P-256 key) or "RSA" (a 2048-bit key)';
 
 const PKI_SERVER_KEY_ALGORITHM = stringRule(
@@ -687,6 +697,7 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
   checkValidation(problems, raw);
   const vaultCluster = checkVaultCluster(problems, raw, { aws });
   checkBackup(problems, raw, { aws, clusters, vaultCluster });
+  checkVaultSetupAcrossSections(problems, raw, { clusters });
 }
 
 /**
@@ -707,9 +718,10 @@ function checkVersions(problems: Problems, raw: Mapping): void {
   if (monitored !== undefined && own(versions, 'x509CertificateExporter') === undefined) {
     problems.add([...path, 'x509CertificateExporter'], `is required when a cluster enables monitoring (${monitored} is true): `
       + `expected ${X509_CERTIFICATE_EXPORTER_VERSION.expected}`);
-    return;
+  } else {
+    field(problems, versions, path, 'x509CertificateExporter', X509_CERTIFICATE_EXPORTER_VERSION, monitored === undefined);
   }
-  field(problems, versions, path, 'x509CertificateExporter', X509_CERTIFICATE_EXPORTER_VERSION, monitored === undefined);
+  checkExternalSecretsVersion(problems, versions, raw);
 }
 
 /** Path of the first `clusters[].monitoring.enabled` that is `true`, if any. */
@@ -824,8 +836,10 @@ function checkVault(
   if (pki) {
     field(problems, pki, ['vault', 'pki'], 'mount', VAULT_MOUNT, true);
     field(problems, pki, ['vault', 'pki'], 'role', VAULT_ROLE, true);
+    checkVaultPkiFields(problems, pki, ['vault', 'pki'], raw);
   }
   checkVaultAuth(problems, vault);
+  checkVaultSetupSection(problems, vault);
   return vaultHost;
 }
 
@@ -920,6 +934,7 @@ function checkVaultAuth(problems: Problems, vault: Mapping): void {
       field(problems, secretRef, [...appRolePath, 'secretRef'], 'name', DNS_SUBDOMAIN, true);
       field(problems, secretRef, [...appRolePath, 'secretRef'], 'key', SECRET_KEY, true);
     }
+    checkAppRoleFields(problems, appRole, appRolePath);
   }
   const kubernetes = section(problems, auth, path, 'kubernetes', KUBERNETES_AUTH_FIELDS, !hasKubernetes);
   if (kubernetes) {
@@ -1306,6 +1321,7 @@ function checkPki(problems: Problems, raw: Mapping, dns: ValidDns, vaultHost: st
   if (!pki) {
     return;
   }
+  field(problems, pki, path, 'directory', PKI_DIRECTORY, true);
   const serverKey = section(problems, pki, path, 'serverKey', PKI_SERVER_KEY_FIELDS, true);
   if (serverKey) {
     field(problems, serverKey, [...path, 'serverKey'], 'algorithm', PKI_SERVER_KEY_ALGORITHM, true);

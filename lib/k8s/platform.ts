@@ -2,17 +2,25 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
+import { type ResolvedBackup, resolveBackup } from '../config/backup.js';
 import type { ApplicationConfig, ClusterConfig, PlatformConfig } from '../config/types.js';
-import { certManagerRoleArn, MANAGED_BY_LABEL } from '../util/names.js';
-import { AlertRules, certificateExpiryAlerts, certManagerAlerts, vaultAlerts } from './alert-rules.js';
+import { appRoleSettings, appRolesDeliveredTo } from '../config/vault-setup.js';
+import { CERT_MANAGER_APPROLE, externalSecretsRoleArn } from '../util/names.js';
+import {
+  appRoleSecretIdName, certManagerRoleArn, MANAGED_BY_LABEL, SECRET_STORE_NAME, SNAPSHOT_APPROLE, VAULT_BACKUP_SERVICE_ACCOUNT,
+  VAULT_SNAPSHOT_KEY_PREFIX, vaultBackupKeyAliasArn, vaultBackupRoleArn,
+} from '../util/names.js';
+import { AlertRules, certificateExpiryAlerts, certManagerAlerts, vaultAlerts, vaultBackupAlerts } from './alert-rules.js';
 import { ApplicationRoute } from './application-route.js';
 import { CertManager, CertManagerAwsIdentity } from './cert-manager.js';
+import { AppRoleSecretId, AwsSecretsManagerStore, ExternalSecretsOperator } from './external-secrets.js';
 import { PrivateCertificate } from './certificate.js';
 import { FluxLayer } from './flux-layer.js';
 import { GatewayApiCrds } from './gateway-api-crds.js';
 import { PlatformGateway, PrivateGateway, PublicGateway } from './gateway.js';
 import { GatewayHttp01Solver, LetsEncryptIssuer, Route53Solver } from './letsencrypt-issuer.js';
-import { PrivateCaBundle, TrustManager } from './trust-manager.js';
+import { DEFAULT_TRUST_NAMESPACE_LABELS, PrivateCaBundle, TRUST_BUNDLE_KEY, TrustManager } from './trust-manager.js';
+import { SNAPSHOT_CRONJOB, VaultBackup, VERIFY_CRONJOB } from './vault-backup.js';
 import { VaultIssuer } from './vault-issuer.js';
 import { X509CertificateExporter } from './x509-exporter.js';
 
@@ -56,15 +64,18 @@ export interface ClusterPlatformProps {
  * | layer              | holds                                                   | after                  |
  * |--------------------|---------------------------------------------------------|------------------------|
  * | `gateway-api-crds` | Gateway API CRDs, from the upstream release tag         | -                      |
- * | `controllers`      | cert-manager and trust-manager HelmReleases             | gateway-api-crds       |
+ * | `controllers`      | cert-manager, trust-manager (and External Secrets) HelmReleases | gateway-api-crds |
+ * | `secrets`          | ClusterSecretStore, ExternalSecrets of AppRole secret ids | controllers          |
  * | `trust`            | the private root, distributed by a trust-manager Bundle | controllers            |
  * | `monitoring`       | x509-certificate-exporter, alert rules (optional)       | controllers            |
  * | `issuers`          | ClusterIssuers: Let's Encrypt staging and prod, Vault   | controllers            |
  * | `gateways`         | gateways namespace, public and private Gateway          | issuers                |
  * | `certificates`     | the private Gateway's Certificate (Vault)               | issuers, gateways      |
  * | `routes`           | one HTTPRoute per declared application                  | gateways               |
+ * | `backup`           | Vault snapshot and verification CronJobs (optional)     | secrets, trust         |
  *
- * Gateways, certificates and routes exist only for the gateways that have applications. Charts
+ * Gateways, certificates and routes exist only for the gateways that have applications; `backup`
+ * only in the cluster that `backup.cluster` names. Charts
  * carry no namespace: every object names its own, and cluster-scoped ones stay unscoped.
  */
 export class ClusterPlatform extends Construct {
@@ -73,12 +84,20 @@ export class ClusterPlatform extends Construct {
   public readonly fluxChart: Chart;
   /** The layers, in the order Flux applies them. */
   public readonly layers: readonly Layer[];
+  /**
+   * The `secrets` layer (the ClusterSecretStore and the ExternalSecrets of Vault AppRole secret ids),
+   * which layers holding ExternalSecrets of their own depend on; `undefined` when the cluster
+   * receives no AppRole secret id (Kubernetes auth and no backup there).
+   */
+  public readonly secretsLayer?: FluxLayer;
 
   private readonly layerList: Layer[] = [];
   private readonly platform: PlatformConfig;
   private readonly cluster: ClusterConfig;
   private readonly region: string;
   private readonly inputs: PlatformInputs;
+  /** The `backup` section, when this cluster runs the backup jobs. */
+  private readonly backup: ResolvedBackup | undefined;
 
   constructor(scope: Construct, id: string, props: ClusterPlatformProps) {
     super(scope, id);
@@ -88,6 +107,8 @@ export class ClusterPlatform extends Construct {
     this.clusterName = props.cluster.name;
     this.region = props.cluster.region ?? props.platform.aws.region;
     this.layers = this.layerList;
+    const backup = resolveBackup(this.platform);
+    this.backup = backup?.cluster.name === this.clusterName ? backup : undefined;
     this.fluxChart = new Chart(this, FLUX_FOLDER, { disableResourceNameHashes: true });
 
     const crds = new GatewayApiCrds(this.fluxChart, 'GatewayApiCrds', {
@@ -97,10 +118,12 @@ export class ClusterPlatform extends Construct {
     const applications = (this.platform.applications ?? [])
       .filter((app) => (app.cluster ?? this.platform.clusters[0]!.name) === this.clusterName);
     const controllers = this.addControllers(crds.layer);
-    this.addTrust(controllers);
+    if (controllers.externalSecrets) this.secretsLayer = this.addSecrets(controllers);
+    const trust = this.addTrust(controllers);
     if (this.cluster.monitoring?.enabled) this.addMonitoring(controllers.layer);
     const issuers = this.addIssuers(controllers, applications.some((app) => app.gateway === 'public'));
     if (applications.length > 0) this.addGateways(issuers, applications);
+    if (this.backup) this.addBackup(this.backup, controllers, trust);
   }
 
   /** `controllers`: cert-manager, then trust-manager; Ready when both HelmReleases are. */
@@ -123,18 +146,58 @@ export class ClusterPlatform extends Construct {
       namespace: certManager.namespace,
       serviceMonitor: cluster.monitoring?.enabled ?? false,
     });
-    return { layer: this.applyLayer(chart, [crds], helmReleasesOf(chart)), certManager, trustManager };
+    // Only where a Vault AppRole secret id must reach the cluster (validation requires the version then).
+    const externalSecrets = appRolesDeliveredTo(platform, cluster).length > 0
+      ? new ExternalSecretsOperator(chart, 'ExternalSecrets', {
+        version: platform.versions.externalSecrets!,
+        awsIdentity: cluster.workloadIdentity.type === 'irsa'
+          ? { type: 'irsa', roleArn: externalSecretsRoleArn(platform.aws.accountId, this.region, cluster.name) }
+          : { type: 'pod-identity' },
+        serviceMonitor: cluster.monitoring?.enabled ?? false,
+      })
+      : undefined;
+    return { layer: this.applyLayer(chart, [crds], helmReleasesOf(chart)), certManager, trustManager, externalSecrets };
+  }
+
+  /**
+   * `secrets`: the ClusterSecretStore on AWS Secrets Manager, open to the namespaces that receive an
+   * AppRole secret id only, and cert-manager's ExternalSecret, which creates the Secret the Vault
+   * ClusterIssuer reads. Ready once the store is (its IAM role works): the ExternalSecrets cannot be
+   * Ready before an operator puts the secret ids in Secrets Manager, after `vault operator init`,
+   * and that must not hold back the layers after this one; their health shows in the Vault issuer.
+   */
+  private addSecrets(controllers: Controllers): FluxLayer {
+    const chart = this.newLayerChart('secrets');
+    const { platform, cluster } = this;
+    const appRoles = appRolesDeliveredTo(platform, cluster);
+    const certManagerAppRole = appRoleSettings(platform);
+    const backup = resolveBackup(platform);
+    const namespaces = [
+      ...(certManagerAppRole ? [controllers.certManager.namespace] : []),
+      ...(appRoles.includes(SNAPSHOT_APPROLE) && backup ? [backup.namespace] : []),
+    ];
+    const store = new AwsSecretsManagerStore(chart, 'SecretStore', { region: this.region, namespaces });
+    if (certManagerAppRole) {
+      new AppRoleSecretId(chart, 'CertManagerAppRoleSecretId', {
+        store,
+        remoteKey: appRoleSecretIdName(cluster.name, CERT_MANAGER_APPROLE),
+        namespace: controllers.certManager.namespace,
+        secretName: certManagerAppRole.secretName,
+        secretKey: certManagerAppRole.secretKey,
+      });
+    }
+    return this.applyLayer(chart, [controllers.layer], [store.resource]);
   }
 
   /** `trust`: the private root, in a ConfigMap of every namespace that asks for it. */
-  private addTrust(controllers: Controllers): void {
+  private addTrust(controllers: Controllers): Trust {
     const chart = this.newLayerChart('trust');
-    new PrivateCaBundle(chart, 'PrivateCa', {
+    const bundle = new PrivateCaBundle(chart, 'PrivateCa', {
       rootsPem: this.inputs.trustRoots,
       trustNamespace: controllers.trustManager.namespace,
       namespaceLabels: this.platform.trust?.namespaceLabels,
     });
-    this.applyLayer(chart, [controllers.layer]);
+    return { layer: this.applyLayer(chart, [controllers.layer]), bundle };
   }
 
   /** `monitoring`: x509-certificate-exporter and the alert rules, in the exporter's namespace. */
@@ -154,6 +217,19 @@ export class ClusterPlatform extends Construct {
     });
     if (monitoring.vaultAlerts) {
       new AlertRules(chart, 'VaultAlerts', { name: 'vault', namespace: exporter.namespace, groups: [vaultAlerts()] });
+    }
+    if (this.backup) {
+      // Beside the other rules, in the one namespace Prometheus' ruleNamespaceSelector must include.
+      new AlertRules(chart, 'VaultBackupAlerts', {
+        name: 'vault-backup',
+        namespace: exporter.namespace,
+        groups: [vaultBackupAlerts({
+          namespace: this.backup.namespace,
+          snapshotCronJob: SNAPSHOT_CRONJOB,
+          verifyCronJob: VERIFY_CRONJOB,
+          maxAgeHours: this.backup.maxAgeHours,
+        })],
+      });
     }
     this.applyLayer(chart, [controllers]);
   }
@@ -281,6 +357,49 @@ export class ClusterPlatform extends Construct {
     this.applyLayer(routes, [gatewaysLayer]);
   }
 
+  /**
+   * `backup`: the Vault snapshot and verification CronJobs, in the cluster `backup.cluster` names.
+   * After `secrets` (the ClusterSecretStore their ExternalSecret reads) and `trust` (the jobs verify
+   * Vault's certificate with the private root it distributes).
+   */
+  private addBackup(backup: ResolvedBackup, controllers: Controllers, trust: Trust): void {
+    const chart = this.newLayerChart('backup');
+    const { platform } = this;
+    new VaultBackup(chart, 'VaultBackup', {
+      namespace: backup.namespace,
+      trustNamespaceLabels: platform.trust?.namespaceLabels ?? DEFAULT_TRUST_NAMESPACE_LABELS,
+      caConfigMap: { name: trust.bundle.bundleName, key: TRUST_BUNDLE_KEY },
+      serviceAccountName: VAULT_BACKUP_SERVICE_ACCOUNT,
+      awsIdentity: this.cluster.workloadIdentity.type === 'irsa'
+        ? { type: 'irsa', roleArn: vaultBackupRoleArn(platform.aws.accountId, backup.region, this.clusterName) }
+        : { type: 'pod-identity' },
+      secretStoreName: SECRET_STORE_NAME,
+      secretIdRemoteKey: appRoleSecretIdName(this.clusterName, SNAPSHOT_APPROLE),
+      source: {
+        address: platform.vault.address,
+        serverName: platform.vault.serverName,
+        engine: backup.engine,
+        image: backup.vaultImage,
+        snapshotInspect: backup.snapshotInspect,
+        appRoleMount: backup.appRoleMount,
+        roleId: backup.roleId,
+      },
+      store: {
+        bucket: backup.bucketName,
+        keyPrefix: VAULT_SNAPSHOT_KEY_PREFIX,
+        kmsKeyId: vaultBackupKeyAliasArn(platform.aws.accountId, backup.region, backup.bucketName),
+        region: backup.region,
+      },
+      awsCliImage: backup.awsCliImage,
+      schedule: backup.schedule,
+      verifySchedule: backup.verifySchedule,
+      maxAgeHours: backup.maxAgeHours,
+    });
+    // After the ClusterSecretStore its ExternalSecret reads (the `secrets` layer, which the backup
+    // cluster always has: it receives the snapshot AppRole's secret id), and the private root.
+    this.applyLayer(chart, [this.secretsLayer ?? controllers.layer, trust.layer]);
+  }
+
   private gatewaysNamespace(): string {
     return this.cluster.gateways?.namespace ?? 'gateways';
   }
@@ -312,6 +431,14 @@ interface Controllers {
   readonly layer: FluxLayer;
   readonly certManager: CertManager;
   readonly trustManager: TrustManager;
+  /** `undefined` when the cluster receives no AppRole secret id. */
+  readonly externalSecrets?: ExternalSecretsOperator;
+}
+
+/** What the `trust` layer provides to the layers after it. */
+interface Trust {
+  readonly layer: FluxLayer;
+  readonly bundle: PrivateCaBundle;
 }
 
 /** What the `issuers` layer provides to the layers after it. */

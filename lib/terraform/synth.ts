@@ -2,12 +2,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { App } from 'cdktf';
+import { resolveBackup } from '../config/backup.js';
 import type { PlatformConfig } from '../config/types.js';
 import type { DistFile } from '../output/render.js';
 import type { TerraformFiles } from './files.js';
-import { VAULT_AWS_STACK } from '../util/names.js';
+import { VAULT_AWS_STACK, VAULT_BACKUP_STACK, VAULT_CONFIG_STACK } from '../util/names.js';
 import { ClusterAwsStack, clusterStackName } from './stacks.js';
+import { VaultBackupStack } from './vault-backup-storage.js';
 import { VaultAwsStack } from './vault-cluster/stack.js';
+import { VaultConfigStack } from './vault-config/stack.js';
 
 /**
  * Builds every Terraform stack of the platform and returns the files of `cdktf.out/`
@@ -26,6 +29,9 @@ export function synthesizeTerraform(config: PlatformConfig, files: TerraformFile
       new ClusterAwsStack(app, clusterStackName(cluster), { platform: config, cluster });
     }
     if (config.vaultCluster) new VaultAwsStack(app, VAULT_AWS_STACK, { platform: config, cluster: config.vaultCluster, files });
+    new VaultConfigStack(app, VAULT_CONFIG_STACK, { platform: config, files });
+    const backup = resolveBackup(config);
+    if (backup) new VaultBackupStack(app, VAULT_BACKUP_STACK, { platform: config, backup });
     app.synth();
     return readdirSync(outdir, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())

@@ -56,6 +56,19 @@ export const SNAPSHOT_APPROLE = 'vault-snapshot';
 /** Name of the ClusterSecretStore (AWS Secrets Manager) every ExternalSecret of the platform reads from. */
 export const SECRET_STORE_NAME = 'aws-secrets-manager';
 
+/**
+ * Namespace and service account of the External Secrets Operator's controller: the Helm values in
+ * `dist/` pin them, and its IAM role trusts exactly that service account.
+ */
+export const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
+export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = 'external-secrets';
+
+/**
+ * Name of the Vault ClusterIssuer. With Kubernetes auth, cert-manager requests the service account
+ * token for the audience `vault://<issuer name>`, which the Vault role binds.
+ */
+export const VAULT_ISSUER_NAME = 'vault';
+
 /** Name of the IAM role of a cluster's External Secrets Operator (IRSA or Pod Identity). */
 export function externalSecretsRoleName(clusterName: string): string {
   return `${clusterName}-external-secrets`.slice(0, 64);
@@ -79,6 +92,28 @@ export function vaultBackupRoleArn(accountId: string, region: string, clusterNam
 /** Default S3 bucket of the Vault snapshots: account and region make it globally unique. */
 export function defaultBackupBucketName(accountId: string, region: string): string {
   return `${accountId}-${region}-vault-snapshots`;
+}
+
+/** The service account of the backup jobs: the IAM role trusts it (IRSA) or is associated with it (Pod Identity). */
+export const VAULT_BACKUP_SERVICE_ACCOUNT = 'vault-backup';
+
+/**
+ * Prefix of the snapshot objects in the bucket (`raft/YYYY/MM/DD/vault-<UTC time>.snap`): the backup
+ * role may write and read under it only.
+ */
+export const VAULT_SNAPSHOT_KEY_PREFIX = 'raft';
+
+/**
+ * Alias of the snapshots' KMS key, named after its bucket: the jobs name the key by this alias
+ * (`--sse-kms-key-id`), whose ARN is known before the key exists.
+ */
+export function vaultBackupKeyAlias(bucketName: string): string {
+  return `alias/${bucketName}`;
+}
+
+/** ARN of {@link vaultBackupKeyAlias} in `region` of account `accountId`. */
+export function vaultBackupKeyAliasArn(accountId: string, region: string, bucketName: string): string {
+  return `arn:${awsPartition(region)}:kms:${region}:${accountId}:${vaultBackupKeyAlias(bucketName)}`;
 }
 
 /** Terraform stack of the Vault servers on AWS. */

@@ -63,12 +63,13 @@ function exampleWith(edit: (config: Editable) => void): unknown {
   return config;
 }
 
-/** Adds a second cluster, `mycluster-1`, and pins every application to `mycluster-0`. */
+/** Adds a second cluster, `mycluster-1`, and pins every application and the backups to `mycluster-0`. */
 function withSecondCluster(config: Editable): void {
   config.clusters.push({ ...structuredClone(config.clusters[0]), name: 'mycluster-1' });
   for (const application of config.applications) {
     application.cluster = 'mycluster-0';
   }
+  if (config.backup) config.backup.cluster = 'mycluster-0';
 }
 
 /**
@@ -1373,7 +1374,7 @@ describe('validateConfig', () => {
       name: 'a pki field is misspelt',
       edit: (c) => { c.pki = { serverDnsNames: ['vault-0.priv.example.com'] }; },
       path: 'pki.serverDnsNames',
-      message: 'unknown field; expected one of: serverKey, serverExtraDnsNames, serverIpAddresses',
+      message: 'unknown field; expected one of: directory, serverKey, serverExtraDnsNames, serverIpAddresses',
     },
     {
       name: 'a server SAN is outside the private zone',

@@ -83,16 +83,12 @@ describe('vaultCluster validation', () => {
     else expect(found[0]!.message).toMatch(message);
   });
 
-  it('requires the TLS files when the CA bundle is a Secret (nothing to put them beside)', () => {
-    const config = withCluster((_, c) => {
-      delete c.vault.caBundleFile;
-      c.vault.caBundleSecretRef = { name: 'vault-ca' };
-      c.trust = { rootsFile: 'pki/ca-chain.pem' };
-    });
-    expect(problems(config)).toEqual([{
-      path: 'vaultCluster.tls',
-      message: 'is required when vault.caBundleSecretRef is used: expected the certificateFile, keyFile and caChainFile made by `npm run pki -- init` '
-        + '(they default to the files beside vault.caBundleFile)',
+  it('refuses a PKI directory given as an absolute path (the stacks and the PKI command resolve it from the configuration)', () => {
+    const found = validateConfig(withCluster((_, c) => { c.pki = { directory: '/home/ops/.tls' }; }));
+    expect(found).toEqual([{
+      path: 'pki.directory',
+      message: 'expected a directory relative to the configuration file, such as "../.tls" (it holds private keys: keep it out of Git), '
+        + 'got "/home/ops/.tls" (an absolute path only exists on one machine; give it relative to the configuration file)',
     }]);
   });
 

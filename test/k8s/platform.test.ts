@@ -26,14 +26,17 @@ describe('ClusterPlatform', () => {
     expect(deps).toEqual({
       'gateway-api-crds': [],
       controllers: ['gateway-api-crds'],
+      secrets: ['controllers'],
       trust: ['controllers'],
       monitoring: ['controllers'],
       issuers: ['controllers'],
       gateways: ['issuers'],
       certificates: ['issuers', 'gateways'],
       routes: ['gateways'],
+      backup: ['secrets', 'trust'],
     });
-    expect(ks.get('controllers').spec.healthChecks.map((h: any) => `${h.kind}/${h.name}`)).toEqual(['HelmRelease/cert-manager', 'HelmRelease/trust-manager']);
+    expect(ks.get('controllers').spec.healthChecks.map((h: any) => `${h.kind}/${h.name}`))
+      .toEqual(['HelmRelease/cert-manager', 'HelmRelease/trust-manager', 'HelmRelease/external-secrets']);
     expect(ks.get('issuers').spec.healthChecks.map((h: any) => `${h.kind}/${h.name}`))
       .toEqual(['ClusterIssuer/letsencrypt-staging', 'ClusterIssuer/letsencrypt-prod']);
     for (const name of ['gateways', 'certificates', 'routes']) expect(ks.get(name).spec.wait, name).toBe(true);
@@ -41,9 +44,12 @@ describe('ClusterPlatform', () => {
 
   test('a cluster without applications gets no gateways, certificates or routes', () => {
     const config = { ...example(), applications: [] };
-    expect([...kustomizations(config).keys()].sort()).toEqual(['controllers', 'gateway-api-crds', 'issuers', 'monitoring', 'trust']);
-    expect(synth(config).folders.map((f) => f.folder))
-      .toEqual(['mycluster-0/flux', 'mycluster-0/controllers', 'mycluster-0/trust', 'mycluster-0/monitoring', 'mycluster-0/issuers']);
+    expect([...kustomizations(config).keys()].sort())
+      .toEqual(['backup', 'controllers', 'gateway-api-crds', 'issuers', 'monitoring', 'secrets', 'trust']);
+    expect(synth(config).folders.map((f) => f.folder)).toEqual([
+      'mycluster-0/flux', 'mycluster-0/controllers', 'mycluster-0/secrets', 'mycluster-0/trust', 'mycluster-0/monitoring', 'mycluster-0/issuers',
+      'mycluster-0/backup',
+    ]);
   });
 
   test('monitoring is optional per cluster; without it, cert-manager exports no ServiceMonitor', () => {
@@ -54,7 +60,7 @@ describe('ClusterPlatform', () => {
     expect(manifests.some((m) => m.metadata.name === 'x509-certificate-exporter')).toBe(false);
     expect(manifests.find((m) => m.metadata.name === 'cert-manager' && m.kind === 'HelmRelease').spec.values.prometheus.servicemonitor.enabled).toBe(false);
     const withIt = synth(config).manifests.get('mycluster-0')!;
-    expect(withIt.filter((m) => m.kind === 'PrometheusRule').map((m) => m.metadata.name)).toEqual(['certificate-expiry', 'vault']);
+    expect(withIt.filter((m) => m.kind === 'PrometheusRule').map((m) => m.metadata.name)).toEqual(['certificate-expiry', 'vault', 'vault-backup']);
     expect(withIt.find((m) => m.metadata.name === 'cert-manager' && m.kind === 'HelmRelease').spec.values.prometheus.servicemonitor.enabled).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseHcl } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../lib/config/load.js';
@@ -14,6 +14,9 @@ import { checkPolicies } from '../../lib/validate/policies.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
 import { findProviderMirror, findTerraform, terraformValidate, writeFiles } from '../support/terraform.js';
 import { findTool, runTool } from '../support/tools.js';
+
+// Loaded without its typings, which pull the DOM library into the whole program's type check.
+const { parse: parseHcl } = createRequire(import.meta.url)('@cdktf/hcl2json') as { parse: (file: string, text: string) => Promise<unknown> };
 
 const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
 
@@ -196,14 +199,14 @@ describe('VaultAwsStack (vault-aws)', () => {
     expect(record.alias.evaluate_target_health).toBe(true);
   });
 
-  it('TLS material: three secrets written with write-only arguments from the configuration\'s files, never their content', () => {
+  it('TLS material: three secrets written with write-only arguments from the files of pki.directory, never their content', () => {
     const text = stackFile(example());
     const stack = JSON.parse(text);
     const versions = Object.values<any>(stack.resource.aws_secretsmanager_secret_version);
     expect(versions.map((v) => v.secret_string_wo).sort()).toEqual([
-      '${file("${var.config_dir}/pki/ca-chain.pem")}',
-      '${file("${var.config_dir}/pki/vault-key.pem")}',
-      '${file("${var.config_dir}/pki/vault.pem")}',
+      '${file("${var.config_dir}/../.tls/ca-chain.pem")}',
+      '${file("${var.config_dir}/../.tls/vault-key.pem")}',
+      '${file("${var.config_dir}/../.tls/vault.pem")}',
     ]);
     for (const version of versions) {
       expect(version.secret_string).toBeUndefined();

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
+import { readTree } from '../../lib/output/write-dist.js';
 import type { ValidationReport } from '../../lib/validate/report.js';
 import { COMMITTED_DIST, EXAMPLE_CONFIG, PROJECT_ROOT, runSynth, runValidate, VALIDATE_BUNDLE } from '../support/cli.js';
 import { widget, widgetCrdRoot } from './support.js';
@@ -43,7 +44,8 @@ describe('npm run validate', () => {
   test('the committed dist/ and a freshly synthesized cdktf.out/ validate clean', async () => {
     const result = await runValidate(['dist', join(synth, 'cdktf.out')]);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(/^validate: 0 errors, 0 warnings in \d+ files \(\d+ objects, 1 stack\)\n$/);
+    // The cluster's stack, vault-config, and the stacks of the configuration's other sections.
+    expect(result.stdout).toMatch(/^validate: 0 errors, 0 warnings in \d+ files \(\d+ objects, \d+ stacks\)\n$/);
     expect(result.code).toBe(0);
   });
 
@@ -52,9 +54,12 @@ describe('npm run validate', () => {
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as ValidationReport;
     expect(report.findings).toEqual([]);
-    expect(report.summary.stacks).toBe(1);
+    const layers = [...readTree(join(synth, 'dist')).keys()].filter((path) => path.endsWith('/kustomization.yaml')).length;
+    const terraformFiles = readTree(join(synth, 'cdktf.out')).size;
+    expect(report.summary.stacks).toBe(terraformFiles - 1 /* manifest.json */);
+    expect(report.summary.stacks).toBeGreaterThanOrEqual(2); // mycluster-0-aws, vault-config
     expect(report.summary.objects).toBeGreaterThanOrEqual(30);
-    expect(report.summary.files).toBe(report.summary.objects + 7 /* layer kustomization.yaml */ + 2 /* manifest.json, cdk.tf.json */);
+    expect(report.summary.files).toBe(report.summary.objects + layers /* kustomization.yaml */ + terraformFiles /* manifest.json, cdk.tf.json */);
   });
 
   test('errors: exit 1, the report names rule, file, object and path of each', async () => {

@@ -1097,7 +1097,7 @@ describe('the example output', () => {
     // GIVEN
     const input: ValidationInput = { manifests: distManifests(), files: new Map(), terraform: stackInput(example()) };
     expect(input.manifests.map((m) => m.object.kind)).toEqual(expect.arrayContaining(['HelmRelease', 'ClusterIssuer', 'ConfigMap']));
-    expect(Object.keys(input.terraform[0]!.stack.resource)).toEqual(['aws_iam_role', 'aws_iam_role_policy']);
+    expect(Object.keys(input.terraform[0]!.stack.resource)).toEqual(['aws_iam_role', 'aws_iam_role_policy', 'aws_secretsmanager_secret']);
     // WHEN
     const findings = checkPolicies(input);
     // THEN

@@ -2,7 +2,9 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { VAULT_DEFAULT_VOTERS, VAULT_HA_MIN_SUBNETS } from '../../config/check-vault-cluster.js';
+import { pkiFile } from '../../config/pki-files.js';
 import type { PlatformConfig, VaultClusterConfig } from '../../config/types.js';
+import { PKI_FILES } from '../../pki/files.js';
 import { awsPartition } from '../../util/names.js';
 import type { TerraformFiles } from '../files.js';
 import { DEFAULT_TAGS } from '../stacks.js';
@@ -39,9 +41,6 @@ export class VaultAwsStack extends TerraformStack {
     const network = cluster.network;
     const architecture = cluster.ami?.architecture ?? 'x86_64';
     const address = new URL(platform.vault.address);
-    // The PKI command writes its files side by side: TLS defaults to those beside the CA bundle.
-    const caBundleFile = platform.vault.caBundleFile;
-    const pkiDir = caBundleFile?.includes('/') ? caBundleFile.slice(0, caBundleFile.lastIndexOf('/') + 1) : '';
 
     new LocalBackend(this, { path: 'terraform.tfstate' });
     new AwsProvider(this, 'aws', {
@@ -73,9 +72,10 @@ export class VaultAwsStack extends TerraformStack {
       existingKeyArn: cluster.unsealKey?.existingKeyArn,
       keyDeletionWindowDays: cluster.unsealKey?.deletionWindowDays,
       tls: {
-        certificateFile: cluster.tls?.certificateFile ?? `${pkiDir}vault.pem`,
-        keyFile: cluster.tls?.keyFile ?? `${pkiDir}vault-key.pem`,
-        caChainFile: cluster.tls?.caChainFile ?? caBundleFile!,
+        // Where `npm run pki -- init` writes them.
+        certificateFile: cluster.tls?.certificateFile ?? pkiFile(platform, PKI_FILES.serverCertificate),
+        keyFile: cluster.tls?.keyFile ?? pkiFile(platform, PKI_FILES.serverKey),
+        caChainFile: cluster.tls?.caChainFile ?? pkiFile(platform, PKI_FILES.chain),
         revision: cluster.tls?.revision ?? 1,
         minVersion: cluster.tls?.minVersion ?? 'tls12',
         files: props.files,
