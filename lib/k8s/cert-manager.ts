@@ -1,9 +1,8 @@
 import { Construct } from 'constructs';
-import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import type { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import type { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
-import { MANAGED_BY_LABEL } from '../util/names.js';
 import { chartRelease, chartRepository } from './helm.js';
+import { platformNamespace } from './namespace.js';
 
 /** The jetstack Helm repository, where cert-manager's chart is published. */
 export const JETSTACK_CHART_REPOSITORY = 'https://charts.jetstack.io';
@@ -102,18 +101,8 @@ export class CertManager extends Construct {
     }
     this.namespace = props.namespace ?? 'cert-manager';
 
-    new KubeNamespace(this, 'Namespace', {
-      metadata: {
-        name: this.namespace,
-        labels: {
-          ...MANAGED_BY_LABEL,
-          // Every cert-manager pod meets the restricted standard; enforce it so none regresses.
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/warn': 'restricted',
-        },
-      },
-    });
+    // Every cert-manager pod meets the restricted standard; enforce it so none regresses.
+    platformNamespace(this, 'Namespace', { name: this.namespace });
 
     this.repository = chartRepository(this, 'Repository', {
       name: 'jetstack', namespace: this.namespace, url: JETSTACK_CHART_REPOSITORY,

@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import {
   ClusterSecretStore,
   ClusterSecretStoreSpecProviderAwsService,
@@ -15,6 +14,7 @@ import type { HelmRepository } from '../../imports/flux-helmrepositories-source.
 import { EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, MANAGED_BY_LABEL, SECRET_STORE_NAME } from '../util/names.js';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './cert-manager.js';
 import { chartRelease, chartRepository } from './helm.js';
+import { platformNamespace } from './namespace.js';
 
 /** The Helm repository of the External Secrets Operator. */
 export const EXTERNAL_SECRETS_CHART_REPOSITORY = 'https://charts.external-secrets.io';
@@ -73,17 +73,7 @@ export class ExternalSecretsOperator extends Construct {
 
   constructor(scope: Construct, id: string, props: ExternalSecretsOperatorProps) {
     super(scope, id);
-    new KubeNamespace(this, 'Namespace', {
-      metadata: {
-        name: this.namespace,
-        labels: {
-          ...MANAGED_BY_LABEL,
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/warn': 'restricted',
-        },
-      },
-    });
+    platformNamespace(this, 'Namespace', { name: this.namespace });
     this.repository = chartRepository(this, 'Repository', {
       name: 'external-secrets', namespace: this.namespace, url: EXTERNAL_SECRETS_CHART_REPOSITORY,
     });

@@ -1,5 +1,4 @@
 import { ApiObject, App, Chart } from 'cdk8s';
-import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import { type ResolvedBackup, resolveBackup } from '../config/backup.js';
@@ -7,7 +6,7 @@ import type { ApplicationConfig, ClusterConfig, PlatformConfig } from '../config
 import { appRoleSettings, appRolesDeliveredTo } from '../config/vault-setup.js';
 import { CERT_MANAGER_APPROLE, externalSecretsRoleArn } from '../util/names.js';
 import {
-  appRoleSecretIdName, certManagerRoleArn, MANAGED_BY_LABEL, SECRET_STORE_NAME, SNAPSHOT_APPROLE, VAULT_BACKUP_SERVICE_ACCOUNT,
+  appRoleSecretIdName, certManagerRoleArn, SECRET_STORE_NAME, SNAPSHOT_APPROLE, VAULT_BACKUP_SERVICE_ACCOUNT,
   VAULT_SNAPSHOT_KEY_PREFIX, vaultBackupKeyAliasArn, vaultBackupRoleArn,
 } from '../util/names.js';
 import { AlertRules, certificateExpiryAlerts, certManagerAlerts, vaultAlerts, vaultBackupAlerts } from './alert-rules.js';
@@ -23,6 +22,7 @@ import { DEFAULT_TRUST_NAMESPACE_LABELS, PrivateCaBundle, TRUST_BUNDLE_KEY, Trus
 import { SNAPSHOT_CRONJOB, VaultBackup, VERIFY_CRONJOB } from './vault-backup.js';
 import { VaultIssuer } from './vault-issuer.js';
 import { X509CertificateExporter } from './x509-exporter.js';
+import { platformNamespace } from './namespace.js';
 
 /** Folder, relative to the repository root, that Flux reads the synthesized layers from. */
 export const DIST_DIR = 'dist';
@@ -292,18 +292,8 @@ export class ClusterPlatform extends Construct {
     const privateApps = applications.filter((app) => app.gateway === 'private');
 
     const chart = this.newLayerChart('gateways');
-    new KubeNamespace(chart, 'Namespace', {
-      metadata: {
-        name: namespace,
-        labels: {
-          ...MANAGED_BY_LABEL,
-          // Some implementations run their proxies here: baseline enforced, restricted reported.
-          'pod-security.kubernetes.io/enforce': 'baseline',
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/warn': 'restricted',
-        },
-      },
-    });
+    // Some implementations run their proxies here: baseline enforced, restricted reported.
+    platformNamespace(chart, 'Namespace', { name: namespace, enforce: 'baseline' });
     const common = { namespace, gatewayClassName: cluster.gatewayClassName };
     const gateways: Partial<Record<'public' | 'private', PlatformGateway>> = {};
     if (publicApps.length > 0) {

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  type Container, type EnvVar, KubeConfigMap, KubeCronJob, KubeNamespace, KubeServiceAccount, type PodSpec, Quantity, type SecurityContext,
+  type Container, type EnvVar, KubeConfigMap, KubeCronJob, KubeServiceAccount, type PodSpec, Quantity, type SecurityContext,
   type Volume,
 } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import {
@@ -15,6 +15,7 @@ import { parseCronSchedule } from '../util/cron.js';
 import { MANAGED_BY_LABEL, VAULT_BACKUP_SERVICE_ACCOUNT } from '../util/names.js';
 import { VAULT_BACKUP_SCRIPT } from './backup-scripts.js';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './cert-manager.js';
+import { platformNamespace } from './namespace.js';
 
 /** Names of the objects of the backup layer: what the README's runbook and the alerts refer to. */
 export const SNAPSHOT_CRONJOB = 'vault-snapshot';
@@ -174,19 +175,8 @@ export class VaultBackup extends Construct {
 
     this.namespace = props.namespace ?? DEFAULT_BACKUP_NAMESPACE;
     const labels = { ...MANAGED_BY_LABEL, 'app.kubernetes.io/name': 'vault-backup' };
-    new KubeNamespace(this, 'Namespace', {
-      metadata: {
-        name: this.namespace,
-        labels: {
-          ...MANAGED_BY_LABEL,
-          // Every pod here meets the restricted standard; enforce it so none regresses.
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/warn': 'restricted',
-          ...props.trustNamespaceLabels,
-        },
-      },
-    });
+    // Every pod here meets the restricted standard; the trust labels bring the private root.
+    platformNamespace(this, 'Namespace', { name: this.namespace, labels: props.trustNamespaceLabels });
 
     this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', {
       metadata: {

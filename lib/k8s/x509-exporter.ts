@@ -1,9 +1,8 @@
 import { Construct } from 'constructs';
-import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import type { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
-import { MANAGED_BY_LABEL } from '../util/names.js';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './cert-manager.js';
 import { chartRelease, chartRepository } from './helm.js';
+import { platformNamespace } from './namespace.js';
 
 /** The enix Helm repository, where x509-certificate-exporter's chart is published. */
 export const ENIX_CHART_REPOSITORY = 'https://charts.enix.io';
@@ -31,12 +30,7 @@ export class X509CertificateExporter extends Construct {
   constructor(scope: Construct, id: string, props: X509CertificateExporterProps) {
     super(scope, id);
     this.namespace = props.namespace ?? 'x509-certificate-exporter';
-    new KubeNamespace(this, 'Namespace', {
-      metadata: {
-        name: this.namespace,
-        labels: { ...MANAGED_BY_LABEL, 'pod-security.kubernetes.io/enforce': 'restricted' },
-      },
-    });
+    platformNamespace(this, 'Namespace', { name: this.namespace });
     const repository = chartRepository(this, 'Repository', { name: 'enix', namespace: this.namespace, url: ENIX_CHART_REPOSITORY });
     this.release = chartRelease(this, 'Resource', {
       name: 'x509-certificate-exporter',

@@ -1,0 +1,31 @@
+import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type { Construct } from 'constructs';
+import { MANAGED_BY_LABEL } from '../util/names.js';
+
+export interface PlatformNamespaceProps {
+  readonly name: string;
+  /**
+   * Pod Security Standard the namespace enforces; `audit` and `warn` always report against
+   * `restricted`, so that a pod falling short of it shows even where `baseline` is enforced.
+   * @default 'restricted'
+   */
+  readonly enforce?: 'restricted' | 'baseline';
+  /** More labels (trust-manager's selector, for instance). @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** A namespace the platform creates: our label, and its Pod Security Standard. */
+export function platformNamespace(scope: Construct, id: string, props: PlatformNamespaceProps): KubeNamespace {
+  return new KubeNamespace(scope, id, {
+    metadata: {
+      name: props.name,
+      labels: {
+        ...MANAGED_BY_LABEL,
+        'pod-security.kubernetes.io/enforce': props.enforce ?? 'restricted',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/warn': 'restricted',
+        ...props.labels,
+      },
+    },
+  });
+}
