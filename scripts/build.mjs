@@ -36,6 +36,17 @@ const inlineFileReads = {
   },
 };
 
+/** cdktf's token stack traces, replaced by scripts/stack-trace-stub.cjs (see there why). */
+const noTokenStackTraces = {
+  name: 'no-token-stack-traces',
+  setup(context) {
+    context.onResolve({ filter: /[\\/]stack-trace$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]cdktf[\\/]lib[\\/]/.test(args.importer)) return undefined;
+      return { path: join(root, 'scripts', 'stack-trace-stub.cjs') };
+    });
+  },
+};
+
 /** Entry points, by output name. */
 export const ENTRIES = { synth: 'apps/synth.ts', pki: 'apps/pki.ts', validate: 'apps/validate.ts' };
 
@@ -57,7 +68,7 @@ export async function buildAll() {
     format: 'cjs',
     // cdktf requires archiver at load time for TerraformAsset zips, which we never create.
     alias: { archiver: './scripts/archiver-stub.cjs' },
-    plugins: [inlineFileReads],
+    plugins: [inlineFileReads, noTokenStackTraces],
     sourcemap: 'linked',
     minifyWhitespace: true,
     minifySyntax: true,

@@ -1,5 +1,5 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ClusterConfig, PlatformConfig } from '../config/types.js';
 import { appRolesDeliveredTo } from '../config/vault-setup.js';
@@ -10,6 +10,7 @@ import {
 import { CertManagerDnsRole } from './cert-manager-dns-role.js';
 import { AppRoleSecretIdSecret, ExternalSecretsRole } from './external-secrets-role.js';
 import type { PodIdentity } from './workload-identity.js';
+import { PlatformStack } from './platform-stack.js';
 
 /** Tags every AWS resource of the platform carries (through the provider's `default_tags`). */
 export const DEFAULT_TAGS = { 'managed-by': 'gateway-pki' } as const;
@@ -30,7 +31,7 @@ export interface ClusterAwsStackProps {
  * path relative to the stack's folder (CDKTF's default is an absolute path of the machine that
  * synthesized); override it with your Terraform or OpenTofu workflow's own backend configuration.
  */
-export class ClusterAwsStack extends TerraformStack {
+export class ClusterAwsStack extends PlatformStack {
   public readonly certManagerRole: CertManagerDnsRole;
   /** `undefined` when the cluster receives no AppRole secret id. */
   public readonly externalSecretsRole?: ExternalSecretsRole;
@@ -39,7 +40,6 @@ export class ClusterAwsStack extends TerraformStack {
     super(scope, id);
     const { platform, cluster } = props;
     const region = cluster.region ?? platform.aws.region;
-    new LocalBackend(this, { path: 'terraform.tfstate' });
 
     new AwsProvider(this, 'aws', {
       region,

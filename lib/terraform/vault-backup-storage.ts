@@ -10,7 +10,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.j
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { DEFAULT_BACKUP_NAMESPACE, DEFAULT_EXPIRE_AFTER_DAYS, DEFAULT_GLACIER_AFTER_DAYS, type ResolvedBackup } from '../config/backup.js';
 import type { PlatformConfig } from '../config/types.js';
@@ -20,6 +20,7 @@ import {
 import { policyDocument, resourcePolicyDocument, trustDocument } from './iam.js';
 import { DEFAULT_TAGS } from './stacks.js';
 import { type PodIdentity, podIdentityAssociation, type ServiceAccountRef, workloadTrustStatement } from './workload-identity.js';
+import { PlatformStack } from './platform-stack.js';
 
 /** What the backup role may do with the snapshot objects, and nothing more. */
 export const SNAPSHOT_OBJECT_ACTIONS = ['s3:PutObject', 's3:GetObject'] as const;
@@ -214,14 +215,13 @@ export interface VaultBackupStackProps {
  * the cluster that runs the jobs, against `aws.accountId` only, with a local backend relative to
  * the stack's folder (as every stack of the platform).
  */
-export class VaultBackupStack extends TerraformStack {
+export class VaultBackupStack extends PlatformStack {
   public readonly storage: VaultBackupStorage;
 
   constructor(scope: Construct, id: string, props: VaultBackupStackProps) {
     super(scope, id);
     const { platform, backup } = props;
     const cluster = backup.cluster;
-    new LocalBackend(this, { path: 'terraform.tfstate' });
     new AwsProvider(this, 'aws', {
       region: backup.region,
       allowedAccountIds: [platform.aws.accountId],

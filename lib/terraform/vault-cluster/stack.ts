@@ -1,5 +1,5 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { VAULT_DEFAULT_VOTERS, VAULT_HA_MIN_SUBNETS } from '../../config/check-vault-cluster.js';
 import { pkiFile } from '../../config/pki-files.js';
@@ -10,6 +10,7 @@ import type { TerraformFiles } from '../files.js';
 import { DEFAULT_TAGS } from '../stacks.js';
 import { type Architecture, ENGINES } from './engine.js';
 import { VaultCluster } from './vault-cluster.js';
+import { PlatformStack } from '../platform-stack.js';
 
 export interface VaultAwsStackProps {
   readonly platform: PlatformConfig;
@@ -28,7 +29,7 @@ export function amazonLinux2023Filter(architecture: Architecture): string {
  * Its state is the cluster's alone: backups (`vault-backup-aws`) and the Vault configuration
  * (`vault-config`) are other stacks, so that destroying or rebuilding the servers touches neither.
  */
-export class VaultAwsStack extends TerraformStack {
+export class VaultAwsStack extends PlatformStack {
   public readonly vaultCluster: VaultCluster;
 
   constructor(scope: Construct, id: string, props: VaultAwsStackProps) {
@@ -41,8 +42,6 @@ export class VaultAwsStack extends TerraformStack {
     const network = cluster.network;
     const architecture = cluster.ami?.architecture ?? 'x86_64';
     const address = new URL(platform.vault.address);
-
-    new LocalBackend(this, { path: 'terraform.tfstate' });
     new AwsProvider(this, 'aws', {
       region,
       allowedAccountIds: [platform.aws.accountId],

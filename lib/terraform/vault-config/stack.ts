@@ -7,7 +7,7 @@ import { Mount } from '@cdktf/provider-vault/lib/mount/index.js';
 import { Policy } from '@cdktf/provider-vault/lib/policy/index.js';
 import { VaultProvider } from '@cdktf/provider-vault/lib/provider/index.js';
 import { RaftAutopilot } from '@cdktf/provider-vault/lib/raft-autopilot/index.js';
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ClusterConfig, PlatformConfig } from '../../config/types.js';
 import {
@@ -19,6 +19,7 @@ import { parseOidcProviderArn } from '../../util/validators.js';
 import { ConfigFiles, type TerraformFiles } from '../files.js';
 import { VaultPki } from './pki.js';
 import { adminPolicy, certManagerPolicy, renderPolicy, snapshotPolicy, type VaultPolicy } from './policy.js';
+import { PlatformStack } from '../platform-stack.js';
 
 /** cert-manager's namespace, where the Vault issuer's service account lives (Kubernetes auth). */
 const CERT_MANAGER_NAMESPACE = 'cert-manager';
@@ -50,7 +51,7 @@ export interface VaultConfigStackProps {
  *
  * @see https://registry.terraform.io/providers/hashicorp/vault/latest/docs
  */
-export class VaultConfigStack extends TerraformStack {
+export class VaultConfigStack extends PlatformStack {
   public readonly pki: VaultPki;
   /** cert-manager's AppRole, `undefined` with Kubernetes auth. */
   public readonly certManagerAppRole?: ApproleAuthBackendRole;
@@ -68,7 +69,6 @@ export class VaultConfigStack extends TerraformStack {
     const setup = vaultSetupSettings(platform);
     const appRole = appRoleSettings(platform);
     this.vaultAddress = vaultOrigin(platform.vault.address);
-    new LocalBackend(this, { path: 'terraform.tfstate' });
 
     // The token comes from VAULT_TOKEN (the provider's default); TLS is verified against the chain
     // of Vault's certificate, or the roots when the chain lives in a Secret of the cluster.
