@@ -50,14 +50,19 @@ export interface TerraformValidateReport {
  * requiring a provider the mirror does not hold (at the pinned version) cannot be initialised: it is
  * skipped and listed in `notValidated` with the reason, and printed to stderr.
  */
-export function terraformValidateReport(terraform: string, mirror: string, outdir: string): TerraformValidateReport {
+export function terraformValidateReport(terraform: string, mirror: string, outdir: string, only?: readonly string[]): TerraformValidateReport {
   const cliConfig = join(outdir, 'terraformrc');
-  writeFileSync(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`);
+  // The mirror is also the plugin cache: `init` links the 700 MB provider instead of copying it
+  // into every stack (seconds per stack). With no lock file yet, Terraform only links from the
+  // cache when allowed to record the cached package's checksum in the new lock file.
+  writeFileSync(cliConfig, `plugin_cache_dir = "${mirror}"\nplugin_cache_may_break_dependency_lock_file = true\n`
+    + `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n`
+    + `  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`);
   const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
   const diagnostics: Record<string, string[]> = {};
   const notValidated: Record<string, string> = {};
   const stacksDir = join(outdir, 'stacks');
-  for (const stack of readdirSync(stacksDir).sort()) {
+  for (const stack of readdirSync(stacksDir).sort().filter((name) => only === undefined || only.includes(name))) {
     const cwd = join(stacksDir, stack);
     const missing = missingProviders(join(cwd, 'cdk.tf.json'), mirror);
     if (missing.length > 0) {
@@ -83,8 +88,8 @@ export function terraformValidateReport(terraform: string, mirror: string, outdi
  * Like {@link terraformValidateReport}, returning the diagnostics of the validated stacks only; the
  * stacks it could not validate are printed to stderr.
  */
-export function terraformValidate(terraform: string, mirror: string, outdir: string): Record<string, string[]> {
-  return terraformValidateReport(terraform, mirror, outdir).diagnostics;
+export function terraformValidate(terraform: string, mirror: string, outdir: string, only?: readonly string[]): Record<string, string[]> {
+  return terraformValidateReport(terraform, mirror, outdir, only).diagnostics;
 }
 
 /**

@@ -143,8 +143,10 @@ describe('terraform validate', () => {
     const podIdentity = { ...config.clusters[0]!, name: 'pods', workloadIdentity: { type: 'pod-identity' as const } };
     const { hostedZoneID: _omitted, ...publicZone } = config.dns.publicZone;
     const outdir = writeFiles(synthesizeTerraform({ ...config, dns: { ...config.dns, publicZone }, clusters: [config.clusters[0]!, podIdentity] }));
-    const report = terraformValidateReport(terraform!, mirror!, outdir);
-    expect(Object.keys(report.diagnostics)).toEqual(expect.arrayContaining(['mycluster-0-aws', 'pods-aws']));
+    // The Vault stacks are validated by their own tests (vault-cluster, vault-backup-storage): each
+    // validation starts the 700 MB provider, a few seconds.
+    const report = terraformValidateReport(terraform!, mirror!, outdir, ['mycluster-0-aws', 'pods-aws', 'vault-config']);
+    expect(Object.keys(report.diagnostics)).toEqual(['mycluster-0-aws', 'pods-aws']);
     for (const [stack, diagnostics] of Object.entries(report.diagnostics)) expect(diagnostics, stack).toEqual([]);
     // The Vault provider cannot be installed here: that stack is reported, never passed silently.
     expect(Object.keys(report.notValidated)).toEqual(['vault-config']);
@@ -155,7 +157,7 @@ describe('terraform validate', () => {
     const broken = JSON.parse(readFileSync(stackFile, 'utf8'));
     Object.values<any>(broken.resource.aws_iam_role)[0].max_session_hours = 1;
     writeFileSync(stackFile, JSON.stringify(broken));
-    const diagnostics = terraformValidate(terraform!, mirror!, outdir)['pods-aws']!;
+    const diagnostics = terraformValidate(terraform!, mirror!, outdir, ['pods-aws'])['pods-aws']!;
     expect(diagnostics.join('\n')).toMatch(/error: Extraneous JSON object property.*max_session_hours/s);
   }, 120_000);
 });

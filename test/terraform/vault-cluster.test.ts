@@ -409,7 +409,7 @@ describe('terraform validate (vault-aws)', () => {
     const broken = JSON.parse(readFileSync(file, 'utf8'));
     only(broken.resource.aws_autoscaling_group).instance_refresh.preferences.min_healthy = 100;
     writeFileSync(file, JSON.stringify(broken));
-    expect(terraformValidate(terraform!, mirror!, outdir)['vault-aws']!.join('\n')).toMatch(/Extraneous JSON object property.*min_healthy/s);
+    expect(terraformValidate(terraform!, mirror!, outdir, ['vault-aws'])['vault-aws']!.join('\n')).toMatch(/Extraneous JSON object property.*min_healthy/s);
   }, 180_000);
 });
 
