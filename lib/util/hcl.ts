@@ -15,6 +15,8 @@ export interface HclBlock {
   readonly type: string;
   readonly labels?: readonly string[];
   readonly body: HclBody;
+  /** Comment lines written above the block (`# …`), one line each. @default [] */
+  readonly comments?: readonly string[];
 }
 
 /** The body of a file or block, in order: attributes (`[name, value]`) and blocks. */
@@ -22,9 +24,15 @@ export type HclBody = ReadonlyArray<readonly [string, HclValue] | HclBlock>;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-/** Renders a body as HCL text, ending with a newline. */
-export function renderHcl(body: HclBody): string {
-  return writeBody(body, '').join('\n') + '\n';
+/** Renders a body as HCL text, ending with a newline, after optional header comment lines. */
+export function renderHcl(body: HclBody, header: readonly string[] = []): string {
+  const lines = [...header.map(comment), ...(header.length > 0 && body.length > 0 ? [''] : []), ...writeBody(body, '')];
+  return lines.join('\n') + '\n';
+}
+
+/** A `# …` comment line; line breaks inside are folded to spaces. */
+function comment(text: string): string {
+  return `# ${text.replace(/\s+/g, ' ').trim()}`;
 }
 
 function writeBody(body: HclBody, indent: string): string[] {
@@ -40,6 +48,7 @@ function writeBody(body: HclBody, indent: string): string[] {
     if (isBlock(entry)) {
       if (run.length > 0) flush();
       if (lines.length > 0) lines.push('');
+      lines.push(...(entry.comments ?? []).map((text) => `${indent}${comment(text)}`));
       lines.push(`${indent}${[identifier(entry.type), ...(entry.labels ?? []).map(quote)].join(' ')} {`);
       lines.push(...writeBody(entry.body, `${indent}  `));
       lines.push(`${indent}}`);

@@ -9,6 +9,7 @@
  *
  * @see https://developer.hashicorp.com/vault/docs/concepts/policies
  */
+import { type HclBlock, renderHcl } from '../../util/hcl.js';
 import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE } from '../../util/names.js';
 
 /** Vault's capabilities, in the order its documentation lists them. */
@@ -75,20 +76,15 @@ export function renderPolicy(policy: VaultPolicy): string {
       throw new Error(`${where}: "deny" overrides every other capability; give it alone`);
     }
     if (new Set(rule.capabilities).size !== rule.capabilities.length) throw new Error(`${where}: a capability is repeated`);
-    const comments = [rule.comment, rule.glob ? `glob: ${rule.glob.reason}` : undefined].filter((c): c is string => c !== undefined);
-    const ordered = VAULT_CAPABILITIES.filter((c) => rule.capabilities.includes(c));
-    return [
-      ...comments.map((c) => `# ${oneLine(c)}`),
-      `path "${rule.path}" {`,
-      `  capabilities = [${ordered.map((c) => `"${c}"`).join(', ')}]`,
-      '}',
-    ].join('\n');
+    const block: HclBlock = {
+      type: 'path',
+      labels: [rule.path],
+      comments: [rule.comment, rule.glob ? `glob: ${rule.glob.reason}` : undefined].filter((c): c is string => c !== undefined),
+      body: [['capabilities', VAULT_CAPABILITIES.filter((c) => rule.capabilities.includes(c))]],
+    };
+    return block;
   });
-  return `# ${policy.name}: ${oneLine(policy.description)}\n\n${blocks.join('\n\n')}\n`;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return renderHcl(blocks, [`${policy.name}: ${policy.description}`]);
 }
 
 /** What cert-manager's Vault ClusterIssuer may call. */
