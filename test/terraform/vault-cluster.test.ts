@@ -318,6 +318,7 @@ describe('Vault node user data', () => {
     });
     expect(config.seal.awskms[0]).toEqual({ region: 'eu-west-3', kms_key_id: 'alias/vault-unseal' });
     expect(config.telemetry[0]).toEqual({ prometheus_retention_time: '24h', disable_hostname: true });
+    expect(config.audit).toBeUndefined(); // Vault's audit device is made by the vault-config stack
   });
 
   it('the systemd unit is hardened and core dumps are off', () => {
@@ -341,6 +342,11 @@ describe('VaultAwsStack variants', () => {
     const userData = userDataOf(stack);
     const config = await parseHcl('openbao.hcl', writtenFile(userData, CONFIG_TEMPLATE_PATH).content) as any;
     expect(config.storage.raft[0].path).toBe('/opt/openbao/data');
+    // OpenBao refuses API-made audit devices: this one is declared, writing where logrotate and the unit expect it.
+    expect(config.audit.file.file[0]).toEqual({
+      description: 'Every request and response, HMAC-ed, on each node',
+      options: [{ file_path: '/var/log/openbao/audit.log' }],
+    });
     expect(config.storage.raft[0].retry_join[0].auto_join).toContain('tag_key=openbao-cluster');
     expect(writtenFile(userData, '/etc/systemd/system/openbao.service').content).toContain('ExecStart=/usr/bin/bao server -config=/etc/openbao/openbao.hcl');
     expect(writtenFile(userData, '/etc/profile.d/openbao.sh').content).toContain('export BAO_CACERT=/etc/openbao/tls/ca-chain.pem');

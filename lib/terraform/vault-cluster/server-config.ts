@@ -3,7 +3,7 @@
  * HCL. The two values only known on the node, its instance id and private address, are
  * placeholders that the boot script replaces ({@link NODE_PLACEHOLDERS}).
  */
-import { type HclBody, renderHcl } from '../../util/hcl.js';
+import { type HclBlock, type HclBody, renderHcl } from '../../util/hcl.js';
 import type { EngineProfile } from './engine.js';
 
 /** Placeholders of per-node values, replaced at boot from the instance metadata. */
@@ -35,6 +35,13 @@ export interface ServerConfigProps {
   readonly tlsMinVersion: 'tls12' | 'tls13';
   /** More than one node: Raft joins peers found by their auto-join tag. */
   readonly autoJoin: boolean;
+  /**
+   * A file audit device declared in the server configuration, for engines that refuse to create
+   * audit devices through the API (OpenBao, since CVE-2025-54997). Vault's is created by the
+   * `vault-config` stack instead.
+   * @default - none in the configuration
+   */
+  readonly declarativeAuditFile?: string;
 }
 
 /** API and cluster (Raft, request forwarding) ports. */
@@ -109,6 +116,15 @@ export function serverConfigBody(props: ServerConfigProps): HclBody {
         ['disable_hostname', true],
       ],
     },
+    ...(props.declarativeAuditFile === undefined ? [] : [{
+      type: 'audit',
+      labels: ['file', 'file'],
+      comments: ['Declared here: the API refuses to create audit devices. Reopened on SIGHUP (logrotate).'],
+      body: [
+        ['description', 'Every request and response, HMAC-ed, on each node'],
+        { type: 'options', body: [['file_path', props.declarativeAuditFile]] },
+      ],
+    } satisfies HclBlock]),
   ];
 }
 

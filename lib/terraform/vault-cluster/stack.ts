@@ -3,6 +3,7 @@ import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { VAULT_DEFAULT_VOTERS, VAULT_HA_MIN_SUBNETS } from '../../config/check-vault-cluster.js';
 import { pkiFile } from '../../config/pki-files.js';
+import { vaultSetupSettings } from '../../config/vault-setup.js';
 import type { PlatformConfig, VaultClusterConfig } from '../../config/types.js';
 import { PKI_FILES } from '../../pki/files.js';
 import { awsPartition } from '../../util/names.js';
@@ -91,6 +92,8 @@ export class VaultAwsStack extends PlatformStack {
       rootVolumeGiB: cluster.instances?.rootVolumeGiB,
       healthCheckGracePeriod: cluster.instances?.healthCheckGracePeriod,
       ssm: cluster.ssm ?? false,
+      // OpenBao only takes audit devices from its configuration; the vault-config stack makes Vault's.
+      declarativeAuditFile: cluster.engine === 'openbao' ? vaultSetupSettings(platform).auditFilePath : undefined,
     });
 
     const outputs: Array<[string, string, string]> = [

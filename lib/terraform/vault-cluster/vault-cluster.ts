@@ -111,6 +111,8 @@ export interface VaultClusterProps {
   readonly healthCheckGracePeriod?: number;
   /** Attach AmazonSSMManagedInstanceCore to the nodes' role. @default false */
   readonly ssm?: boolean;
+  /** File of an audit device declared in the server configuration (OpenBao). @default - none */
+  readonly declarativeAuditFile?: string;
 }
 
 /**
@@ -356,6 +358,7 @@ export class VaultCluster extends Construct {
         tls: tlsPaths,
         tlsMinVersion: props.tls.minVersion,
         autoJoin: props.voters > 1,
+        declarativeAuditFile: props.declarativeAuditFile,
       }),
       tlsSecrets: tlsSecretNames,
       tlsPaths,
