@@ -23,13 +23,14 @@ import {
 import type { ValidVaultCluster } from './check-vault-cluster.js';
 import {
   type ClusterSummary, DNS_LABEL, expectedGot, field, integerRule, isMapping, type Mapping, own, type Problems, quoted,
-  ROLE_ID, type Rule, section, stringRule, type ValidAws,
+  ROLE_ID, type Rule, section, stringRule, type ValidAws, checkCidrList,
 } from './rules.js';
+import { SECRET_ID_TTL } from './check-vault-setup.js';
 
 const BACKUP_FIELDS = [
   'cluster', 'namespace', 'schedule', 'verifySchedule', 'maxAgeHours', 'bucketName', 'glacierAfterDays', 'expireAfterDays', 'appRole', 'images',
 ] as const;
-const APPROLE_FIELDS = ['roleId'] as const;
+const APPROLE_FIELDS = ['roleId', 'tokenBoundCidrs', 'secretIdBoundCidrs', 'secretIdTtl'] as const;
 const IMAGES_FIELDS = ['vault', 'awsCli'] as const;
 
 /**
@@ -248,12 +249,18 @@ function checkMaxAgeAgainstSchedule(problems: Problems, schedule: string, schedu
 }
 
 /**
- * `backup.appRole.roleId`: a UUID. That it differs from cert-manager's is checked with the other
- * AppRole settings (check-vault-setup.ts), once.
+ * `backup.appRole`: the role id, a UUID (that it differs from cert-manager's is checked with the
+ * other AppRole settings, check-vault-setup.ts, once), its bound CIDRs and its secret id's lifetime,
+ * checked as cert-manager's are.
  */
 function checkAppRole(problems: Problems, backup: Mapping): void {
+  const path = ['backup', 'appRole'];
   const appRole = section(problems, backup, ['backup'], 'appRole', APPROLE_FIELDS);
-  if (appRole) field(problems, appRole, ['backup', 'appRole'], 'roleId', ROLE_ID);
+  if (!appRole) return;
+  field(problems, appRole, path, 'roleId', ROLE_ID);
+  checkCidrList(problems, appRole, path, 'tokenBoundCidrs');
+  checkCidrList(problems, appRole, path, 'secretIdBoundCidrs');
+  field(problems, appRole, path, 'secretIdTtl', SECRET_ID_TTL, true);
 }
 
 /**

@@ -17,7 +17,7 @@ import {
 import { formatPath } from './errors.js';
 import {
   BOOLEAN, type ClusterSummary, dnsNameHint, enumRule, expectedGot, field, isMapping, listItem, type Mapping, mappingOf, numbers, own, type Path,
-  pemFileRule, present, PRIVATE_SOURCE_CIDR, type Problems, quoted, type Rule, section, stringRule, VAULT_MOUNT,
+  pemFileRule, present, checkCidrList, type Problems, quoted, type Rule, section, stringRule, VAULT_MOUNT,
 } from './rules.js';
 import {
   CLUSTER_LOCAL_DOMAIN, defaultLeafMaxTtl, VAULT_DEFAULT_KEY_BITS, VAULT_KEY_BITS, VAULT_KEY_TYPES, VAULT_PKI_DEFAULTS, type VaultKey,
@@ -91,7 +91,7 @@ const ISSUING_CA_TTL = vaultTtlRule(undefined, {
   why: `the ${INTERMEDIATE_CA_LIFETIME_YEARS}-year lifetime of the offline intermediate CA that signs the issuing CA, which Vault refuses to outlive`,
 });
 const LEAF_TTL = vaultTtlRule();
-const SECRET_ID_TTL = vaultTtlRule({ value: SECRET_ID_TTL_MIN, why: 'External Secrets refreshes the secret id in the cluster every hour' });
+export const SECRET_ID_TTL = vaultTtlRule({ value: SECRET_ID_TTL_MIN, why: 'External Secrets refreshes the secret id in the cluster every hour' });
 const DEAD_SERVER_THRESHOLD = vaultTtlRule({ value: DEAD_SERVER_THRESHOLD_MIN, why: 'the shortest Vault\'s autopilot accepts' });
 
 const BUNDLE_FILE = pemFileRule(
@@ -441,17 +441,6 @@ function checkAllowedDomains(problems: Problems, pki: Mapping, parentPath: Path)
       seen.set(domain, index);
     }
   });
-}
-
-function checkCidrList(problems: Problems, parent: Mapping, parentPath: Path, key: string): void {
-  const expected = `a list of networks in CIDR notation, such as ["10.0.0.0/16"] (empty: from anywhere)`;
-  const value = present(problems, parent, parentPath, key, expected, true);
-  if (value === undefined) return;
-  if (!Array.isArray(value)) {
-    problems.add([...parentPath, key], expectedGot(expected, value, typeof value === 'string' ? `write it as a list: [${JSON.stringify(value)}]` : undefined));
-    return;
-  }
-  value.forEach((item: unknown, index) => listItem(problems, [...parentPath, key, index], item, PRIVATE_SOURCE_CIDR));
 }
 
 /** Whether two Vault mount paths are the same, or one lies inside the other (`pki` and `pki/int`). */

@@ -412,3 +412,15 @@ export const PRIVATE_SOURCE_CIDR: Rule = {
     return CIDR.problem(value);
   },
 };
+
+/** A list of CIDRs something may be reached or used from (bound CIDRs): none of them the whole internet. */
+export function checkCidrList(problems: Problems, parent: Mapping, parentPath: Path, key: string): void {
+  const expected = `a list of networks in CIDR notation, such as ["10.0.0.0/16"] (empty: from anywhere)`;
+  const value = present(problems, parent, parentPath, key, expected, true);
+  if (value === undefined) return;
+  if (!Array.isArray(value)) {
+    problems.add([...parentPath, key], expectedGot(expected, value, typeof value === 'string' ? `write it as a list: [${JSON.stringify(value)}]` : undefined));
+    return;
+  }
+  value.forEach((item: unknown, index) => listItem(problems, [...parentPath, key, index], item, PRIVATE_SOURCE_CIDR));
+}

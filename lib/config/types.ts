@@ -659,10 +659,16 @@ export interface BackupConfig {
   readonly glacierAfterDays?: number;
   /** Days before snapshots (and old versions) are deleted; at least `glacierAfterDays` + 90 (Glacier bills 90 days at least). @default 120 */
   readonly expireAfterDays?: number;
-  /** The snapshot agent's AppRole: its role id, fixed as cert-manager's is. */
+  /** The snapshot agent's AppRole: its role id, fixed as cert-manager's is, and where it may be used from. */
   readonly appRole: {
     /** A UUID. */
     readonly roleId: string;
+    /** CIDRs from which the snapshot agent's tokens may be used (`token_bound_cidrs`): the backup cluster's pods. @default [] (anywhere) */
+    readonly tokenBoundCidrs?: readonly string[];
+    /** CIDRs from which its secret id may log in (`secret_id_bound_cidrs`). @default [] (anywhere) */
+    readonly secretIdBoundCidrs?: readonly string[];
+    /** Lifetime of its secret id, a Go duration; rotate before it ends (README). @default '2160h' (90 days) */
+    readonly secretIdTtl?: string;
   };
   /** Container images, pinned (a tag, optionally with `@sha256:` digest). */
   readonly images?: {

@@ -345,3 +345,16 @@ describe('resolveBackup', () => {
     expect(resolveBackup(config((c) => { delete c.backup; }))).toBeUndefined();
   });
 });
+
+describe('backup.appRole: bound CIDRs and secret id lifetime, checked as cert-manager\'s are', () => {
+  it('refuses the whole internet and a lifetime below External Secrets\' refresh, naming the field', () => {
+    const config = structuredClone(parse(readFileSync(resolve(__dirname, '../../config/platform.yaml'), 'utf8'))) as any;
+    config.backup.appRole.tokenBoundCidrs = ['0.0.0.0/0'];
+    config.backup.appRole.secretIdBoundCidrs = '10.0.0.0/16';
+    config.backup.appRole.secretIdTtl = '30m';
+    const problems = validateConfig(config).filter((p) => p.path.startsWith('backup.appRole'));
+    expect(problems.map((p) => p.path)).toEqual(['backup.appRole.tokenBoundCidrs[0]', 'backup.appRole.secretIdBoundCidrs', 'backup.appRole.secretIdTtl']);
+    expect(problems[0]!.message).toContain('(anyone on the internet)');
+    expect(problems[1]!.message).toContain('write it as a list: ["10.0.0.0/16"]');
+  });
+});

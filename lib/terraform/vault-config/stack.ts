@@ -109,14 +109,15 @@ export class VaultConfigStack extends PlatformStack {
         path: appRole?.path ?? APPROLE_DEFAULTS.path,
         description: 'AppRole logins of the platform\'s workloads (cert-manager, the snapshot agent)',
       });
-      const bound = {
-        tokenBoundCidrs: [...(appRole?.tokenBoundCidrs ?? [])],
-        secretIdBoundCidrs: [...(appRole?.secretIdBoundCidrs ?? [])],
-        secretIdTtl: goDurationSeconds(appRole?.secretIdTtl ?? APPROLE_DEFAULTS.secretIdTtl),
-        // cert-manager logs in with the same secret id for its whole lifetime.
+      // Each role has its own bound CIDRs and secret id lifetime; a workload logs in with the same
+      // secret id for the secret id's whole lifetime.
+      const bound = (settings: { tokenBoundCidrs?: readonly string[]; secretIdBoundCidrs?: readonly string[]; secretIdTtl?: string }) => ({
+        tokenBoundCidrs: [...(settings.tokenBoundCidrs ?? [])],
+        secretIdBoundCidrs: [...(settings.secretIdBoundCidrs ?? [])],
+        secretIdTtl: goDurationSeconds(settings.secretIdTtl ?? APPROLE_DEFAULTS.secretIdTtl),
         secretIdNumUses: 0,
         bindSecretId: true,
-      };
+      });
       if (appRole) {
         this.certManagerAppRole = new ApproleAuthBackendRole(this, 'CertManagerAppRole', {
           backend: approle.path,
@@ -124,7 +125,7 @@ export class VaultConfigStack extends PlatformStack {
           roleId: appRole.roleId,
           tokenPolicies: [certManager.name],
           ...tokens,
-          ...bound,
+          ...bound(appRole),
         });
       }
       if (platform.backup) {
@@ -135,7 +136,7 @@ export class VaultConfigStack extends PlatformStack {
           roleId: platform.backup.appRole.roleId,
           tokenPolicies: [snapshot.name],
           ...tokens,
-          ...bound,
+          ...bound(platform.backup.appRole),
         });
       }
     }

@@ -174,6 +174,12 @@ describe('VaultConfigStack', () => {
     const snapshot = only(stack, 'vault_approle_auth_backend_role', 'SnapshotAppRole');
     expect(snapshot).toMatchObject({ role_name: 'vault-snapshot', role_id: config.backup!.appRole.roleId, token_ttl: 600, token_max_ttl: 1200 });
     expect(snapshot.token_policies).toEqual(['${vault_policy.SnapshotPolicy.name}']);
+    expect([snapshot.token_bound_cidrs, snapshot.secret_id_bound_cidrs, snapshot.secret_id_ttl]).toEqual([['10.0.0.0/16'], ['10.0.0.0/16'], 90 * 24 * 3600]);
+    // Its own settings, not cert-manager's.
+    const other = stackOf({ ...config, backup: { ...config.backup!, appRole: { roleId: config.backup!.appRole.roleId, tokenBoundCidrs: ['10.9.0.0/16'], secretIdTtl: '720h' } } });
+    const changed = only(other, 'vault_approle_auth_backend_role', 'SnapshotAppRole');
+    expect([changed.token_bound_cidrs, changed.secret_id_bound_cidrs, changed.secret_id_ttl]).toEqual([['10.9.0.0/16'], [], 30 * 24 * 3600]);
+    expect(only(other, 'vault_approle_auth_backend_role', 'CertManagerAppRole').token_bound_cidrs).toEqual(['10.0.0.0/16']);
     expect(stack.output.cert_manager_role_id.value).toMatch(/^\$\{vault_approle_auth_backend_role\.CertManagerAppRole\.role_id\}$/);
   });
 
