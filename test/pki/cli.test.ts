@@ -112,3 +112,27 @@ describe('pki bundle', () => {
     expect(opensslVerify(ws.tls).output.trim()).toBe('vault.pem: OK');
   });
 });
+
+describe('pki CLI: where the files go without --out / --dir', () => {
+  test('into pki.directory, resolved from the configuration file (default ../.tls), where the Vault stacks read them', async () => {
+    // GIVEN the example layout: config/platform.yaml, and .tls/ beside config/
+    const ws = pkiWorkspace();
+    // WHEN
+    const init = await runPki(['init', '--config', ws.config]);
+    const check = await runPki(['check', '--config', ws.config]);
+    // THEN
+    expect(init.code, init.stderr).toBe(0);
+    for (const file of ['vault.pem', 'vault-key.pem', 'ca-chain.pem', 'bundle.pem']) expect(existsSync(join(ws.tls, file)), file).toBe(true);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
+  test('a configured pki.directory is used by init, check and renew-server alike', async () => {
+    const ws = pkiWorkspace((c) => { c.pki = { directory: 'keys' }; });
+    const keys = join(ws.config, '..', 'keys');
+    expect((await runPki(['init', '--config', ws.config])).code).toBe(0);
+    expect(existsSync(join(keys, 'vault-key.pem'))).toBe(true);
+    expect(existsSync(ws.tls)).toBe(false);
+    expect((await runPki(['renew-server', '--config', ws.config])).code).toBe(0);
+    expect((await runPki(['check', '--config', ws.config])).code).toBe(0);
+  });
+});
