@@ -6,7 +6,8 @@
 // Measured on 2 cores: 0.30 s with dependencies external, 0.22 s bundled with the archiver stub,
 // 0.17 s with the code cache. With the three Vault stacks: 0.27 s, 0.24 s without cdktf's token
 // stack traces (scripts/stack-trace-stub.cjs) and its preparing pass (lib/terraform/platform-stack.ts),
-// 0.23 s with identifiers minified (a 2.1 MB bundle instead of 2.9 MB; names kept for stack traces).
+// 0.23 s with identifiers minified (a 2.1 MB bundle instead of 2.9 MB; names kept for stack traces),
+// 0.21 s without cdk8s-plus-28 (1.9 MB; lib/k8s/core.ts).
 import { build } from 'esbuild';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -1,4 +1,4 @@
-import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { KubeNamespace } from './core.js';
 import type { Construct } from 'constructs';
 import { MANAGED_BY_LABEL } from '../util/names.js';
 

@@ -1,8 +1,7 @@
 import { Construct } from 'constructs';
 import {
-  type Container, type EnvVar, KubeConfigMap, KubeCronJob, KubeServiceAccount, type PodSpec, Quantity, type SecurityContext,
-  type Volume,
-} from 'cdk8s-plus-28/lib/imports/k8s.js';
+  type Container, type EnvVar, KubeConfigMap, KubeCronJob, KubeServiceAccount, type PodSpec, type SecurityContext, type Volume,
+} from './core.js';
 import {
   ExternalSecret,
   ExternalSecretSpecSecretStoreRefKind,
@@ -254,8 +253,8 @@ export class VaultBackup extends Construct {
       securityContext: SECURITY_CONTEXT,
     });
     const volumes: Volume[] = [
-      { name: 'work', emptyDir: { sizeLimit: Quantity.fromString(WORK_SIZE_LIMIT) } },
-      { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('64Mi') } },
+      { name: 'work', emptyDir: { sizeLimit: WORK_SIZE_LIMIT } },
+      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
       { name: 'scripts', configMap: { name: BACKUP_SCRIPTS_CONFIGMAP } },
     ];
     const pod = (initContainers: Container[], containers: Container[], extraVolumes: Volume[]): PodSpec => ({
@@ -356,9 +355,7 @@ function cronJob(scope: Construct, id: string, options: CronJobOptions): KubeCro
 }
 
 function resources(sizing: typeof VAULT_CLI_RESOURCES): Container['resources'] {
-  const quantities = (values: Record<string, string>) =>
-    Object.fromEntries(Object.entries(values).map(([key, value]) => [key, Quantity.fromString(value)]));
-  return { requests: quantities(sizing.requests), limits: quantities(sizing.limits) };
+  return { requests: { ...sizing.requests }, limits: { ...sizing.limits } };
 }
 
 function checkSchedule(prop: string, schedule: string): void {

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { KubeRole, KubeRoleBinding, KubeServiceAccount } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { KubeRole, KubeRoleBinding, KubeServiceAccount } from './core.js';
 import { ClusterIssuer, type ClusterIssuerSpecVaultAuth } from '../../imports/cm-clusterissuers-cert-manager.io.js';
 import { MANAGED_BY_LABEL, VAULT_ISSUER_NAME } from '../util/names.js';
 import { pemBlocks } from '../util/pem.js';

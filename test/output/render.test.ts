@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { KubeConfigMap, KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { KubeConfigMap, KubeNamespace } from '../../lib/k8s/core.js';
 import { describe, expect, test } from 'vitest';
 import type { ClusterPlatform } from '../../lib/k8s/platform.js';
 import { manifestFileName, renderDist } from '../../lib/output/render.js';
