@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { VAULT_BACKUP_SCRIPT } from '../../lib/k8s/backup-scripts.js';
+import { findTool, runTool } from '../support/tools.js';
 
 /**
  * The backup script, run for real by POSIX sh (dash here, busybox ash and bash in the images) with
@@ -230,10 +231,10 @@ beforeEach(() => {
 
 describe('vault-backup.sh', () => {
   test('passes shellcheck as POSIX sh (the images run busybox ash and bash as sh)', () => {
-    const found = spawnSync('sh', ['-c', 'command -v shellcheck'], { encoding: 'utf8' }).stdout.trim();
-    expect(found, 'shellcheck is required (Debian package shellcheck; .ci/run installs it)').not.toBe('');
-    const result = spawnSync(found, ['--shell=sh', '--severity=style', SCRIPT], { encoding: 'utf8' });
-    expect(`${result.stdout}${result.stderr}`).toBe('');
+    const shellcheck = findTool('shellcheck');
+    expect(shellcheck, 'shellcheck is required (Debian package shellcheck; .ci/run installs it)').toBeDefined();
+    const result = runTool(shellcheck!, ['--shell=sh', '--severity=style', SCRIPT]);
+    expect(result.output).toBe('');
     expect(result.status).toBe(0);
   });
 

@@ -3,14 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { findTool } from './tools.js';
 
 /** promtool, from Debian's `prometheus` package (`.ci/run` installs it). */
 export function findPromtool(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
+  return findTool('promtool');
 }
 
 export interface PromtoolResult {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { DistFile } from '../../lib/output/render.js';
+import { findTool } from './tools.js';
 
 /** Where these machines keep the hashicorp/aws provider mirror (`.ci/run` exports the one it found). */
 const MIRROR_CANDIDATES = ['/opt/tf-plugins', '/usr/share/terraform/plugins', '/usr/local/share/terraform/plugins'];
@@ -15,11 +16,7 @@ export function findProviderMirror(): string | undefined {
 }
 
 export function findTerraform(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
+  return findTool('terraform');
 }
 
 /** Writes synthesized files into a fresh folder and returns it. */
