@@ -7,7 +7,7 @@
  */
 import { isAwsRegion, isIntegerInRange } from '../util/validators.js';
 import {
-  BOOLEAN, CIDR, DNS_LABEL, enumRule, expectedGot, field, integerRule, isMapping, listItem, type Mapping, own, type Path,
+  BOOLEAN, CIDR, DNS_LABEL, enumRule, expectedGot, field, integerRule, isMapping, listField, listItem, type Mapping, own, type Path,
   pemFileRule, present, PRIVATE_SOURCE_CIDR, type Problems, REGION, type Rule, section, stringRule, type ValidAws,
 } from './rules.js';
 import type { VaultEngine } from './types.js';
@@ -193,32 +193,15 @@ function checkTags(problems: Problems, parent: Mapping, path: Path, key: string)
   }
 }
 
-/**
- * A list of valid, distinct items. @returns the items when the list and all of them are valid
- */
+/** A list of valid items, each given once. */
 function checkList(
   problems: Problems, parent: Mapping, path: Path, key: string, rule: Rule, options: { minItems?: number; why?: string } = {},
 ): string[] | undefined {
-  const min = options.minItems ?? 0;
-  const expected = `a list of ${min > 1 ? `at least ${min} ` : min === 1 ? 'at least one ' : ''}items, each ${rule.expected}`;
-  const value = present(problems, parent, path, key, expected, true);
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length < min) {
-    problems.add([...path, key], expectedGot(expected, value, Array.isArray(value) ? options.why : undefined));
-    return undefined;
-  }
-  let valid = true;
-  const seen = new Set<unknown>();
-  value.forEach((item: unknown, index) => {
-    if (listItem(problems, [...path, key, index], item, rule) === undefined) {
-      valid = false;
-    } else if (seen.has(item)) {
-      problems.add([...path, key, index], `${JSON.stringify(item)} is listed twice; expected each once`);
-      valid = false;
-    }
-    seen.add(item);
+  return listField<string>(problems, parent, path, key, rule, {
+    minItems: options.minItems,
+    tooShortHint: options.why,
+    duplicate: (item) => `${JSON.stringify(item)} is listed twice; expected each once`,
   });
-  return valid ? value as string[] : undefined;
 }
 
 /** Exactly one of two fields (`vpcId`/`vpcTags`, `subnetIds`/`subnetTags`), reported on the parent. */

@@ -16,8 +16,8 @@ import {
 } from '../util/validators.js';
 import { formatPath } from './errors.js';
 import {
-  BOOLEAN, type ClusterSummary, dnsNameHint, enumRule, expectedGot, field, isMapping, listItem, type Mapping, mappingOf, numbers, own, type Path,
-  pemFileRule, present, checkCidrList, type Problems, quoted, type Rule, section, stringRule, VAULT_MOUNT,
+  BOOLEAN, type ClusterSummary, dnsNameHint, enumRule, expectedGot, field, isMapping, listField, type Mapping, mappingOf, numbers, own, type Path,
+  pemFileRule, checkCidrList, type Problems, quoted, type Rule, section, stringRule, VAULT_MOUNT,
 } from './rules.js';
 import {
   CLUSTER_LOCAL_DOMAIN, defaultLeafMaxTtl, VAULT_DEFAULT_KEY_BITS, VAULT_KEY_BITS, VAULT_KEY_TYPES, VAULT_PKI_DEFAULTS, type VaultKey,
@@ -421,25 +421,12 @@ function checkVaultKey(problems: Problems, parent: Mapping, parentPath: Path, ke
 }
 
 function checkAllowedDomains(problems: Problems, pki: Mapping, parentPath: Path): void {
-  const path = [...parentPath, 'allowedDomains'];
   const expected = `a non-empty list of DNS names the Vault role signs (with their subdomains), such as ["priv.example.com", "${CLUSTER_LOCAL_DOMAIN}"]`;
-  const value = present(problems, pki, parentPath, 'allowedDomains', expected, true);
-  if (value === undefined) return;
-  if (!Array.isArray(value) || value.length === 0) {
-    problems.add(path, expectedGot(expected, value, Array.isArray(value) ? 'a role without domains signs nothing; remove the key to sign '
-      + `the private zone and ${CLUSTER_LOCAL_DOMAIN}` : undefined));
-    return;
-  }
-  const seen = new Map<string, number>();
-  value.forEach((item: unknown, index) => {
-    const domain = listItem<string>(problems, [...path, index], item, ALLOWED_DOMAIN);
-    if (domain === undefined) return;
-    const first = seen.get(domain);
-    if (first !== undefined) {
-      problems.add([...path, index], expectedGot('a domain not listed before', domain, `already allowedDomains[${first}]`));
-    } else {
-      seen.set(domain, index);
-    }
+  listField(problems, pki, parentPath, 'allowedDomains', ALLOWED_DOMAIN, {
+    expected,
+    minItems: 1,
+    tooShortHint: `a role without domains signs nothing; remove the key to sign the private zone and ${CLUSTER_LOCAL_DOMAIN}`,
+    duplicate: (domain, first) => expectedGot('a domain not listed before', domain, `already allowedDomains[${first}]`),
   });
 }
 

@@ -413,14 +413,58 @@ export const PRIVATE_SOURCE_CIDR: Rule = {
   },
 };
 
+/** How {@link listField} checks a list. */
+export interface ListOptions {
+  /** What a valid list is. @default - "a list of [at least N] items, each <rule.expected>" */
+  readonly expected?: string;
+  /** Fewest items. @default 0 */
+  readonly minItems?: number;
+  /** Why a list that is too short is wrong, added to its message. @default - nothing */
+  readonly tooShortHint?: string;
+  /** Suggest `[value]` when a single string is given. @default false */
+  readonly suggestList?: boolean;
+  /** The message for an item given a second time, or `undefined` to accept repeats. @default undefined */
+  readonly duplicate?: (item: unknown, firstIndex: number) => string;
+}
+
+/**
+ * `parent[key]`, an optional list whose items each pass `rule`, reported item by item.
+ * @returns the items when the list and every item are valid, `undefined` otherwise or when absent
+ */
+export function listField<T>(problems: Problems, parent: Mapping, path: Path, key: string, rule: Rule, options: ListOptions = {}): T[] | undefined {
+  const min = options.minItems ?? 0;
+  const expected = options.expected
+    ?? `a list of ${min > 1 ? `at least ${min} ` : min === 1 ? 'at least one ' : ''}items, each ${rule.expected}`;
+  const value = present(problems, parent, path, key, expected, true);
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length < min) {
+    const hint = Array.isArray(value) ? options.tooShortHint
+      : options.suggestList && typeof value === 'string' ? `write it as a list: [${JSON.stringify(value)}]` : undefined;
+    problems.add([...path, key], expectedGot(expected, value, hint));
+    return undefined;
+  }
+  let valid = true;
+  const seen = new Map<unknown, number>();
+  value.forEach((item: unknown, index) => {
+    if (listItem(problems, [...path, key, index], item, rule) === undefined) {
+      valid = false;
+      return;
+    }
+    const first = seen.get(item);
+    if (first !== undefined && options.duplicate) {
+      problems.add([...path, key, index], options.duplicate(item, first));
+      valid = false;
+    } else if (first === undefined) {
+      seen.set(item, index);
+    }
+  });
+  return valid ? value as T[] : undefined;
+}
+
 /** A list of CIDRs something may be reached or used from (bound CIDRs): none of them the whole internet. */
 export function checkCidrList(problems: Problems, parent: Mapping, parentPath: Path, key: string): void {
-  const expected = `a list of networks in CIDR notation, such as ["10.0.0.0/16"] (empty: from anywhere)`;
-  const value = present(problems, parent, parentPath, key, expected, true);
-  if (value === undefined) return;
-  if (!Array.isArray(value)) {
-    problems.add([...parentPath, key], expectedGot(expected, value, typeof value === 'string' ? `write it as a list: [${JSON.stringify(value)}]` : undefined));
-    return;
-  }
-  value.forEach((item: unknown, index) => listItem(problems, [...parentPath, key, index], item, PRIVATE_SOURCE_CIDR));
+  listField(problems, parent, parentPath, key, PRIVATE_SOURCE_CIDR, {
+    expected: 'a list of networks in CIDR notation, such as ["10.0.0.0/16"] (empty: from anywhere)',
+    suggestList: true,
+  });
 }

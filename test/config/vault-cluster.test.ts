@@ -75,6 +75,13 @@ describe('vaultCluster validation', () => {
     ['an AMI owner that is no account', (c: any) => { c.ami = { owners: ['canonical'] }; }, 'vaultCluster.ami.owners[0]',
       'expected an AMI owner: "amazon", "self" or a 12-digit account id, got "canonical"'],
     ['a misspelt field', (c: any) => { c.voter = 5; }, 'vaultCluster.voter', /^unknown field; expected one of: name, engine, version/],
+    ['a subnet given twice', (c: any) => {
+      c.network = { ...c.network, subnetTags: undefined, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef0'] };
+    }, 'vaultCluster.network.subnetIds[2]', '"subnet-0123456789abcdef0" is listed twice; expected each once'],
+    ['a tag key reserved by AWS', (c: any) => { c.network.vpcTags = { 'aws:cloudformation:stack-name': 'shared' }; },
+      'vaultCluster.network.vpcTags["aws:cloudformation:stack-name"]', 'key: expected an AWS tag key: 1 to 128 characters, not starting with "aws:", got "aws:cloudformation:stack-name"'],
+    ['no HTTPS egress at all', (c: any) => { c.network.httpsEgressCidrs = []; }, 'vaultCluster.network.httpsEgressCidrs',
+      'expected a list of at least one items, each a network in CIDR notation such as "10.0.0.0/16", got an empty list []'],
     ['a long name', (c: any) => { c.name = 'vault-production-eu-west-3'; }, 'vaultCluster.name', /of at most 24 characters .*got "vault-production-eu-west-3" \(26 characters\)/],
   ])('refuses %s, naming the field', (_, edit, path, message) => {
     const found = problems(withCluster(edit));
