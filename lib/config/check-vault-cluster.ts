@@ -10,7 +10,7 @@ import {
   BOOLEAN, CIDR, DNS_LABEL, enumRule, expectedGot, field, integerRule, isMapping, listField, listItem, type Mapping, own, type Path,
   pemFileRule, present, PRIVATE_SOURCE_CIDR, type Problems, REGION, type Rule, section, stringRule, type ValidAws,
 } from './rules.js';
-import type { VaultEngine } from './types.js';
+import type { VaultClusterConfig, VaultEngine } from './types.js';
 
 export const VAULT_ENGINES = ['vault', 'openbao'] as const satisfies readonly VaultEngine[];
 export const VAULT_MODES = ['dev', 'ha'] as const;
@@ -284,4 +284,17 @@ function checkInstances(problems: Problems, cluster: Mapping, clusterPath: Path,
   }
   field(problems, instances, path, 'rootVolumeGiB', ROOT_VOLUME, true);
   field(problems, instances, path, 'healthCheckGracePeriod', GRACE_PERIOD, true);
+}
+
+/**
+ * Raft voters of the Vault cluster: one in `dev`, `voters` (5 by default) in `ha`; without a
+ * `vaultCluster` section (Vault runs elsewhere), the article's 5.
+ */
+export function raftVoters(cluster: VaultClusterConfig | undefined): number {
+  return cluster?.mode === 'dev' ? 1 : cluster?.voters ?? VAULT_DEFAULT_VOTERS;
+}
+
+/** The Raft quorum of `voters`: a strict majority. */
+export function raftQuorum(voters: number): number {
+  return Math.floor(voters / 2) + 1;
 }

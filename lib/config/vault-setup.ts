@@ -10,6 +10,7 @@
 import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE } from '../util/names.js';
 import { parseGoDuration } from '../util/validators.js';
 import { resolveBackup } from './backup.js';
+import { raftQuorum, raftVoters } from './check-vault-cluster.js';
 import { pkiFile } from './pki-files.js';
 import type { ClusterConfig, PlatformConfig, VaultEngine } from './types.js';
 
@@ -63,8 +64,6 @@ export const DEFAULT_AUDIT_FILE_PATHS: Readonly<Record<VaultEngine, string>> = {
   openbao: '/var/log/openbao/audit.log',
 };
 
-/** Raft voters assumed when there is no `vaultCluster` section (Vault runs elsewhere): the article's 5. */
-export const DEFAULT_RAFT_VOTERS = 5;
 /** Autopilot's smallest `min_quorum` (Vault documents 3 as the floor). */
 export const AUTOPILOT_MIN_QUORUM_FLOOR = 3;
 
@@ -200,7 +199,7 @@ export interface VaultSetupSettings {
 export function vaultSetupSettings(config: PlatformConfig): VaultSetupSettings {
   const setup = config.vault.setup ?? {};
   const engine = config.vaultCluster?.engine ?? 'vault';
-  const voters = config.vaultCluster?.mode === 'dev' ? 1 : config.vaultCluster?.voters ?? DEFAULT_RAFT_VOTERS;
+  const voters = raftVoters(config.vaultCluster);
   return {
     engine,
     auditFilePath: setup.auditFilePath ?? DEFAULT_AUDIT_FILE_PATHS[engine],
@@ -209,7 +208,7 @@ export function vaultSetupSettings(config: PlatformConfig): VaultSetupSettings {
     adminPolicy: setup.adminPolicy ?? VAULT_SETUP_DEFAULTS.adminPolicy,
     kubernetesJwtAuth: setup.kubernetesJwtAuth ?? false,
     voters,
-    minQuorum: Math.max(AUTOPILOT_MIN_QUORUM_FLOOR, Math.floor(voters / 2) + 1),
+    minQuorum: Math.max(AUTOPILOT_MIN_QUORUM_FLOOR, raftQuorum(voters)),
   };
 }
 

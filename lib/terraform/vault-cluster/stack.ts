@@ -1,7 +1,7 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { VAULT_DEFAULT_VOTERS, VAULT_HA_MIN_SUBNETS } from '../../config/check-vault-cluster.js';
+import { raftQuorum, raftVoters, VAULT_HA_MIN_SUBNETS } from '../../config/check-vault-cluster.js';
 import { pkiFile } from '../../config/pki-files.js';
 import { vaultSetupSettings } from '../../config/vault-setup.js';
 import type { PlatformConfig, VaultClusterConfig } from '../../config/types.js';
@@ -39,7 +39,7 @@ export class VaultAwsStack extends PlatformStack {
     const region = cluster.region ?? platform.aws.region;
     const name = cluster.name ?? 'vault';
     const mode = cluster.mode ?? 'ha';
-    const voters = mode === 'dev' ? 1 : cluster.voters ?? VAULT_DEFAULT_VOTERS;
+    const voters = raftVoters(cluster);
     const network = cluster.network;
     const architecture = cluster.ami?.architecture ?? 'x86_64';
     const address = new URL(platform.vault.address);
@@ -86,7 +86,7 @@ export class VaultAwsStack extends PlatformStack {
         architecture,
       },
       size: cluster.instances?.size ?? 'small',
-      onDemandBase: cluster.instances?.onDemandBase ?? Math.floor(voters / 2) + 1,
+      onDemandBase: cluster.instances?.onDemandBase ?? raftQuorum(voters),
       storage: cluster.instances?.storage ?? 'ebs',
       dataVolumeGiB: cluster.instances?.dataVolumeGiB,
       rootVolumeGiB: cluster.instances?.rootVolumeGiB,
