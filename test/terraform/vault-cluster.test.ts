@@ -429,3 +429,15 @@ describe('TLS renewal', () => {
     expect(only(after.resource.aws_autoscaling_group).instance_refresh.strategy).toBe('Rolling');
   });
 });
+
+describe('node placeholders', () => {
+  it('the boot script replaces exactly the placeholders the server configuration carries', () => {
+    const userData = userDataOf(stackOf());
+    const template = writtenFile(userData, CONFIG_TEMPLATE_PATH).content;
+    const script = writtenFile(userData, BOOT_SCRIPT_PATH).content;
+    const placeholders = [...new Set(template.match(/@@[A-Z_]+@@/g))].sort();
+    expect(placeholders).toEqual(['@@INSTANCE_ID@@', '@@PRIVATE_IP@@']);
+    for (const placeholder of placeholders) expect(script).toMatch(new RegExp(`^[A-Z_]+_PLACEHOLDER='${placeholder}'$`, 'm'));
+    expect(script).toContain('sed -e "s/$INSTANCE_ID_PLACEHOLDER/$instance_id/g" -e "s/$PRIVATE_IP_PLACEHOLDER/$private_ip/g"');
+  });
+});

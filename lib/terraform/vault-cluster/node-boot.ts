@@ -77,6 +77,8 @@ export function renderBootScript(props: NodeBootProps): string {
     ['BINARY', engine.binary],
     ['CONFIG_FILE', engine.configFile],
     ['CONFIG_TEMPLATE', CONFIG_TEMPLATE_PATH],
+    ['INSTANCE_ID_PLACEHOLDER', NODE_PLACEHOLDERS.instanceId],
+    ['PRIVATE_IP_PLACEHOLDER', NODE_PLACEHOLDERS.privateIp],
     ['DATA_DIR', engine.dataDir],
     ['LOG_DIR', engine.logDir],
     ['TLS_DIR', tlsDirectory(engine)],
@@ -253,7 +255,7 @@ write_server_config() {
   instance_id=$(imds instance-id) || fail "reading the instance id"
   private_ip=$(imds local-ipv4) || fail "reading the private address"
   log "writing $CONFIG_FILE for node $instance_id ($private_ip)"
-  sed -e "s/@@INSTANCE_ID@@/$instance_id/g" -e "s/@@PRIVATE_IP@@/$private_ip/g" "$CONFIG_TEMPLATE" > "$CONFIG_FILE.new" \
+  sed -e "s/$INSTANCE_ID_PLACEHOLDER/$instance_id/g" -e "s/$PRIVATE_IP_PLACEHOLDER/$private_ip/g" "$CONFIG_TEMPLATE" > "$CONFIG_FILE.new" \
     || fail "rendering $CONFIG_FILE"
   chown "root:$SERVICE_USER" "$CONFIG_FILE.new"
   chmod 0640 "$CONFIG_FILE.new"
@@ -373,5 +375,3 @@ export function renderCloudConfig(props: NodeBootProps): string {
   return `#cloud-config\n# ${engine.product} node, written by gateway-pki (vault-aws stack). No secret here: TLS comes from Secrets Manager at boot.\n`
     + stringify(document, { version: '1.1', blockQuote: 'literal', lineWidth: 0 });
 }
-
-export { NODE_PLACEHOLDERS };
