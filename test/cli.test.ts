@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { readTree } from '../lib/output/write-dist.js';
+import { readTree } from './support/tree.js';
 import { COMMITTED_DIST, EXAMPLE_CONFIG, runSynth, SYNTH_BUNDLE } from './support/cli.js';
 
 const example = () => parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));

@@ -8,7 +8,7 @@
 import { isAwsRegion, isIntegerInRange } from '../util/validators.js';
 import {
   BOOLEAN, CIDR, DNS_LABEL, enumRule, expectedGot, field, integerRule, isMapping, listField, listItem, type Mapping, own, type Path,
-  pemFileRule, present, PRIVATE_SOURCE_CIDR, type Problems, REGION, type Rule, section, stringRule, type ValidAws,
+  pemFileRule, present, PRIVATE_SOURCE_CIDR, type Problems, REGION, type Rule, section, stringRule, type ValidAws, KMS_KEY_ARN,
 } from './rules.js';
 import type { VaultClusterConfig, VaultEngine } from './types.js';
 
@@ -92,12 +92,6 @@ const SECURITY_GROUP_ID = stringRule('a security group id such as "sg-0123456789
 const TAG_KEY = stringRule('an AWS tag key: 1 to 128 characters, not starting with "aws:"',
   (value) => value.length >= 1 && value.length <= 128 && !value.toLowerCase().startsWith('aws:'));
 const TAG_VALUE = stringRule('an AWS tag value: at most 256 characters', (value) => value.length <= 256);
-
-const KMS_KEY_ARN = stringRule(
-  'a KMS key ARN such as "arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"',
-  (value) => /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$/.test(value),
-  (value) => (/:alias\//.test(value) ? 'give the key\'s ARN, not an alias: IAM permissions are granted on the key' : undefined),
-);
 
 const DELETION_WINDOW = integerRule(KMS_DELETION_WINDOW_MIN, KMS_DELETION_WINDOW_MAX, ' (days, the KMS limits)');
 

@@ -367,6 +367,24 @@ export const IP_ADDRESS = stringRule('an IPv4 or IPv6 address such as "10.0.0.10
   return undefined;
 });
 
+/**
+ * A KMS key by ARN (the seal key, the state key): IAM permissions and key policies name keys, not
+ * aliases. The key id is a UUID with the RFC 4122 variant (what KMS issues, and what Terraform's S3
+ * backend checks: the documentation's placeholder `1234abcd-12ab-34cd-56ef-1234567890ab` fails it),
+ * or a multi-Region key's `mrk-` id.
+ */
+export const KMS_KEY_ARN = stringRule(
+  'a KMS key ARN such as "arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34"',
+  (value) => /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$/.test(value),
+  (value) => {
+    if (/:alias\//.test(value)) return 'give the key\'s ARN, not an alias: IAM permissions are granted on the key';
+    if (/:key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value)) {
+      return 'the key id is not one KMS issues (the fourth group starts with 8, 9, a or b): copy the ARN of your key from KMS';
+    }
+    return undefined;
+  },
+);
+
 // ---------------------------------------------------------------------------------------------
 // What sections learn from each other (only values that are themselves valid)
 

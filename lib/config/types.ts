@@ -511,6 +511,55 @@ export interface PlatformConfig {
   readonly vaultCluster?: VaultClusterConfig;
   /** Raft snapshots to S3, verified (stack `vault-backup-aws` and the `backup` layer). @default - no backups */
   readonly backup?: BackupConfig;
+  /** How the Terraform stacks are run: where their state lives. @default - every TerraformConfig default */
+  readonly terraform?: TerraformConfig;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform state
+
+/**
+ * The Terraform side of the platform. State is never kept in the Terraform output folder
+ * (`cdktf.out/`), which synth owns and rewrites.
+ */
+export interface TerraformConfig {
+  /**
+   * Where each stack keeps its state: exactly one of `local` and `s3`. S3 is the recommended
+   * choice for a team (state shared, versioned, encrypted with your KMS key, locked).
+   * @default - `{ local: {} }`: one `<stack>.tfstate` per stack in `terraform-state/` at the repository's root (git-ignored)
+   */
+  readonly backend?: TerraformBackendConfig;
+}
+
+/** Exactly one of the two. */
+export interface TerraformBackendConfig {
+  readonly local?: LocalStateConfig;
+  readonly s3?: S3StateConfig;
+}
+
+/** State files on this machine (a single operator; back the folder up). */
+export interface LocalStateConfig {
+  /**
+   * Folder of the state files (`<stack>.tfstate`), relative to the configuration file; never
+   * inside the Terraform output folder.
+   * @default '../terraform-state'
+   */
+  readonly directory?: string;
+}
+
+/**
+ * Terraform's `s3` backend: one object per stack, `<keyPrefix>/<stack>.tfstate`, always encrypted
+ * (`encrypt = true`) with `kmsKeyId`, and locked with S3's own lock file (`use_lockfile = true`,
+ * Terraform 1.10 and later; no DynamoDB table). Create the bucket beforehand, with versioning on.
+ */
+export interface S3StateConfig {
+  readonly bucket: string;
+  /** @default 'gateway-pki' */
+  readonly keyPrefix?: string;
+  /** Region of the bucket. @default - `aws.region` */
+  readonly region?: string;
+  /** ARN of the KMS key that encrypts the state objects: state holds secrets (Vault tokens, the provider's reads). */
+  readonly kmsKeyId: string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ import {
   REGION, reportUnknownKeys, ROLE_ID, type Rule, SECRET_KEY, section, stringRule, VAULT_MOUNT, VAULT_ROLE, type ClusterSummary, type ValidAws, type ValidDns,
 } from './rules.js';
 import { checkBackup } from './check-backup.js';
+import { checkTerraform } from './check-terraform.js';
 import { checkVaultCluster } from './check-vault-cluster.js';
 import {
   checkAppRoleFields, checkExternalSecretsVersion, checkVaultPkiFields, checkVaultSetupAcrossSections, checkVaultSetupSection,
@@ -162,7 +163,7 @@ export const SUPPRESSION_REASON_MIN_LENGTH = 10;
 /** Top-level sections of the configuration, in the order they are checked and documented. */
 export const CONFIG_SECTIONS = [
   'organization', 'aws', 'dns', 'acme', 'vault', 'publicCertificate', 'privateCertificate', 'versions', 'clusters', 'applications',
-  'pki', 'trust', 'validation', 'vaultCluster', 'backup',
+  'pki', 'trust', 'validation', 'vaultCluster', 'backup', 'terraform',
 ] as const;
 const ORGANIZATION_FIELDS = ['name', 'country'] as const;
 const AWS_FIELDS = ['accountId', 'region'] as const;
@@ -697,6 +698,7 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
   checkValidation(problems, raw);
   const vaultCluster = checkVaultCluster(problems, raw, { aws });
   checkBackup(problems, raw, { aws, clusters, vaultCluster });
+  checkTerraform(problems, raw);
   checkVaultSetupAcrossSections(problems, raw, { clusters });
 }
 

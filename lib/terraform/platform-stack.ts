@@ -1,11 +1,23 @@
-import { LocalBackend, TerraformStack } from 'cdktf';
+import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import { DEFAULT_STATE_BACKEND, type StateBackend } from './state.js';
+
+/** What every stack of the platform takes. */
+export interface PlatformStackProps {
+  /**
+   * Where the stack keeps its state: never its own folder, which synth rewrites.
+   * @default DEFAULT_STATE_BACKEND: `../../../terraform-state/<stack>.tfstate`, `terraform-state/` beside `cdktf.out/`
+   */
+  readonly state?: StateBackend;
+}
 
 /**
  * What every Terraform stack of the platform shares.
  *
- * - **Backend**: local, with a path relative to the stack's folder (CDKTF's default is an absolute
- *   path of the machine that synthesized); replace it with your own backend configuration.
+ * - **Backend**: from `terraform.backend` (lib/terraform/state.ts): a local file per stack outside
+ *   `cdktf.out/`, relative to the stack's folder (CDKTF's default is an absolute path of the
+ *   machine that synthesized, in the stack's folder), or an S3 object per stack, encrypted with the
+ *   configured KMS key and locked with S3's lock file.
  * - **No cross-stack references**: stacks agree through names derived from the configuration
  *   (lib/util/names.ts), never through another stack's attributes, so that each can be applied,
  *   destroyed and rebuilt alone. CDKTF's preparing pass, which resolves every element once more
@@ -14,9 +26,23 @@ import type { Construct } from 'constructs';
  *   as an unresolved `${TfToken[…]}`, which the snapshot tests and `terraform validate` refuse.
  */
 export abstract class PlatformStack extends TerraformStack {
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: PlatformStackProps = {}) {
     super(scope, id);
-    new LocalBackend(this, { path: 'terraform.tfstate' });
+    const state = props.state ?? DEFAULT_STATE_BACKEND;
+    if (state.type === 'local') {
+      new LocalBackend(this, { path: `${state.directoryFromStack}/${id}.tfstate` });
+    } else {
+      const backend = new S3Backend(this, {
+        bucket: state.bucket,
+        key: `${state.keyPrefix}/${id}.tfstate`,
+        region: state.region,
+        encrypt: true,
+        kmsKeyId: state.kmsKeyId,
+      });
+      // cdktf 0.21's S3BackendConfig predates `use_lockfile` (Terraform 1.10): S3's own lock file,
+      // no DynamoDB table. https://developer.hashicorp.com/terraform/language/backend/s3#use_lockfile
+      backend.addOverride('use_lockfile', true);
+    }
   }
 
   public override prepareStack(): void {

@@ -10,12 +10,12 @@ import {
 import { CertManagerDnsRole } from './cert-manager-dns-role.js';
 import { AppRoleSecretIdSecret, ExternalSecretsRole } from './external-secrets-role.js';
 import type { PodIdentity } from './workload-identity.js';
-import { PlatformStack } from './platform-stack.js';
+import { PlatformStack, type PlatformStackProps } from './platform-stack.js';
 
 /** Tags every AWS resource of the platform carries (through the provider's `default_tags`). */
 export const DEFAULT_TAGS = { 'managed-by': 'gateway-pki' } as const;
 
-export interface ClusterAwsStackProps {
+export interface ClusterAwsStackProps extends PlatformStackProps {
   readonly platform: PlatformConfig;
   readonly cluster: ClusterConfig;
 }
@@ -37,7 +37,7 @@ export class ClusterAwsStack extends PlatformStack {
   public readonly externalSecretsRole?: ExternalSecretsRole;
 
   constructor(scope: Construct, id: string, props: ClusterAwsStackProps) {
-    super(scope, id);
+    super(scope, id, props);
     const { platform, cluster } = props;
     const region = cluster.region ?? platform.aws.region;
 

@@ -5,7 +5,8 @@ import { App } from 'cdktf';
 import { resolveBackup } from '../config/backup.js';
 import type { PlatformConfig } from '../config/types.js';
 import type { DistFile } from '../output/render.js';
-import type { TerraformFiles } from './files.js';
+import { DEFAULT_CONFIG_DIR_FROM_STACK, type TerraformFiles } from './files.js';
+import { stateBackend } from './state.js';
 import { VAULT_AWS_STACK, VAULT_BACKUP_STACK, VAULT_CONFIG_STACK } from '../util/names.js';
 import { ClusterAwsStack, clusterStackName } from './stacks.js';
 import { VaultBackupStack } from './vault-backup-storage.js';
@@ -19,19 +20,21 @@ import { VaultConfigStack } from './vault-config/stack.js';
  * CDKTF writes to a folder; it writes into a private temporary one that is read back and removed,
  * so that the caller swaps `cdktf.out/` in only once everything succeeded, as for `dist/`. Stack
  * traces are off, so no machine path reaches the output.
- * @param files where stacks find the configuration's files (TLS material, PKI bundle) at plan time
+ * @param files where stacks find the configuration's files (TLS material, PKI bundle) at plan time,
+ *   and, from the same folder, their local state (`terraform.backend.local.directory`)
  */
 export function synthesizeTerraform(config: PlatformConfig, files: TerraformFiles = {}): DistFile[] {
   const outdir = mkdtempSync(join(tmpdir(), 'gateway-pki-cdktf-'));
   try {
     const app = new App({ outdir, stackTraces: false, hclOutput: false });
+    const state = stateBackend(config, files.configDirFromStack ?? DEFAULT_CONFIG_DIR_FROM_STACK);
     for (const cluster of config.clusters) {
-      new ClusterAwsStack(app, clusterStackName(cluster), { platform: config, cluster });
+      new ClusterAwsStack(app, clusterStackName(cluster), { platform: config, cluster, state });
     }
-    if (config.vaultCluster) new VaultAwsStack(app, VAULT_AWS_STACK, { platform: config, cluster: config.vaultCluster, files });
-    new VaultConfigStack(app, VAULT_CONFIG_STACK, { platform: config, files });
+    if (config.vaultCluster) new VaultAwsStack(app, VAULT_AWS_STACK, { platform: config, cluster: config.vaultCluster, files, state });
+    new VaultConfigStack(app, VAULT_CONFIG_STACK, { platform: config, files, state });
     const backup = resolveBackup(config);
-    if (backup) new VaultBackupStack(app, VAULT_BACKUP_STACK, { platform: config, backup });
+    if (backup) new VaultBackupStack(app, VAULT_BACKUP_STACK, { platform: config, backup, state });
     app.synth();
     return readdirSync(outdir, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())

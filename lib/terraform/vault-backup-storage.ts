@@ -20,7 +20,7 @@ import {
 import { policyDocument, resourcePolicyDocument, trustDocument } from './iam.js';
 import { DEFAULT_TAGS } from './stacks.js';
 import { type PodIdentity, podIdentityAssociation, type ServiceAccountRef, workloadTrustStatement } from './workload-identity.js';
-import { PlatformStack } from './platform-stack.js';
+import { PlatformStack, type PlatformStackProps } from './platform-stack.js';
 
 /** What the backup role may do with the snapshot objects, and nothing more. */
 export const SNAPSHOT_OBJECT_ACTIONS = ['s3:PutObject', 's3:GetObject'] as const;
@@ -203,7 +203,7 @@ function dnsSuffix(partition: string): string {
 }
 
 /** What {@link VaultBackupStack} builds from. */
-export interface VaultBackupStackProps {
+export interface VaultBackupStackProps extends PlatformStackProps {
   readonly platform: PlatformConfig;
   /** The `backup` section, defaults applied. */
   readonly backup: ResolvedBackup;
@@ -219,7 +219,7 @@ export class VaultBackupStack extends PlatformStack {
   public readonly storage: VaultBackupStorage;
 
   constructor(scope: Construct, id: string, props: VaultBackupStackProps) {
-    super(scope, id);
+    super(scope, id, props);
     const { platform, backup } = props;
     const cluster = backup.cluster;
     new AwsProvider(this, 'aws', {

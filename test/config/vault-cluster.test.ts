@@ -54,12 +54,12 @@ describe('vaultCluster validation', () => {
       'expected a security group id such as "sg-0123456789abcdef0", got "vpn"'],
     ['an alias as unseal key', (c: any) => { c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:alias/vault' }; }, 'vaultCluster.unsealKey.existingKeyArn',
       /give the key's ARN, not an alias/],
-    ['a key in another region', (c: any) => { c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }; },
+    ['a key in another region', (c: any) => { c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' }; },
       'vaultCluster.unsealKey.existingKeyArn', /expected a key in the cluster's region "eu-west-3"/],
     ['a deletion window beyond KMS limits', (c: any) => { c.unsealKey = { deletionWindowDays: 45 }; }, 'vaultCluster.unsealKey.deletionWindowDays',
       'expected an integer from 7 to 30 (days, the KMS limits), got 45'],
     ['a deletion window with an existing key', (c: any) => {
-      c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab', deletionWindowDays: 10 };
+      c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34', deletionWindowDays: 10 };
     }, 'vaultCluster.unsealKey.deletionWindowDays', 'is only for a key this stack creates: remove it, or remove existingKeyArn'],
     ['a key pasted as TLS file', (c: any) => { c.tls = { keyFile: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' }; }, 'vaultCluster.tls.keyFile',
       /got PEM text holding a private key \(it must stay offline/],

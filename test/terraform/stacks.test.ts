@@ -39,7 +39,8 @@ describe('ClusterAwsStack', () => {
       allowed_account_ids: ['123456789012'],
       default_tags: [{ tags: { 'managed-by': 'gateway-pki', 'gateway-pki/cluster': 'mycluster-0' } }],
     }]);
-    expect(stack.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
+    // Outside cdktf.out/, which synth rewrites: terraform-state/ beside it (the default backend).
+    expect(stack.terraform.backend).toEqual({ local: { path: '../../../terraform-state/mycluster-0-aws.tfstate' } });
     expect(JSON.stringify(stack)).not.toContain(process.cwd());
   });
 

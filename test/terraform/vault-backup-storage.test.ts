@@ -45,7 +45,8 @@ describe('VaultBackupStack', () => {
       allowed_account_ids: ['123456789012'],
       default_tags: [{ tags: { 'managed-by': 'gateway-pki', 'gateway-pki/component': 'vault-backup' } }],
     }]);
-    expect(stack.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
+    // Outside cdktf.out/, which synth rewrites: terraform-state/ beside it (the default backend).
+    expect(stack.terraform.backend).toEqual({ local: { path: '../../../terraform-state/vault-backup-aws.tfstate' } });
     expect(Object.keys(stack.output).sort()).toEqual(['vault_backup_role_arn', 'vault_snapshot_bucket', 'vault_snapshot_key_arn']);
     for (const output of Object.values<any>(stack.output)) expect(output.description).toMatch(/\S/);
   });

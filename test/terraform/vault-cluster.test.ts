@@ -365,7 +365,7 @@ describe('VaultAwsStack variants', () => {
   it('existing key, subnet and VPC ids, security groups, instance store: no key created, no lookups, RAID0 disks', () => {
     const stack = stackOf(withCluster((c) => ({
       ...c,
-      unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+      unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' },
       network: {
         vpcId: 'vpc-0123456789abcdef0',
         subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
@@ -378,7 +378,7 @@ describe('VaultAwsStack variants', () => {
     expect(stack.data.aws_vpc).toBeUndefined();
     expect(stack.data.aws_subnets).toBeUndefined();
     expect(JSON.parse(only(stack.resource.aws_iam_role_policy).policy).Statement[0].Resource)
-      .toEqual(['arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab']);
+      .toEqual(['arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34']);
     const group = only(stack.resource.aws_autoscaling_group);
     expect(group.vpc_zone_identifier).toEqual(['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2']);
     expect(group.mixed_instances_policy.instances_distribution.on_demand_base_capacity).toBe(5);
@@ -391,7 +391,7 @@ describe('VaultAwsStack variants', () => {
     const userData = userDataOf(stack);
     expect(userData).toContain("STORAGE='instance-store'");
     expect(parseYaml(userData).write_files.find((f: any) => f.path.endsWith('server.hcl')).content)
-      .toContain('kms_key_id = "arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"');
+      .toContain('kms_key_id = "arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34"');
   });
 });
 
@@ -403,7 +403,7 @@ describe('terraform validate (vault-aws)', () => {
     expect(mirror, 'no filesystem mirror of hashicorp/aws found (set GATEWAY_PKI_TF_MIRROR): without it nor network, terraform validate cannot run').toBeDefined();
     const variants: Record<string, PlatformConfig> = {
       'vault-aws': example(),
-      'openbao-dev': withCluster((c) => ({ ...openbao(c), mode: 'dev', voters: undefined, unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' } })),
+      'openbao-dev': withCluster((c) => ({ ...openbao(c), mode: 'dev', voters: undefined, unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' } })),
       'instance-store': withCluster((c) => ({ ...c, ssm: true, instances: { storage: 'instance-store' }, network: { ...c.network, subnetTags: undefined, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'] } })),
     };
     const files = Object.entries(variants).map(([name, config]) => ({ path: `stacks/${name}/cdk.tf.json`, content: stackFile(config) }));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
-import { readTree } from '../../lib/output/write-dist.js';
+import { readTree } from '../support/tree.js';
 import type { ValidationReport } from '../../lib/validate/report.js';
 import { COMMITTED_DIST, EXAMPLE_CONFIG, PROJECT_ROOT, runSynth, runValidate, VALIDATE_BUNDLE } from '../support/cli.js';
 import { widget, widgetCrdRoot } from './support.js';
@@ -56,10 +56,12 @@ describe('npm run validate', () => {
     expect(report.findings).toEqual([]);
     const layers = [...readTree(join(synth, 'dist')).keys()].filter((path) => path.endsWith('/kustomization.yaml')).length;
     const terraformFiles = readTree(join(synth, 'cdktf.out')).size;
-    expect(report.summary.stacks).toBe(terraformFiles - 1 /* manifest.json */);
+    const stackFiles = [...readTree(join(synth, 'cdktf.out')).keys()].filter((path) => path.endsWith('/cdk.tf.json')).length;
+    expect(report.summary.stacks).toBe(stackFiles);
     expect(report.summary.stacks).toBeGreaterThanOrEqual(2); // mycluster-0-aws, vault-config
     expect(report.summary.objects).toBeGreaterThanOrEqual(30);
-    expect(report.summary.files).toBe(report.summary.objects + layers /* kustomization.yaml */ + terraformFiles /* manifest.json, cdk.tf.json */);
+    expect(report.summary.files).toBe(report.summary.objects + layers /* kustomization.yaml */ + 1 /* dist's .gateway-pki-output.json */
+      + terraformFiles /* manifest.json, cdk.tf.json, .gateway-pki-output.json */);
   });
 
   test('errors: exit 1, the report names rule, file, object and path of each', async () => {

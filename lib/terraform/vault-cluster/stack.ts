@@ -11,9 +11,9 @@ import type { TerraformFiles } from '../files.js';
 import { DEFAULT_TAGS } from '../stacks.js';
 import { type Architecture, ENGINES } from './engine.js';
 import { VaultCluster } from './vault-cluster.js';
-import { PlatformStack } from '../platform-stack.js';
+import { PlatformStack, type PlatformStackProps } from '../platform-stack.js';
 
-export interface VaultAwsStackProps {
+export interface VaultAwsStackProps extends PlatformStackProps {
   readonly platform: PlatformConfig;
   readonly cluster: VaultClusterConfig;
   readonly files: TerraformFiles;
@@ -34,7 +34,7 @@ export class VaultAwsStack extends PlatformStack {
   public readonly vaultCluster: VaultCluster;
 
   constructor(scope: Construct, id: string, props: VaultAwsStackProps) {
-    super(scope, id);
+    super(scope, id, props);
     const { platform, cluster } = props;
     const region = cluster.region ?? platform.aws.region;
     const name = cluster.name ?? 'vault';

@@ -19,7 +19,7 @@ import { parseOidcProviderArn } from '../../util/validators.js';
 import { ConfigFiles, type TerraformFiles } from '../files.js';
 import { VaultPki } from './pki.js';
 import { adminPolicy, certManagerPolicy, renderPolicy, snapshotPolicy, type VaultPolicy } from './policy.js';
-import { PlatformStack } from '../platform-stack.js';
+import { PlatformStack, type PlatformStackProps } from '../platform-stack.js';
 
 /** cert-manager's namespace, where the Vault issuer's service account lives (Kubernetes auth). */
 const CERT_MANAGER_NAMESPACE = 'cert-manager';
@@ -28,7 +28,7 @@ const DEFAULT_ISSUER_SERVICE_ACCOUNT = 'vault-issuer';
 /** Where cert-manager logs in with Kubernetes auth when `vault.auth.kubernetes.mountPath` is omitted. */
 const DEFAULT_KUBERNETES_MOUNT_PATH = '/v1/auth/kubernetes';
 
-export interface VaultConfigStackProps {
+export interface VaultConfigStackProps extends PlatformStackProps {
   readonly platform: PlatformConfig;
   /** Where Terraform finds the configuration's files (the CA chain, the PKI bundle) at plan time. */
   readonly files?: TerraformFiles;
@@ -62,7 +62,7 @@ export class VaultConfigStack extends PlatformStack {
   public readonly vaultAddress: string;
 
   constructor(scope: Construct, id: string, props: VaultConfigStackProps) {
-    super(scope, id);
+    super(scope, id, props);
     const { platform } = props;
     const files = ConfigFiles.of(this, props.files ?? {});
     const pkiSettings = vaultPkiSettings(platform);

@@ -56,7 +56,8 @@ describe('VaultConfigStack', () => {
     expect(stack.terraform.required_providers).toEqual({ vault: { source: 'hashicorp/vault', version: '5.6.0' } });
     expect(stack.provider).toEqual({ vault: [{ address: 'https://vault.priv.example.com:8200', ca_cert_file: '${var.config_dir}/pki/ca-chain.pem' }] });
     expect(stack.variable.config_dir.default).toBe('../../../config');
-    expect(stack.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
+    // Outside cdktf.out/, which synth rewrites: terraform-state/ beside it (the default backend).
+    expect(stack.terraform.backend).toEqual({ local: { path: '../../../terraform-state/vault-config.tfstate' } });
     expect(stackText(example())).not.toMatch(/skip_tls_verify|"token"|VAULT_TOKEN/);
     expect(stackText(example())).not.toContain(process.cwd());
   });
