@@ -13,7 +13,7 @@ import { ConfigError } from '../lib/config/errors.js';
 import { loadPlatform } from '../lib/config/load.js';
 import { writeDist } from '../lib/output/write-dist.js';
 import { assertDeterministicEnvironment, synthesizeKubernetes } from '../lib/synth.js';
-import { synthesizeTerraform } from '../lib/terraform/synth.js';
+import { synthesizeTerraform, terraformNextSteps } from '../lib/terraform/synth.js';
 
 function main(argv: string[]): number {
   let args;
@@ -34,11 +34,11 @@ function main(argv: string[]): number {
 
   try {
     assertDeterministicEnvironment(process.env);
-    const { config, vaultCaBundle, trustRoots } = loadPlatform(args.config);
+    const { config, vaultCaBundle, trustRoots, issuingCertificates } = loadPlatform(args.config);
     const rendered = synthesizeKubernetes(config, { vaultCaBundle, trustRoots });
     // Stacks read TLS material and the PKI bundle at plan time, relative to their own folder.
     const configDirFromStack = relative(resolve(args['terraform-out'], 'stacks', 'stack'), dirname(resolve(args.config))).split(sep).join('/');
-    const terraform = synthesizeTerraform(config, { configDirFromStack });
+    const terraform = synthesizeTerraform(config, { configDirFromStack, issuingCertificates });
     const summary = writeDist(resolve(args.out), rendered.files);
     const terraformSummary = writeDist(resolve(args['terraform-out']), terraform);
     const stacks = terraform.filter((f) => f.path.endsWith('/cdk.tf.json')).map((f) => f.path.split('/')[1]);
@@ -54,6 +54,7 @@ function main(argv: string[]): number {
       ...summary.removed.map((p) => `  - ${p}`),
       `terraform: ${stacks.length} stack${stacks.length === 1 ? '' : 's'} (${stacks.join(', ')}) into ${args['terraform-out']}/, `
         + `${terraformSummary.added.length} added, ${terraformSummary.changed.length} changed, ${terraformSummary.removed.length} removed`,
+      ...terraformNextSteps(config, issuingCertificates),
     ];
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
