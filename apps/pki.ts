@@ -1,12 +1,16 @@
 /**
- * `npm run pki`: the offline three-tier PKI (root CA, intermediate CA, Vault server certificate).
+ * `npm run pki`: the offline three-tier PKI (root CA, intermediate CA, Vault server certificate),
+ * and the signature of the issuing CAs whose keys Vault keeps.
  *
  *   node build/pki.cjs init [--config config/platform.yaml] [--out DIR] [--force]
  *   node build/pki.cjs check [--config config/platform.yaml] [--dir DIR] [--warn-days 30]
  *   node build/pki.cjs renew-server [--config config/platform.yaml] [--dir DIR]
+ *   node build/pki.cjs sign-issuing --csr FILE [--config config/platform.yaml] [--dir DIR] [--out FILE] [--force]
  *
  * DIR defaults to `pki.directory` of the configuration (`../.tls` from `config/`: `.tls/` at the
- * repository's root), where the Terraform stacks read the server certificate, its key and the bundle.
+ * repository's root), where the vault-aws stack reads the server certificate and its key. The
+ * `sign-issuing` output defaults to the certificate file of the issuer awaiting one
+ * (`vault.pki.issuers[].certificateFile`, relative to the configuration file).
  *
  * `init` also writes the public chain to `vault.caBundleFile` (relative to the configuration file),
  * where synth reads it. Exit codes: 0 done (check: no problem, warnings allowed), 1 invalid
@@ -18,23 +22,29 @@ import { ConfigError } from '../lib/config/errors.js';
 import { loadConfig } from '../lib/config/load.js';
 import { pkiDirectory } from '../lib/config/pki-files.js';
 import type { PlatformConfig } from '../lib/config/types.js';
+import { vaultPkiSettings } from '../lib/config/vault-setup.js';
 import { checkPki, DEFAULT_WARN_DAYS, WARN_DAYS_MAX } from '../lib/pki/check.js';
 import { PkiError } from '../lib/pki/errors.js';
 import { initPki } from '../lib/pki/init.js';
 import { showDate } from '../lib/pki/pem.js';
 import { pkiProfile } from '../lib/pki/profile.js';
 import { renewServerCertificate } from '../lib/pki/renew-server.js';
+import { defaultIssuingOut, issuingProfile, signIssuingCa } from '../lib/pki/sign-issuing.js';
 
 const USAGE = `usage: npm run pki -- init [--config FILE] [--out DIR] [--force]
        npm run pki -- check [--config FILE] [--dir DIR] [--warn-days N]
-       npm run pki -- renew-server [--config FILE] [--dir DIR]`;
+       npm run pki -- renew-server [--config FILE] [--dir DIR]
+       npm run pki -- sign-issuing --csr FILE [--config FILE] [--dir DIR] [--out FILE] [--force]`;
 
 /** The options each subcommand accepts, besides --config. */
 const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = {
   init: ['out', 'force'],
   check: ['dir', 'warn-days'],
   'renew-server': ['dir'],
+  'sign-issuing': ['dir', 'csr', 'out', 'force'],
 };
+
+const SUBCOMMAND_LIST = 'init, check, renew-server or sign-issuing';
 
 const DEFAULT_CONFIG = 'config/platform.yaml';
 interface Command {
@@ -42,6 +52,10 @@ interface Command {
   readonly config: string;
   /** @default - `pki.directory` of the configuration */
   readonly dir?: string;
+  /** sign-issuing: the CSR file. */
+  readonly csr?: string;
+  /** sign-issuing: the certificate file. @default - see defaultIssuingOut */
+  readonly out?: string;
   readonly force: boolean;
   readonly warnDays: number;
 }
@@ -56,6 +70,7 @@ function parseCommandLine(argv: string[]): Command | { error: string } | 'help' 
         config: { type: 'string' },
         out: { type: 'string' },
         dir: { type: 'string' },
+        csr: { type: 'string' },
         force: { type: 'boolean' },
         'warn-days': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -72,21 +87,24 @@ function parseCommandLine(argv: string[]): Command | { error: string } | 'help' 
   }
   const [name, ...extra] = positionals;
   if (name === undefined) {
-    return { error: 'expected a subcommand: init, check or renew-server' };
+    return { error: `expected a subcommand: ${SUBCOMMAND_LIST}` };
   }
   const allowed = SUBCOMMANDS[name];
   if (allowed === undefined) {
-    return { error: `unknown subcommand ${JSON.stringify(name)}; expected init, check or renew-server` };
+    return { error: `unknown subcommand ${JSON.stringify(name)}; expected ${SUBCOMMAND_LIST}` };
   }
   if (extra.length > 0) {
     return { error: `unexpected argument ${JSON.stringify(extra[0])} after ${name}` };
   }
-  for (const option of ['out', 'dir', 'force', 'warn-days'] as const) {
+  for (const option of ['out', 'dir', 'csr', 'force', 'warn-days'] as const) {
     if (values[option] !== undefined && !allowed.includes(option)) {
       const hint = option === 'dir' && name === 'init' ? ' (init writes to --out DIR)'
         : option === 'out' ? ` (${name} reads --dir DIR)` : '';
       return { error: `--${option} is not an option of ${name}${hint}` };
     }
+  }
+  if (name === 'sign-issuing' && values.csr === undefined) {
+    return { error: 'sign-issuing needs --csr FILE: the CSR of "terraform output -raw issuing_csr" in the vault-config stack' };
   }
   let warnDays = DEFAULT_WARN_DAYS;
   const warnDaysText = values['warn-days'];
@@ -100,6 +118,8 @@ function parseCommandLine(argv: string[]): Command | { error: string } | 'help' 
     name,
     config: values.config ?? DEFAULT_CONFIG,
     dir: name === 'init' ? values.out : values.dir,
+    ...(values.csr === undefined ? {} : { csr: values.csr }),
+    ...(name === 'sign-issuing' && values.out !== undefined ? { out: values.out } : {}),
     force: values.force ?? false,
     warnDays,
   };
@@ -140,7 +160,18 @@ async function run(command: Command): Promise<number> {
     out.push(chainFile === undefined
       ? 'vault.caBundleFile is not set: put ca-chain.pem in the Secret that vault.caBundleSecretRef names'
       : `next: run "npm run synth" and commit ${shown(chainFile)} and dist/`);
-    out.push(`keep ${shown(resolve(dir, 'root-ca-key.pem'))} offline; Vault needs bundle.pem, vault.pem, vault-key.pem and ca-chain.pem only`);
+    out.push(`keep ${shown(resolve(dir, 'root-ca-key.pem'))} offline, and ${shown(resolve(dir, 'intermediate-ca-key.pem'))} where `
+      + 'renew-server and sign-issuing run; the Vault nodes need vault.pem, vault-key.pem and ca-chain.pem only');
+  } else if (command.name === 'sign-issuing') {
+    const outFile = command.out === undefined ? defaultIssuingOut(config, dirname(command.config)) : resolve(command.out);
+    const result = await signIssuingCa({ profile: issuingProfile(config), dir, csrFile: command.csr!, outFile, force: command.force });
+    out.push(`signed the issuing CA ${result.certificate.subject} with the intermediate CA of ${shown(dir)}/, `
+      + `not after ${showDate(result.certificate.notAfter)}`);
+    out.push(`  ${result.file.mode.toString(8).padStart(4, '0')} ${shown(result.file.path)}  (issuing CA, intermediate, root: public, commit it)`);
+    if (result.note !== undefined) {
+      err.push(`warning: ${result.note}`);
+    }
+    out.push(`next: commit ${shown(result.file.path)}, run "npm run synth", and apply vault-config again: Vault sets the certificate and signs`);
   } else if (command.name === 'renew-server') {
     const result = await renewServerCertificate({ profile, dir });
     out.push(`renewed the Vault server certificate in ${shown(dir)}/, new key, not after ${showDate(result.certificate.notAfter)}`);
@@ -152,7 +183,9 @@ async function run(command: Command): Promise<number> {
     }
     out.push('next: install vault.pem and vault-key.pem on the Vault nodes and reload them (SIGHUP)');
   } else {
-    const report = checkPki({ profile, dir, warnDays: command.warnDays, chainFile });
+    const issuers = vaultPkiSettings(config).issuers.map((issuer) => ({ name: issuer.name, file: resolve(dirname(command.config), issuer.certificateFile) }));
+    const issuing = { files: issuers, permittedZones: issuingProfile(config).permittedZones };
+    const report = checkPki({ profile, dir, warnDays: command.warnDays, chainFile, issuing });
     for (const certificate of report.certificates) {
       const left = certificate.daysLeft >= 0 ? `${certificate.daysLeft} days left` : `expired ${-certificate.daysLeft} days ago`;
       out.push(`${certificate.role.padEnd(15)}  ${certificate.subject}  not after ${showDate(certificate.notAfter)}  (${left})`);

@@ -20,7 +20,7 @@ import { checkOutputPaths, OUTPUT_MANIFEST, protectedFolders } from '../lib/outp
 import { FileSteps } from '../lib/output/steps.js';
 import { assertDeterministicEnvironment, synthesizeKubernetes } from '../lib/synth.js';
 import { findStateInOutput, localStateDirectory, stateFolderProblem, stateMigrationMessage } from '../lib/terraform/state.js';
-import { synthesizeTerraform } from '../lib/terraform/synth.js';
+import { synthesizeTerraform, terraformNextSteps } from '../lib/terraform/synth.js';
 
 const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--terraform-out DIR]
 
@@ -64,7 +64,7 @@ function main(argv: string[]): number {
       cwd,
     ) as [string, string];
     assertDeterministicEnvironment(process.env);
-    const { config, vaultCaBundle, trustRoots } = loadPlatform(args.config);
+    const { config, vaultCaBundle, trustRoots, issuingCertificates } = loadPlatform(args.config);
     const stateProblem = stateFolderProblem(config, configDir, [{ dir: distDir, label: shown.dist }, { dir: terraformDir, label: shown.terraform }]);
     if (stateProblem !== undefined) throw new ConfigError(args.config, [{ path: 'terraform.backend.local.directory', message: stateProblem }]);
     const strayState = findStateInOutput(terraformDir);
@@ -75,9 +75,9 @@ function main(argv: string[]): number {
     }
 
     const rendered = synthesizeKubernetes(config, { vaultCaBundle, trustRoots });
-    // Stacks read TLS material and the PKI bundle at plan time, relative to their own folder.
+    // Stacks read TLS material at plan time, relative to their own folder.
     const configDirFromStack = relative(resolve(terraformDir, 'stacks', 'stack'), configDir).split(sep).join('/');
-    const terraform = synthesizeTerraform(config, { configDirFromStack });
+    const terraform = synthesizeTerraform(config, { configDirFromStack, issuingCertificates });
 
     const result = writeOutputs([
       { dir: distDir, label: shown.dist, files: rendered.files, adopt: adoptGeneratedManifests },
@@ -104,6 +104,7 @@ function main(argv: string[]): number {
       ...dist.changed.map((p) => `  ~ ${p}`),
       ...dist.removed.map((p) => `  - ${p}`),
       `terraform: ${stacks.length} stack${stacks.length === 1 ? '' : 's'} (${stacks.join(', ')}) into ${shown.terraform}/, ${counts(tf)}`,
+      ...terraformNextSteps(config, issuingCertificates),
     ];
     process.stdout.write(lines.join('\n') + '\n');
     for (const warning of result.warnings) process.stderr.write(`synth: warning: ${warning}\n`);

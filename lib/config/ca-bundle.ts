@@ -14,7 +14,7 @@
  */
 
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { showValue } from './errors.js';
 import { certificateBlocks } from '../util/pem.js';
 
@@ -57,6 +57,26 @@ const TRUST_ROOTS_WORDING: Wording = {
   notCaFix: 'give the root CA certificates to distribute, not a server certificate',
   holder: 'the roots file',
 };
+
+const ISSUING_CHAIN_WORDING: Wording = {
+  certificates: 'the PEM certificates of the issuing CA then of its chain (intermediate, root), as "npm run pki -- sign-issuing" writes them',
+  notCaFix: 'give the file sign-issuing wrote: the issuing CA and the CAs above it, no server certificate',
+  holder: 'the issuing CA\'s file',
+};
+
+/**
+ * Reads the file of an issuing CA (`vault.pki.issuers[].certificateFile`), checked as a CA bundle is
+ * (CA certificates valid now, no private key, nothing but certificates); `undefined` when there is
+ * no such file, which is not a problem: that issuer is not signed yet. Its order and chain are
+ * checked by issuing-ca.ts.
+ * @param file path of the file, as the messages show it (already resolved against the configuration's directory)
+ * @param now the moment certificates must be valid at
+ */
+export function readIssuingChain(file: string, now: Date = new Date()): CaBundle | undefined {
+  if (!existsSync(file)) return undefined;
+  const content = readPemFile(file);
+  return typeof content === 'string' ? { pem: '', problems: [content] } : parseCertificates(content, file, now, ISSUING_CHAIN_WORDING);
+}
 
 /**
  * Reads and checks the CA bundle file `file`.

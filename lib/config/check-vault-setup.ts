@@ -8,6 +8,7 @@
  * fields of a mapping where the mapping is checked, the checks across sections at the end. A check
  * across fields runs only when every field it reads is itself valid (given, or defaulted).
  */
+import { posix } from 'node:path';
 import { INTERMEDIATE_CA_LIFETIME_HOURS, INTERMEDIATE_CA_LIFETIME_YEARS } from '../pki/lifetimes.js';
 import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE } from '../util/names.js';
 import {
@@ -16,12 +17,12 @@ import {
 } from '../util/validators.js';
 import { formatPath } from './errors.js';
 import {
-  BOOLEAN, type ClusterSummary, dnsNameHint, enumRule, expectedGot, field, isMapping, listField, type Mapping, mappingOf, numbers, own, type Path,
-  pemFileRule, checkCidrList, type Problems, quoted, type Rule, section, stringRule, VAULT_MOUNT,
+  BOOLEAN, type ClusterSummary, DNS_LABEL, DNS_LABEL_EXPECTED, dnsNameHint, enumRule, expectedGot, field, isMapping, listField, type Mapping, mappingOf, numbers,
+  own, type Path, pemFileRule, checkCidrList, present, type Problems, quoted, reportUnknownKeys, type Rule, section, stringRule, VAULT_MOUNT,
 } from './rules.js';
 import {
-  CLUSTER_LOCAL_DOMAIN, defaultLeafMaxTtl, VAULT_DEFAULT_KEY_BITS, VAULT_KEY_BITS, VAULT_KEY_TYPES, VAULT_PKI_DEFAULTS, type VaultKey,
-  type VaultKeyType,
+  CLUSTER_LOCAL_DOMAIN, defaultIssuerCertificateFile, defaultLeafMaxTtl, ISSUING_KEY_BITS, VAULT_DEFAULT_KEY_BITS, VAULT_KEY_BITS,
+  VAULT_KEY_TYPES, VAULT_PKI_DEFAULTS, type VaultKey, type VaultKeyType,
 } from './vault-setup.js';
 
 const KEY_FIELDS = ['type', 'bits'] as const;
@@ -94,28 +95,51 @@ const LEAF_TTL = vaultTtlRule();
 export const SECRET_ID_TTL = vaultTtlRule({ value: SECRET_ID_TTL_MIN, why: 'External Secrets refreshes the secret id in the cluster every hour' });
 const DEAD_SERVER_THRESHOLD = vaultTtlRule({ value: DEAD_SERVER_THRESHOLD_MIN, why: 'the shortest Vault\'s autopilot accepts' });
 
-const BUNDLE_FILE = pemFileRule(
-  'the path of the PEM bundle written by "npm run pki -- init" (intermediate key, intermediate, root), relative to the '
-    + 'configuration file, such as "pki/bundle.pem"',
+const ISSUER_CERTIFICATE_FILE = pemFileRule(
+  'the path of the PEM file "npm run pki -- sign-issuing" writes (issuing CA, intermediate, root), relative to the '
+    + 'configuration file, such as "pki/issuing-ca.pem"',
 );
+
+/** Issuer names Vault reserves: `default` names whichever issuer is the default. */
+export const RESERVED_ISSUER_NAMES: readonly string[] = ['default'];
+
+const ISSUER_NAME: Rule = {
+  expected: `an issuer name: ${DNS_LABEL_EXPECTED}, such as "issuing-ca"`,
+  problem(value) {
+    if (DNS_LABEL.problem(value) !== undefined) return expectedGot(this.expected, value);
+    if (RESERVED_ISSUER_NAMES.includes(value as string)) {
+      return expectedGot(`a name other than ${quoted(RESERVED_ISSUER_NAMES)}`, value, 'Vault reserves it for whichever issuer is the default');
+    }
+    return undefined;
+  },
+};
 
 const KEY_TYPE = enumRule(VAULT_KEY_TYPES);
 
-/** The bits a key of `type` may have; every type's when the type is unknown. */
-function keyBitsRule(type: VaultKeyType | undefined, typeGiven: boolean): Rule {
-  const sizes = type === undefined ? [...new Set(VAULT_KEY_TYPES.flatMap((t) => VAULT_KEY_BITS[t]))] : VAULT_KEY_BITS[type];
+type KeyBits = Readonly<Record<VaultKeyType, readonly number[]>>;
+
+/** The bits a key of `type` may have among `bits`; every type's when the type is unknown. */
+function keyBitsRule(type: VaultKeyType | undefined, typeGiven: boolean, bits: KeyBits = VAULT_KEY_BITS, why: KeyBitsWhy = {}): Rule {
+  const sizes = type === undefined ? [...new Set(VAULT_KEY_TYPES.flatMap((t) => bits[t]))] : bits[type];
+  const reasons = (type === undefined ? VAULT_KEY_TYPES.map((t) => why[t] ?? '') : [why[type] ?? '']).join('');
   const expected = type === undefined
-    ? `a key size: ${VAULT_KEY_TYPES.map((t) => `${numbers(VAULT_KEY_BITS[t])} for "${t}"`).join(', ')}`
-    : `${type === 'ec' ? 'an EC curve size' : 'an RSA key size'}: ${numbers(sizes)} (type "${type}"${typeGiven ? '' : ', the default'})`;
+    ? `a key size: ${VAULT_KEY_TYPES.map((t) => `${numbers(bits[t])} for "${t}"`).join(', ')}${reasons}`
+    : `${type === 'ec' ? 'an EC curve size' : 'an RSA key size'}: ${numbers(sizes)} (type "${type}"${typeGiven ? '' : ', the default'})${reasons}`;
   return {
     expected,
     problem(value) {
       if (typeof value === 'number' && sizes.includes(value)) return undefined;
-      const other = typeof value === 'number' ? VAULT_KEY_TYPES.find((t) => t !== type && VAULT_KEY_BITS[t].includes(value)) : undefined;
+      const other = typeof value === 'number' ? VAULT_KEY_TYPES.find((t) => t !== type && bits[t].includes(value)) : undefined;
       return expectedGot(expected, value, other === undefined ? undefined : `a size for "${other}" keys; set type: "${other}" for one`);
     },
   };
 }
+
+/** Why some sizes Vault offers are left out, per key type, appended to the expected sizes. */
+type KeyBitsWhy = Partial<Record<VaultKeyType, string>>;
+
+/** Why the issuing CAs' keys have fewer sizes than Vault offers. */
+const ISSUING_KEY_WHY: KeyBitsWhy = { ec: '; no P-521, which Chrome and BoringSSL do not verify in a chain' };
 
 const ALLOWED_DOMAIN = stringRule(
   'a lowercase DNS name without wildcard, such as "priv.example.com" (its subdomains are allowed too)', isDnsName, dnsNameHint,
@@ -173,18 +197,11 @@ const EXTERNAL_SECRETS_VERSION: Rule = (() => {
  *
  * The default leafMaxTtl follows a longer `privateCertificate.duration` (see vault-setup.ts); with
  * neither TTL given, that case is reported on the duration, once every section is checked.
- * | intermediateMount ≠ mount        | intermediateMount                                                |
  */
 export function checkVaultPkiFields(problems: Problems, pki: Mapping, path: Path, raw: Mapping): void {
-  const mount = validOr(own(pki, 'mount'), VAULT_MOUNT, VAULT_PKI_DEFAULTS.mount);
-  const intermediateMount = field<string>(problems, pki, path, 'intermediateMount', VAULT_MOUNT, true);
-  if (intermediateMount !== undefined && mount !== undefined && mountsOverlap(intermediateMount, mount)) {
-    problems.add([...path, 'intermediateMount'], expectedGot(`a mount apart from vault.pki.mount (${JSON.stringify(mount)})`, intermediateMount,
-      'the offline intermediate and the issuing CA each need their own PKI engine'));
-  }
-  field(problems, pki, path, 'bundleFile', BUNDLE_FILE, true);
+  checkIssuers(problems, pki, path);
   const issuingCaTtl = checked(problems, pki, path, 'issuingCaTtl', ISSUING_CA_TTL, VAULT_PKI_DEFAULTS.issuingCaTtl);
-  checkVaultKey(problems, pki, path, 'issuingKey', 'ec');
+  checkVaultKey(problems, pki, path, 'issuingKey', 'ec', ISSUING_KEY_BITS, ISSUING_KEY_WHY);
   checkAllowedDomains(problems, pki, path);
   field(problems, pki, path, 'allowWildcardCertificates', BOOLEAN, true);
   const leafTtl = checked(problems, pki, path, 'leafTtl', LEAF_TTL, VAULT_PKI_DEFAULTS.leafTtl);
@@ -231,14 +248,9 @@ export function checkVaultSetupSection(problems: Problems, vault: Mapping): void
   field(problems, setup, path, 'kubernetesJwtAuth', BOOLEAN, true);
   if (kvMount === undefined) return;
   const pki = own(vault, 'pki');
-  const pkiMounts = [
-    ['vault.pki.mount', validOr(isMapping(pki) ? own(pki, 'mount') : undefined, VAULT_MOUNT, VAULT_PKI_DEFAULTS.mount)],
-    ['vault.pki.intermediateMount', validOr(isMapping(pki) ? own(pki, 'intermediateMount') : undefined, VAULT_MOUNT,
-      VAULT_PKI_DEFAULTS.intermediateMount)],
-  ] as const;
-  const clash = pkiMounts.find(([, mount]) => mount !== undefined && mountsOverlap(kvMount, mount));
-  if (clash) {
-    problems.add([...path, 'kvMount'], expectedGot(`a mount apart from ${clash[0]} (${JSON.stringify(clash[1])})`, kvMount,
+  const pkiMount = validOr(isMapping(pki) ? own(pki, 'mount') : undefined, VAULT_MOUNT, VAULT_PKI_DEFAULTS.mount);
+  if (pkiMount !== undefined && mountsOverlap(kvMount, pkiMount)) {
+    problems.add([...path, 'kvMount'], expectedGot(`a mount apart from vault.pki.mount (${JSON.stringify(pkiMount)})`, kvMount,
       'Vault mounts cannot share, nest in or contain each other\'s path'));
   }
 }
@@ -408,8 +420,14 @@ function checkKubernetesLogin(problems: Problems, raw: Mapping, vault: Mapping |
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/** A key (`issuingKey`, `leafKey`): type, then bits for that type (`defaultType` when omitted; any type's when `undefined`). */
-function checkVaultKey(problems: Problems, parent: Mapping, parentPath: Path, key: string, defaultType: VaultKeyType | undefined): void {
+/**
+ * A key (`issuingKey`, `leafKey`): type, then bits for that type among `bits` (`defaultType` when
+ * omitted; any type's when `undefined`).
+ */
+function checkVaultKey(
+  problems: Problems, parent: Mapping, parentPath: Path, key: string, defaultType: VaultKeyType | undefined, bits: KeyBits = VAULT_KEY_BITS,
+  why: KeyBitsWhy = {},
+): void {
   const path = [...parentPath, key];
   const mapping = section(problems, parent, parentPath, key, KEY_FIELDS, true,
     `${mappingOf(KEY_FIELDS)}, such as { type: "ec", bits: 256 }`);
@@ -417,7 +435,64 @@ function checkVaultKey(problems: Problems, parent: Mapping, parentPath: Path, ke
   const typeGiven = own(mapping, 'type') !== undefined;
   const type = typeGiven ? field<VaultKeyType>(problems, mapping, path, 'type', KEY_TYPE, true) : defaultType;
   // A wrong type was reported: the bits are then checked against every type's sizes.
-  field(problems, mapping, path, 'bits', keyBitsRule(type, typeGiven), true);
+  field(problems, mapping, path, 'bits', keyBitsRule(type, typeGiven, bits, why), true);
+}
+
+const ISSUER_FIELDS = ['name', 'certificateFile'] as const;
+const ISSUERS_EXPECTED = `a non-empty list of issuers, each ${mappingOf(ISSUER_FIELDS)}, such as [{ name: "issuing-ca" }]`;
+
+/**
+ * `vault.pki.issuers` (each name once, each certificate file once, defaults included) and
+ * `vault.pki.defaultIssuer`, which must name one of them (the default list when `issuers` is omitted).
+ */
+function checkIssuers(problems: Problems, pki: Mapping, parentPath: Path): void {
+  const path = [...parentPath, 'issuers'];
+  const given = present(problems, pki, parentPath, 'issuers', ISSUERS_EXPECTED, true);
+  let names: string[] | undefined = given === undefined ? [VAULT_PKI_DEFAULTS.issuerName] : [];
+  if (given !== undefined && (!Array.isArray(given) || given.length === 0)) {
+    problems.add(path, expectedGot(ISSUERS_EXPECTED, given, Array.isArray(given) ? 'the mount needs an issuer to sign with' : undefined));
+    names = undefined;
+  } else if (Array.isArray(given)) {
+    const seenNames = new Map<string, number>();
+    const seenFiles = new Map<string, number>();
+    given.forEach((item: unknown, index) => {
+      const itemPath = [...path, index];
+      if (!isMapping(item)) {
+        problems.add(itemPath, expectedGot(mappingOf(ISSUER_FIELDS), item));
+        names = undefined;
+        return;
+      }
+      reportUnknownKeys(problems, item, itemPath, ISSUER_FIELDS);
+      const name = field<string>(problems, item, itemPath, 'name', ISSUER_NAME);
+      const file = field<string>(problems, item, itemPath, 'certificateFile', ISSUER_CERTIFICATE_FILE, true);
+      if (name === undefined) {
+        names = undefined;
+        return;
+      }
+      const firstName = seenNames.get(name);
+      if (firstName !== undefined) {
+        problems.add([...itemPath, 'name'], expectedGot('a name not used by another issuer', name, `already vault.pki.issuers[${firstName}].name`));
+        names = undefined;
+        return;
+      }
+      seenNames.set(name, index);
+      names?.push(name);
+      const effective = file ?? (own(item, 'certificateFile') === undefined ? defaultIssuerCertificateFile(name) : undefined);
+      if (effective === undefined) return;
+      const firstFile = seenFiles.get(posix.normalize(effective));
+      if (firstFile !== undefined) {
+        problems.add([...itemPath, file === undefined ? 'name' : 'certificateFile'], expectedGot(
+          'a certificate file of its own', effective, `vault.pki.issuers[${firstFile}] already has it: each issuer has its own certificate`));
+      } else {
+        seenFiles.set(posix.normalize(effective), index);
+      }
+    });
+  }
+  const defaultIssuer = field<string>(problems, pki, parentPath, 'defaultIssuer', ISSUER_NAME, true);
+  if (defaultIssuer !== undefined && names !== undefined && !names.includes(defaultIssuer)) {
+    problems.add([...parentPath, 'defaultIssuer'], expectedGot(`the name of one of vault.pki.issuers (${quoted(names)})`, defaultIssuer,
+      given === undefined ? `without vault.pki.issuers the only issuer is "${VAULT_PKI_DEFAULTS.issuerName}"` : undefined));
+  }
 }
 
 function checkAllowedDomains(problems: Problems, pki: Mapping, parentPath: Path): void {

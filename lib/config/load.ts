@@ -1,7 +1,7 @@
 /**
  * Loading the platform configuration: file → YAML document → validated {@link PlatformConfig}, with
  * the files it names (the Vault CA bundle, when given as `vault.caBundleFile`; the roots to
- * distribute, `trust.rootsFile`).
+ * distribute, `trust.rootsFile`; the issuing CAs' certificates, `vault.pki.issuers[].certificateFile`).
  *
  * Every failure, from a missing file to a wrong field or a private key in the CA bundle, becomes a
  * {@link ConfigError} whose message names the file, the path and the line, so the CLI only prints
@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { readCaBundle, readTrustRoots, trustRootsOfCaBundle } from './ca-bundle.js';
 import { ConfigError, type ConfigProblem, ConfigReadError, formatPath, parsePath, type PathSegment } from './errors.js';
+import { type IssuingCertificates, readIssuingCertificates } from './issuing-ca.js';
 import type { PlatformConfig } from './types.js';
 import { CONFIG_SECTIONS, validateConfig, type ValidateOptions } from './validate.js';
 
@@ -34,16 +35,23 @@ export interface LoadedPlatform {
    * {@link vaultCaBundle}. Never an intermediate; at least one certificate.
    */
   readonly trustRoots: string;
+  /**
+   * The issuing CAs signed so far, by issuer name: the certificates of each existing
+   * `vault.pki.issuers[].certificateFile`, checked (lib/config/issuing-ca.ts) and normalized, the
+   * issuing CA first. An issuer without a file is absent: it awaits `npm run pki -- sign-issuing`.
+   */
+  readonly issuingCertificates: IssuingCertificates;
 }
 
 /**
  * Reads, parses and validates the configuration file and the files it names, relative to the
  * file's directory: the CA bundle (`vault.caBundleFile`; none with `vault.caBundleSecretRef`) and
  * the roots file (`trust.rootsFile`; without it, the roots are those of the CA bundle, not read
- * again). What synth uses.
+ * again), then, once everything else is valid, the issuing CAs' certificate files. What synth uses.
  * @param file path of the YAML file, as the user gave it (it starts every error message)
  * @throws ConfigError listing every problem with its line, those of the files among them (at
- * `vault.caBundleFile`, `trust.rootsFile`); {@link ConfigReadError} when the configuration file cannot be read
+ * `vault.caBundleFile`, `trust.rootsFile`, `vault.pki.issuers[i].certificateFile`); {@link ConfigReadError} when the configuration
+ * file cannot be read
  */
 export function loadPlatform(file: string): LoadedPlatform {
   return parsePlatform(readConfigFile(file), file, dirname(file));
@@ -59,6 +67,7 @@ export function loadPlatform(file: string): LoadedPlatform {
 export function parsePlatform(text: string, source: string, baseDir: string): LoadedPlatform {
   let vaultCaBundle: string | undefined;
   let trustRoots = '';
+  let issuingCertificates: IssuingCertificates = {};
   const config = parseAndValidate(text, source, {
     checkCaBundle: (caBundleFile) => {
       const bundle = readCaBundle(join(baseDir, caBundleFile));
@@ -73,8 +82,14 @@ export function parsePlatform(text: string, source: string, baseDir: string): Lo
       trustRoots = roots.pem;
       return roots.problems;
     },
+    // Each issuing CA must chain to what clients trust: the CA bundle, or the roots with a bundle in a Secret.
+    checkIssuingCertificates: (valid) => {
+      const read = readIssuingCertificates(valid, baseDir, vaultCaBundle ?? trustRoots);
+      issuingCertificates = read.certificates;
+      return read.problems;
+    },
   });
-  return { config, vaultCaBundle, trustRoots };
+  return { config, vaultCaBundle, trustRoots, issuingCertificates };
 }
 
 /**

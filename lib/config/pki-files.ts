@@ -1,7 +1,7 @@
 /**
  * Where the PKI's files are: `pki.directory`, relative to the configuration file. `npm run pki`
- * writes them there, and the Terraform stacks read the server certificate, its key and the
- * intermediate's bundle from there at plan time.
+ * writes them there, and the vault-aws stack reads the server certificate and its key from there
+ * at plan time (the CA keys stay on the offline machine).
  */
 import { posix } from 'node:path';
 import type { PlatformConfig } from './types.js';

@@ -81,13 +81,32 @@ export function expectedGot(expected: string, value: unknown, hint?: string): st
 }
 
 /**
+ * Fields that existed once and were removed, by the path of their mapping (as {@link formatPath}
+ * writes it): why, and what replaces them. A configuration still giving one is told so, rather than
+ * that the field is unknown, which would read like a typo.
+ */
+export const REMOVED_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'vault.pki': {
+    intermediateMount: 'the offline intermediate CA is no longer imported into a Vault mount: its key stays offline, and '
+      + '"npm run pki -- sign-issuing" signs the issuing CA\'s CSR with it (README, "The Vault configuration")',
+    bundleFile: 'Vault no longer reads the intermediate CA\'s key, so no bundle.pem is imported and no CA key reaches Terraform '
+      + 'state; the issuing CA\'s signed certificate comes from vault.pki.issuers[].certificateFile instead',
+  },
+};
+
+/**
  * Reports every key of `mapping` not in `fields`: a typo must not silently fall back to a default.
+ * A field of {@link REMOVED_FIELDS} is reported as removed, with why.
  */
 export function reportUnknownKeys(problems: Problems, mapping: Mapping, path: Path, fields: readonly string[]): void {
+  const removed = REMOVED_FIELDS[formatPath(path)] ?? {};
   for (const key of Object.keys(mapping)) {
-    if (!fields.includes(key)) {
-      problems.add([...path, key], `unknown field; expected one of: ${fields.join(', ')}`);
+    if (fields.includes(key)) {
+      continue;
     }
+    problems.add([...path, key], Object.hasOwn(removed, key)
+      ? `removed field: ${removed[key]}; delete it`
+      : `unknown field; expected one of: ${fields.join(', ')}`);
   }
 }
 

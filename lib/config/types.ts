@@ -98,29 +98,33 @@ export interface PrivateCertificateConfig {
 }
 
 /**
- * The Vault PKI secrets engines that sign private certificates, as the Vault configuration stack
- * (`vault-config`) builds them: an intermediate mount holding the offline intermediate CA imported
- * from `bundleFile`, and the issuing mount, whose own CA key never leaves Vault and is signed by
- * that intermediate.
+ * The Vault PKI secrets engine that signs private certificates, as the Vault configuration stack
+ * (`vault-config`) builds it: the issuing mount, whose CA keys are generated inside Vault and never
+ * leave it. Their certificates are signed offline by the intermediate CA (`npm run pki --
+ * sign-issuing`), whose key never goes to Vault nor into Terraform state.
  */
 export interface VaultPkiConfig {
   /** Mount path of the issuing PKI engine. @default 'pki_private_issuer' */
   readonly mount?: string;
   /** Role that restricts what may be signed (allowed domains, key types, TTLs). @default 'cert-manager' */
   readonly role?: string;
-  /** Mount path of the engine that holds the imported offline intermediate CA (the article's `pki`). @default 'pki' */
-  readonly intermediateMount?: string;
   /**
-   * PEM bundle written by `npm run pki -- init` (intermediate key, intermediate, root), relative to
-   * the configuration file. Terraform reads it at apply time with `file()`; synth never reads it and
-   * only its path appears in `cdktf.out/`. The key then lives in the Terraform state of the
-   * `vault-config` stack: keep that state in an encrypted backend (README).
-   * @default - `bundle.pem` beside `vault.caBundleFile` (beside `trust.rootsFile` with `vault.caBundleSecretRef`)
+   * The issuing CAs of the mount, each a key inside Vault and the certificate the offline
+   * intermediate signed for it. More than one during a rotation: the next issuer is added, signed,
+   * made default (`defaultIssuer`) after an overlap, and the old one removed once its last
+   * certificate has expired (README, "Rotate the issuing CA").
+   * @default - [{ name: 'issuing-ca' }]
    */
-  readonly bundleFile?: string;
+  readonly issuers?: readonly VaultIssuerConfig[];
+  /** The issuer that signs, the mount's default issuer and the role's. @default - the first of `issuers` */
+  readonly defaultIssuer?: string;
   /** Lifetime of the issuing CA, a Go duration in hours; below the intermediate's 5 years. @default '17520h' (2 years) */
   readonly issuingCaTtl?: string;
-  /** Key of the issuing CA, generated inside Vault. @default - EC P-256 */
+  /**
+   * Key of the issuing CAs, generated inside Vault: EC 256 or 384 (no P-521, which Chrome and
+   * BoringSSL do not verify), RSA 2048, 3072 or 4096. `sign-issuing` signs CSRs of this key only.
+   * @default - EC P-256
+   */
   readonly issuingKey?: { readonly type?: 'ec' | 'rsa'; readonly bits?: number };
   /** Domains the role signs, with their subdomains. @default - [dns.privateZone.name, 'cluster.local'] */
   readonly allowedDomains?: readonly string[];
@@ -137,6 +141,22 @@ export interface VaultPkiConfig {
   readonly leafKey?: { readonly type?: 'ec' | 'rsa'; readonly bits?: number };
   /** Also let cert-manager call `<mount>/issue/<role>` (Vault generates the key), not only `sign`. @default false */
   readonly allowIssue?: boolean;
+}
+
+/** One issuing CA of `vault.pki.mount`. */
+export interface VaultIssuerConfig {
+  /**
+   * Its name in Vault, also the name of its key there: a DNS-1123 label, not `default` (Vault
+   * reserves it). Never rename one: the name is its identity in Vault and in Terraform state.
+   */
+  readonly name: string;
+  /**
+   * The PEM file of its certificate followed by its chain (issuing CA, intermediate, root) that
+   * `npm run pki -- sign-issuing` writes, relative to the configuration file. Public: commit it.
+   * Until it exists, the stack only creates the key and outputs its CSR (`issuing_csr`).
+   * @default - `pki/<name>.pem`
+   */
+  readonly certificateFile?: string;
 }
 
 /** Reference to a key of a Kubernetes Secret in cert-manager's namespace. */
@@ -265,9 +285,9 @@ export interface PkiServerKeyConfig {
  */
 export interface PkiConfig {
   /**
-   * Directory of the PKI's files, keys included (`npm run pki` writes and reads it; the Terraform
-   * stacks read the server certificate, its key and the intermediate's bundle from it at plan
-   * time), relative to the configuration file. Never committed: it holds private keys.
+   * Directory of the PKI's files, keys included (`npm run pki` writes and reads it; the `vault-aws`
+   * stack reads the server certificate and its key from it at plan time, into write-only
+   * arguments), relative to the configuration file. Never committed: it holds private keys.
    * @default '../.tls' (`.tls/` at the root of the repository, for `config/platform.yaml`)
    */
   readonly directory?: string;
@@ -287,6 +307,20 @@ export interface PkiConfig {
    * @example ['127.0.0.1', '::1']
    */
   readonly serverIpAddresses?: readonly string[];
+  /**
+   * Where the intermediate CA's certificate is published (`http://` or `https://`), written by
+   * `sign-issuing` into the issuing CAs' certificates as the Authority Information Access
+   * `caIssuers` URL, so that clients missing the intermediate can fetch it.
+   * @default - no Authority Information Access extension
+   */
+  readonly intermediateCaIssuersUrl?: string;
+  /**
+   * Where the intermediate CA's CRL is published, written by `sign-issuing` into the issuing CAs'
+   * certificates as their CRL distribution point. Set it only if a CRL signed by the intermediate
+   * is published there: clients that check revocation fail when it cannot be fetched.
+   * @default - no CRL distribution points extension
+   */
+  readonly intermediateCrlUrl?: string;
 }
 
 /** Versions of everything the platform installs, pinned: nothing floats. */

@@ -173,7 +173,7 @@ const ACME_FIELDS = ['email', 'gatewayIssuer', 'http01'] as const;
 const VAULT_FIELDS = ['address', 'caBundleFile', 'caBundleSecretRef', 'serverName', 'pki', 'auth', 'setup'] as const;
 const CA_BUNDLE_SECRET_REF_FIELDS = ['name', 'key'] as const;
 const VAULT_PKI_FIELDS = [
-  'mount', 'role', 'intermediateMount', 'bundleFile', 'issuingCaTtl', 'issuingKey', 'allowedDomains', 'allowWildcardCertificates', 'leafTtl',
+  'mount', 'role', 'issuers', 'defaultIssuer', 'issuingCaTtl', 'issuingKey', 'allowedDomains', 'allowWildcardCertificates', 'leafTtl',
   'leafMaxTtl', 'leafKey', 'allowIssue',
 ] as const;
 const VAULT_AUTH_FIELDS = ['appRole', 'kubernetes'] as const;
@@ -193,7 +193,9 @@ const GATEWAYS_SECTION_FIELDS = ['namespace'] as const;
 const MONITORING_FIELDS = ['enabled', 'warningDaysLeft', 'criticalDaysLeft', 'vaultAlerts'] as const;
 const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path'] as const;
 const SERVICE_FIELDS = ['name', 'port'] as const;
-const PKI_FIELDS = ['directory', 'serverKey', 'serverExtraDnsNames', 'serverIpAddresses'] as const;
+const PKI_FIELDS = [
+  'directory', 'serverKey', 'serverExtraDnsNames', 'serverIpAddresses', 'intermediateCaIssuersUrl', 'intermediateCrlUrl',
+] as const;
 const PKI_SERVER_KEY_FIELDS = ['algorithm'] as const;
 const TRUST_FIELDS = ['rootsFile', 'namespaceLabels'] as const;
 const VALIDATION_FIELDS = ['suppressions'] as const;
@@ -226,6 +228,14 @@ export interface ValidateOptions {
    * @default - the roots are not checked
    */
   readonly checkTrustRoots?: (file: string, source: 'rootsFile' | 'caBundleFile') => readonly string[];
+  /**
+   * Checks the issuing CAs' certificate files (`vault.pki.issuers[].certificateFile`), called last
+   * and only when nothing else is wrong, with the configuration then known valid. Returns what is
+   * wrong, each problem with its path. The loader passes one that reads the files (see
+   * `loadPlatform`, lib/config/issuing-ca.ts).
+   * @default - the files are not read
+   */
+  readonly checkIssuingCertificates?: (config: PlatformConfig) => ReadonlyArray<{ readonly path: Path; readonly message: string }>;
 }
 
 /**
@@ -607,6 +617,30 @@ const PKI_DIRECTORY = stringRule(
   (value) => (/^([/\\]|[A-Za-z]:)/.test(value) ? 'an absolute path only exists on one machine; give it relative to the configuration file' : undefined),
 );
 
+/**
+ * Where the offline intermediate publishes its certificate or its CRL (`pki.intermediateCaIssuersUrl`,
+ * `pki.intermediateCrlUrl`): an absolute http(s) URL with a host, no credentials, no fragment. Plain
+ * http is the usual choice (RFC 5280 section 4.2.1.13): what is fetched is signed, and an https
+ * URL would need a TLS chain that may itself depend on that CRL.
+ */
+function publicationUrlRule(what: string, example: string): Rule {
+  const expected = `an http:// or https:// URL where ${what} is published, such as ${JSON.stringify(example)}`;
+  return stringRule(expected, (value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return false;
+    }
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.username === '' && url.password === ''
+      && url.hash === '' && !/\s/.test(value);
+  }, (value) => (/^[a-z0-9.-]+\.[a-z]{2,}(\/|$)/i.test(value) ? `add the scheme: "http://${value}"`
+    : /^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value) ? 'remove the credentials: the URL is written into certificates' : undefined));
+}
+
+const INTERMEDIATE_CA_ISSUERS_URL = publicationUrlRule('the intermediate CA certificate', 'http://pki.example.com/intermediate-ca.crt');
+const INTERMEDIATE_CRL_URL = publicationUrlRule('the intermediate CA\'s CRL', 'http://pki.example.com/intermediate-ca.crl');
+
 const PKI_SERVER_KEY_ALGORITHM_EXPECTED = '"ECDSA" (a P-256 key) or "RSA" (a 2048-bit key)';
 
 const PKI_SERVER_KEY_ALGORITHM = stringRule(
@@ -700,6 +734,11 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
   checkBackup(problems, raw, { aws, clusters, vaultCluster });
   checkTerraform(problems, raw);
   checkVaultSetupAcrossSections(problems, raw, { clusters });
+  // The issuing CAs' files relate the whole configuration (domains, CA chain) to what was signed
+  // offline: checked once nothing else is wrong, as a cross-field check is once its fields are valid.
+  if (options.checkIssuingCertificates && problems.list.length === 0) {
+    for (const problem of options.checkIssuingCertificates(raw as unknown as PlatformConfig)) problems.add(problem.path, problem.message);
+  }
 }
 
 /**
@@ -1314,7 +1353,8 @@ function checkHostnameZone(problems: Problems, path: Path, hostname: string, gat
 /**
  * `pki`, read only by the offline PKI command: the Vault server certificate's key algorithm, its
  * extra DNS names (each in the private zone, since the intermediate CA is name-constrained to it,
- * and not already on the certificate) and its IP addresses (each once).
+ * and not already on the certificate) and its IP addresses (each once), then the URLs `sign-issuing`
+ * writes into the issuing CAs' certificates.
  * @param vaultHost the host of `vault.address`, always on the certificate, when valid
  */
 function checkPki(problems: Problems, raw: Mapping, dns: ValidDns, vaultHost: string | undefined): void {
@@ -1378,6 +1418,8 @@ function checkPki(problems: Problems, raw: Mapping, dns: ValidDns, vaultHost: st
       seenAddresses.set(address.toLowerCase(), formatPath(itemPath));
     });
   }
+  field(problems, pki, path, 'intermediateCaIssuersUrl', INTERMEDIATE_CA_ISSUERS_URL, true);
+  field(problems, pki, path, 'intermediateCrlUrl', INTERMEDIATE_CRL_URL, true);
 }
 
 const ROOTS_FILE_REQUIRED = 'is required when vault.caBundleSecretRef is used: '

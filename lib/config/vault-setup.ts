@@ -11,7 +11,6 @@ import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE } from '../util/names.js';
 import { parseGoDuration } from '../util/validators.js';
 import { resolveBackup } from './backup.js';
 import { raftQuorum, raftVoters } from './check-vault-cluster.js';
-import { pkiFile } from './pki-files.js';
 import type { ClusterConfig, PlatformConfig, VaultEngine } from './types.js';
 
 /** The DNS domain of Kubernetes Services, signed by default besides the private zone. */
@@ -21,18 +20,25 @@ export const CLUSTER_LOCAL_DOMAIN = 'cluster.local';
 export const VAULT_PKI_DEFAULTS = {
   mount: 'pki_private_issuer',
   role: 'cert-manager',
-  intermediateMount: 'pki',
+  /** The issuer when `vault.pki.issuers` is omitted, and the name of its key in Vault. */
+  issuerName: 'issuing-ca',
+  /** Where an issuer's certificate file is when not given (`<directory>/<name>.pem`), relative to the configuration file. */
+  issuerCertificateDirectory: 'pki',
   /** 2 years: a rotation every other year, well inside the intermediate's 5. */
   issuingCaTtl: '17520h',
   leafTtl: '720h',
   leafMaxTtl: '2160h',
-  bundleFileName: 'bundle.pem',
 } as const;
 
 /** Vault's key types, as its PKI API names them, and the sizes each takes. */
 export const VAULT_KEY_TYPES = ['ec', 'rsa'] as const;
 export type VaultKeyType = (typeof VAULT_KEY_TYPES)[number];
 export const VAULT_KEY_BITS: Readonly<Record<VaultKeyType, readonly number[]>> = { ec: [256, 384, 521], rsa: [2048, 3072, 4096] };
+/**
+ * Sizes of the issuing CAs' keys (`vault.pki.issuingKey`), which `sign-issuing` also accepts in a
+ * CSR: no P-521, which Chrome and BoringSSL do not verify in a chain, and no RSA below 2048 bits.
+ */
+export const ISSUING_KEY_BITS: Readonly<Record<VaultKeyType, readonly number[]>> = { ec: [256, 384], rsa: [2048, 3072, 4096] };
 /** Size when only the type is given: P-256, RSA 2048. */
 export const VAULT_DEFAULT_KEY_BITS: Readonly<Record<VaultKeyType, number>> = { ec: 256, rsa: 2048 };
 
@@ -73,13 +79,21 @@ export interface VaultKey {
   readonly bits: number;
 }
 
+/** One issuing CA, defaults applied. */
+export interface VaultIssuerSettings {
+  readonly name: string;
+  /** Relative to the configuration file. */
+  readonly certificateFile: string;
+}
+
 /** Every `vault.pki` setting, defaults applied. */
 export interface VaultPkiSettings {
   readonly mount: string;
   readonly role: string;
-  readonly intermediateMount: string;
-  /** Relative to the configuration file. */
-  readonly bundleFile: string;
+  /** In the configuration's order. */
+  readonly issuers: readonly VaultIssuerSettings[];
+  /** Name of the issuer that signs (one of `issuers`). */
+  readonly defaultIssuer: string;
   readonly issuingCaTtl: string;
   readonly issuingKey: VaultKey;
   readonly allowedDomains: readonly string[];
@@ -99,11 +113,15 @@ export function vaultPkiSettings(config: PlatformConfig): VaultPkiSettings {
   const pki = config.vault.pki ?? {};
   const mount = pki.mount ?? VAULT_PKI_DEFAULTS.mount;
   const role = pki.role ?? VAULT_PKI_DEFAULTS.role;
+  const issuers = (pki.issuers ?? [{ name: VAULT_PKI_DEFAULTS.issuerName }]).map((issuer) => ({
+    name: issuer.name,
+    certificateFile: issuer.certificateFile ?? defaultIssuerCertificateFile(issuer.name),
+  }));
   return {
     mount,
     role,
-    intermediateMount: pki.intermediateMount ?? VAULT_PKI_DEFAULTS.intermediateMount,
-    bundleFile: pki.bundleFile ?? defaultBundleFile(config),
+    issuers,
+    defaultIssuer: pki.defaultIssuer ?? issuers[0]!.name,
     issuingCaTtl: pki.issuingCaTtl ?? VAULT_PKI_DEFAULTS.issuingCaTtl,
     issuingKey: vaultKey(pki.issuingKey, { type: 'ec', bits: VAULT_DEFAULT_KEY_BITS.ec }),
     allowedDomains: effectiveAllowedDomains(config),
@@ -137,9 +155,9 @@ export function defaultLeafMaxTtl(privateCertificateDuration: string | undefined
     : VAULT_PKI_DEFAULTS.leafMaxTtl;
 }
 
-/** `bundle.pem` in `pki.directory`, where `npm run pki -- init` writes it. */
-function defaultBundleFile(config: PlatformConfig): string {
-  return pkiFile(config, VAULT_PKI_DEFAULTS.bundleFileName);
+/** `pki/<name>.pem`: where `sign-issuing` writes an issuer's certificate when its file is not configured. */
+export function defaultIssuerCertificateFile(name: string): string {
+  return `${VAULT_PKI_DEFAULTS.issuerCertificateDirectory}/${name}.pem`;
 }
 
 /** The key of the private Gateway's certificate, in Vault's terms: what the role must accept. */

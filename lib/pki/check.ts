@@ -10,8 +10,13 @@
  *   intermediate's name constraints, the server's names (those the configuration asks for, all
  *   within the constraints);
  * - validity now, with a warning for anything ending within `warnDays`;
- * - `ca-chain.pem` and `bundle.pem` hold exactly this PKI's chain, and the committed chain synth reads
- *   holds it too (next to another one during a root rotation).
+ * - `ca-chain.pem` holds exactly this PKI's chain, and the committed chain synth reads holds it too
+ *   (next to another one during a root rotation); a leftover `bundle.pem` (the intermediate key that
+ *   Vault once imported) is a warning: nothing reads it, delete it;
+ * - each issuing CA's certificate file that exists (`vault.pki.issuers[].certificateFile`): signed by
+ *   the intermediate, CA with path length 0, keyCertSign and cRLSign, name constraints within the
+ *   intermediate's and covering the allowed domains, followed by exactly intermediate and root, and
+ *   valid now, with the same warning before it ends.
  *
  * Problems make `check` fail; warnings do not.
  */
@@ -20,7 +25,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { INTERMEDIATE_CA_PATH_LENGTH } from './certificate-authority.js';
 import { PkiError } from './errors.js';
-import { KEY_FILE_MODE, PKI_FILES, readPkiFile } from './files.js';
+import { KEY_FILE_MODE, LEGACY_BUNDLE_FILE, PKI_FILES, readPkiFile } from './files.js';
 import { describeKeyType, keyTypeOf, type KeyType, parsePrivateKey, publicKeyDer } from './key-pair.js';
 import { isWithinDnsZone, permittedDnsZones } from './name-constraints.js';
 import { type ParsedCertificate, parseCertificate, parseCertificates, showDate } from './pem.js';
@@ -45,13 +50,22 @@ export interface CheckOptions {
   readonly warnDays?: number;
   /** The committed chain synth reads (`vault.caBundleFile`, resolved); checked when given. */
   readonly chainFile?: string;
+  /**
+   * The issuing CAs' certificate files (`vault.pki.issuers`, resolved), each checked when it exists,
+   * and the name constraints they must permit (`vault.pki.allowedDomains`, reduced).
+   * @default - no issuing CA is checked
+   */
+  readonly issuing?: {
+    readonly files: ReadonlyArray<{ readonly name: string; readonly file: string }>;
+    readonly permittedZones: readonly string[];
+  };
   /** @default - the current time */
   readonly now?: Date;
 }
 
 /** One certificate as `check` lists it. */
 export interface CheckedCertificate {
-  /** `root CA`, `intermediate CA` or `Vault server`. */
+  /** `root CA`, `intermediate CA`, `Vault server` or `issuing CA "<name>"`. */
   readonly role: string;
   readonly file: string;
   readonly subject: string;
@@ -156,6 +170,9 @@ export function checkPki(options: CheckOptions): CheckReport {
     checkServer(server, intermediate, zones);
   }
   checkChainFiles(root, intermediate);
+  for (const issuing of options.issuing?.files ?? []) {
+    checkIssuing(issuing.name, issuing.file, root, intermediate, zones);
+  }
 
   return { certificates, notes, warnings, problems };
 
@@ -189,17 +206,76 @@ export function checkPki(options: CheckOptions): CheckReport {
   }
 
   function checkValidity(role: Role, certificate: ParsedCertificate): void {
-    const file = path(role.certificateFile);
+    checkValidityOf(role.name, path(role.certificateFile), certificate, renewal(role));
+  }
+
+  /** Lists the certificate; a problem when it is not valid now, a warning when it ends within `warnDays`. */
+  function checkValidityOf(name: string, file: string, certificate: ParsedCertificate, renew: string): void {
     const { notBefore, notAfter } = certificate.x509;
     const daysLeft = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
-    certificates.push({ role: role.name, file, subject: certificate.x509.subject, notAfter, daysLeft });
+    certificates.push({ role: name, file, subject: certificate.x509.subject, notAfter, daysLeft });
     if (now.getTime() < notBefore.getTime()) {
-      problems.push(`${file}: the ${role.name} certificate is not valid before ${showDate(notBefore)} (check this machine's clock)`);
+      problems.push(`${file}: the ${name} certificate is not valid before ${showDate(notBefore)} (check this machine's clock)`);
     } else if (now.getTime() > notAfter.getTime()) {
-      problems.push(`${file}: the ${role.name} certificate expired on ${showDate(notAfter)}; ${renewal(role)}`);
+      problems.push(`${file}: the ${name} certificate expired on ${showDate(notAfter)}; ${renew}`);
     } else if (daysLeft < warnDays) {
-      warnings.push(`${file}: the ${role.name} certificate expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'}, on `
-        + `${showDate(notAfter)} (less than ${warnDays} days); ${renewal(role)}`);
+      warnings.push(`${file}: the ${name} certificate expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'}, on `
+        + `${showDate(notAfter)} (less than ${warnDays} days); ${renew}`);
+    }
+  }
+
+  /**
+   * An issuing CA's file, when it exists: the issuing CA then exactly intermediate and root, signed
+   * by the intermediate, a CA with path length 0, name constraints within the intermediate's and
+   * covering the allowed domains, valid now.
+   */
+  function checkIssuing(name: string, file: string, rootCertificate: ParsedCertificate | undefined,
+    intermediateCertificate: ParsedCertificate | undefined, intermediateZones: string[] | undefined): void {
+    if (!existsSync(file)) {
+      notes.push(`${file}: issuer "${name}" is not signed yet (its CSR is the issuing_csr output of vault-config: run sign-issuing)`);
+      return;
+    }
+    let text: string | undefined;
+    try {
+      text = readPkiFile('', file, 'sign-issuing writes it');
+    } catch (err) {
+      problems.push((err as Error).message);
+      return;
+    }
+    const chain = attempt(problems, () => parseCertificates(text!, file));
+    if (chain === undefined) return;
+    const [issuing, ...rest] = chain;
+    if (issuing === undefined) {
+      problems.push(`${file}: expected the issuing CA's certificate, its intermediate and its root, got no certificate`);
+      return;
+    }
+    const role = `issuing CA "${name}"`;
+    checkValidityOf(role, file, issuing, 'sign a new issuing CA and rotate to it (see the README, "Rotate the issuing CA")');
+    if (intermediateCertificate) {
+      checkSignedBy(issuing, intermediateCertificate, file, `the intermediate CA of ${path(INTERMEDIATE.certificateFile)}`);
+    }
+    checkCa(issuing, file, 0);
+    const expected = rootCertificate && intermediateCertificate ? [intermediateCertificate.pem, rootCertificate.pem] : undefined;
+    if (expected && (rest.length !== expected.length || rest.some((certificate, index) => certificate.pem !== expected[index]))) {
+      problems.push(`${file}: expected the issuing CA followed by the intermediate then the root certificate (of `
+        + `${PKI_FILES.intermediateCertificate} and ${PKI_FILES.rootCertificate}), got ${rest.length} certificate${rest.length === 1 ? '' : 's'} `
+        + 'after it that differ; Vault serves this chain: sign the issuing CA again with sign-issuing');
+    }
+    const zones = attempt(problems, () => permittedDnsZones(issuing.x509), file);
+    const wanted = options.issuing?.permittedZones ?? [];
+    if (zones === undefined) {
+      warnings.push(`${file}: the ${role} has no DNS name constraints: only the intermediate's limit what it may sign`);
+      return;
+    }
+    const outside = intermediateZones === undefined ? [] : zones.filter((zone) => !intermediateZones.some((parent) => isWithinDnsZone(zone, parent)));
+    if (outside.length > 0) {
+      problems.push(`${file}: expected name constraints within the intermediate's (${intermediateZones!.join(', ')}), got `
+        + `${outside.join(', ')}: every TLS client rejects what it signs there`);
+    }
+    const missing = wanted.filter((zone) => !zones.some((permitted) => isWithinDnsZone(zone, permitted)));
+    if (missing.length > 0) {
+      warnings.push(`${file}: the ${role} does not permit ${missing.map((zone) => JSON.stringify(zone)).join(', ')} of vault.pki.allowedDomains `
+        + '(certificates Vault signs there would not verify: sign a new issuing CA with sign-issuing)');
     }
   }
 
@@ -284,8 +360,8 @@ export function checkPki(options: CheckOptions): CheckReport {
   }
 
   /**
-   * `ca-chain.pem` and `bundle.pem` hold exactly intermediate + root (the bundle, the intermediate key
-   * first); the committed chain holds both, and maybe other CAs.
+   * `ca-chain.pem` holds exactly intermediate + root; the committed chain holds both, and maybe other
+   * CAs. A leftover `bundle.pem` is reported.
    */
   function checkChainFiles(rootCertificate: ParsedCertificate | undefined, intermediateCertificate: ParsedCertificate | undefined): void {
     const expected = rootCertificate && intermediateCertificate ? [intermediateCertificate.pem, rootCertificate.pem] : undefined;
@@ -302,16 +378,10 @@ export function checkPki(options: CheckOptions): CheckReport {
     };
     compare(path(PKI_FILES.chain), read(PKI_FILES.chain), `rebuild it: cat ${PKI_FILES.intermediateCertificate} ${PKI_FILES.rootCertificate}`);
 
-    const bundleFile = path(PKI_FILES.bundle);
-    const bundle = read(PKI_FILES.bundle);
-    if (bundle !== undefined) {
-      checkMode(bundleFile);
-      compare(bundleFile, bundle, `rebuild it: cat ${PKI_FILES.intermediateKey} ${PKI_FILES.intermediateCertificate} ${PKI_FILES.rootCertificate}`);
-      const key = attempt(problems, () => parsePrivateKey(bundle, bundleFile));
-      if (key && intermediateCertificate
-        && !publicKeyDer(key).equals(intermediateCertificate.node.publicKey.export({ type: 'spki', format: 'der' }))) {
-        problems.push(`${bundleFile}: expected the intermediate CA's private key first, got another key`);
-      }
+    if (existsSync(path(LEGACY_BUNDLE_FILE))) {
+      warnings.push(`${path(LEGACY_BUNDLE_FILE)}: a copy of the intermediate CA's key that Vault once imported; nothing reads it since `
+        + 'the intermediate stays offline (sign-issuing): delete it (shred it), and take the intermediate key out of any Terraform state '
+        + 'that held pem_bundle');
     }
 
     if (options.chainFile !== undefined) {

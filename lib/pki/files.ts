@@ -10,7 +10,9 @@
  * | `vault.pem`               | Vault server certificate                          | 0644 |
  * | `vault-key.pem`           | Vault server key                                  | 0600 |
  * | `ca-chain.pem`            | intermediate + root certificates: what clients trust | 0644 |
- * | `bundle.pem`              | intermediate key + intermediate + root: `vault write pki/config/ca pem_bundle=@bundle.pem` | 0600 |
+ *
+ * No file holds the intermediate key for Vault any more (the former `bundle.pem`): the intermediate
+ * signs the issuing CA offline (`sign-issuing`), and its key never leaves this directory.
  *
  * Writing is atomic per set: every file is first written in full to a temporary file beside its
  * target (mode set, data flushed to disk), and only when all of them are written are they renamed
@@ -33,11 +35,16 @@ export const PKI_FILES = {
   serverCertificate: 'vault.pem',
   serverKey: 'vault-key.pem',
   chain: 'ca-chain.pem',
-  bundle: 'bundle.pem',
 } as const;
 
+/**
+ * The intermediate key and chain that earlier versions wrote for Vault to import (`pem_bundle`):
+ * nothing reads it now, and `check` asks for it to be deleted.
+ */
+export const LEGACY_BUNDLE_FILE = 'bundle.pem';
+
 /** The files that hold a private key: `init` refuses to replace any of them without `--force`. */
-export const KEY_FILES: readonly string[] = [PKI_FILES.rootKey, PKI_FILES.intermediateKey, PKI_FILES.serverKey, PKI_FILES.bundle];
+export const KEY_FILES: readonly string[] = [PKI_FILES.rootKey, PKI_FILES.intermediateKey, PKI_FILES.serverKey];
 
 /** Mode of files holding a private key: the owner reads and writes, nobody else. */
 export const KEY_FILE_MODE = 0o600;

@@ -75,19 +75,16 @@ export async function initPki(options: InitOptions): Promise<InitResult> {
 
   const rootPem = certificatePem(root.certificate);
   const intermediatePem = certificatePem(intermediate.certificate);
-  const intermediateKeyPem = await privateKeyPem(intermediate.keyPair);
   const chainPem = intermediatePem + rootPem;
   const at = (name: string): string => join(outDir, name);
   const files: FileToWrite[] = [
     { path: at(PKI_FILES.rootCertificate), content: rootPem, mode: CERTIFICATE_FILE_MODE },
     { path: at(PKI_FILES.rootKey), content: await privateKeyPem(root.keyPair), mode: KEY_FILE_MODE },
     { path: at(PKI_FILES.intermediateCertificate), content: intermediatePem, mode: CERTIFICATE_FILE_MODE },
-    { path: at(PKI_FILES.intermediateKey), content: intermediateKeyPem, mode: KEY_FILE_MODE },
+    { path: at(PKI_FILES.intermediateKey), content: await privateKeyPem(intermediate.keyPair), mode: KEY_FILE_MODE },
     { path: at(PKI_FILES.serverCertificate), content: certificatePem(server.certificate), mode: CERTIFICATE_FILE_MODE },
     { path: at(PKI_FILES.serverKey), content: await privateKeyPem(server.keyPair), mode: KEY_FILE_MODE },
     { path: at(PKI_FILES.chain), content: chainPem, mode: CERTIFICATE_FILE_MODE },
-    // The key first: Vault's pem_bundle takes the issuer's key and its chain in one file.
-    { path: at(PKI_FILES.bundle), content: intermediateKeyPem + chainPem, mode: KEY_FILE_MODE },
   ];
   if (options.chainFile !== undefined) {
     files.push({ path: options.chainFile, content: chainPem, mode: CERTIFICATE_FILE_MODE });

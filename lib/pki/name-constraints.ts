@@ -7,23 +7,14 @@
  *
  * Only `permittedSubtrees` of `dNSName` are written: the other name types (IP addresses, e-mail)
  * stay unconstrained, so the Vault server certificate may carry IP addresses. `@peculiar/x509` has
- * no class for this extension, so its DER is written and read here; the structure is small:
- *
- * ```
- * NameConstraints ::= SEQUENCE { permittedSubtrees [0] IMPLICIT SEQUENCE OF GeneralSubtree, … }
- * GeneralSubtree  ::= SEQUENCE { base GeneralName, … }      -- minimum 0 and no maximum: omitted (DER)
- * GeneralName     ::= … dNSName [2] IMPLICIT IA5String …
- * ```
+ * no class for this extension: its DER is written and read by lib/util/der.ts, which synth's
+ * configuration checks share.
  */
 
+import { NAME_CONSTRAINTS_OID, nameConstraintsValue, permittedDnsSubtrees } from '../util/der.js';
 import { x509 } from './x509.js';
 
-/** Object identifier of the name constraints extension, `id-ce-nameConstraints`. */
-export const NAME_CONSTRAINTS_OID = '2.5.29.30';
-
-const SEQUENCE = 0x30;
-const PERMITTED_SUBTREES = 0xa0; // [0], constructed
-const DNS_NAME = 0x82; // [2], primitive
+export { NAME_CONSTRAINTS_OID } from '../util/der.js';
 
 /**
  * The extension permitting names in `zones` only (each zone and every name below it), critical as
@@ -31,9 +22,7 @@ const DNS_NAME = 0x82; // [2], primitive
  * @example nameConstraintsExtension(['priv.example.com'])
  */
 export function nameConstraintsExtension(zones: readonly string[]): x509.Extension {
-  const subtrees = zones.map((zone) => tlv(SEQUENCE, tlv(DNS_NAME, Buffer.from(zone, 'ascii'))));
-  const value = tlv(SEQUENCE, tlv(PERMITTED_SUBTREES, Buffer.concat(subtrees)));
-  return new x509.Extension(NAME_CONSTRAINTS_OID, true, value);
+  return new x509.Extension(NAME_CONSTRAINTS_OID, true, nameConstraintsValue(zones));
 }
 
 /**
@@ -46,24 +35,7 @@ export function permittedDnsZones(certificate: x509.X509Certificate): string[] |
   if (!extension) {
     return undefined;
   }
-  const constraints = readTlv(Buffer.from(extension.value), 0, SEQUENCE);
-  let offset = constraints.start;
-  const zones: string[] = [];
-  while (offset < constraints.end) {
-    const part = readTlv(constraints.buffer, offset);
-    if (part.tag === PERMITTED_SUBTREES) {
-      let subtreeOffset = part.start;
-      while (subtreeOffset < part.end) {
-        const subtree = readTlv(part.buffer, subtreeOffset, SEQUENCE);
-        const base = readTlv(subtree.buffer, subtree.start);
-        if (base.tag === DNS_NAME) {
-          zones.push(base.buffer.subarray(base.start, base.end).toString('ascii'));
-        }
-        subtreeOffset = subtree.end;
-      }
-    }
-    offset = part.end;
-  }
+  const zones = permittedDnsSubtrees(Buffer.from(extension.value));
   return zones.length > 0 ? zones : undefined;
 }
 
@@ -79,58 +51,4 @@ export function isWithinDnsZone(name: string, zone: string): boolean {
     return lowerName.endsWith(lowerZone);
   }
   return lowerName === lowerZone || lowerName.endsWith(`.${lowerZone}`);
-}
-
-/** DER tag-length-value: definite lengths, short form below 128 bytes, long form above. */
-function tlv(tag: number, content: Buffer): Buffer {
-  let length: Buffer;
-  if (content.length < 0x80) {
-    length = Buffer.from([content.length]);
-  } else {
-    const bytes: number[] = [];
-    for (let rest = content.length; rest > 0; rest = Math.floor(rest / 256)) {
-      bytes.unshift(rest % 256);
-    }
-    length = Buffer.from([0x80 | bytes.length, ...bytes]);
-  }
-  return Buffer.concat([Buffer.from([tag]), length, content]);
-}
-
-interface Tlv {
-  readonly buffer: Buffer;
-  readonly tag: number;
-  /** Offset of the first content byte. */
-  readonly start: number;
-  /** Offset just after the last content byte. */
-  readonly end: number;
-}
-
-function readTlv(buffer: Buffer, offset: number, expectedTag?: number): Tlv {
-  const fail = (what: string): never => {
-    throw new Error(`malformed name constraints extension: ${what} at byte ${offset}`);
-  };
-  if (offset + 2 > buffer.length) {
-    fail('truncated');
-  }
-  const tag = buffer[offset]!;
-  if (expectedTag !== undefined && tag !== expectedTag) {
-    fail(`tag 0x${tag.toString(16)} where 0x${expectedTag.toString(16)} was expected`);
-  }
-  let length = buffer[offset + 1]!;
-  let start = offset + 2;
-  if (length & 0x80) {
-    const count = length & 0x7f;
-    if (count === 0 || count > 4 || start + count > buffer.length) {
-      fail('unsupported length');
-    }
-    length = 0;
-    for (let index = 0; index < count; index += 1) {
-      length = length * 256 + buffer[start + index]!;
-    }
-    start += count;
-  }
-  if (start + length > buffer.length) {
-    fail('truncated');
-  }
-  return { buffer, tag, start, end: start + length };
 }

@@ -84,8 +84,11 @@ export function pkiProfile(config: PlatformConfig): PkiProfile {
   };
 }
 
-/** `zones` in order, without those equal to or inside an earlier one (a subtree adds nothing to its parent's). */
-function permittedZones(zones: readonly string[]): string[] {
+/**
+ * `zones` in order, without those equal to or inside another one (a subtree adds nothing to its
+ * parent's): the permitted subtrees of a name constraints extension.
+ */
+export function permittedZones(zones: readonly string[]): string[] {
   const kept: string[] = [];
   for (const zone of zones) {
     if (!kept.some((parent) => isInDnsZone(zone, parent))) kept.push(zone);

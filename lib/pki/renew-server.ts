@@ -4,12 +4,11 @@
  */
 
 import { join } from 'node:path';
-import type { CertifiedKeyPair } from './certificate-authority.js';
 import { certificatePem } from './certificate-authority.js';
-import { PkiError } from './errors.js';
-import { CERTIFICATE_FILE_MODE, KEY_FILE_MODE, PKI_FILES, readPkiFile, writeFilesAtomically } from './files.js';
-import { parsePrivateKey, privateKeyPem, publicKeyDer, readKeyPair } from './key-pair.js';
-import { parseCertificate, showDate } from './pem.js';
+import { CERTIFICATE_FILE_MODE, KEY_FILE_MODE, PKI_FILES, writeFilesAtomically } from './files.js';
+import { readIntermediate } from './intermediate.js';
+import { privateKeyPem } from './key-pair.js';
+import { showDate } from './pem.js';
 import type { PkiProfile } from './profile.js';
 import { issueServerCertificate, SERVER_CERTIFICATE_LIFETIME_YEARS } from './server-certificate.js';
 import type { x509 } from './x509.js';
@@ -39,7 +38,7 @@ export interface RenewServerResult {
  */
 export async function renewServerCertificate(options: RenewServerOptions): Promise<RenewServerResult> {
   const now = options.now ?? new Date();
-  const intermediate = await readIntermediate(options.dir, now);
+  const intermediate = await readIntermediate(options.dir, now, 'renew-server');
   const server = await issueServerCertificate(options.profile, intermediate, now);
   const files = [
     { path: join(options.dir, PKI_FILES.serverCertificate), content: certificatePem(server.certificate), mode: CERTIFICATE_FILE_MODE },
@@ -55,31 +54,4 @@ export async function renewServerCertificate(options: RenewServerOptions): Promi
         + `${SERVER_CERTIFICATE_LIFETIME_YEARS}-year lifetime: rotate the intermediate (see the README, "Private PKI")`,
     } : {}),
   };
-}
-
-/** The intermediate CA of `dir`, checked: key and certificate match, a CA, valid at `now`. */
-async function readIntermediate(dir: string, now: Date): Promise<CertifiedKeyPair> {
-  const hint = 'renew-server needs the intermediate CA made by init (intermediate-ca.pem and intermediate-ca-key.pem); '
-    + 'the root key is not needed';
-  const certificateFile = join(dir, PKI_FILES.intermediateCertificate);
-  const keyFile = join(dir, PKI_FILES.intermediateKey);
-  const certificate = parseCertificate(readPkiFile(dir, PKI_FILES.intermediateCertificate, hint), certificateFile);
-  const keyPem = readPkiFile(dir, PKI_FILES.intermediateKey, hint);
-  const keyObject = parsePrivateKey(keyPem, keyFile);
-  if (!publicKeyDer(keyObject).equals(certificate.node.publicKey.export({ type: 'spki', format: 'der' }))) {
-    throw new PkiError(`${keyFile}: expected the private key of ${certificateFile}, got another key `
-      + '(the two files come from different runs of init; copy both from the same one)');
-  }
-  if (!certificate.node.ca) {
-    throw new PkiError(`${certificateFile}: expected a CA certificate, got one without basicConstraints CA:TRUE, subject ${certificate.x509.subject}`);
-  }
-  if (now.getTime() > certificate.x509.notAfter.getTime()) {
-    throw new PkiError(`${certificateFile}: the intermediate CA expired on ${showDate(certificate.x509.notAfter)}; it can sign nothing `
-      + 'valid: make a new PKI, or a new intermediate from the offline root (see the README, "Private PKI")');
-  }
-  if (now.getTime() < certificate.x509.notBefore.getTime()) {
-    throw new PkiError(`${certificateFile}: the intermediate CA is not valid before ${showDate(certificate.x509.notBefore)}; `
-      + 'check this machine\'s clock');
-  }
-  return { certificate: certificate.x509, keyPair: await readKeyPair(keyPem, keyFile) };
 }

@@ -1,6 +1,7 @@
 /**
- * Files of the configuration that Terraform reads at plan and apply time (TLS material, the PKI
- * bundle), never synth: only their path goes into `cdktf.out/`, so no secret is ever written there.
+ * Files of the configuration that Terraform reads at plan and apply time (TLS material: the CA
+ * chain, the Vault servers' certificate and key), never synth: only their path goes into
+ * `cdktf.out/`, so no secret is ever written there.
  *
  * A stack that reads such files gets the input variable `config_dir`: the configuration's directory,
  * relative to the stack's folder (`cdktf.out/stacks/<stack>/`, where Terraform runs) by default.
@@ -42,7 +43,7 @@ export class ConfigFiles {
       type: 'string',
       default: files.configDirFromStack ?? DEFAULT_CONFIG_DIR_FROM_STACK,
       description: 'Directory of the gateway-pki configuration (config/platform.yaml), relative to this stack\'s folder: '
-        + 'TLS material and the PKI bundle are read from it at plan time',
+        + 'TLS material is read from it at plan time',
     }));
   }
 

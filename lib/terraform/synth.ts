@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { App } from 'cdktf';
 import { resolveBackup } from '../config/backup.js';
+import type { IssuingCertificates } from '../config/issuing-ca.js';
 import type { PlatformConfig } from '../config/types.js';
+import { vaultPkiSettings } from '../config/vault-setup.js';
 import type { DistFile } from '../output/render.js';
 import { DEFAULT_CONFIG_DIR_FROM_STACK, type TerraformFiles } from './files.js';
 import { stateBackend } from './state.js';
@@ -11,7 +13,17 @@ import { VAULT_AWS_STACK, VAULT_BACKUP_STACK, VAULT_CONFIG_STACK } from '../util
 import { ClusterAwsStack, clusterStackName } from './stacks.js';
 import { VaultBackupStack } from './vault-backup-storage.js';
 import { VaultAwsStack } from './vault-cluster/stack.js';
+import { vaultPkiBootstrap } from './vault-config/pki.js';
 import { VaultConfigStack } from './vault-config/stack.js';
+
+/** What {@link synthesizeTerraform} needs besides the configuration. */
+export interface TerraformSynthOptions extends TerraformFiles {
+  /**
+   * The issuing CAs signed offline so far (`LoadedPlatform.issuingCertificates`).
+   * @default {} - none: the vault-config stack renders phase 1
+   */
+  readonly issuingCertificates?: IssuingCertificates;
+}
 
 /**
  * Builds every Terraform stack of the platform and returns the files of `cdktf.out/`
@@ -20,10 +32,11 @@ import { VaultConfigStack } from './vault-config/stack.js';
  * CDKTF writes to a folder; it writes into a private temporary one that is read back and removed,
  * so that the caller swaps `cdktf.out/` in only once everything succeeded, as for `dist/`. Stack
  * traces are off, so no machine path reaches the output.
- * @param files where stacks find the configuration's files (TLS material, PKI bundle) at plan time,
- *   and, from the same folder, their local state (`terraform.backend.local.directory`)
+ * @param options where stacks find the configuration's files (TLS material) at plan time, and, from
+ *   the same folder, their local state (`terraform.backend.local.directory`); the signed issuing CAs
  */
-export function synthesizeTerraform(config: PlatformConfig, files: TerraformFiles = {}): DistFile[] {
+export function synthesizeTerraform(config: PlatformConfig, options: TerraformSynthOptions = {}): DistFile[] {
+  const { issuingCertificates, ...files } = options;
   const outdir = mkdtempSync(join(tmpdir(), 'gateway-pki-cdktf-'));
   try {
     const app = new App({ outdir, stackTraces: false, hclOutput: false });
@@ -32,7 +45,7 @@ export function synthesizeTerraform(config: PlatformConfig, files: TerraformFile
       new ClusterAwsStack(app, clusterStackName(cluster), { platform: config, cluster, state });
     }
     if (config.vaultCluster) new VaultAwsStack(app, VAULT_AWS_STACK, { platform: config, cluster: config.vaultCluster, files, state });
-    new VaultConfigStack(app, VAULT_CONFIG_STACK, { platform: config, files, state });
+    new VaultConfigStack(app, VAULT_CONFIG_STACK, { platform: config, files, issuingCertificates, state });
     const backup = resolveBackup(config);
     if (backup) new VaultBackupStack(app, VAULT_BACKUP_STACK, { platform: config, backup, state });
     app.synth();
@@ -46,4 +59,19 @@ export function synthesizeTerraform(config: PlatformConfig, files: TerraformFile
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What the operator does next with the Terraform output, one line each: while an issuer awaits its
+ * certificate, the steps of the two-phase bootstrap (README, "The Vault configuration"). Empty when
+ * there is nothing to do but apply.
+ */
+export function terraformNextSteps(config: PlatformConfig, issuingCertificates: IssuingCertificates = {}): string[] {
+  const bootstrap = vaultPkiBootstrap(vaultPkiSettings(config), issuingCertificates);
+  const pending = bootstrap.pendingIssuer;
+  if (pending === undefined) return [];
+  const where = bootstrap.phase === 1 ? 'phase 1 of 2: no issuing CA is signed yet' : `issuer "${pending.name}" awaits its certificate`;
+  return [`next: ${VAULT_CONFIG_STACK} is in ${where}; apply it, run "terraform output -raw issuing_csr > issuing.csr", sign it where `
+    + `the intermediate key is with "npm run pki -- sign-issuing --csr issuing.csr" (it writes ${pending.certificateFile} beside the `
+    + 'configuration), commit that file, then synth and apply again (README, "The Vault configuration")'];
 }

@@ -103,6 +103,8 @@ describe('validateConfig', () => {
         serverKey: { algorithm: 'RSA' },
         serverExtraDnsNames: ['vault-0.priv.example.com', 'priv.example.com'],
         serverIpAddresses: ['10.0.0.10', '127.0.0.1', '::1', '2001:db8::10', '::ffff:10.0.0.1'],
+        intermediateCaIssuersUrl: 'http://pki.example.com/intermediate-ca.crt',
+        intermediateCrlUrl: 'https://pki.example.com:8443/crl/intermediate.crl?v=1',
       };
     });
     // WHEN
@@ -501,7 +503,7 @@ describe('validateConfig', () => {
       name: 'vault.pki is empty in YAML (null)',
       edit: (c) => { c.vault.pki = null; },
       path: 'vault.pki',
-      message: 'expected a mapping with mount, role, intermediateMount, bundleFile, issuingCaTtl, issuingKey, allowedDomains, allowWildcardCertificates, leafTtl, leafMaxTtl, leafKey, allowIssue, got null (an empty value; remove the key to use the default)',
+      message: 'expected a mapping with mount, role, issuers, defaultIssuer, issuingCaTtl, issuingKey, allowedDomains, allowWildcardCertificates, leafTtl, leafMaxTtl, leafKey, allowIssue, got null (an empty value; remove the key to use the default)',
     },
     {
       name: 'vault.pki.mount has a leading slash',
@@ -1374,7 +1376,26 @@ describe('validateConfig', () => {
       name: 'a pki field is misspelt',
       edit: (c) => { c.pki = { serverDnsNames: ['vault-0.priv.example.com'] }; },
       path: 'pki.serverDnsNames',
-      message: 'unknown field; expected one of: directory, serverKey, serverExtraDnsNames, serverIpAddresses',
+      message: 'unknown field; expected one of: directory, serverKey, serverExtraDnsNames, serverIpAddresses, intermediateCaIssuersUrl, intermediateCrlUrl',
+    },
+    {
+      name: 'the intermediate\'s CA-issuers URL has no scheme',
+      edit: (c) => { c.pki = { intermediateCaIssuersUrl: 'pki.example.com/intermediate-ca.crt' }; },
+      path: 'pki.intermediateCaIssuersUrl',
+      message: 'expected an http:// or https:// URL where the intermediate CA certificate is published, such as '
+        + '"http://pki.example.com/intermediate-ca.crt", got "pki.example.com/intermediate-ca.crt" (add the scheme: "http://pki.example.com/intermediate-ca.crt")',
+    },
+    {
+      name: 'the intermediate\'s CRL URL carries credentials',
+      edit: (c) => { c.pki = { intermediateCrlUrl: 'http://ops:secret@pki.example.com/intermediate-ca.crl' }; },
+      path: 'pki.intermediateCrlUrl',
+      message: '(remove the credentials: the URL is written into certificates)',
+    },
+    {
+      name: 'the intermediate\'s CRL URL is LDAP',
+      edit: (c) => { c.pki = { intermediateCrlUrl: 'ldap://ldap.example.com/cn=crl' }; },
+      path: 'pki.intermediateCrlUrl',
+      message: 'expected an http:// or https:// URL where the intermediate CA\'s CRL is published',
     },
     {
       name: 'a server SAN is outside the private zone',

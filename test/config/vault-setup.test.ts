@@ -35,7 +35,8 @@ describe('vault setup configuration', () => {
     // GIVEN
     const config = exampleWith((c) => {
       c.vault.pki = {
-        ...c.vault.pki, bundleFile: 'pki/offline/bundle.pem', issuingCaTtl: '8760h', issuingKey: { type: 'ec', bits: 384 },
+        ...c.vault.pki, issuers: [{ name: 'issuing-ca' }, { name: 'issuing-ca-2027', certificateFile: 'pki/next/issuing-ca.pem' }],
+        defaultIssuer: 'issuing-ca-2027', issuingCaTtl: '8760h', issuingKey: { type: 'ec', bits: 384 },
         allowedDomains: ['priv.example.com', 'svc.cluster.local'], allowWildcardCertificates: true, leafTtl: '240h', leafMaxTtl: '2160h',
         leafKey: { type: 'ec', bits: 256 }, allowIssue: true,
       };
@@ -74,34 +75,90 @@ describe('vault setup configuration', () => {
   const cases: ReadonlyArray<{ name: string; edit: (c: Editable) => void; path: string; message: string }> = [
     // vault.pki
     {
-      name: 'the intermediate mount is the issuing mount',
-      edit: (c) => { c.vault.pki.intermediateMount = 'pki_private_issuer'; },
+      name: 'the removed intermediate mount is still given',
+      edit: (c) => { c.vault.pki.intermediateMount = 'pki'; },
       path: 'vault.pki.intermediateMount',
-      message: 'expected a mount apart from vault.pki.mount ("pki_private_issuer"), got "pki_private_issuer" (the offline intermediate and the issuing CA each need their own PKI engine)',
+      message: 'removed field: the offline intermediate CA is no longer imported into a Vault mount: its key stays offline, and '
+        + '"npm run pki -- sign-issuing" signs the issuing CA\'s CSR with it (README, "The Vault configuration"); delete it',
     },
     {
-      name: 'the intermediate mount is inside the issuing mount',
-      edit: (c) => { c.vault.pki.intermediateMount = 'pki_private_issuer/offline'; },
-      path: 'vault.pki.intermediateMount',
-      message: 'expected a mount apart from vault.pki.mount',
-    },
-    {
-      name: 'the intermediate mount has slashes around it',
-      edit: (c) => { c.vault.pki.intermediateMount = '/pki/'; },
-      path: 'vault.pki.intermediateMount',
-      message: 'remove the leading and trailing "/"',
-    },
-    {
-      name: 'the bundle file is absolute',
-      edit: (c) => { c.vault.pki.bundleFile = '/home/ops/.tls/bundle.pem'; },
+      name: 'the removed bundle file is still given',
+      edit: (c) => { c.vault.pki.bundleFile = '../.tls/bundle.pem'; },
       path: 'vault.pki.bundleFile',
+      message: 'removed field: Vault no longer reads the intermediate CA\'s key, so no bundle.pem is imported and no CA key reaches Terraform '
+        + 'state; the issuing CA\'s signed certificate comes from vault.pki.issuers[].certificateFile instead; delete it',
+    },
+    {
+      name: 'the issuers are an empty list',
+      edit: (c) => { c.vault.pki.issuers = []; },
+      path: 'vault.pki.issuers',
+      message: 'expected a non-empty list of issuers, each a mapping with name, certificateFile, such as [{ name: "issuing-ca" }], got an empty list [] (the mount needs an issuer to sign with)',
+    },
+    {
+      name: 'an issuer is a string',
+      edit: (c) => { c.vault.pki.issuers = ['issuing-ca']; },
+      path: 'vault.pki.issuers[0]',
+      message: 'expected a mapping with name, certificateFile, got "issuing-ca"',
+    },
+    {
+      name: 'an issuer has no name',
+      edit: (c) => { c.vault.pki.issuers = [{ certificateFile: 'pki/issuing-ca.pem' }]; },
+      path: 'vault.pki.issuers[0].name',
+      message: 'is required: expected an issuer name: a DNS-1123 label',
+    },
+    {
+      name: 'an issuer is named default',
+      edit: (c) => { c.vault.pki.issuers = [{ name: 'default' }]; },
+      path: 'vault.pki.issuers[0].name',
+      message: 'expected a name other than "default", got "default" (Vault reserves it for whichever issuer is the default)',
+    },
+    {
+      name: 'an issuer name has capitals',
+      edit: (c) => { c.vault.pki.issuers = [{ name: 'Issuing_CA' }]; },
+      path: 'vault.pki.issuers[0].name',
+      message: 'expected an issuer name: a DNS-1123 label (lowercase letters, digits and \'-\', at most 63 characters), such as "issuing-ca", got "Issuing_CA"',
+    },
+    {
+      name: 'two issuers share a name',
+      edit: (c) => { c.vault.pki.issuers = [{ name: 'issuing-ca' }, { name: 'issuing-ca', certificateFile: 'pki/other.pem' }]; },
+      path: 'vault.pki.issuers[1].name',
+      message: 'expected a name not used by another issuer, got "issuing-ca" (already vault.pki.issuers[0].name)',
+    },
+    {
+      name: 'two issuers share a certificate file, one by default',
+      edit: (c) => { c.vault.pki.issuers = [{ name: 'issuing-ca' }, { name: 'next', certificateFile: 'pki/./issuing-ca.pem' }]; },
+      path: 'vault.pki.issuers[1].certificateFile',
+      message: 'expected a certificate file of its own, got "pki/./issuing-ca.pem" (vault.pki.issuers[0] already has it',
+    },
+    {
+      name: 'an issuer has an unknown field',
+      edit: (c) => { c.vault.pki.issuers = [{ name: 'issuing-ca', certificate: 'pki/issuing-ca.pem' }]; },
+      path: 'vault.pki.issuers[0].certificate',
+      message: 'unknown field; expected one of: name, certificateFile',
+    },
+    {
+      name: 'the issuer\'s certificate file is absolute',
+      edit: (c) => { c.vault.pki.issuers = [{ name: 'issuing-ca', certificateFile: '/etc/pki/issuing-ca.pem' }]; },
+      path: 'vault.pki.issuers[0].certificateFile',
       message: 'an absolute path only exists on one machine',
     },
     {
-      name: 'the bundle is pasted in place of its path',
-      edit: (c) => { c.vault.pki.bundleFile = '-----BEGIN EC PRIVATE KEY-----\nMHc…\n-----END EC PRIVATE KEY-----\n'; },
-      path: 'vault.pki.bundleFile',
-      message: 'got PEM text holding a private key',
+      name: 'the issuer\'s certificate is pasted in place of its path',
+      edit: (c) => { c.vault.pki.issuers = [{ name: 'issuing-ca', certificateFile: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }]; },
+      path: 'vault.pki.issuers[0].certificateFile',
+      message: 'got PEM text (give the path of the PEM file, not its content)',
+    },
+    {
+      name: 'the default issuer is not an issuer',
+      edit: (c) => { c.vault.pki.issuers = [{ name: 'issuing-ca' }, { name: 'issuing-ca-2027' }]; c.vault.pki.defaultIssuer = 'issuing-ca-2026'; },
+      path: 'vault.pki.defaultIssuer',
+      message: 'expected the name of one of vault.pki.issuers ("issuing-ca" or "issuing-ca-2027"), got "issuing-ca-2026"',
+    },
+    {
+      name: 'the default issuer names another issuer than the implicit one',
+      edit: (c) => { delete c.vault.pki.issuers; c.vault.pki.defaultIssuer = 'next'; },
+      path: 'vault.pki.defaultIssuer',
+      message: '(without vault.pki.issuers the only issuer is "issuing-ca")',
     },
     {
       name: 'the issuing CA would outlive the offline intermediate',
@@ -126,6 +183,12 @@ describe('vault setup configuration', () => {
       edit: (c) => { c.vault.pki.issuingKey = { type: 'rsa', bits: 384 }; },
       path: 'vault.pki.issuingKey.bits',
       message: 'expected an RSA key size: 2048, 3072 or 4096 (type "rsa"), got 384 (a size for "ec" keys; set type: "ec" for one)',
+    },
+    {
+      name: 'the issuing key is P-521, which Chrome does not verify',
+      edit: (c) => { c.vault.pki.issuingKey = { type: 'ec', bits: 521 }; },
+      path: 'vault.pki.issuingKey.bits',
+      message: 'expected an EC curve size: 256 or 384 (type "ec"); no P-521, which Chrome and BoringSSL do not verify in a chain, got 521',
     },
     {
       name: 'the issuing key has an unknown field',
@@ -304,10 +367,10 @@ describe('vault setup configuration', () => {
       message: 'expected a duration of at least 1m (the shortest Vault\'s autopilot accepts), got "30s"',
     },
     {
-      name: 'the kv mount is the intermediate mount',
-      edit: (c) => { c.vault.setup = { kvMount: 'pki' }; },
+      name: 'the kv mount is inside the issuing mount',
+      edit: (c) => { c.vault.setup = { kvMount: 'pki_private_issuer/kv' }; },
       path: 'vault.setup.kvMount',
-      message: 'expected a mount apart from vault.pki.intermediateMount ("pki"), got "pki"',
+      message: 'expected a mount apart from vault.pki.mount ("pki_private_issuer"), got "pki_private_issuer/kv"',
     },
     {
       name: 'the admin policy is Vault\'s root',
@@ -367,7 +430,7 @@ describe('vault setup configuration', () => {
   it('reports every problem at once, in the order of the fields, with the line of each', () => {
     // GIVEN
     const text = EXAMPLE_TEXT
-      .replace('    intermediateMount: pki\n', '    intermediateMount: pki\n    leafMaxTtl: 20000h\n    allowedDomains: []\n')
+      .replace('    role: cert-manager\n', '    role: cert-manager\n    leafMaxTtl: 20000h\n    allowedDomains: []\n')
       .replace('      roleId: 5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93\n', '      roleId: not-a-uuid\n')
       .replace('  externalSecrets: 2.9.0\n', '');
     // WHEN
@@ -391,7 +454,8 @@ describe('vault setup settings', () => {
     const config = parseConfig(EXAMPLE_TEXT, EXAMPLE_FILE);
     // WHEN / THEN
     expect(vaultPkiSettings(config)).toEqual({
-      mount: 'pki_private_issuer', role: 'cert-manager', intermediateMount: 'pki', bundleFile: '../.tls/bundle.pem', issuingCaTtl: '17520h',
+      mount: 'pki_private_issuer', role: 'cert-manager', issuers: [{ name: 'issuing-ca', certificateFile: 'pki/issuing-ca.pem' }],
+      defaultIssuer: 'issuing-ca', issuingCaTtl: '17520h',
       issuingKey: { type: 'ec', bits: 256 }, allowedDomains: ['priv.example.com', 'cluster.local'], allowWildcardCertificates: false,
       leafTtl: '720h', leafMaxTtl: '2160h', leafKey: { type: 'ec', bits: 256 }, allowIssue: false,
       signPath: 'pki_private_issuer/sign/cert-manager', issuePath: 'pki_private_issuer/issue/cert-manager',

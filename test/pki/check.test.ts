@@ -9,7 +9,9 @@ import { certificatePem } from '../../lib/pki/certificate-authority.js';
 import { privateKeyPem } from '../../lib/pki/key-pair.js';
 import { pkiProfile } from '../../lib/pki/profile.js';
 import { issueServerCertificate } from '../../lib/pki/server-certificate.js';
-import { exampleConfig, initIn, opensslVerify, type PkiWorkspace, pkiWorkspace, readCa, removeWorkspaces, runIn } from '../support/pki.js';
+import {
+  exampleConfig, initIn, opensslVerify, pemCertificates, type PkiWorkspace, pkiWorkspace, readCa, removeWorkspaces, runIn, vaultLikeCsr,
+} from '../support/pki.js';
 
 afterAll(removeWorkspaces);
 
@@ -135,5 +137,41 @@ describe('pki check', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^problem: .*nowhere\/root-ca\.pem: cannot read it \(no such file\); run init first/m);
     expect(run.stderr).toMatch(/^problem: .*nowhere\/vault-key\.pem: cannot read it/m);
+  });
+
+  test('notes an issuer not signed yet, and warns about a leftover bundle.pem (the intermediate key Vault once imported)', async () => {
+    // GIVEN
+    writeFileSync(join(ws.tls, 'bundle.pem'), readFileSync(join(ws.tls, 'intermediate-ca-key.pem')));
+    // WHEN
+    const run = await runIn(ws, 'check');
+    // THEN
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^note: .*config\/pki\/issuing-ca\.pem: issuer "issuing-ca" is not signed yet \(its CSR is the issuing_csr output of vault-config: run sign-issuing\)$/m);
+    expect(run.stderr).toMatch(/^warning: .*bundle\.pem: a copy of the intermediate CA's key that Vault once imported; nothing reads it since the intermediate stays offline/m);
+  });
+
+  test('fails on an issuing CA file without its chain, or signed by another PKI\'s intermediate', async () => {
+    // GIVEN an issuing CA signed here, and one signed by another PKI
+    const csr = join(ws.root, 'vault.csr');
+    writeFileSync(csr, (await vaultLikeCsr()).pem);
+    const file = join(ws.config, '..', 'pki', 'issuing-ca.pem');
+    expect((await runIn(ws, 'sign-issuing', '--csr', csr)).code).toBe(0);
+    const other = pkiWorkspace();
+    expect((await initIn(other)).code).toBe(0);
+    expect((await runIn(other, 'sign-issuing', '--csr', csr)).code).toBe(0);
+    // WHEN the chain is cut off
+    writeFileSync(file, pemCertificates(readFileSync(file, 'utf8'))[0]!);
+    const cut = await runIn(ws, 'check');
+    // THEN
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toContain(`problem: ${file}: expected the issuing CA followed by the intermediate then the root certificate `
+      + '(of intermediate-ca.pem and root-ca.pem), got 0 certificates after it that differ');
+    // WHEN it comes from the other PKI
+    copyFileSync(join(other.config, '..', 'pki', 'issuing-ca.pem'), file);
+    const foreign = await runIn(ws, 'check');
+    // THEN
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain(`problem: ${file}: expected a certificate issued by the intermediate CA of ${join(ws.tls, 'intermediate-ca.pem')}`);
+    expect(foreign.stderr).toContain(`problem: ${file}: expected the issuing CA followed by the intermediate then the root certificate`);
   });
 });

@@ -73,8 +73,10 @@ describe('pki CLI', () => {
   });
 
   test.each([
-    ['no subcommand', [], 'pki: expected a subcommand: init, check or renew-server'],
-    ['an unknown subcommand', ['create'], 'pki: unknown subcommand "create"; expected init, check or renew-server'],
+    ['no subcommand', [], 'pki: expected a subcommand: init, check, renew-server or sign-issuing'],
+    ['an unknown subcommand', ['create'], 'pki: unknown subcommand "create"; expected init, check, renew-server or sign-issuing'],
+    ['--warn-days given to sign-issuing', ['sign-issuing', '--csr', 'x.csr', '--warn-days', '3'], 'pki: --warn-days is not an option of sign-issuing'],
+    ['--csr given to check', ['check', '--csr', 'x.csr'], 'pki: --csr is not an option of check'],
     ['an unknown option', ['init', '--output', 'x'], 'pki: Unknown option \'--output\''],
     ['--dir given to init', ['init', '--dir', 'x'], 'pki: --dir is not an option of init (init writes to --out DIR)'],
     ['--force given to check', ['check', '--force'], 'pki: --force is not an option of check'],
@@ -122,7 +124,8 @@ describe('pki CLI: where the files go without --out / --dir', () => {
     const check = await runPki(['check', '--config', ws.config]);
     // THEN
     expect(init.code, init.stderr).toBe(0);
-    for (const file of ['vault.pem', 'vault-key.pem', 'ca-chain.pem', 'bundle.pem']) expect(existsSync(join(ws.tls, file)), file).toBe(true);
+    for (const file of ['vault.pem', 'vault-key.pem', 'ca-chain.pem']) expect(existsSync(join(ws.tls, file)), file).toBe(true);
+    expect(existsSync(join(ws.tls, 'bundle.pem'))).toBe(false);
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 

@@ -18,9 +18,9 @@ import {
 
 afterAll(removeWorkspaces);
 
-const FILES = ['bundle.pem', 'ca-chain.pem', 'intermediate-ca-key.pem', 'intermediate-ca.pem', 'root-ca-key.pem', 'root-ca.pem',
-  'vault-key.pem', 'vault.pem'];
-const KEY_FILES = ['bundle.pem', 'intermediate-ca-key.pem', 'root-ca-key.pem', 'vault-key.pem'];
+// No bundle.pem: the intermediate key is never written for Vault to import (it signs the issuing CA offline).
+const FILES = ['ca-chain.pem', 'intermediate-ca-key.pem', 'intermediate-ca.pem', 'root-ca-key.pem', 'root-ca.pem', 'vault-key.pem', 'vault.pem'];
+const KEY_FILES = ['intermediate-ca-key.pem', 'root-ca-key.pem', 'vault-key.pem'];
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
@@ -31,11 +31,6 @@ function publicKeyOf(file: string): string {
 
 function spkiOf(certificate: X509Certificate): string {
   return certificate.publicKey.export({ type: 'spki', format: 'pem' }) as string;
-}
-
-/** The PEM blocks of a file, in order. */
-function blocks(file: string): string[] {
-  return readFileSync(file, 'utf8').match(/-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----\n/g) ?? [];
 }
 
 describe('pki init with the example configuration', () => {
@@ -51,7 +46,7 @@ describe('pki init with the example configuration', () => {
     stdout = run.stdout;
   });
 
-  test('writes the eight files, keys 0600 and certificates 0644, in a 0700 directory', () => {
+  test('writes the seven files, keys 0600 and certificates 0644, in a 0700 directory', () => {
     expect(readdirSync(ws.tls).sort()).toEqual(FILES);
     for (const name of FILES) {
       expect([name, statSync(file(name)).mode & 0o777]).toEqual([name, KEY_FILES.includes(name) ? 0o600 : 0o644]);
@@ -144,11 +139,12 @@ describe('pki init with the example configuration', () => {
     }
   });
 
-  test('ca-chain.pem is intermediate then root; bundle.pem is the intermediate key then that chain', () => {
+  test('ca-chain.pem is intermediate then root; only the intermediate\'s own key file holds its key', () => {
     const intermediate = readFileSync(file('intermediate-ca.pem'), 'utf8');
     const root = readFileSync(file('root-ca.pem'), 'utf8');
     expect(readFileSync(file('ca-chain.pem'), 'utf8')).toBe(intermediate + root);
-    expect(blocks(file('bundle.pem'))).toEqual([readFileSync(file('intermediate-ca-key.pem'), 'utf8'), intermediate, root]);
+    const intermediateKey = readFileSync(file('intermediate-ca-key.pem'), 'utf8');
+    expect(FILES.filter((name) => readFileSync(file(name), 'utf8').includes(intermediateKey.trim()))).toEqual(['intermediate-ca-key.pem']);
   });
 
   test('the chain synth reads (vault.caBundleFile) is the same chain, certificates only, and synth accepts it', () => {
@@ -320,7 +316,7 @@ describe('pki init refuses to overwrite keys', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(`refusing to overwrite the private keys already in ${ws.tls}: `
-      + 'root-ca-key.pem, intermediate-ca-key.pem, vault-key.pem, bundle.pem');
+      + 'root-ca-key.pem, intermediate-ca-key.pem, vault-key.pem');
     expect(run.stderr).toContain('pass --force');
     expect(run.stderr).toContain('nothing was written');
     expect(snapshotDir(ws.tls)).toEqual(tls);
@@ -347,7 +343,7 @@ describe('pki init refuses to overwrite keys', () => {
     const run = await initIn(ws, '--force');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('(replacing root-ca-key.pem, intermediate-ca-key.pem, vault-key.pem, bundle.pem)');
+    expect(run.stdout).toContain('(replacing root-ca-key.pem, intermediate-ca-key.pem, vault-key.pem)');
     expect(nodeCertificate(join(ws.tls, 'root-ca.pem')).serialNumber).not.toBe(oldRoot);
     expect(readFileSync(ws.committedChain, 'utf8')).not.toBe(oldChain);
     expect(readdirSync(ws.tls).sort()).toEqual(FILES);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { CertifiedKeyPair } from '../../lib/pki/certificate-authority.js';
-import { readKeyPair } from '../../lib/pki/key-pair.js';
+import { type CryptoKeyPair, readKeyPair } from '../../lib/pki/key-pair.js';
 import { x509 } from '../../lib/pki/x509.js';
 import { EXAMPLE_CONFIG, PROJECT_ROOT, type RunResult } from './cli.js';
 
@@ -70,8 +70,8 @@ export function initIn(ws: PkiWorkspace, ...args: string[]): Promise<RunResult> 
   return runPki(['init', '--config', ws.config, ...(args.includes('--out') ? [] : ['--out', ws.tls]), ...args]);
 }
 
-/** Runs `check` or `renew-server` in the workspace on `<root>/.tls` unless `args` gives `--dir`. */
-export function runIn(ws: PkiWorkspace, subcommand: 'check' | 'renew-server', ...args: string[]): Promise<RunResult> {
+/** Runs `check`, `renew-server` or `sign-issuing` in the workspace on `<root>/.tls` unless `args` gives `--dir`. */
+export function runIn(ws: PkiWorkspace, subcommand: 'check' | 'renew-server' | 'sign-issuing', ...args: string[]): Promise<RunResult> {
   return runPki([subcommand, '--config', ws.config, ...(args.includes('--dir') ? [] : ['--dir', ws.tls]), ...args]);
 }
 
@@ -122,4 +122,44 @@ export async function readCa(dir: string, which: 'root' | 'intermediate'): Promi
     certificate: new x509.X509Certificate(readFileSync(join(dir, `${prefix}.pem`), 'utf8')),
     keyPair: await readKeyPair(readFileSync(join(dir, `${prefix}-key.pem`), 'utf8'), `${prefix}-key.pem`),
   };
+}
+
+/**
+ * A CSR made by the openssl CLI in `dir` (its key beside it, `<name>-key.pem`), with the options of
+ * `openssl req -new` that choose the key (`['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']`),
+ * the subject, and more options (`['-addext', 'subjectAltName=DNS:x']`). Returns the CSR's path.
+ */
+export function opensslCsr(dir: string, name: string, key: readonly string[], subject: string, extra: readonly string[] = []): string {
+  const csr = join(dir, `${name}.csr`);
+  openssl(['req', '-new', ...key, '-nodes', '-keyout', join(dir, `${name}-key.pem`), '-subj', subject, ...extra, '-out', csr]);
+  return csr;
+}
+
+/** The kinds of key {@link vaultLikeCsr} makes, as WebCrypto generates them. */
+const CSR_KEYS = {
+  'P-256': { algorithm: { name: 'ECDSA', namedCurve: 'P-256' }, signing: { name: 'ECDSA', hash: 'SHA-256' } },
+  'P-384': { algorithm: { name: 'ECDSA', namedCurve: 'P-384' }, signing: { name: 'ECDSA', hash: 'SHA-384' } },
+  'RSA-2048': {
+    algorithm: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    signing: { name: 'RSASSA-PKCS1-v1_5' },
+  },
+} as const;
+
+/**
+ * A stand-in for the CSR Vault's `intermediate/generate/existing` returns for the vault-config
+ * stack's request: subject CN, O and C, no extension request (`exclude_cn_from_sans`), signed by a
+ * key made here (Vault keeps its own). Returns the PEM and the key pair, to sign leaves with it.
+ */
+export async function vaultLikeCsr(
+  subject = 'CN=Example Corp Issuing CA, O=Example Corp, C=FR', key: keyof typeof CSR_KEYS = 'P-256',
+): Promise<{ pem: string; keys: CryptoKeyPair }> {
+  const { algorithm, signing } = CSR_KEYS[key];
+  const keys = await globalThis.crypto.subtle.generateKey(algorithm, true, ['sign', 'verify']) as CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: subject, keys, signingAlgorithm: signing });
+  return { pem: csr.toString('pem'), keys };
+}
+
+/** The certificates of a PEM text, each block ending with a newline. */
+export function pemCertificates(text: string): string[] {
+  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g)!.map((block) => block.endsWith('\n') ? block : `${block}\n`);
 }

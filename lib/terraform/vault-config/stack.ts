@@ -9,6 +9,7 @@ import { VaultProvider } from '@cdktf/provider-vault/lib/provider/index.js';
 import { RaftAutopilot } from '@cdktf/provider-vault/lib/raft-autopilot/index.js';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
+import type { IssuingCertificates } from '../../config/issuing-ca.js';
 import type { ClusterConfig, PlatformConfig } from '../../config/types.js';
 import {
   appRoleSettings, APPROLE_DEFAULTS, APPROLE_TOKEN_MAX_TTL_SECONDS, APPROLE_TOKEN_TTL_SECONDS, goDurationSeconds, vaultPkiSettings,
@@ -30,20 +31,27 @@ const DEFAULT_KUBERNETES_MOUNT_PATH = '/v1/auth/kubernetes';
 
 export interface VaultConfigStackProps extends PlatformStackProps {
   readonly platform: PlatformConfig;
-  /** Where Terraform finds the configuration's files (the CA chain, the PKI bundle) at plan time. */
+  /** Where Terraform finds the configuration's files (the CA chain that verifies Vault) at plan time. */
   readonly files?: TerraformFiles;
+  /**
+   * The issuing CAs signed offline so far, by issuer name (`LoadedPlatform.issuingCertificates`).
+   * @default {} - none: phase 1, keys and CSRs only
+   */
+  readonly issuingCertificates?: IssuingCertificates;
 }
 
 /**
  * Vault itself, configured through the Vault provider once `vault operator init` has run: the PKI
- * engines and role that sign private certificates, the AppRoles of cert-manager and of the snapshot
+ * engine and role that sign private certificates, the AppRoles of cert-manager and of the snapshot
  * agent with their policies, optionally JWT logins for the EKS clusters, an admin policy, a kv-v2
  * mount, Raft autopilot and the file audit device.
  *
  * Its own stack (`vault-config`), apart from the AWS stacks: another lifecycle (after init) and
  * other credentials (a Vault token, from `VAULT_TOKEN`, never in the configuration). TLS is always
- * verified, against the configuration's CA chain. Its state holds the offline intermediate's key
- * (read from the bundle at apply time): keep it in an encrypted backend (README).
+ * verified, against the configuration's CA chain. No CA key is in its arguments nor its state: the
+ * issuing CAs' keys are generated inside Vault, and the intermediate's stays offline, signing the
+ * CSRs this stack outputs (`issuing_csr`) with `npm run pki -- sign-issuing`. Until the default
+ * issuer's certificate file exists, the stack is in phase 1 (keys and CSRs only, {@link VaultPki}).
  *
  * What the cluster side needs from it is derived from the same configuration, so they agree by
  * construction: the Vault ClusterIssuer's `server` is the provider's address, its `path` the role's
@@ -85,7 +93,7 @@ export class VaultConfigStack extends PlatformStack {
     this.pki = new VaultPki(this, 'Pki', {
       vaultAddress: this.vaultAddress,
       settings: pkiSettings,
-      bundlePem: files.content(pkiSettings.bundleFile),
+      issuingCertificates: props.issuingCertificates,
       organization: platform.organization.name,
       country: platform.organization.country,
     });
@@ -192,6 +200,15 @@ export class VaultConfigStack extends PlatformStack {
     }
     this.policies = policies;
 
+    const pending = this.pki.bootstrap.pendingIssuer;
+    if (pending) {
+      // A CSR is public: the key it names stays in Vault.
+      new TerraformOutput(this, 'issuing_csr', {
+        value: this.pki.csrs[pending.name],
+        description: `CSR of the issuing CA "${pending.name}", whose key Vault generated and never exports: sign it where the `
+          + `intermediate key is, with "npm run pki -- sign-issuing --csr FILE", into ${pending.certificateFile}`,
+      });
+    }
     new TerraformOutput(this, 'cert_manager_sign_path', {
       value: pkiSettings.signPath,
       description: 'The Vault path cert-manager signs through (the ClusterIssuer\'s spec.vault.path)',

@@ -1,13 +1,20 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { describe, expect, test } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { IssuingCertificates } from '../../../lib/config/issuing-ca.js';
 import { parseConfig } from '../../../lib/config/load.js';
 import type { PlatformConfig } from '../../../lib/config/types.js';
+import { initPki } from '../../../lib/pki/init.js';
+import { pkiProfile } from '../../../lib/pki/profile.js';
+import { issuingProfile, signIssuingCa } from '../../../lib/pki/sign-issuing.js';
 import { synthesizeKubernetes } from '../../../lib/synth.js';
-import { synthesizeTerraform } from '../../../lib/terraform/synth.js';
+import { synthesizeTerraform, terraformNextSteps } from '../../../lib/terraform/synth.js';
 import { checkPolicies } from '../../../lib/validate/policies.js';
 import { checkSecrets } from '../../../lib/validate/secrets.js';
 import { EXAMPLE_CONFIG } from '../../support/cli.js';
+import { vaultLikeCsr } from '../../support/pki.js';
 import { findProviderMirror, findTerraform, terraformValidateReport, writeFiles } from '../../support/terraform.js';
 
 // Loaded untyped: the package's typings pull in the DOM library, which clashes with Node's WebCrypto types in lib/pki.
@@ -17,16 +24,41 @@ const CHAIN = readFileSync(new URL('../../../config/pki/ca-chain.pem', import.me
 const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
 
-/** The text of the vault-config stack's `cdk.tf.json`. */
-function stackText(config: PlatformConfig): string {
-  const file = synthesizeTerraform(config).find((f) => f.path === 'stacks/vault-config/cdk.tf.json');
+/** The text of the vault-config stack's `cdk.tf.json`, with the issuing CAs signed so far. */
+function stackText(config: PlatformConfig, issuingCertificates: IssuingCertificates = {}): string {
+  const file = synthesizeTerraform(config, { issuingCertificates }).find((f) => f.path === 'stacks/vault-config/cdk.tf.json');
   if (!file) throw new Error('stack vault-config not synthesized');
   return file.content;
 }
 
 /** The parsed stack, without CDKTF's `//` metadata. */
-function stackOf(config: PlatformConfig = example()): any {
-  return JSON.parse(stackText(config), (key, value) => (key === '//' ? undefined : value));
+function stackOf(config: PlatformConfig = example(), issuingCertificates: IssuingCertificates = {}): any {
+  return JSON.parse(stackText(config, issuingCertificates), (key, value) => (key === '//' ? undefined : value));
+}
+
+/**
+ * Issuing CA chains (issuing CA, intermediate, root) as sign-issuing writes them, signed by a test
+ * PKI for stand-ins of Vault's CSRs: one per name asked for.
+ */
+const SIGNED: Record<string, string> = {};
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vault-config-'));
+  const config = example();
+  await initPki({ profile: pkiProfile(config), outDir: join(dir, 'pki') });
+  for (const name of ['issuing-ca', 'issuing-ca-2027']) {
+    const csrFile = join(dir, `${name}.csr`);
+    writeFileSync(csrFile, (await vaultLikeCsr()).pem);
+    await signIssuingCa({ profile: issuingProfile(config), dir: join(dir, 'pki'), csrFile, outFile: join(dir, `${name}.pem`) });
+    SIGNED[name] = readFileSync(join(dir, `${name}.pem`), 'utf8');
+  }
+});
+
+/** The example's issuing CA signed: phase 2. */
+const signed = (): IssuingCertificates => ({ 'issuing-ca': SIGNED['issuing-ca']! });
+
+/** The stack text with the embedded chains shown by name, so that snapshots do not depend on the keys of a run. */
+function readable(text: string): string {
+  return Object.entries(SIGNED).reduce((shown, [name, pem]) => shown.replaceAll(JSON.stringify(pem).slice(1, -1), `<${name}.pem>`), text);
 }
 
 /** The only resource of `type` (or the one named like `name`). */
@@ -47,8 +79,14 @@ function resolve(stack: any, value: string): unknown {
 const withVault = (config: PlatformConfig, vault: Partial<PlatformConfig['vault']>): PlatformConfig => ({ ...config, vault: { ...config.vault, ...vault } });
 
 describe('VaultConfigStack', () => {
-  test('default configuration (text snapshot of the stack JSON)', () => {
+  test('phase 1, the example: no issuing CA signed yet (text snapshot of the stack JSON)', () => {
     expect(stackText(example())).toMatchSnapshot();
+  });
+
+  test('phase 2, the example with its issuing CA signed (text snapshot, the embedded chain shown as <issuing-ca.pem>)', () => {
+    const text = stackText(example(), signed());
+    expect(text).toContain(JSON.stringify(SIGNED['issuing-ca']).slice(1, -1));
+    expect(readable(text)).toMatchSnapshot();
   });
 
   test('the Vault provider only: TLS verified with the configuration\'s chain, token from the environment, relative local state', () => {
@@ -73,34 +111,61 @@ describe('VaultConfigStack', () => {
     expect(stack.provider.vault[0]).toEqual({
       address: 'https://vault.priv.example.com:8200', ca_cert_file: '${var.config_dir}/trust/roots.pem', tls_server_name: 'api.priv.example.com',
     });
-    expect(only(stack, 'vault_pki_secret_backend_config_ca').pem_bundle).toBe('${file("${var.config_dir}/../.tls/bundle.pem")}');
+    // No CA key anywhere: no intermediate mount, no imported bundle.
+    expect(stack.resource.vault_pki_secret_backend_config_ca).toBeUndefined();
+    expect(Object.values<any>(stack.resource.vault_mount).filter((m) => m.type === 'pki').map((m) => m.path)).toEqual(['pki_private_issuer']);
   });
 
-  test('the chain: the offline bundle imported from its file at apply time, the issuing CA signed below it and set with the full chain', () => {
+  test('phase 1: the issuing mount, a key generated inside Vault and its CSR without SAN, output; no issuer, default, role, URLs, CRL or tidy', () => {
     const stack = stackOf();
-    expect(only(stack, 'vault_pki_secret_backend_config_ca').pem_bundle).toBe('${file("${var.config_dir}/../.tls/bundle.pem")}');
     const mounts = Object.values<any>(stack.resource.vault_mount).filter((m) => m.type === 'pki');
-    expect(mounts.map((m) => [m.path, m.max_lease_ttl_seconds])).toEqual([['pki', 5 * 365 * 24 * 3600], ['pki_private_issuer', 2 * 365 * 24 * 3600]]);
-    expect(only(stack, 'vault_pki_secret_backend_key')).toMatchObject({ type: 'internal', key_type: 'ec', key_bits: 256 });
+    expect(mounts.map((m) => [m.path, m.max_lease_ttl_seconds])).toEqual([['pki_private_issuer', 2 * 365 * 24 * 3600]]);
+    expect(only(stack, 'vault_pki_secret_backend_key')).toMatchObject({ type: 'internal', key_name: 'issuing-ca', key_type: 'ec', key_bits: 256 });
     const request = only(stack, 'vault_pki_secret_backend_intermediate_cert_request');
-    expect(request).toMatchObject({ type: 'existing', common_name: 'Example Corp Issuing CA', organization: 'Example Corp', country: 'FR' });
+    expect(request).toMatchObject({
+      type: 'existing', common_name: 'Example Corp Issuing CA', organization: 'Example Corp', country: 'FR', exclude_cn_from_sans: true,
+    });
     expect(request.key_ref).toMatch(/^\$\{vault_pki_secret_backend_key\..*\.key_id\}$/);
-    const signed = only(stack, 'vault_pki_secret_backend_root_sign_intermediate');
-    expect(resolve(stack, signed.backend)).toBe('pki');
-    expect(signed).toMatchObject({ ttl: '17520h', max_path_length: 0, permitted_dns_domains: ['priv.example.com', 'cluster.local'], format: 'pem' });
+    expect(request.alt_names).toBeUndefined();
+    expect(stack.output.issuing_csr.value).toMatch(/^\$\{vault_pki_secret_backend_intermediate_cert_request\.Pki_IssuingRequest_[0-9A-F]+\.csr\}$/);
+    expect(stack.output.issuing_csr.sensitive).toBeUndefined();
+    expect(stack.output.issuing_csr.description).toContain('sign it where the intermediate key is, with "npm run pki -- sign-issuing --csr FILE", into pki/issuing-ca.pem');
+    for (const type of ['vault_pki_secret_backend_intermediate_set_signed', 'vault_pki_secret_backend_issuer', 'vault_pki_secret_backend_config_issuers',
+      'vault_pki_secret_backend_role', 'vault_pki_secret_backend_config_urls', 'vault_pki_secret_backend_crl_config', 'vault_pki_secret_backend_config_auto_tidy',
+      'vault_pki_secret_backend_root_sign_intermediate', 'vault_pki_secret_backend_config_ca']) {
+      expect(stack.resource[type], type).toBeUndefined();
+    }
+    expect(stack.data).toBeUndefined();
+    // cert-manager's path and policy do not depend on the phase.
+    expect(stack.output.cert_manager_sign_path.value).toBe('pki_private_issuer/sign/cert-manager');
+    expect(terraformNextSteps(example())).toEqual([expect.stringMatching(/^next: vault-config is in phase 1 of 2: no issuing CA is signed yet; apply it, run "terraform output -raw issuing_csr > issuing\.csr", sign it where the intermediate key is with "npm run pki -- sign-issuing --csr issuing\.csr" \(it writes pki\/issuing-ca\.pem beside the configuration\), commit that file, then synth and apply again/)]);
+  });
+
+  test('phase 2: set-signed with the chain as synth read it, an issuer checked against the key, made default; no CSR output', () => {
+    const stack = stackOf(example(), signed());
+    // The same key and CSR as in phase 1: nothing is replaced in Vault.
+    expect(Object.keys(stack.resource.vault_pki_secret_backend_key)).toEqual(Object.keys(stackOf().resource.vault_pki_secret_backend_key));
     const chain = only(stack, 'vault_pki_secret_backend_intermediate_set_signed');
     expect(resolve(stack, chain.backend)).toBe('pki_private_issuer');
-    expect(chain.certificate).toMatch(/^\$\{join\("\\n", \[vault_pki_secret_backend_root_sign_intermediate\.\S+\.certificate, join\("\\n", vault_pki_secret_backend_root_sign_intermediate\.\S+\.ca_chain\)\]\)\}$/);
+    expect(chain.certificate).toBe(SIGNED['issuing-ca']);
+    expect(chain.certificate.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(3);
+    const issuer = only(stack, 'vault_pki_secret_backend_issuer');
+    expect(issuer).toMatchObject({ issuer_name: 'issuing-ca', leaf_not_after_behavior: 'err', usage: 'read-only,issuing-certificates,crl-signing' });
+    expect(issuer.issuer_ref).toMatch(/^\$\{element\(vault_pki_secret_backend_intermediate_set_signed\.Pki_IssuingChain_[0-9A-F]+\.imported_issuers, 0\)\}$/);
+    const [precondition] = issuer.lifecycle.precondition;
+    expect(precondition.condition).toMatch(/^\$\{\(data\.vault_pki_secret_backend_issuer\.Pki_IssuingImported_[0-9A-F]+\.key_id == vault_pki_secret_backend_key\.Pki_IssuingKey_[0-9A-F]+\.key_id\)\}$/);
+    expect(precondition.error_message).toContain('pki/issuing-ca.pem is not the certificate of the key Vault generated for issuer "issuing-ca"');
+    expect(Object.values<any>(stack.data.vault_pki_secret_backend_issuer)[0].issuer_ref).toBe(issuer.issuer_ref);
+    expect(only(stack, 'vault_pki_secret_backend_config_issuers')).toMatchObject({ default_follows_latest_issuer: false });
+    expect(only(stack, 'vault_pki_secret_backend_config_issuers').default).toMatch(/^\$\{vault_pki_secret_backend_issuer\.Pki_Issuer_[0-9A-F]+\.issuer_id\}$/);
+    expect(stack.output.issuing_csr).toBeUndefined();
+    expect(terraformNextSteps(example(), signed())).toEqual([]);
   });
 
-  test('a named issuer that refuses to outlive itself, made default; issuing and CRL URLs on Vault\'s address; CRL and auto-tidy', () => {
-    const stack = stackOf();
-    const issuer = only(stack, 'vault_pki_secret_backend_issuer');
-    expect(issuer).toMatchObject({ issuer_name: 'issuing-ca', leaf_not_after_behavior: 'err' });
-    expect(only(stack, 'vault_pki_secret_backend_config_issuers').default).toMatch(/^\$\{vault_pki_secret_backend_issuer\..*\.issuer_id\}$/);
+  test('phase 2: issuing and CRL URLs on Vault\'s address; CRL and auto-tidy', () => {
+    const stack = stackOf(example(), signed());
     const urls = Object.values<any>(stack.resource.vault_pki_secret_backend_config_urls).map((u) => [u.issuing_certificates, u.crl_distribution_points]);
     expect(urls).toEqual([
-      [['https://vault.priv.example.com:8200/v1/pki/ca'], ['https://vault.priv.example.com:8200/v1/pki/crl']],
       [['https://vault.priv.example.com:8200/v1/pki_private_issuer/ca'], ['https://vault.priv.example.com:8200/v1/pki_private_issuer/crl']],
     ]);
     for (const crl of Object.values<any>(stack.resource.vault_pki_secret_backend_crl_config)) {
@@ -109,8 +174,8 @@ describe('VaultConfigStack', () => {
     expect(only(stack, 'vault_pki_secret_backend_config_auto_tidy')).toMatchObject({ enabled: true, tidy_cert_store: true, tidy_revoked_certs: true });
   });
 
-  test('the role: allowed domains and their subdomains only, host names enforced, no wildcard, one key, server certificates, TTLs', () => {
-    const stack = stackOf();
+  test('the role (phase 2): allowed domains and their subdomains only, host names enforced, no wildcard, one key, server certificates, TTLs', () => {
+    const stack = stackOf(example(), signed());
     const role = only(stack, 'vault_pki_secret_backend_role');
     expect(role).toMatchObject({
       name: 'cert-manager',
@@ -146,12 +211,12 @@ describe('VaultConfigStack', () => {
         },
       }),
       privateCertificate: { duration: '720h', renewBefore: '240h', privateKey: { algorithm: 'RSA', size: 3072 } },
-    });
+    }, signed());
     expect(only(stack, 'vault_pki_secret_backend_role')).toMatchObject({
       name: 'gateways', allowed_domains: ['priv.example.com'], allow_wildcard_certificates: true,
       key_type: 'rsa', key_bits: 3072, key_usage: ['DigitalSignature', 'KeyEncipherment'], ttl: '240h', max_ttl: '720h',
     });
-    expect(only(stack, 'vault_pki_secret_backend_root_sign_intermediate')).toMatchObject({ ttl: '8760h', permitted_dns_domains: ['priv.example.com'] });
+    expect(only(stack, 'vault_mount', 'Pki_IssuingMount')).toMatchObject({ path: 'pki_int', max_lease_ttl_seconds: 365 * 24 * 3600 });
     expect(only(stack, 'vault_pki_secret_backend_key')).toMatchObject({ key_type: 'rsa', key_bits: 2048 });
     expect(only(stack, 'vault_policy', 'CertManagerPolicy').policy).toContain('path "pki_int/sign/gateways"');
   });
@@ -255,14 +320,42 @@ describe('VaultConfigStack', () => {
     ]);
   });
 
-  test('no secret material: the bundle only as a file() path, no PEM, token or secret id, and the secrets scan agrees', () => {
-    const text = stackText(example());
-    expect(text).not.toMatch(/-----BEGIN/);
-    expect(text.match(/bundle\.pem/g)).toHaveLength(1);
-    expect(text).toContain('"pem_bundle": "${file(\\"${var.config_dir}/../.tls/bundle.pem\\")}"');
+  test.each([['phase 1', {}], ['phase 2', undefined]])('%s: no key material: no pem_bundle, no private key, only certificates, and the scans agree (TF-012 included)', (_, given) => {
+    const text = stackText(example(), given ?? signed());
+    expect(text).not.toMatch(/pem_bundle|PRIVATE KEY|bundle\.pem|intermediate-ca-key/);
+    expect(text.match(/-----BEGIN [A-Z ]+-----/g) ?? []).toEqual(given ? [] : Array(3).fill('-----BEGIN CERTIFICATE-----'));
     expect(text).not.toMatch(/"secret_id":|hvs\./);
-    expect(checkSecrets({ manifests: [], files: new Map([['cdktf.out/stacks/vault-config/cdk.tf.json', text]]), terraform: [{ file: 'cdktf.out/stacks/vault-config/cdk.tf.json', stack: JSON.parse(text) }] })).toEqual([]);
-    expect(checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: 'cdktf.out/stacks/vault-config/cdk.tf.json', stack: JSON.parse(text) }] })).toEqual([]);
+    const file = 'cdktf.out/stacks/vault-config/cdk.tf.json';
+    expect(checkSecrets({ manifests: [], files: new Map([[file, text]]), terraform: [{ file, stack: JSON.parse(text) }] })).toEqual([]);
+    expect(checkPolicies({ manifests: [], files: new Map(), terraform: [{ file, stack: JSON.parse(text) }] })).toEqual([]);
+  });
+
+  test('rotation: a second issuer gets its own key and CSR; once signed, it becomes the default and the role\'s when configured', () => {
+    // GIVEN a second issuer added, not signed yet
+    const config = withVault(example(), { pki: { issuers: [{ name: 'issuing-ca' }, { name: 'issuing-ca-2027' }] } });
+    // WHEN
+    const pending = stackOf(config, signed());
+    // THEN the first keeps its addresses and signs; the second has a key and a CSR, the output
+    // (CDKTF writes resources sorted by address.)
+    expect(Object.keys(pending.resource.vault_pki_secret_backend_key).map((id) => id.replace(/_[0-9A-F]{8}$/, '')).sort())
+      .toEqual(['Pki_IssuingKey', 'Pki_IssuingKey-issuing-ca-2027']);
+    expect(Object.keys(pending.resource.vault_pki_secret_backend_key)).toContain(Object.keys(stackOf().resource.vault_pki_secret_backend_key)[0]);
+    expect(Object.values<any>(pending.resource.vault_pki_secret_backend_key).map((k) => k.key_name).sort()).toEqual(['issuing-ca', 'issuing-ca-2027']);
+    expect(Object.values<any>(pending.resource.vault_pki_secret_backend_intermediate_cert_request).map((r) => r.common_name).sort())
+      .toEqual(['Example Corp Issuing CA', 'Example Corp Issuing CA issuing-ca-2027']);
+    expect(pending.output.issuing_csr.value).toMatch(/Pki_IssuingRequest-issuing-ca-2027_[0-9A-F]+\.csr\}$/);
+    expect(Object.values<any>(pending.resource.vault_pki_secret_backend_issuer).map((i) => i.issuer_name)).toEqual(['issuing-ca']);
+    expect(only(pending, 'vault_pki_secret_backend_role').issuer_ref).toMatch(/^\$\{vault_pki_secret_backend_issuer\.Pki_Issuer_[0-9A-F]+\.issuer_name\}$/);
+    expect(terraformNextSteps(config, signed())).toEqual([expect.stringContaining('next: vault-config is in issuer "issuing-ca-2027" awaits its certificate; apply it')]);
+
+    // WHEN the second is signed and made the default
+    const both = { ...signed(), 'issuing-ca-2027': SIGNED['issuing-ca-2027']! };
+    const switched = stackOf(withVault(config, { pki: { ...config.vault.pki, defaultIssuer: 'issuing-ca-2027' } }), both);
+    // THEN
+    expect(Object.values<any>(switched.resource.vault_pki_secret_backend_issuer).map((i) => i.issuer_name).sort()).toEqual(['issuing-ca', 'issuing-ca-2027']);
+    expect(only(switched, 'vault_pki_secret_backend_config_issuers').default).toMatch(/Pki_Issuer-issuing-ca-2027_[0-9A-F]+\.issuer_id\}$/);
+    expect(only(switched, 'vault_pki_secret_backend_role').issuer_ref).toMatch(/Pki_Issuer-issuing-ca-2027_[0-9A-F]+\.issuer_name\}$/);
+    expect(switched.output.issuing_csr).toBeUndefined();
   });
 });
 
@@ -271,14 +364,14 @@ describe('the Vault ClusterIssuer and the vault-config stack agree by constructi
     ['the example', example()],
     ['other mounts, role, AppRole path and address', withVault(example(), {
       address: 'https://secrets.priv.example.com/',
-      pki: { mount: 'pki_int', role: 'gateways', intermediateMount: 'pki_offline' },
+      pki: { mount: 'pki_int', role: 'gateways', issuers: [{ name: 'gateways-ca' }] },
       auth: { appRole: { roleId: '11111111-2222-4333-8444-555555555555', path: 'platform-approle' } },
     })],
   ])('%s: server = provider address, path = <mount>/sign/<role> of the role, roleId = the AppRole\'s role_id', (_, config) => {
     // GIVEN the synthesized cluster objects and Vault stack of one configuration
     const objects = synthesizeKubernetes(config, { vaultCaBundle: CHAIN, trustRoots: ROOT }).manifests.get('mycluster-0')!;
     const issuer = objects.find((m: any) => m.kind === 'ClusterIssuer' && m.spec.vault).spec.vault;
-    const stack = stackOf(config);
+    const stack = stackOf(config, { [config.vault.pki?.issuers?.[0]?.name ?? 'issuing-ca']: SIGNED['issuing-ca']! });
     // WHEN the stack's values are read as Terraform will see them
     const role = only(stack, 'vault_pki_secret_backend_role');
     const appRole = only(stack, 'vault_approle_auth_backend_role', 'CertManagerAppRole');
