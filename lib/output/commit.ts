@@ -110,7 +110,10 @@ export function writeOutputs(targets: readonly OutputTarget[], options: WriteOpt
         + `The next synth completes it (journal ${JOURNAL_FILE} in ${ordered[0]!.label}/ or its sibling output), once the cause is fixed.`, 1, true);
     }
     if (typeof (err as NodeJS.ErrnoException).code === 'string' && !(err instanceof OutputError)) {
-      throw new OutputError(`cannot write the output: ${(err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied: check who owns the output folders and their modes'
+        : code === 'EROFS' ? 'the file system is read-only' : 'a file system error';
+      throw new OutputError(`cannot write the output (${why}): ${(err as Error).message}`);
     }
     throw err;
   }
