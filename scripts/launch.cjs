@@ -9,9 +9,11 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
-module.exports = function launch(bundleName) {
+// The cache is named by the bundle's hash (scripts/build.mjs): V8 accepts a cache whose source
+// merely has the same length, so a cache of another build must never be offered to it.
+module.exports = function launch(bundleName, bundleHash) {
   const file = path.join(__dirname, bundleName);
-  const cacheFile = `${file}.v8cache`;
+  const cacheFile = `${file}.${bundleHash}.v8cache`;
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
@@ -26,6 +28,9 @@ module.exports = function launch(bundleName) {
       try {
         fs.writeFileSync(tmp, script.createCachedData());
         fs.renameSync(tmp, cacheFile); // atomic: parallel runs never read a half-written cache
+        for (const old of fs.readdirSync(__dirname)) {
+          if (old.startsWith(`${bundleName}.`) && old.endsWith('.v8cache') && path.join(__dirname, old) !== cacheFile) fs.rmSync(path.join(__dirname, old), { force: true });
+        }
       } catch {
         fs.rmSync(tmp, { force: true }); // read-only build folder: run without a cache
       }

@@ -3,8 +3,8 @@
  * its field, and dist/ byte-identical to what it was.
  */
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -146,7 +146,8 @@ describe('synth CLI', () => {
     // GIVEN a copy of the build, so that the shared cache of the other tests is left alone
     const build = mkdtempSync(join(tmpdir(), 'build-'));
     for (const file of ['launch.cjs', 'synth.cjs', 'synth.bundle.cjs']) cpSync(join(SYNTH_BUNDLE, '..', file), join(build, file));
-    const cache = join(build, 'synth.bundle.cjs.v8cache');
+    const hash = /launch\.cjs'\)\('synth\.bundle\.cjs', '([0-9a-f]{16})'\)/.exec(readFileSync(join(build, 'synth.cjs'), 'utf8'))![1];
+    const cache = join(build, `synth.bundle.cjs.${hash}.v8cache`);
     const synth = (ws: ReturnType<typeof workspace>) => new Promise<{ code: number; stdout: string }>((done) => {
       execFile(process.execPath, [join(build, 'synth.cjs'), '--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform],
         (error, stdout) => done({ code: error ? 1 : 0, stdout }));
@@ -166,6 +167,24 @@ describe('synth CLI', () => {
     expect(third.code).toBe(0);
     expect(third.stdout).toContain('files: 0 added, 0 changed, 0 removed');
     expect(readFileSync(cache, 'utf8')).not.toBe('not a V8 code cache');
+  });
+
+  test('a rebuilt bundle of the same length never runs the previous build\'s cached code (V8 checks only the length)', async () => {
+    const build = mkdtempSync(join(tmpdir(), 'build-'));
+    for (const file of ['launch.cjs', 'synth.cjs', 'synth.bundle.cjs']) cpSync(join(SYNTH_BUNDLE, '..', file), join(build, file));
+    const run = () => new Promise<string>((done) => {
+      const ws = workspace(example());
+      execFile(process.execPath, [join(build, 'synth.cjs'), '--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform], (_e, stdout) => done(stdout));
+    });
+    expect(await run()).toMatch(/^synthesized 1 cluster/m); // the cache is written
+    // What scripts/build.mjs does on a rebuild: a new bundle (here one word, same length), its hash in the starter.
+    const bundle = readFileSync(join(build, 'synth.bundle.cjs'), 'utf8').replace('`synthesized ${', '`SYNTHESIZED ${');
+    writeFileSync(join(build, 'synth.bundle.cjs'), bundle);
+    const hash = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
+    writeFileSync(join(build, 'synth.cjs'), `'use strict';\nrequire('./launch.cjs')('synth.bundle.cjs', '${hash}');\n`);
+    expect(await run()).toMatch(/^SYNTHESIZED 1 cluster/m);
+    // The previous build's cache is gone, the new one is there.
+    expect(readdirSync(build).filter((f) => f.endsWith('.v8cache'))).toEqual([`synth.bundle.cjs.${hash}.v8cache`]);
   });
 
   test('a second synth into an up-to-date dist/ changes nothing', async () => {
