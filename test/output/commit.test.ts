@@ -154,6 +154,35 @@ describe('writeOutputs', () => {
   });
 });
 
+describe('a failure after the commit point', () => {
+  test('is reported as committed, not as "left unchanged", and the next start completes it', () => {
+    writeOutputs([distTarget([yaml('prod/a.yaml')]), tfTarget([{ path: 'x.json', content: '1\n' }])]);
+    let committed = false;
+    const steps = new FileSteps((_step, operation) => {
+      if (operation.endsWith(JOURNAL_FILE) && operation.startsWith('rename')) committed = true;
+      else if (committed && operation.startsWith('rename')) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+    });
+    const err = thrown(() => writeOutputs([distTarget([yaml('prod/a.yaml', 'a: 2')]), tfTarget([{ path: 'x.json', content: '2\n' }])], { steps }));
+    expect(err.committed).toBe(true);
+    expect(err.message).toMatch(/^the new output is committed but not fully in place: EIO: i\/o error\. The next synth completes it/);
+    expect(recoverOutputs([{ dir: dist, label: 'dist' }, { dir: tf, label: 'cdktf.out' }])).toHaveLength(1);
+    expect(readFileSync(join(dist, 'prod/a.yaml'), 'utf8')).toBe(`${HEADER}a: 2\n`);
+    expect(readFileSync(join(tf, 'x.json'), 'utf8')).toBe('2\n');
+  });
+
+  test('a failure before it is a plain error, the folders as they were', () => {
+    writeOutputs([distTarget([yaml('prod/a.yaml')])]);
+    const before = readTree(dist);
+    const steps = new FileSteps((_step, operation) => {
+      if (operation.includes('.gateway-pki-commit.json.tmp') && operation.startsWith('create')) throw Object.assign(new Error('ENOSPC: no space left'), { code: 'ENOSPC' });
+    });
+    const err = thrown(() => writeOutputs([distTarget([yaml('prod/a.yaml', 'a: 2')])], { steps }));
+    expect(err.committed).toBe(false);
+    expect(err.message).toBe('cannot write the output (a file system error): ENOSPC: no space left');
+    expect(readTree(dist)).toEqual(before);
+  });
+});
+
 describe('recovery of an interrupted run', () => {
   test('staging without a committed journal is thrown away: the old output stays', () => {
     writeOutputs([distTarget([yaml('prod/a.yaml')])]);
