@@ -17,6 +17,7 @@
  * literal is expected) is reported: a policy passes on evidence, not on absence of it.
  */
 
+import { posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { formatPath, type PathSegment, showValue } from '../config/errors.js';
 import { type Finding, type ManifestObject, objectId, type TerraformStackFile, type ValidationInput } from './findings.js';
@@ -1088,6 +1089,79 @@ function checkUserDataSecrets(input: ValidationInput): Finding[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Terraform: where state lives (TF-011)
+
+/**
+ * The folder a stack file's output folder is, `/`-separated: `cdktf.out` for
+ * `cdktf.out/stacks/vault-aws/cdk.tf.json` (CDKTF writes `<out>/stacks/<stack>/cdk.tf.json`),
+ * `''` when the stack file is read from inside it.
+ */
+function outputFolderOf(stackFile: string): string {
+  return posix.dirname(posix.dirname(posix.dirname(stackFile))).replace(/^\.$/, '');
+}
+
+/** Whether `target` (`/`-separated, relative to where the files are read) is `folder` or inside it. */
+function isInside(target: string, folder: string): boolean {
+  const rel = posix.relative(folder === '' ? '.' : folder, target);
+  return rel === '' || (!rel.startsWith('../') && rel !== '..' && !posix.isAbsolute(rel));
+}
+
+function checkStateLocation(input: ValidationInput): Finding[] {
+  const found: Finding[] = [];
+  for (const stack of input.terraform) {
+    const stackDir = posix.dirname(stack.file);
+    const output = outputFolderOf(stack.file);
+    const shownOutput = output === '' ? 'the output folder' : `${output}/`;
+    const backend: unknown = stack.stack?.terraform?.backend;
+    const local: unknown = isObject(backend) ? backend.local : undefined;
+    const s3: unknown = isObject(backend) ? backend.s3 : undefined;
+    const inOutput = `: synth owns ${shownOutput} and rewrites it, and state is the only record of what exists; `
+      + 'expected terraform.backend s3 or a local path outside it (terraform.backend in the configuration)';
+    if (!isObject(backend) || Object.keys(backend).length === 0) {
+      found.push(finding('TF-011', stack.file, 'terraform.backend', undefined,
+        `no backend: Terraform keeps the state in the stack's folder, ${stackDir}/terraform.tfstate${inOutput}`));
+    } else if (isObject(local)) {
+      const path: unknown = local.path;
+      if (path === undefined) {
+        found.push(finding('TF-011', stack.file, 'terraform.backend.local', ['path'],
+          `no path: the state is ${stackDir}/terraform.tfstate${inOutput}`));
+      } else if (typeof path !== 'string' || path.includes('${')) {
+        found.push(finding('TF-011', stack.file, 'terraform.backend.local', ['path'],
+          `the path cannot be checked: ${show(path)}; expected a literal path relative to the stack's folder`));
+      } else if (posix.isAbsolute(path) || /^[A-Za-z]:[\\/]/.test(path)) {
+        found.push(finding('TF-011', stack.file, 'terraform.backend.local', ['path'],
+          `the path is absolute, ${show(path)}: it exists on the machine that synthesized only (CDKTF's default puts it in the stack's folder); `
+            + 'expected a path relative to the stack\'s folder, outside the output folder'));
+      } else {
+        const state = posix.normalize(posix.join(stackDir, path.replaceAll('\\', '/')));
+        if (isInside(state, output)) {
+          found.push(finding('TF-011', stack.file, 'terraform.backend.local', ['path'],
+            `the state ${show(path)} is ${state}, inside ${shownOutput}${inOutput}`));
+        }
+      }
+    } else if (isObject(s3)) {
+      if (s3.encrypt !== true && s3.encrypt !== 'true') {
+        found.push(finding('TF-011', stack.file, 'terraform.backend.s3', ['encrypt'],
+          `encrypt is ${show(s3.encrypt)}: the state, which records every secret the stack reads, is stored in clear; expected true`));
+      }
+      if (typeof s3.kms_key_id !== 'string' || s3.kms_key_id === '') {
+        found.push(finding('TF-011', stack.file, 'terraform.backend.s3', ['kms_key_id'],
+          'no kms_key_id: the state is encrypted with the bucket\'s default key, which any principal reading the bucket may use; '
+            + 'expected a customer-managed key (terraform.backend.s3.kmsKeyId)'));
+      }
+    }
+    // A state file left in the stack's folder by an earlier local backend, whatever the backend says now.
+    const stray = `${stackDir}/terraform.tfstate`;
+    if (input.files.has(stray)) {
+      found.push(finding('TF-011', stray, 'terraform.tfstate', undefined,
+        `state in the output folder, where versions before 0.2 kept it: synth would never rewrite it, but a plan of the stack no longer reads it; `
+          + 'expected it moved to the configured backend (README, "Where Terraform state lives")'));
+    }
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Terraform: private keys in state (TF-012)
 
 /**
@@ -1331,6 +1405,15 @@ const RULES: readonly DocumentedRule[] = [
     appliesTo: 'user_data, user_data_base64 of aws_launch_template and aws_instance (base64 and gzip decoded)',
     rationale: 'user data is readable by every process on the instance and through the EC2 API; secrets come from Vault or AWS at boot',
     check: checkUserDataSecrets,
+  },
+  {
+    id: 'TF-011',
+    target: 'terraform',
+    title: 'state outside the output folder, encrypted in S3',
+    appliesTo: 'terraform.backend of every stack (local path resolved from the stack\'s folder, s3 encrypt and kms_key_id), '
+      + 'terraform.tfstate files in stack folders',
+    rationale: 'synth rewrites the output folder and dist/ is committed; state records every secret a stack reads and is the only record of what exists',
+    check: checkStateLocation,
   },
   {
     id: 'TF-012',

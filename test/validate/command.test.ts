@@ -89,6 +89,25 @@ describe('npm run validate', () => {
     expect(result.stdout).toMatch(/\n\nvalidate: 4 errors, 0 warnings in \d+ files \(\d+ objects, 0 stacks\)\n$/);
   });
 
+  test('TF-011: a stack whose local state is inside cdktf.out/ fails, named by stack and backend', async () => {
+    // GIVEN a copy of the fresh cdktf.out/ whose vault-config stack keeps state in its own folder, as before 0.2
+    const out = join(work, 'state-inside', 'cdktf.out');
+    cpSync(join(synth, 'cdktf.out'), out, { recursive: true });
+    const stackFile = join(out, 'stacks', 'vault-config', 'cdk.tf.json');
+    const stack = JSON.parse(readFileSync(stackFile, 'utf8'));
+    stack.terraform.backend = { local: { path: 'terraform.tfstate' } };
+    writeFileSync(stackFile, JSON.stringify(stack, null, 2));
+    // WHEN
+    const result = await runValidate(['--json', out]);
+    // THEN
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as ValidationReport;
+    expect(report.findings.map((f) => [f.rule, f.file, f.object, f.path])).toEqual([
+      ['TF-011', expect.stringMatching(/cdktf\.out\/stacks\/vault-config\/cdk\.tf\.json$/), 'terraform.backend.local', 'path'],
+    ]);
+    expect(report.findings[0]!.message).toMatch(/^the state "terraform.tfstate" is .*cdktf\.out\/stacks\/vault-config\/terraform\.tfstate, inside .*cdktf\.out\//);
+  });
+
   test('--json: { findings, summary }, the same findings', async () => {
     const root = brokenCopy('broken-json', {
       'mycluster-0/flux/kustomization.flux-system.issuers.yaml': readFileSync(join(COMMITTED_DIST, 'mycluster-0/flux/kustomization.flux-system.issuers.yaml'), 'utf8')

@@ -174,6 +174,7 @@ const base64 = (text: string): string => Buffer.from(text).toString('base64');
 function hardenedStack(): Editable {
   return {
     '//': { metadata: { backend: 'local', stackName: 'mycluster-0-aws', version: '0.21.0' } },
+    terraform: { backend: { local: { path: '../../../terraform-state/mycluster-0-aws.tfstate' } } },
     data: {
       aws_iam_policy_document: {
         snapshots_tls: {
@@ -280,16 +281,18 @@ interface Fixtures {
   readonly stack: Editable;
   /** More manifests, each with its file. */
   readonly extra: Array<{ file: string; object: Editable }>;
+  /** Raw files read beside the manifests and stacks, by path. */
+  readonly files: Map<string, string>;
 }
 
 function fixtures(): Fixtures {
-  return { cronJob: hardenedCronJob(), script: hardenedScript(), stack: hardenedStack(), extra: [] };
+  return { cronJob: hardenedCronJob(), script: hardenedScript(), stack: hardenedStack(), extra: [], files: new Map() };
 }
 
 function inputOf(f: Fixtures): ValidationInput {
   return {
     manifests: [{ file: CRONJOB_FILE, object: f.cronJob }, { file: SCRIPT_FILE, object: f.script }, ...f.extra],
-    files: new Map(),
+    files: f.files,
     terraform: [{ file: STACK_FILE, stack: f.stack }],
   };
 }
@@ -863,6 +866,51 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
       message: 'a certificate with its private key',
     },
   ],
+  'TF-011': [
+    {
+      name: 'the stack has no backend (Terraform\'s default: terraform.tfstate in the stack\'s folder)',
+      edit: (f) => { delete f.stack.terraform; },
+      at: inStack('terraform.backend'),
+      message: 'no backend: Terraform keeps the state in the stack\'s folder, cdktf.out/stacks/mycluster-0-aws/terraform.tfstate: '
+        + 'synth owns cdktf.out/ and rewrites it',
+    },
+    {
+      name: 'the local backend names no path',
+      edit: (f) => { f.stack.terraform.backend.local = {}; },
+      at: inStack('terraform.backend.local', 'path'),
+      message: 'no path: the state is cdktf.out/stacks/mycluster-0-aws/terraform.tfstate',
+    },
+    {
+      name: 'the local path stays inside the output folder (one ../ too few)',
+      edit: (f) => { f.stack.terraform.backend.local.path = '../../terraform-state/mycluster-0-aws.tfstate'; },
+      at: inStack('terraform.backend.local', 'path'),
+      message: 'the state "../../terraform-state/mycluster-0-aws.tfstate" is cdktf.out/terraform-state/mycluster-0-aws.tfstate, inside cdktf.out/',
+    },
+    {
+      name: 'the local path is CDKTF\'s default, absolute in the stack\'s folder',
+      edit: (f) => { f.stack.terraform.backend.local.path = '/home/ci/gateway-pki/cdktf.out/stacks/mycluster-0-aws/terraform.tfstate'; },
+      at: inStack('terraform.backend.local', 'path'),
+      message: 'the path is absolute, "/home/ci/gateway-pki/cdktf.out/stacks/mycluster-0-aws/terraform.tfstate"',
+    },
+    {
+      name: 'the local path is an expression',
+      edit: (f) => { f.stack.terraform.backend.local.path = '${var.state}'; },
+      at: inStack('terraform.backend.local', 'path'),
+      message: 'the path cannot be checked: "${var.state}"',
+    },
+    {
+      name: 'the S3 backend stores state unencrypted, with no key of ours',
+      edit: (f) => { f.stack.terraform.backend = { s3: { bucket: 'acme-terraform-state', key: 'gateway-pki/mycluster-0-aws.tfstate', region: 'eu-west-3' } }; },
+      at: inStack('terraform.backend.s3', 'encrypt').concat(inStack('terraform.backend.s3', 'kms_key_id')),
+      message: 'encrypt is not set: the state, which records every secret the stack reads, is stored in clear; expected true',
+    },
+    {
+      name: 'an old terraform.tfstate sits in the stack\'s folder',
+      edit: (f) => { f.files.set('cdktf.out/stacks/mycluster-0-aws/terraform.tfstate', '{"version":4}'); },
+      at: [['cdktf.out/stacks/mycluster-0-aws/terraform.tfstate', 'terraform.tfstate', undefined]],
+      message: 'state in the output folder, where versions before 0.2 kept it',
+    },
+  ],
   'TF-012': [
     {
       name: 'the intermediate CA is imported into Vault with pem_bundle (the vault-config stack before issue #18)',
@@ -941,7 +989,7 @@ describe('POLICY_RULES', () => {
     expect(ids).toEqual([...ids].sort((a, b) => (a.startsWith('K8S') === b.startsWith('K8S') ? a.localeCompare(b) : a.startsWith('K8S') ? -1 : 1)));
     expect(ids).toEqual([
       'K8S-001', 'K8S-002', 'K8S-003', 'K8S-004', 'K8S-005', 'K8S-006', 'K8S-007', 'K8S-008', 'K8S-009',
-      'TF-001', 'TF-002', 'TF-003', 'TF-004', 'TF-005', 'TF-006', 'TF-007', 'TF-008', 'TF-009', 'TF-010', 'TF-012',
+      'TF-001', 'TF-002', 'TF-003', 'TF-004', 'TF-005', 'TF-006', 'TF-007', 'TF-008', 'TF-009', 'TF-010', 'TF-011', 'TF-012',
     ]);
   });
 
@@ -984,6 +1032,17 @@ describe('checkPolicies', () => {
     }],
     ['a flag explicitly false', (f: Fixtures) => { snapshot(f).command = ['vault', 'status', '-tls-skip-verify=false']; }],
     ['-k outside curl', (f: Fixtures) => { snapshot(f).command = ['sh', '-c', 'curl -fsS https://vault:8200; sort -k 2 /work/list']; }],
+    ['state in an encrypted S3 bucket with a key of ours', (f: Fixtures) => {
+      f.stack.terraform.backend = {
+        s3: {
+          bucket: 'acme-terraform-state', key: 'gateway-pki/mycluster-0-aws.tfstate', region: 'eu-west-3', encrypt: true,
+          kms_key_id: 'arn:aws:kms:eu-west-3:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', use_lockfile: true,
+        },
+      };
+    }],
+    ['a local state folder beside the repository', (f: Fixtures) => {
+      f.stack.terraform.backend.local.path = '../../../../shared-state/mycluster-0-aws.tfstate';
+    }],
     ['an egress rule to 0.0.0.0/0', (f: Fixtures) => {
       f.stack.resource.aws_security_group_rule = { out: { type: 'egress', cidr_blocks: ['0.0.0.0/0'], from_port: 0, to_port: 0, protocol: '-1' } };
     }],
