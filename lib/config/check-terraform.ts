@@ -40,6 +40,8 @@ export function checkTerraform(problems: Problems, raw: Mapping): void {
     'a mapping with exactly one of local (state files in a folder) and s3 (an S3 bucket, recommended)');
   if (!backend) return;
   const given = BACKEND_FIELDS.filter((key) => own(backend, key) !== undefined);
+  // A backend that is only unknown keys (`gcs:`) is reported once, by section(), as an unknown field.
+  if (given.length === 0 && Object.keys(backend).length > 0) return;
   if (given.length !== 1) {
     problems.add(backendPath, expectedGot('exactly one of local and s3', backend, given.length === 0 ? 'neither is given' : 'both are given; keep one'));
     return;

@@ -2491,6 +2491,80 @@ describe('validateConfig', () => {
   });
 });
 
+describe('terraform.backend', () => {
+  const KEY = 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34';
+  const S3 = { bucket: 'acme-terraform-state', keyPrefix: 'platform/gateway-pki', region: 'eu-west-1', kmsKeyId: KEY };
+  const withBackend = (backend: unknown): unknown => exampleWith((c) => { c.terraform = { backend }; });
+
+  it.each([
+    ['local: alone (YAML null: every default)', { local: null }],
+    ['local: {}', { local: {} }],
+    ['a local folder outside the repository', { local: { directory: '../../state/gateway-pki' } }],
+    ['s3 with every field', { s3: S3 }],
+    ['s3 with the bucket and key only (keyPrefix and region defaulted)', { s3: { bucket: S3.bucket, kmsKeyId: KEY } }],
+    ['an S3 multi-Region key', { s3: { ...S3, kmsKeyId: 'arn:aws:kms:eu-west-3:123456789012:key/mrk-0123456789abcdef0123456789abcdef' } }],
+  ])('accepts %s', (_name, backend) => {
+    expect(validateConfig(withBackend(backend))).toEqual([]);
+  });
+
+  it('accepts the S3 form that the example configuration shows commented out', () => {
+    // GIVEN the example with its commented terraform section uncommented
+    const lines = readFileSync(EXAMPLE_FILE, 'utf8').split('\n');
+    const start = lines.indexOf('# terraform:');
+    expect(start).toBeGreaterThan(0);
+    const block = lines.slice(start).filter((line) => line.startsWith('#')).map((line) => line.replace(/^# ?/, ''));
+    const config = parse([...lines.slice(0, start), ...block].join('\n'));
+    // THEN it is valid, and it is the S3 backend
+    expect(config.terraform.backend.s3.kmsKeyId).toMatch(/^arn:aws:kms:/);
+    expect(validateConfig(config)).toEqual([]);
+  });
+
+  it('accepts no terraform section at all (the local default)', () => {
+    expect(validateConfig(exampleWith((c) => { delete c.terraform; }))).toEqual([]);
+  });
+
+  const cases: ReadonlyArray<{ name: string; backend: unknown; path: string; message: string }> = [
+    { name: 'both backends are given', backend: { local: {}, s3: S3 }, path: 'terraform.backend', message: 'expected exactly one of local and s3' },
+    { name: 'neither backend is given', backend: {}, path: 'terraform.backend', message: 'neither is given' },
+    { name: 'the backend is a string', backend: 's3', path: 'terraform.backend', message: 'expected a mapping with exactly one of local' },
+    { name: 'an unknown backend', backend: { gcs: { bucket: 'x' } }, path: 'terraform.backend.gcs', message: 'unknown field; expected one of: local, s3' },
+    { name: 'an unknown key under local', backend: { local: { path: 'x.tfstate' } }, path: 'terraform.backend.local.path', message: 'unknown field; expected one of: directory' },
+    { name: 'an absolute state folder', backend: { local: { directory: '/var/lib/terraform' } }, path: 'terraform.backend.local.directory', message: 'an absolute path only exists on one machine' },
+    { name: 'a Windows absolute state folder', backend: { local: { directory: 'C:\\state' } }, path: 'terraform.backend.local.directory', message: 'an absolute path only exists on one machine' },
+    { name: 'an empty state folder', backend: { local: { directory: '' } }, path: 'terraform.backend.local.directory', message: 'expected a folder relative to the configuration file' },
+    { name: 's3 without a bucket', backend: { s3: { kmsKeyId: KEY } }, path: 'terraform.backend.s3.bucket', message: 'required' },
+    { name: 's3 without a key', backend: { s3: { bucket: S3.bucket } }, path: 'terraform.backend.s3.kmsKeyId', message: 'required' },
+    { name: 'a bucket name in capitals', backend: { s3: { ...S3, bucket: 'Acme_State' } }, path: 'terraform.backend.s3.bucket', message: '"Acme_State"' },
+    { name: 'a bucket given as an ARN', backend: { s3: { ...S3, bucket: 'arn:aws:s3:::acme-terraform-state' } }, path: 'terraform.backend.s3.bucket', message: 'arn:aws:s3:::acme-terraform-state' },
+    { name: 'a key prefix with a leading /', backend: { s3: { ...S3, keyPrefix: '/gateway-pki' } }, path: 'terraform.backend.s3.keyPrefix', message: 'remove the leading and trailing "/"' },
+    { name: 'a key prefix with an empty segment', backend: { s3: { ...S3, keyPrefix: 'platform//gateway-pki' } }, path: 'terraform.backend.s3.keyPrefix', message: 'an empty segment ("//")' },
+    { name: 'a key prefix with ..', backend: { s3: { ...S3, keyPrefix: 'platform/../other' } }, path: 'terraform.backend.s3.keyPrefix', message: 'expected an S3 key prefix' },
+    { name: 'a key prefix too long', backend: { s3: { ...S3, keyPrefix: 'a'.repeat(901) } }, path: 'terraform.backend.s3.keyPrefix', message: 'at most 900 characters' },
+    { name: 'a key alias instead of its ARN', backend: { s3: { ...S3, kmsKeyId: 'arn:aws:kms:eu-west-3:123456789012:alias/terraform' } }, path: 'terraform.backend.s3.kmsKeyId', message: 'give the key\'s ARN, not an alias' },
+    { name: 'the documentation\'s placeholder key id', backend: { s3: { ...S3, kmsKeyId: 'arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' } }, path: 'terraform.backend.s3.kmsKeyId', message: 'the key id is not one KMS issues' },
+    { name: 'a bare key id', backend: { s3: { ...S3, kmsKeyId: '0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' } }, path: 'terraform.backend.s3.kmsKeyId', message: 'expected a KMS key ARN' },
+    { name: 'a region that is an availability zone', backend: { s3: { ...S3, region: 'eu-west-1a' } }, path: 'terraform.backend.s3.region', message: 'that is an availability zone; the region is "eu-west-1"' },
+    { name: 'a region in capitals', backend: { s3: { ...S3, region: 'EU-WEST-1' } }, path: 'terraform.backend.s3.region', message: 'write it in lowercase' },
+    { name: 'an unknown key under s3 (Terraform\'s spelling)', backend: { s3: { ...S3, kms_key_id: KEY } }, path: 'terraform.backend.s3.kms_key_id', message: 'unknown field; expected one of: bucket, keyPrefix, region, kmsKeyId' },
+  ];
+
+  it.each(cases)('reports $path when $name', ({ backend, path, message }) => {
+    // GIVEN
+    const config = withBackend(backend);
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(paths(problems)).toEqual([path]);
+    expect(problems[0]!.message).toContain(message);
+  });
+
+  it('reports an unknown key beside backend', () => {
+    const problems = validateConfig(exampleWith((c) => { c.terraform = { backend: { local: null }, workspace: 'prod' }; }));
+    expect(paths(problems)).toEqual(['terraform.workspace']);
+    expect(problems[0]!.message).toContain('unknown field; expected one of: backend');
+  });
+});
+
 describe('assertValidConfig', () => {
   it('returns the configuration when it is valid', () => {
     // WHEN

@@ -138,6 +138,21 @@ describe('what synth keeps', () => {
     expect(outputs(ws)).toEqual(oldState);
   });
 
+  test.each([
+    ['inside cdktf.out/', '../cdktf.out/state', 'cdktf.out'],
+    ['inside dist/ (committed)', '../dist/mycluster-0/state', 'dist'],
+  ])('refuses a local state folder %s: exit 1 naming the field, and changes nothing', async (_where, directory, output) => {
+    const ws = copy(base);
+    const config = parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));
+    writeConfig(ws.root, { ...config, terraform: { backend: { local: { directory } } } });
+    const before = readTree(ws.root);
+    const run = await synth(ws.root);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`terraform.backend.local.directory: expected a folder outside ${output}/, got ${JSON.stringify(directory)}`);
+    expect(run.stderr).toContain('synth owns');
+    expect(readTree(ws.root)).toEqual(before);
+  });
+
   test('refuses to run while Terraform state sits in a stack folder, says how to move it, and changes nothing', async () => {
     const ws = copy(base);
     writeFileSync(join(ws.tf, 'stacks/vault-config/terraform.tfstate'), '{"version": 4}\n');

@@ -44,6 +44,28 @@ describe('ClusterAwsStack', () => {
     expect(JSON.stringify(stack)).not.toContain(process.cwd());
   });
 
+  test('terraform.backend: a local folder is resolved from the configuration\'s folder; s3 gives every stack its own encrypted, locked object', () => {
+    const withBackend = (yaml: string): PlatformConfig => parseConfig(`${readFileSync(EXAMPLE_CONFIG, 'utf8')}\n${yaml}`, EXAMPLE_CONFIG);
+    const stacks = (config: PlatformConfig): Array<[string, unknown]> => synthesizeTerraform(config)
+      .filter((f) => f.path.endsWith('/cdk.tf.json'))
+      .map((f) => [f.path.split('/')[1]!, JSON.parse(f.content).terraform.backend]);
+    // A folder beside config/, written from the configuration file: seen from cdktf.out/stacks/<stack>/.
+    const local = stacks(withBackend('terraform:\n  backend:\n    local:\n      directory: ../state\n'));
+    expect(local.length).toBeGreaterThanOrEqual(2);
+    for (const [stack, backend] of local) expect(backend).toEqual({ local: { path: `../../../state/${stack}.tfstate` } });
+    // S3: one key per stack under the prefix; the region defaults to aws.region.
+    const key = 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34';
+    const s3 = stacks(withBackend(`terraform:\n  backend:\n    s3:\n      bucket: acme-terraform-state\n      kmsKeyId: ${key}\n`));
+    for (const [stack, backend] of s3) {
+      expect(backend).toEqual({
+        s3: { bucket: 'acme-terraform-state', key: `gateway-pki/${stack}.tfstate`, region: 'eu-west-3', encrypt: true, kms_key_id: key, use_lockfile: true },
+      });
+    }
+    const prefixed = stacks(withBackend(`terraform:\n  backend:\n    s3:\n      bucket: acme-terraform-state\n      keyPrefix: platform/tls\n      region: eu-west-1\n      kmsKeyId: ${key}\n`));
+    expect(prefixed.map(([, backend]) => (backend as any).s3.key)).toEqual(prefixed.map(([stack]) => `platform/tls/${stack}.tfstate`));
+    expect(prefixed.every(([, backend]) => (backend as any).s3.region === 'eu-west-1')).toBe(true);
+  });
+
   test('the role is the one cert-manager\'s IRSA annotation names, trusted by its service account only', () => {
     const config = example();
     const role = certManager(stackOf(config).resource.aws_iam_role);
