@@ -27,9 +27,8 @@ export interface ClusterAwsStackProps extends PlatformStackProps {
  * Secrets Manager secrets it reads them from.
  *
  * One stack per cluster, so that a cluster's Terraform state and credentials stay its own. The
- * provider refuses to run against any account but `aws.accountId`. The backend is local, with a
- * path relative to the stack's folder (CDKTF's default is an absolute path of the machine that
- * synthesized); override it with your Terraform or OpenTofu workflow's own backend configuration.
+ * provider refuses to run against any account but `aws.accountId`. The backend is
+ * `terraform.backend` (lib/terraform/state.ts, set by PlatformStack): never the stack's own folder.
  */
 export class ClusterAwsStack extends PlatformStack {
   public readonly certManagerRole: CertManagerDnsRole;

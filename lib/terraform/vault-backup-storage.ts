@@ -212,8 +212,8 @@ export interface VaultBackupStackProps extends PlatformStackProps {
 /**
  * The AWS side of the Vault backups, `vault-backup-aws`: a stack of its own because the snapshots
  * must outlive the Vault cluster (and its stack, `vault-aws`) they would restore. In the region of
- * the cluster that runs the jobs, against `aws.accountId` only, with a local backend relative to
- * the stack's folder (as every stack of the platform).
+ * the cluster that runs the jobs, against `aws.accountId` only, with the backend of
+ * `terraform.backend` (as every stack of the platform).
  */
 export class VaultBackupStack extends PlatformStack {
   public readonly storage: VaultBackupStorage;
