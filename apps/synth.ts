@@ -2,18 +2,22 @@
  * `npm run synth`: configuration → validated model → dist/ (Kubernetes) and cdktf.out/ (Terraform).
  *
  *   node build/synth.cjs [--config config/platform.yaml] [--out dist] [--terraform-out cdktf.out]
+ *                        [--check | --diff [--stat]] [--json]
  *
  * Both outputs are built in memory first, then switched in together in one crash-safe step
  * (lib/output/commit.ts) that replaces and removes only the files synth wrote (lib/output/ownership.ts).
- * Exit codes: 0 written (or unchanged), 1 invalid configuration, synthesis or write error,
- * 2 bad command line or an output folder synth refuses to write to (nothing touched).
+ * `--check` and `--diff` (`npm run diff`) compare instead, and write nothing.
+ * Exit codes: 0 written (or unchanged; with --check, up to date), 1 invalid configuration, synthesis
+ * or write error (with --check, out of date), 2 bad command line or an output folder synth refuses
+ * to write to (nothing touched).
  */
 import { dirname, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/config/errors.js';
 import { loadPlatform } from '../lib/config/load.js';
 import { adoptCdktfOutput, adoptGeneratedManifests } from '../lib/output/adopt.js';
-import { type TargetSummary, writeOutputs } from '../lib/output/commit.js';
+import { isOutdated, type OutputTarget, previewOutputs, type TargetPreview, type TargetSummary, writeOutputs } from '../lib/output/commit.js';
+import { renderDiff, renderDiffStat } from '../lib/output/diff.js';
 import { OutputError } from '../lib/output/errors.js';
 import { FAULT_VARIABLE, faultHook } from '../lib/output/fault-injection.js';
 import { checkOutputPaths, OUTPUT_MANIFEST, protectedFolders } from '../lib/output/ownership.js';
@@ -22,11 +26,17 @@ import { assertDeterministicEnvironment, synthesizeKubernetes } from '../lib/syn
 import { findStateInOutput, localStateDirectory, stateFolderProblem, stateMigrationMessage } from '../lib/terraform/state.js';
 import { synthesizeTerraform, terraformNextSteps } from '../lib/terraform/synth.js';
 
-const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--terraform-out DIR]
+const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--terraform-out DIR] [--check | --diff [--stat]] [--json]
+       npm run diff -- [--stat] [same options]
 
   --config FILE         the platform configuration (default: config/platform.yaml)
   --out DIR             the Kubernetes manifests, committed for Flux (default: dist)
   --terraform-out DIR   the Terraform stacks (default: cdktf.out)
+  --check               write nothing; exit 0 when both folders are what the configuration gives,
+                        1 otherwise, listing each file a synth would add (+), change (~) or remove (-)
+  --diff                write nothing; print the unified diff of what a synth would change
+  --stat                with --diff: a line per file and the totals instead of the diff
+  --json                the summary (or, with --check, the comparison) as JSON on stdout
 
 Each output folder must be missing, empty, or one synth wrote: synth replaces and removes only the
 files it wrote there (listed in the folder's .gateway-pki-output.json) and keeps every other file.`;
@@ -40,6 +50,10 @@ function main(argv: string[]): number {
         config: { type: 'string', default: 'config/platform.yaml' },
         out: { type: 'string', default: 'dist' },
         'terraform-out': { type: 'string', default: 'cdktf.out' },
+        check: { type: 'boolean', default: false },
+        diff: { type: 'boolean', default: false },
+        stat: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -51,6 +65,13 @@ function main(argv: string[]): number {
   if (args.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  const conflict = args.check && args.diff ? '--check and --diff are two answers to one question: give one'
+    : args.stat && !args.diff ? '--stat goes with --diff'
+      : args.json && args.diff ? '--json does not go with --diff (use --check --json for a comparison machines read)' : undefined;
+  if (conflict !== undefined) {
+    process.stderr.write(`synth: ${conflict}\n${USAGE}\n`);
+    return 2;
   }
   const shown = { dist: label(args.out), terraform: label(args['terraform-out']) };
   const unchanged = `${shown.dist}/ and ${shown.terraform}/ were left unchanged.`;
@@ -79,10 +100,21 @@ function main(argv: string[]): number {
     const configDirFromStack = relative(resolve(terraformDir, 'stacks', 'stack'), configDir).split(sep).join('/');
     const terraform = synthesizeTerraform(config, { configDirFromStack, issuingCertificates });
 
-    const result = writeOutputs([
+    const targets: OutputTarget[] = [
       { dir: distDir, label: shown.dist, files: rendered.files, adopt: adoptGeneratedManifests },
       { dir: terraformDir, label: shown.terraform, files: terraform, adopt: adoptCdktfOutput },
-    ], {
+    ];
+    if (args.check || args.diff) {
+      const previews = previewOutputs(targets);
+      if (args.diff) {
+        const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+        process.stdout.write(args.stat ? renderDiffStat(previews, { color }) : renderDiff(previews, { color }));
+        return 0;
+      }
+      return reportCheck(previews, args.json);
+    }
+
+    const result = writeOutputs(targets, {
       steps: new FileSteps(faultHook(process.env[FAULT_VARIABLE])),
       onWait: (message) => process.stderr.write(`synth: ${message}\n`),
     });
@@ -93,7 +125,23 @@ function main(argv: string[]): number {
     }
 
     const [dist, tf] = result.targets as [TargetSummary, TargetSummary];
-    const stacks = terraform.filter((f) => f.path.endsWith('/cdk.tf.json')).map((f) => f.path.split('/')[1]);
+    const stacks = terraform.filter((f) => f.path.endsWith('/cdk.tf.json')).map((f) => f.path.split('/')[1]!);
+    if (args.json) {
+      const summary = (target: TargetSummary) => ({
+        folder: target.label, added: target.added, changed: target.changed, removed: target.removed, kept: target.kept, adopted: target.adopted,
+      });
+      process.stdout.write(`${JSON.stringify({
+        clusters: config.clusters.map((c) => c.name),
+        objects: rendered.folders.reduce((n, f) => n + f.objects, 0),
+        layers: rendered.folders.map((f) => ({ folder: f.folder, objects: f.objects })),
+        stacks,
+        outputs: [summary(dist), summary(tf)],
+        next: terraformNextSteps(config, issuingCertificates).map((line) => line.replace(/^next: /, '')),
+        warnings: result.warnings,
+      }, null, 2)}\n`);
+      for (const warning of result.warnings) process.stderr.write(`synth: warning: ${warning}\n`);
+      return 0;
+    }
     const width = Math.max(...rendered.folders.map((f) => f.folder.length));
     const objects = rendered.folders.reduce((n, f) => n + f.objects, 0);
     const lines = [
@@ -118,6 +166,38 @@ function main(argv: string[]): number {
     process.stderr.write(`${message}\n${unchanged}\n`);
     return 1;
   }
+}
+
+/**
+ * `--check`: exit 0 when both folders are what a synth would leave, 1 otherwise, with the files
+ * that differ (and, in JSON, the same lists).
+ */
+function reportCheck(previews: readonly TargetPreview[], json: boolean): number {
+  const outdated = previews.filter(isOutdated);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({
+      upToDate: outdated.length === 0,
+      outputs: previews.map((p) => ({
+        folder: p.label, upToDate: !isOutdated(p), added: p.added, changed: p.changed, removed: p.removed,
+        manifestChanged: p.manifestChanged, interrupted: p.interrupted,
+      })),
+    }, null, 2)}\n`);
+    return outdated.length === 0 ? 0 : 1;
+  }
+  if (outdated.length === 0) {
+    process.stdout.write(`check: ${previews.map((p) => `${p.label}/`).join(' and ')} are what the configuration gives\n`);
+    return 0;
+  }
+  const lines = outdated.flatMap((p) => [
+    `check: ${p.label}/ is out of date: ${p.added.length} to add, ${p.changed.length} to change, ${p.removed.length} to remove`,
+    ...p.added.map((path) => `  + ${p.label}/${path}`),
+    ...p.changed.map((path) => `  ~ ${p.label}/${path}`),
+    ...p.removed.map((path) => `  - ${p.label}/${path}`),
+    ...(p.manifestChanged ? [`  ~ ${p.label}/${OUTPUT_MANIFEST} (the list of files synth owns)`] : []),
+    ...(p.interrupted ? [`  an interrupted synth left its journal in ${p.label}/: the next synth completes it`] : []),
+  ]);
+  process.stdout.write(`${lines.join('\n')}\nrun \`npm run synth\` (and commit dist/), or \`npm run diff\` to see the changes\n`);
+  return 1;
 }
 
 /** `3 added, 1 changed, 0 removed`, and the files of others kept when there are any. */

@@ -22,6 +22,8 @@ import { checkRules, findPromtool } from './support/promtool.js';
 let first: Map<string, string>;
 let second: Map<string, string>;
 let firstOutput: string;
+/** The folder of the first synth: `<dir>/dist`, `<dir>/cdktf.out`. */
+let firstOutputDir: string;
 let firstTerraform: Map<string, string>;
 let secondTerraform: Map<string, string>;
 /** The first synth as `npm run validate` reads it: the product's checks run on it below. */
@@ -41,6 +43,7 @@ beforeAll(async () => {
   firstTerraform = readTree(join(a, 'cdktf.out'));
   secondTerraform = readTree(join(b, 'cdktf.out'));
   firstOutput = runA.stdout;
+  firstOutputDir = a;
   const read = readOutput([{ path: join(a, 'dist'), label: 'dist' }, { path: join(a, 'cdktf.out'), label: 'cdktf.out' }]);
   expect(read.findings).toEqual([]);
   input = read.input;
@@ -61,6 +64,13 @@ describe('dist/', () => {
       .filter((path) => committed.get(path) !== first.get(path))
       .sort();
     expect(stale, `stale files in dist/: ${stale.join(', ')}`).toEqual([]);
+  });
+
+  test('synth --check agrees: the committed dist/ is up to date (what CI runs)', async () => {
+    // Against a fresh cdktf.out/: cdktf.out/ is not committed, so the check is about dist/ only.
+    const check = await runSynth(['--check', '--config', EXAMPLE_CONFIG, '--out', COMMITTED_DIST, '--terraform-out', join(firstOutputDir, 'cdktf.out')]);
+    expect(check.stdout).toMatch(/^check: .*dist\/ and .*cdktf\.out\/ are what the configuration gives\n$/);
+    expect(check.code).toBe(0);
   });
 
   test('two synths of the same configuration are byte-identical, Kubernetes and Terraform alike', () => {

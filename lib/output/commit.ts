@@ -139,6 +139,46 @@ export function recoverOutputs(folders: readonly { dir: string; label: string }[
 }
 
 // ---------------------------------------------------------------------------------------------
+// Previewing: what a write would change, without writing (`synth --check`, `npm run diff`)
+
+/** What {@link writeOutputs} would change in one folder. */
+export interface TargetPreview extends TargetSummary {
+  readonly dir: string;
+  /** The manifest would be rewritten although no file changes (a folder adopted, or edited by hand). */
+  readonly manifestChanged: boolean;
+  /** An interrupted synth left its journal here: the next synth completes it first. */
+  readonly interrupted: boolean;
+  /** The content a file has now, for a changed or removed file. */
+  readonly before: (path: string) => string;
+  /** The content synth would write, for an added or changed file. */
+  readonly after: (path: string) => string;
+}
+
+/**
+ * What {@link writeOutputs} would do to each target, read-only: no lock is taken and nothing is
+ * written, so a synth running at the same time may make the answer outdated at once. Throws the
+ * same {@link OutputError}s as a write for folders synth may not write to.
+ */
+export function previewOutputs(targets: readonly OutputTarget[]): TargetPreview[] {
+  return targets.map((target) => {
+    const plan = planTarget(target);
+    return {
+      ...plan.summary,
+      dir: target.dir,
+      manifestChanged: plan.puts.includes(OUTPUT_MANIFEST) && plan.puts.length + plan.removes.length === 1,
+      interrupted: existsSync(join(target.dir, JOURNAL_FILE)),
+      before: (path) => readFileSync(join(target.dir, path), 'utf8'),
+      after: (path) => plan.contents.get(path) ?? '',
+    };
+  });
+}
+
+/** Whether a preview shows the folder differing from what a synth would leave. */
+export function isOutdated(preview: TargetPreview): boolean {
+  return preview.added.length + preview.changed.length + preview.removed.length > 0 || preview.manifestChanged || preview.interrupted;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Planning: what changes, read-only
 
 interface TargetPlan {
