@@ -59,8 +59,11 @@ export function findProjectRoot(start: string = typeof __dirname === 'string' ? 
   }
 }
 
-/** Default CRD folder: `../shared/crds` beside the project (never copied into it). */
-export const DEFAULT_CRD_ROOT = resolve(findProjectRoot(), '..', 'shared', 'crds');
+/**
+ * Default CRD folder: `GATEWAY_PKI_CRDS` when set (npm test sets it to where it found or downloaded
+ * them, test/support/setup.ts), else `../shared/crds` beside the project (never copied into it).
+ */
+export const DEFAULT_CRD_ROOT = process.env.GATEWAY_PKI_CRDS ? resolve(process.env.GATEWAY_PKI_CRDS) : resolve(findProjectRoot(), '..', 'shared', 'crds');
 
 /**
  * The upstream CRD sets used. `project` is the folder under the CRD root; the version folder

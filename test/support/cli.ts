@@ -27,9 +27,13 @@ export function runSynth(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
 export const VALIDATE_BUNDLE = resolve(PROJECT_ROOT, 'build', 'validate.cjs');
 
 /** Runs the validate bundle (built by the global setup) as `npm run validate` would, from `cwd`. */
-export function runValidate(args: readonly string[], cwd: string = PROJECT_ROOT, bundle: string = VALIDATE_BUNDLE): Promise<RunResult> {
+export function runValidate(
+  args: readonly string[], cwd: string = PROJECT_ROOT, bundle: string = VALIDATE_BUNDLE, unset: readonly string[] = [],
+): Promise<RunResult> {
+  const env = { ...process.env };
+  for (const name of unset) delete env[name];
   return new Promise((resolvePromise) => {
-    execFile(process.execPath, [bundle, ...args], { cwd }, (error, stdout, stderr) => {
+    execFile(process.execPath, [bundle, ...args], { cwd, env }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolvePromise({ code, stdout, stderr });
     });

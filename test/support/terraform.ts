@@ -3,16 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { DistFile } from '../../lib/output/render.js';
+import { findMirror, MIRROR_CANDIDATES } from './setup.js';
 import { findTool } from './tools.js';
 
-/** Where these machines keep the hashicorp/aws provider mirror (`.ci/run` exports the one it found). */
-const MIRROR_CANDIDATES = ['/opt/tf-plugins', '/usr/share/terraform/plugins', '/usr/local/share/terraform/plugins'];
-
-/** The filesystem mirror holding hashicorp/aws, or undefined. */
+/** The filesystem mirror holding hashicorp/aws (the global setup exports the one it found as GATEWAY_PKI_TF_MIRROR), or undefined. */
 export function findProviderMirror(): string | undefined {
-  const fromEnv = process.env.GATEWAY_PKI_TF_MIRROR;
-  const candidates = fromEnv ? [fromEnv] : MIRROR_CANDIDATES;
-  return candidates.find((dir) => existsSync(join(dir, 'registry.terraform.io', 'hashicorp', 'aws')));
+  return findMirror(process.env, MIRROR_CANDIDATES, false);
 }
 
 export function findTerraform(): string | undefined {
