@@ -10,6 +10,7 @@
 // 0.21 s without cdk8s-plus-28 (1.9 MB; lib/k8s/core.ts).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +61,15 @@ export const ENTRIES = { synth: 'apps/synth.ts', pki: 'apps/pki.ts', validate: '
  */
 const CODE_CACHED = ['synth'];
 
-export async function buildAll() {
+const { inputFiles, recordBuild } = createRequire(import.meta.url)('./inputs.cjs');
+
+/**
+ * Builds every bundle into build/ and, unless `record` is false (the caller records it), the
+ * fingerprint of the inputs it was built from (scripts/inputs.cjs), taken before the build so that
+ * an input changed during the build makes the next run build again.
+ */
+export async function buildAll({ record = true } = {}) {
+  const inputs = inputFiles();
   await build({
     absWorkingDir: root,
     entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [CODE_CACHED.includes(name) ? `${name}.bundle` : name, src])),
@@ -87,6 +96,7 @@ export async function buildAll() {
     const hash = createHash('sha256').update(readFileSync(join(root, 'build', `${name}.bundle.cjs`))).digest('hex').slice(0, 16);
     writeFileSync(join(root, 'build', `${name}.cjs`), `'use strict';\nrequire('./launch.cjs')('${name}.bundle.cjs', '${hash}');\n`);
   }
+  if (record) recordBuild(inputs);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildAll();
