@@ -216,7 +216,8 @@ describe('a synth killed at any step of its commit', () => {
         expect(outputs(ws), `a kill before step ${step}: ${steps[step - 1]}`).toEqual(step <= commit ? oldState : newState);
       }
     }
-  });
+    // One synth per step (about 40): 20 s alone on 2 cores, several times that beside other work.
+  }, 300_000);
 });
 
 describe('two synths at once', () => {
