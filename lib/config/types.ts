@@ -725,7 +725,7 @@ export interface VaultAmiConfig {
 export interface VaultInstancesConfig {
   /**
    * Size, as HashiCorp's Raft reference architecture names them: `small` 2–4 vCPU and 8–16 GiB,
-   * `large` 4–8 vCPU and 16–32 GiB; instance types are chosen by attributes, over 3 spot pools.
+   * `large` 4–8 vCPU and 16–32 GiB; instance types are chosen by attributes.
    * @default 'small'
    */
   readonly size?: 'small' | 'large';

@@ -326,6 +326,23 @@ describe('VaultAwsStack (vault-aws)', () => {
     const rules = checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack }] }).map((f) => f.rule);
     expect(rules).toEqual(['TF-001', 'TF-007', 'TF-008']);
   });
+
+  it('TF-013 and TF-014 fail on this stack as it was before issue #17 ($Latest, a matcher accepting 501 and 503) and pass on it now', () => {
+    const input = (stack: any) => ({ manifests: [], files: new Map(), terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack }] });
+    const stack = stackOf();
+    expect(checkPolicies(input(stack))).toEqual([]);
+    const group = only(stack.resource.aws_autoscaling_group);
+    group.mixed_instances_policy.launch_template.launch_template_specification.version = '$Latest';
+    Object.assign(only(stack.resource.aws_lb_target_group).health_check, { path: '/v1/sys/health', matcher: '200,429,472,473,501,503' });
+    const findings = checkPolicies(input(stack));
+    expect(findings.map((f) => [f.rule, f.severity, f.path])).toEqual([
+      ['TF-013', 'error', 'mixed_instances_policy.launch_template.launch_template_specification.version'],
+      ['TF-014', 'error', 'health_check.matcher'],
+    ]);
+    // The bootstrap stack only warns: uninitialised nodes are accepted for the first apply, and validate says to turn it off.
+    const bootstrap = checkPolicies(input(stackOf(withCluster((c) => ({ ...c, bootstrap: true })))));
+    expect(bootstrap.map((f) => [f.rule, f.severity])).toEqual([['TF-014', 'warning']]);
+  });
 });
 
 describe('Vault node user data', () => {
