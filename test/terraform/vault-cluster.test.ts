@@ -563,6 +563,8 @@ describe('node placeholders', () => {
 function runGate(config: PlatformConfig, health: readonly string[], leader: object): { status: number | null; log: string; calls: string[] } {
   const script = writtenFile(userDataOf(stackOf(config)), BOOT_SCRIPT_PATH).content;
   const gate = script.replace(/^disable_swap_and_core_dumps\n[\s\S]*?\nwait_until_ready\n/m, 'wait_until_ready\n');
+  // The clock starts before the first step, so the time to boot counts against the hook's heartbeat.
+  expect(gate).toMatch(/^started=\$\(date \+%s\)\nwait_until_ready\ncomplete_launch_hook\n$/m);
   expect(gate).not.toBe(script);
   const dir = mkdtempSync(join(tmpdir(), 'gate-'));
   writeFileSync(join(dir, 'health'), `${health.join('\n')}\n`);

@@ -328,8 +328,8 @@ sys.exit(not(l.get("leader_address") and a>0 and l.get("raft_committed_index",0)
 }
 
 # READY_CHECKS passes in a row, 10 s apart; with BOOTSTRAP, an uninitialised server is ready too.
+# READY_TIMEOUT counts from the script's start: the hook's heartbeat started at launch.
 wait_until_ready() {
-  started=$(date +%s)
   passed=0
   state=none
   while [ "$passed" -lt "$READY_CHECKS" ]; do
@@ -358,6 +358,7 @@ complete_launch_hook() {
   log "launch hook completed: in service"
 }
 
+started=$(date +%s)
 disable_swap_and_core_dumps
 install_package
 prepare_data_volume
