@@ -413,6 +413,11 @@ describe('Vault node user data', () => {
       tls_client_ca_file: '/etc/vault.d/tls/ca-chain.pem',
     });
     expect(listener.tls_disable).toBeUndefined();
+    // The load balancer passes TCP through (no TLS listener of its own): Vault's listener sets the TLS floor.
+    const tls13 = await parseHcl('vault.hcl', writtenFile(userDataOf(stackOf(withCluster((c) => ({ ...c, tls: { minVersion: 'tls13' } })))), CONFIG_TEMPLATE_PATH).content) as any;
+    expect(tls13.listener.tcp[0].tls_min_version).toBe('tls13');
+    expect(only(stackOf().resource.aws_lb_listener)).toMatchObject({ protocol: 'TCP' });
+    expect(only(stackOf().resource.aws_lb_listener).ssl_policy).toBeUndefined();
     const raft = config.storage.raft[0];
     expect(raft.path).toBe('/opt/vault/data');
     expect(raft.node_id).toBe('@@INSTANCE_ID@@');
