@@ -46,14 +46,20 @@ export const GRACE_PERIOD_MAX = 3600;
 
 const VAULT_CLUSTER_FIELDS = [
   'name', 'engine', 'version', 'packageSha256', 'mode', 'voters', 'region', 'network', 'unsealKey', 'tls', 'ami', 'instances', 'ssm',
+  'bootstrap',
 ] as const;
 const NETWORK_FIELDS = [
   'vpcId', 'vpcTags', 'subnetIds', 'subnetTags', 'vpcCidr', 'clientSecurityGroupIds', 'clientCidrs', 'httpsEgressCidrs',
 ] as const;
 const UNSEAL_KEY_FIELDS = ['existingKeyArn', 'deletionWindowDays'] as const;
 const TLS_FIELDS = ['certificateFile', 'keyFile', 'caChainFile', 'revision', 'minVersion'] as const;
-const AMI_FIELDS = ['owners', 'nameFilter', 'architecture'] as const;
-const INSTANCES_FIELDS = ['size', 'onDemandBase', 'storage', 'dataVolumeGiB', 'rootVolumeGiB', 'healthCheckGracePeriod'] as const;
+const AMI_FIELDS = ['id', 'ssmParameter', 'architecture'] as const;
+const INSTANCES_FIELDS = [
+  'size', 'onDemandBase', 'spotVoters', 'storage', 'dataVolumeGiB', 'rootVolumeGiB', 'healthCheckGracePeriod',
+] as const;
+
+/** Prefix of AWS's public SSM parameters (`/aws/service/ami-amazon-linux-latest/...`): AWS moves them to each new image. */
+export const AWS_PUBLIC_PARAMETER_PREFIX = '/aws/service/';
 
 /** What {@link checkVaultCluster} needs from the sections before it. */
 export interface VaultClusterContext {
@@ -100,10 +106,18 @@ const TLS_FILE = pemFileRule('the path of a PEM file, relative to the configurat
 const REVISION = integerRule(1, 1_000_000);
 const TLS_VERSION = enumRule(['tls12', 'tls13']);
 
-const AMI_OWNER = stringRule('an AMI owner: "amazon", "self" or a 12-digit account id',
-  (value) => value === 'amazon' || value === 'self' || /^\d{12}$/.test(value));
-const AMI_NAME_FILTER = stringRule('an AMI name filter such as "al2023-ami-2023.*-x86_64" (1 to 128 characters, "*" as wildcard)',
-  (value) => value.length >= 1 && value.length <= 128 && /^[A-Za-z0-9()[\]./\-'@_*? ]+$/.test(value));
+const AMI_ID = stringRule('an AMI id such as "ami-0123456789abcdef0"', (value) => /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(value),
+  (value) => (/^ami-[0-9A-F]+$/i.test(value) ? 'write it in lowercase' : /^resolve:ssm:/.test(value)
+    ? 'EC2 would resolve the parameter at each launch, unseen by the plan: give its name in ami.ssmParameter instead' : undefined));
+const SSM_PARAMETER = stringRule(
+  `the name of an SSM parameter you own, such as "/golden-images/vault/al2023-x86_64" (letters, digits, "_.-/", at most 1011 `
+    + `characters; not under ${AWS_PUBLIC_PARAMETER_PREFIX})`,
+  (value) => value.length <= 1011 && /^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(value) && !value.startsWith(AWS_PUBLIC_PARAMETER_PREFIX),
+  (value) => (value.startsWith(AWS_PUBLIC_PARAMETER_PREFIX)
+    ? 'AWS points its public parameters at each new image, so every plan could roll the cluster unasked: pin the image id it '
+      + 'holds today in ami.id, or publish it in a parameter of your own'
+    : undefined),
+);
 const ARCHITECTURE = enumRule(['x86_64', 'arm64']);
 
 const SIZE = enumRule(['small', 'large']);
@@ -131,6 +145,7 @@ export function checkVaultCluster(problems: Problems, raw: Mapping, context: Vau
   checkAmi(problems, cluster, path);
   checkInstances(problems, cluster, path, voters);
   field(problems, cluster, path, 'ssm', BOOLEAN, true);
+  field(problems, cluster, path, 'bootstrap', BOOLEAN, true);
   return { engine: engine ?? (own(cluster, 'engine') === undefined ? 'vault' : undefined), version };
 }
 
@@ -254,12 +269,15 @@ function checkTls(problems: Problems, cluster: Mapping, clusterPath: Path): void
   field(problems, tls, path, 'minVersion', TLS_VERSION, true);
 }
 
+/** `ami`: required, pinned by exactly one of `id` and `ssmParameter` (the former lookup by filter is a removed field, rules.ts). */
 function checkAmi(problems: Problems, cluster: Mapping, clusterPath: Path): void {
   const path = [...clusterPath, 'ami'];
-  const ami = section(problems, cluster, clusterPath, 'ami', AMI_FIELDS, true);
+  const ami = section(problems, cluster, clusterPath, 'ami', AMI_FIELDS, false,
+    'a mapping with id (an AMI id) or ssmParameter (the SSM parameter holding it), and architecture');
   if (!ami) return;
-  checkList(problems, ami, path, 'owners', AMI_OWNER, { minItems: 1 });
-  field(problems, ami, path, 'nameFilter', AMI_NAME_FILTER, true);
+  exactlyOne(problems, ami, path, 'id', 'ssmParameter', 'the image');
+  field(problems, ami, path, 'id', AMI_ID, true);
+  field(problems, ami, path, 'ssmParameter', SSM_PARAMETER, true);
   field(problems, ami, path, 'architecture', ARCHITECTURE, true);
 }
 
@@ -268,8 +286,7 @@ function checkInstances(problems: Problems, cluster: Mapping, clusterPath: Path,
   const instances = section(problems, cluster, clusterPath, 'instances', INSTANCES_FIELDS, true);
   if (!instances) return;
   field(problems, instances, path, 'size', SIZE, true);
-  const max = voters ?? Math.max(...VAULT_VOTER_COUNTS);
-  field(problems, instances, path, 'onDemandBase', integerRule(0, max, voters === undefined ? '' : ` (at most the ${voters} voters)`), true);
+  checkOnDemandBase(problems, instances, path, voters);
   const storage = field<string>(problems, instances, path, 'storage', STORAGE, true);
   if (storage === 'instance-store' && own(instances, 'dataVolumeGiB') !== undefined) {
     problems.add([...path, 'dataVolumeGiB'], 'is only for storage "ebs" (instance-store disks come with the instance type): remove it');
@@ -278,6 +295,30 @@ function checkInstances(problems: Problems, cluster: Mapping, clusterPath: Path,
   }
   field(problems, instances, path, 'rootVolumeGiB', ROOT_VOLUME, true);
   field(problems, instances, path, 'healthCheckGracePeriod', GRACE_PERIOD, true);
+}
+
+/**
+ * `onDemandBase` and `spotVoters`: every voter on demand unless spot voters are accepted, and then
+ * never fewer on-demand voters than the quorum (a spot reclaim of every spot node keeps a majority).
+ */
+function checkOnDemandBase(problems: Problems, instances: Mapping, path: Path, voters: number | undefined): void {
+  const spotVoters = field<boolean>(problems, instances, path, 'spotVoters', BOOLEAN, true);
+  if (voters === undefined) {
+    field(problems, instances, path, 'onDemandBase', integerRule(0, Math.max(...VAULT_VOTER_COUNTS)), true);
+    return;
+  }
+  const quorum = raftQuorum(voters);
+  const base = field<number>(problems, instances, path, 'onDemandBase',
+    integerRule(quorum, voters, ` (the quorum to the ${voters} voters: a majority always on demand)`), true);
+  // Each problem once: an invalid spotVoters is reported by itself, not again as a missing opt-in.
+  if (base !== undefined && base < voters && (own(instances, 'spotVoters') === undefined || spotVoters === false)) {
+    problems.add([...path, 'onDemandBase'], expectedGot(`${voters} (every voter on demand)`, base,
+      `${voters - base} voters on spot: each reclaim costs failure tolerance, two can leave none; set instances.spotVoters: true to accept it`));
+  }
+  if (spotVoters === true && (own(instances, 'onDemandBase') === undefined || base === voters)) {
+    problems.add([...path, 'spotVoters'], `has no effect while onDemandBase is the voter count (${voters}): remove it, `
+      + 'or lower onDemandBase');
+  }
 }
 
 /**

@@ -92,6 +92,12 @@ export const REMOVED_FIELDS: Readonly<Record<string, Readonly<Record<string, str
     bundleFile: 'Vault no longer reads the intermediate CA\'s key, so no bundle.pem is imported and no CA key reaches Terraform '
       + 'state; the issuing CA\'s signed certificate comes from vault.pki.issuers[].certificateFile instead',
   },
+  'vaultCluster.ami': {
+    owners: 'the image is no longer looked up by owner and name filter (the most recent match changes without a change in Git, '
+      + 'and each change would replace every node): give its id in ami.id, or the SSM parameter holding it in ami.ssmParameter',
+    nameFilter: 'the image is no longer looked up by owner and name filter (the most recent match changes without a change in Git, '
+      + 'and each change would replace every node): give its id in ami.id, or the SSM parameter holding it in ami.ssmParameter',
+  },
 };
 
 /**

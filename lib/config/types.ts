@@ -630,12 +630,20 @@ export interface VaultClusterConfig {
   readonly unsealKey?: VaultUnsealKeyConfig;
   /** @default - every VaultTlsConfig default */
   readonly tls?: VaultTlsConfig;
-  /** @default - the latest Amazon Linux 2023 AMI of Amazon for the architecture */
-  readonly ami?: VaultAmiConfig;
+  /** The machine image, pinned: a new image reaches the nodes only through a change here (or of the parameter) and a rolling refresh. */
+  readonly ami: VaultAmiConfig;
   /** @default - every VaultInstancesConfig default */
   readonly instances?: VaultInstancesConfig;
   /** Let SSM Session Manager reach the nodes (AmazonSSMManagedInstanceCore). @default false */
   readonly ssm?: boolean;
+  /**
+   * The first apply, before `vault operator init`: the load balancer also counts uninitialised
+   * nodes healthy (`uninitcode=200`), and a node enters service once its server answers, initialised
+   * or not. Set it back to false once Vault is initialised and the `vault-config` stack applied:
+   * from then on only unsealed nodes that joined the cluster enter service and stay in it.
+   * @default false
+   */
+  readonly bootstrap?: boolean;
 }
 
 /** Where the nodes run and who may reach the API. */
@@ -684,17 +692,32 @@ export interface VaultTlsConfig {
   readonly caChainFile?: string;
   /** Increase it after `npm run pki -- renew-server` so that Terraform uploads the new files. @default 1 */
   readonly revision?: number;
-  /** Lowest TLS version of the listener. @default 'tls12' */
+  /**
+   * Lowest TLS version of the servers' listener, which terminates every client's TLS (the load
+   * balancer passes TCP through). `tls13` only once you have checked that the load balancer's
+   * HTTPS health checks still pass: Elastic Load Balancing's health checkers are not documented to
+   * speak TLS 1.3, and a failing check has the Auto Scaling group replace every node.
+   * @default 'tls12'
+   */
   readonly minVersion?: 'tls12' | 'tls13';
 }
 
-/** The machine image: Amazon Linux 2023 or an image built from it (dnf, AWS CLI, cloud-init). */
+/**
+ * The machine image: Amazon Linux 2023 or an image built from it (dnf, AWS CLI, cloud-init), pinned
+ * by exactly one of `id` and `ssmParameter`. Never "the most recent match of a filter": that changes
+ * the launch template (and, through the rolling refresh, every node) without a change in Git.
+ */
 export interface VaultAmiConfig {
-  /** Owners of the image (account ids or `amazon`). @default ['amazon'] */
-  readonly owners?: readonly string[];
-  /** Name filter; the most recent match is used. @default 'al2023-ami-2023.*-kernel-6.*-<architecture>' */
-  readonly nameFilter?: string;
-  /** @default 'x86_64' */
+  /** The image id, in the cluster's region. @example 'ami-0123456789abcdef0' */
+  readonly id?: string;
+  /**
+   * Name of an SSM parameter you own that holds the image id (your image pipeline publishes it
+   * after its tests); read at plan time, so a new value shows in the plan as a new launch template.
+   * Not one of AWS's public `/aws/service/...` parameters, which move by themselves.
+   * @example '/golden-images/vault/al2023-x86_64'
+   */
+  readonly ssmParameter?: string;
+  /** Architecture of the image, checked at plan time. @default 'x86_64' */
   readonly architecture?: 'x86_64' | 'arm64';
 }
 
@@ -702,12 +725,22 @@ export interface VaultAmiConfig {
 export interface VaultInstancesConfig {
   /**
    * Size, as HashiCorp's Raft reference architecture names them: `small` 2–4 vCPU and 8–16 GiB,
-   * `large` 4–8 vCPU and 16–32 GiB; instance types are chosen by attributes, over 3 spot pools.
+   * `large` 4–8 vCPU and 16–32 GiB; instance types are chosen by attributes.
    * @default 'small'
    */
   readonly size?: 'small' | 'large';
-  /** Instances always on demand; the rest is spot. @default - the quorum (3 of 5) */
+  /**
+   * Instances always on demand; the rest is spot. Below the voter count only with `spotVoters`,
+   * and never below the quorum.
+   * @default - the voter count: every voter on demand
+   */
   readonly onDemandBase?: number;
+  /**
+   * Accept voters on spot (`onDemandBase` below the voter count). Every node of this cluster is a
+   * Raft voter (Vault's community edition promotes every healthy server), so a spot interruption
+   * always costs failure tolerance. @default false
+   */
+  readonly spotVoters?: boolean;
   /** Raft data on an encrypted gp3 volume (`ebs`) or on instance-store NVMe in RAID0 (`instance-store`, the article's). @default 'ebs' */
   readonly storage?: 'ebs' | 'instance-store';
   /** Size of the data volume with `ebs`, GiB. @default 100 */

@@ -31,7 +31,7 @@ export interface PolicyRule {
   readonly title: string;
   /** Why, in one line. */
   readonly rationale: string;
-  /** Every breach in `input`, each a finding with `rule: id` and severity `error`. */
+  /** Every breach in `input`, each a finding with `rule: id` and severity `error` (`warning` where the rule says so). */
   check(input: ValidationInput): Finding[];
 }
 
@@ -1244,6 +1244,111 @@ function checkKeyMaterialInState(input: ValidationInput): Finding[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Terraform: Auto Scaling groups on a moving launch template version (TF-013)
+
+/** Launch template versions that move by themselves: AWS starts no instance refresh for them. */
+const MOVING_VERSIONS: readonly string[] = ['$Latest', '$Default'];
+
+/** Every launch template specification of a group: its own, its mixed instances policy's, and each override's. */
+function launchTemplateSpecifications(group: TfObject): Array<{ readonly block: Record<string, any>; readonly path: Path }> {
+  const found = [...blocks(group.body.launch_template, ['launch_template'])];
+  for (const policy of blocks(group.body.mixed_instances_policy, ['mixed_instances_policy'])) {
+    for (const template of blocks(policy.block.launch_template, [...policy.path, 'launch_template'])) {
+      found.push(...blocks(template.block.launch_template_specification, [...template.path, 'launch_template_specification']));
+      for (const override of blocks(template.block.override, [...template.path, 'override'])) {
+        found.push(...blocks(override.block.launch_template_specification, [...override.path, 'launch_template_specification']));
+      }
+    }
+  }
+  return found;
+}
+
+function checkLaunchTemplateVersions(input: ValidationInput): Finding[] {
+  const found: Finding[] = [];
+  for (const group of resources(input, 'aws_autoscaling_group')) {
+    for (const { block, path } of launchTemplateSpecifications(group)) {
+      const version: unknown = block.version;
+      if (version === undefined || (typeof version === 'string' && MOVING_VERSIONS.includes(version))) {
+        const what = version === undefined ? 'version is not set, so AWS uses "$Default"' : `version is ${show(version)}`;
+        found.push(tfFinding('TF-013', group, [...path, 'version'], `${what}: a new template version starts no instance refresh, `
+          + 'while each replaced instance takes it, so versions mix unasked and running nodes keep the old one; expected the '
+          + 'template\'s latest_version ("${aws_launch_template.<name>.latest_version}"), a number that changes with each version'));
+      }
+    }
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform: Vault target groups that count failed nodes healthy (TF-014)
+
+/** Vault's API port: a target group on it is Vault's, whatever its health check. */
+const VAULT_API_PORT = 8200;
+const VAULT_HEALTH_PATH = '/v1/sys/health';
+
+/**
+ * Query parameters of `sys/health` that give a failed state another status code: a sealed node's
+ * (never acceptable) and an uninitialised node's (the first apply only, a warning).
+ */
+const VAULT_FAILED_STATE_PARAMETERS: Readonly<Record<string, { readonly state: string; readonly severity: 'error' | 'warning' }>> = {
+  sealedcode: { state: 'sealed nodes', severity: 'error' },
+  uninitcode: { state: 'uninitialised nodes (a node whose retry_join failed is one)', severity: 'warning' },
+};
+
+/** The status code ranges of a matcher (`200`, `200,429`, `200-399`), or `undefined` when it cannot be read. */
+function matcherRanges(matcher: string): Array<readonly [number, number]> | undefined {
+  const ranges: Array<readonly [number, number]> = [];
+  for (const part of matcher.split(',').map((p) => p.trim())) {
+    const match = /^(\d{3})(?:-(\d{3}))?$/.exec(part);
+    if (!match) return undefined;
+    ranges.push([Number(match[1]), Number(match[2] ?? match[1])]);
+  }
+  return ranges;
+}
+
+function checkVaultHealthChecks(input: ValidationInput): Finding[] {
+  const found: Finding[] = [];
+  for (const group of resources(input, 'aws_lb_target_group')) {
+    const checks = blocks(group.body.health_check, ['health_check']);
+    const isVault = Number(group.body.port) === VAULT_API_PORT
+      || checks.some(({ block }) => typeof block.path === 'string' && block.path.startsWith(VAULT_HEALTH_PATH));
+    if (!isVault) continue;
+    const check = checks[0];
+    const protocol = typeof check?.block.protocol === 'string' ? check.block.protocol.toUpperCase() : undefined;
+    const path: unknown = check?.block.path;
+    if (!check || !['HTTP', 'HTTPS'].includes(protocol ?? '') || typeof path !== 'string' || !path.startsWith(VAULT_HEALTH_PATH)) {
+      found.push(tfFinding('TF-014', group, [...(check?.path ?? ['health_check']), 'path'], `the health check is ${protocol ?? 'not set'} `
+        + `${typeof path === 'string' ? `on ${show(path)}` : 'without a path'}: any node that accepts a connection counts healthy, sealed `
+        + `or not; expected an HTTPS check of ${VAULT_HEALTH_PATH}?standbyok=true&perfstandbyok=true with matcher "200"`));
+      continue;
+    }
+    const matcher: unknown = check.block.matcher;
+    const ranges = typeof matcher === 'string' ? matcherRanges(matcher) : undefined;
+    if (matcher !== undefined && ranges === undefined) {
+      found.push(tfFinding('TF-014', group, [...check.path, 'matcher'], `the matcher cannot be checked: ${show(matcher)}; expected `
+        + 'status codes such as "200"'));
+    } else if (ranges?.some(([low, high]) => low <= 599 && high >= 500)) {
+      found.push(tfFinding('TF-014', group, [...check.path, 'matcher'], `the matcher ${show(matcher)} accepts 5xx answers: sealed (503) `
+        + 'or uninitialised (501) nodes count healthy, get traffic and survive a rolling refresh; expected "200" (with standbyok and '
+        + 'perfstandbyok in the path, standbys answer 200)'));
+    }
+    const query = new URLSearchParams(path.includes('?') ? path.slice(path.indexOf('?') + 1) : '');
+    for (const [parameter, { state, severity }] of Object.entries(VAULT_FAILED_STATE_PARAMETERS)) {
+      const code = query.get(parameter);
+      if (code === null || /^5\d\d$/.test(code)) continue;
+      found.push({
+        ...tfFinding('TF-014', group, [...check.path, 'path'], `${parameter}=${code} makes ${state} answer ${code}, counted healthy`
+          + (severity === 'warning'
+            ? '; expected only for the first apply (vaultCluster.bootstrap: true), removed once Vault is initialised'
+            : `; expected ${parameter} unset (Vault answers 5xx)`)),
+        severity,
+      });
+    }
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The rules
 
 interface DocumentedRule extends PolicyRule {
@@ -1423,6 +1528,22 @@ const RULES: readonly DocumentedRule[] = [
       + 'vault_pki_secret_backend_cert, Vault PKI keys of type "exported", secret_string of aws_secretsmanager_secret_version',
     rationale: 'state is plain JSON that whoever can plan reads; CA keys stay offline or inside Vault, other secrets go through write-only arguments',
     check: checkKeyMaterialInState,
+  },
+  {
+    id: 'TF-013',
+    target: 'terraform',
+    title: 'Auto Scaling groups name a launch template version',
+    appliesTo: 'aws_autoscaling_group: launch_template, mixed_instances_policy launch template and overrides',
+    rationale: 'AWS starts no instance refresh for "$Latest" or "$Default": a renewed certificate or a new image never reaches running nodes, while replacements take it',
+    check: checkLaunchTemplateVersions,
+  },
+  {
+    id: 'TF-014',
+    target: 'terraform',
+    title: 'Vault target groups count only unsealed nodes healthy',
+    appliesTo: 'aws_lb_target_group on port 8200 or checking /v1/sys/health: protocol, path, matcher, sealedcode and uninitcode (a warning)',
+    rationale: 'a matcher accepting 5xx or a TCP check routes clients to sealed or unjoined nodes, and lets a rolling refresh replace voters with broken ones',
+    check: checkVaultHealthChecks,
   },
 ];
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import type { PlatformConfig, VaultClusterConfig } from '../../lib/config/types.
 import { synthesizeTerraform } from '../../lib/terraform/synth.js';
 import { HASHICORP_RELEASE_KEY_FINGERPRINT } from '../../lib/terraform/vault-cluster/engine.js';
 import { BOOT_SCRIPT_PATH, CONFIG_TEMPLATE_PATH } from '../../lib/terraform/vault-cluster/node-boot.js';
-import { HEALTHY_STATUS_CODES } from '../../lib/terraform/vault-cluster/vault-cluster.js';
+import { HEALTH_CHECK_PATH, HEALTHY_STATUS_CODE, LAUNCH_HOOK_NAME, refreshCheckpoints } from '../../lib/terraform/vault-cluster/vault-cluster.js';
 import { checkPolicies } from '../../lib/validate/policies.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
 import { findProviderMirror, findTerraform, terraformValidate, writeFiles } from '../support/terraform.js';
@@ -114,6 +115,10 @@ describe('VaultAwsStack (vault-aws)', () => {
         Sid: 'TlsMaterial', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'],
         Resource: expect.arrayContaining(Object.keys(stack.resource.aws_secretsmanager_secret).map((name) => `\${aws_secretsmanager_secret.${name}.arn}`)),
       },
+      {
+        Sid: 'LaunchHook', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'],
+        Resource: ['arn:aws:autoscaling:eu-west-3:123456789012:autoScalingGroup:*:autoScalingGroupName/vault'],
+      },
     ]);
     expect(statements[2].Resource).toHaveLength(3);
     expect(stack.resource.aws_iam_role_policy_attachment).toBeUndefined();
@@ -158,41 +163,126 @@ describe('VaultAwsStack (vault-aws)', () => {
     }
   });
 
-  it('Auto Scaling group: 5 voters, mixed instances by attributes over 3 spot pools, on-demand base = quorum, rebalance, ELB checks, refresh that keeps every voter', () => {
-    const group = only(stackOf().resource.aws_autoscaling_group);
+  it('Auto Scaling group: 5 voters, all on demand by attributes, ELB checks, spread placement, the launch template by its latest version', () => {
+    const stack = stackOf();
+    const group = only(stack.resource.aws_autoscaling_group);
+    const template = Object.keys(stack.resource.aws_launch_template)[0];
     expect([group.min_size, group.max_size, group.desired_capacity]).toEqual([5, 5, 5]);
     expect(group.health_check_type).toBe('ELB');
     expect(group.health_check_grace_period).toBe(300);
-    expect(group.capacity_rebalance).toBe(true);
+    expect(group.capacity_rebalance).toBe(false);
     expect(group.mixed_instances_policy.instances_distribution).toEqual({
       on_demand_allocation_strategy: 'lowest-price',
-      on_demand_base_capacity: 3,
-      on_demand_percentage_above_base_capacity: 0,
-      spot_allocation_strategy: 'lowest-price',
-      spot_instance_pools: 3,
+      on_demand_base_capacity: 5,
+      on_demand_percentage_above_base_capacity: 100,
+      spot_allocation_strategy: 'price-capacity-optimized',
+    });
+    // A version number that changes with each new template version, never $Latest or $Default.
+    expect(group.mixed_instances_policy.launch_template.launch_template_specification).toEqual({
+      launch_template_id: `\${aws_launch_template.${template}.id}`,
+      version: `\${aws_launch_template.${template}.latest_version}`,
     });
     const requirements = group.mixed_instances_policy.launch_template.override[0].instance_requirements;
     expect(requirements.vcpu_count).toEqual({ min: 2, max: 4 });
     expect(requirements.memory_mib).toEqual({ min: 8192, max: 16384 });
     expect(requirements.burstable_performance).toBe('excluded');
-    expect(group.instance_refresh).toEqual({
-      strategy: 'Rolling',
-      preferences: { min_healthy_percentage: 100, max_healthy_percentage: 120, instance_warmup: '300', skip_matching: true },
-    });
+    const placement = only(stack.resource.aws_placement_group);
+    expect(placement).toMatchObject({ name: 'vault-nodes', strategy: 'spread', spread_level: 'rack' });
+    expect(group.placement_group).toBe(`\${aws_placement_group.${Object.keys(stack.resource.aws_placement_group)[0]}.id}`);
     expect(group.tag).toContainEqual({ key: 'vault-cluster', value: 'vault', propagate_at_launch: true });
     expect(group.lifecycle.precondition[0].condition).toMatch(/length\(distinct\(\[for subnet in data\.aws_subnet\.\S+ : subnet\.availability_zone\]\)\) >= 3/);
+    expect(group.depends_on).toEqual([`aws_iam_role_policy.${Object.keys(stack.resource.aws_iam_role_policy)[0]}`]);
   });
 
-  it('load balancer: internal NLB with its security group at creation, cross-zone, HTTPS health check accepting standby and sealed nodes; Route53 alias', () => {
+  it('instance refresh: rolling, one node at a time at 100 % min healthy, a checkpoint after each node longer than autopilot\'s dead-server threshold, auto rollback', () => {
+    const group = only(stackOf().resource.aws_autoscaling_group);
+    expect(group.instance_refresh).toEqual({
+      strategy: 'Rolling',
+      preferences: {
+        min_healthy_percentage: 100,
+        max_healthy_percentage: 120,
+        instance_warmup: '300',
+        skip_matching: true,
+        auto_rollback: true,
+        checkpoint_percentages: [20, 40, 60, 80, 100],
+        // vault.setup.deadServerLastContactThreshold (10m) and a minute for autopilot to remove the voter.
+        checkpoint_delay: '660',
+      },
+    });
+    const seven = only(stackOf(withCluster((c) => ({ ...c, voters: 7 }))).resource.aws_autoscaling_group).instance_refresh.preferences;
+    expect(seven.checkpoint_percentages).toEqual([14, 28, 42, 57, 71, 85, 100]);
+    expect(seven.max_healthy_percentage).toBe(115);
+    expect(refreshCheckpoints(3)).toEqual([33, 66, 100]);
+    // Each checkpoint is reached by exactly one more replaced node (AWS pauses once the percentage is replaced).
+    for (const voters of [3, 5, 7]) {
+      refreshCheckpoints(voters).forEach((percentage, index) => {
+        expect((100 * (index + 1)) / voters).toBeGreaterThanOrEqual(percentage);
+        expect((100 * index) / voters).toBeLessThan(percentage);
+      });
+    }
+    const longer = { ...example(), vault: { ...example().vault, setup: { deadServerLastContactThreshold: '30m' } } } as PlatformConfig;
+    expect(only(stackOf(longer).resource.aws_autoscaling_group).instance_refresh.preferences.checkpoint_delay).toBe('1860');
+  });
+
+  it('launch lifecycle hook: set at creation, EC2_INSTANCE_LAUNCHING, ABANDON by default after 15 minutes', () => {
+    const group = only(stackOf().resource.aws_autoscaling_group);
+    expect(group.initial_lifecycle_hook).toEqual([{
+      name: LAUNCH_HOOK_NAME,
+      lifecycle_transition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+      default_result: 'ABANDON',
+      heartbeat_timeout: 900,
+    }]);
+    expect(stackOf().resource.aws_autoscaling_lifecycle_hook).toBeUndefined();
+  });
+
+  it('spot: only with spotVoters and an on-demand base below the voters; price-capacity-optimized, with capacity rebalancing', () => {
+    const group = only(stackOf(withCluster((c) => ({ ...c, instances: { onDemandBase: 4, spotVoters: true } }))).resource.aws_autoscaling_group);
+    expect(group.mixed_instances_policy.instances_distribution).toEqual({
+      on_demand_allocation_strategy: 'lowest-price',
+      on_demand_base_capacity: 4,
+      on_demand_percentage_above_base_capacity: 0,
+      spot_allocation_strategy: 'price-capacity-optimized',
+    });
+    expect(group.capacity_rebalance).toBe(true);
+  });
+
+  it('image: pinned by id, or read from an SSM parameter at plan time; checked against the architecture before the template changes', () => {
+    const stack = stackOf();
+    const template = only(stack.resource.aws_launch_template);
+    expect(template.image_id).toBe('ami-0123456789abcdef0');
+    const ami = only(stack.data.aws_ami);
+    expect(ami.filter).toEqual([{ name: 'image-id', values: ['ami-0123456789abcdef0'] }]);
+    expect(ami.include_deprecated).toBe(true);
+    expect(ami.most_recent).toBeUndefined();
+    const amiName = Object.keys(stack.data.aws_ami)[0];
+    expect(template.lifecycle.precondition.map((p: any) => p.condition)).toEqual([
+      `\${data.aws_ami.${amiName}.architecture == "x86_64"}`,
+      `\${data.aws_ami.${amiName}.root_device_type == "ebs" && data.aws_ami.${amiName}.virtualization_type == "hvm"}`,
+    ]);
+    expect(stack.data.aws_ssm_parameter).toBeUndefined();
+
+    const fromParameter = stackOf(withCluster((c) => ({ ...c, ami: { ssmParameter: '/golden-images/vault/al2023-arm64', architecture: 'arm64' } })));
+    const parameter = Object.keys(fromParameter.data.aws_ssm_parameter)[0];
+    expect(only(fromParameter.data.aws_ssm_parameter).name).toBe('/golden-images/vault/al2023-arm64');
+    // insecure_value: the image id is no secret, and a sensitive value would hide its change in the plan.
+    expect(only(fromParameter.resource.aws_launch_template).image_id).toBe(`\${data.aws_ssm_parameter.${parameter}.insecure_value}`);
+    expect(only(fromParameter.data.aws_ami).filter[0].values).toEqual([`\${data.aws_ssm_parameter.${parameter}.insecure_value}`]);
+    expect(only(fromParameter.resource.aws_launch_template).lifecycle.precondition[0].condition).toContain('.architecture == "arm64"');
+    expect(only(fromParameter.resource.aws_autoscaling_group).mixed_instances_policy.launch_template.override[0].instance_requirements.cpu_manufacturers)
+      .toEqual(['amazon-web-services']);
+  });
+
+  it('load balancer: internal NLB (TCP passthrough) with its security group at creation, cross-zone, HTTPS health check accepting 200 only; Route53 alias', () => {
     const stack = stackOf();
     const lb = only(stack.resource.aws_lb);
     expect(lb).toMatchObject({ internal: true, load_balancer_type: 'network', enable_cross_zone_load_balancing: true });
     expect(lb.security_groups).toHaveLength(1);
     const targetGroup = only(stack.resource.aws_lb_target_group);
     expect(targetGroup).toMatchObject({ port: 8200, protocol: 'TCP', target_type: 'instance' });
-    expect(targetGroup.health_check).toMatchObject({ protocol: 'HTTPS', path: '/v1/sys/health', matcher: '200,429,472,473,501,503' });
-    expect(HEALTHY_STATUS_CODES).toContain(429);
-    expect(HEALTHY_STATUS_CODES).toContain(503);
+    expect(targetGroup.health_check).toMatchObject({
+      protocol: 'HTTPS', path: '/v1/sys/health?standbyok=true&perfstandbyok=true', matcher: '200', healthy_threshold: 3, unhealthy_threshold: 3,
+    });
+    expect([HEALTH_CHECK_PATH, HEALTHY_STATUS_CODE]).toEqual([targetGroup.health_check.path, 200]);
     expect(only(stack.resource.aws_lb_listener)).toMatchObject({ port: 8200, protocol: 'TCP' });
     const record = only(stack.resource.aws_route53_record);
     expect(record).toMatchObject({ name: 'vault.priv.example.com', type: 'A', zone_id: 'Z0123456789EXAMPLEPRV' });
@@ -235,6 +325,23 @@ describe('VaultAwsStack (vault-aws)', () => {
     policy.policy = policy.policy.replace('"kms:Decrypt"', '"kms:*"');
     const rules = checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack }] }).map((f) => f.rule);
     expect(rules).toEqual(['TF-001', 'TF-007', 'TF-008']);
+  });
+
+  it('TF-013 and TF-014 fail on this stack as it was before issue #17 ($Latest, a matcher accepting 501 and 503) and pass on it now', () => {
+    const input = (stack: any) => ({ manifests: [], files: new Map(), terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack }] });
+    const stack = stackOf();
+    expect(checkPolicies(input(stack))).toEqual([]);
+    const group = only(stack.resource.aws_autoscaling_group);
+    group.mixed_instances_policy.launch_template.launch_template_specification.version = '$Latest';
+    Object.assign(only(stack.resource.aws_lb_target_group).health_check, { path: '/v1/sys/health', matcher: '200,429,472,473,501,503' });
+    const findings = checkPolicies(input(stack));
+    expect(findings.map((f) => [f.rule, f.severity, f.path])).toEqual([
+      ['TF-013', 'error', 'mixed_instances_policy.launch_template.launch_template_specification.version'],
+      ['TF-014', 'error', 'health_check.matcher'],
+    ]);
+    // The bootstrap stack only warns: uninitialised nodes are accepted for the first apply, and validate says to turn it off.
+    const bootstrap = checkPolicies(input(stackOf(withCluster((c) => ({ ...c, bootstrap: true })))));
+    expect(bootstrap.map((f) => [f.rule, f.severity])).toEqual([['TF-014', 'warning']]);
   });
 });
 
@@ -306,6 +413,11 @@ describe('Vault node user data', () => {
       tls_client_ca_file: '/etc/vault.d/tls/ca-chain.pem',
     });
     expect(listener.tls_disable).toBeUndefined();
+    // The load balancer passes TCP through (no TLS listener of its own): Vault's listener sets the TLS floor.
+    const tls13 = await parseHcl('vault.hcl', writtenFile(userDataOf(stackOf(withCluster((c) => ({ ...c, tls: { minVersion: 'tls13' } })))), CONFIG_TEMPLATE_PATH).content) as any;
+    expect(tls13.listener.tcp[0].tls_min_version).toBe('tls13');
+    expect(only(stackOf().resource.aws_lb_listener)).toMatchObject({ protocol: 'TCP' });
+    expect(only(stackOf().resource.aws_lb_listener).ssl_policy).toBeUndefined();
     const raft = config.storage.raft[0];
     expect(raft.path).toBe('/opt/vault/data');
     expect(raft.node_id).toBe('@@INSTANCE_ID@@');
@@ -358,6 +470,9 @@ describe('VaultAwsStack variants', () => {
     const group = only(stack.resource.aws_autoscaling_group);
     expect([group.min_size, group.max_size, group.mixed_instances_policy.instances_distribution.on_demand_base_capacity]).toEqual([1, 1, 1]);
     expect(group.instance_refresh.preferences.max_healthy_percentage).toBe(200);
+    // One node: nothing to pause between, but a failed replacement still rolls back.
+    expect(group.instance_refresh.preferences.checkpoint_percentages).toBeUndefined();
+    expect(group.instance_refresh.preferences.auto_rollback).toBe(true);
     const config = await parseHcl('vault.hcl', writtenFile(userDataOf(stack), CONFIG_TEMPLATE_PATH).content) as any;
     expect(config.storage.raft[0].retry_join).toBeUndefined();
   });
@@ -405,11 +520,14 @@ describe('terraform validate (vault-aws)', () => {
       'vault-aws': example(),
       'openbao-dev': withCluster((c) => ({ ...openbao(c), mode: 'dev', voters: undefined, unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' } })),
       'instance-store': withCluster((c) => ({ ...c, ssm: true, instances: { storage: 'instance-store' }, network: { ...c.network, subnetTags: undefined, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'] } })),
+      'bootstrap-spot-ssm': withCluster((c) => ({
+        ...c, bootstrap: true, voters: 3, instances: { onDemandBase: 2, spotVoters: true }, ami: { ssmParameter: '/golden-images/vault/al2023-arm64', architecture: 'arm64' },
+      })),
     };
     const files = Object.entries(variants).map(([name, config]) => ({ path: `stacks/${name}/cdk.tf.json`, content: stackFile(config) }));
     const outdir = writeFiles(files);
     const results = terraformValidate(terraform!, mirror!, outdir);
-    expect(results).toEqual({ 'instance-store': [], 'openbao-dev': [], 'vault-aws': [] });
+    expect(results).toEqual({ 'bootstrap-spot-ssm': [], 'instance-store': [], 'openbao-dev': [], 'vault-aws': [] });
 
     const file = join(outdir, 'stacks', 'vault-aws', 'cdk.tf.json');
     const broken = JSON.parse(readFileSync(file, 'utf8'));
@@ -439,5 +557,106 @@ describe('node placeholders', () => {
     expect(placeholders).toEqual(['@@INSTANCE_ID@@', '@@PRIVATE_IP@@']);
     for (const placeholder of placeholders) expect(script).toMatch(new RegExp(`^[A-Z_]+_PLACEHOLDER='${placeholder}'$`, 'm'));
     expect(script).toContain('sed -e "s/$INSTANCE_ID_PLACEHOLDER/$instance_id/g" -e "s/$PRIVATE_IP_PLACEHOLDER/$private_ip/g"');
+  });
+});
+
+/**
+ * Runs the readiness gate and the hook completion of the boot script (its steps before them
+ * replaced by nothing) with `curl`, `aws`, `date` and `sleep` stubbed: `health` is the status code
+ * the local server answers at each check, `leader` what `sys/leader` returns.
+ */
+function runGate(config: PlatformConfig, health: readonly string[], leader: object): { status: number | null; log: string; calls: string[] } {
+  const script = writtenFile(userDataOf(stackOf(config)), BOOT_SCRIPT_PATH).content;
+  const gate = script.replace(/^disable_swap_and_core_dumps\n[\s\S]*?\nwait_until_ready\n/m, 'wait_until_ready\n');
+  // The clock starts before the first step, so the time to boot counts against the hook's heartbeat.
+  expect(gate).toMatch(/^started=\$\(date \+%s\)\nwait_until_ready\ncomplete_launch_hook\n$/m);
+  expect(gate).not.toBe(script);
+  const dir = mkdtempSync(join(tmpdir(), 'gate-'));
+  writeFileSync(join(dir, 'health'), `${health.join('\n')}\n`);
+  writeFileSync(join(dir, 'leader.json'), JSON.stringify(leader));
+  const stub = (name: string, body: string) => writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  // Each call is logged; health answers come one per call, the last one repeating.
+  stub('curl', `printf 'curl %s\\n' "$*" >> "${dir}/calls"
+case "$*" in
+  *169.254.169.254*token*) printf token ;;
+  *169.254.169.254*instance-id*) printf i-0123456789abcdef0 ;;
+  *sys/health*) code=$(head -n 1 "${dir}/health"); [ "$(wc -l < "${dir}/health")" -gt 1 ] && sed -i 1d "${dir}/health"; printf '%s' "$code" ;;
+  *sys/leader*) cat "${dir}/leader.json" ;;
+  *) exit 7 ;;
+esac`);
+  stub('aws', `printf 'aws %s\\n' "$*" >> "${dir}/calls"`);
+  stub('sleep', 'exit 0');
+  // A clock that advances a minute at each reading of the epoch (once a check), so that giving up takes few checks.
+  stub('date', `case "$*" in
+  *%s*) n=$(cat "${dir}/clock" 2>/dev/null || echo 0); echo $((n + 60)) > "${dir}/clock"; echo $((1000 + n)) ;;
+  *) echo 2026-01-01T00:00:00Z ;;
+esac`);
+  const result = spawnSync('sh', ['-c', gate], { encoding: 'utf8', env: { PATH: `${dir}:${process.env.PATH}` }, timeout: 60_000 });
+  const calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n');
+  return { status: result.status, log: `${result.stdout}${result.stderr}`, calls };
+}
+
+const FOLLOWER = { ha_enabled: true, is_self: false, leader_address: 'https://vault.priv.example.com:8200', raft_committed_index: 120, raft_applied_index: 118 };
+
+describe('the launch gate of the boot script', () => {
+  it('enters service only after three checks in a row of "unsealed, following a leader that it has caught up with", then completes the hook', () => {
+    const { status, log, calls } = runGate(example(), ['000', '503', '200', '501', '200', '200', '200'], FOLLOWER);
+    expect(status, log).toBe(0);
+    expect(log).toContain('health 503');
+    expect(log).toContain('ready: unsealed and following the leader');
+    const health = calls.filter((c) => c.includes('sys/health'));
+    expect(health).toHaveLength(7); // the 200 before the 501 did not count: three in a row
+    const complete = calls.filter((c) => c.startsWith('aws '));
+    expect(complete).toEqual([
+      'aws --region eu-west-3 autoscaling complete-lifecycle-action --auto-scaling-group-name vault --lifecycle-hook-name joined-and-unsealed '
+        + '--instance-id i-0123456789abcdef0 --lifecycle-action-result CONTINUE',
+    ]);
+    expect(calls.indexOf(complete[0]!)).toBe(calls.length - 1);
+  });
+
+  it('verifies the local server\'s certificate by its name against the CA chain, never skipping verification', () => {
+    const { calls } = runGate(example(), ['200'], FOLLOWER);
+    for (const call of calls.filter((c) => c.includes('8200'))) {
+      expect(call).toContain('--cacert /etc/vault.d/tls/ca-chain.pem --resolve vault.priv.example.com:8200:127.0.0.1 https://vault.priv.example.com:8200/v1/');
+      expect(call).not.toMatch(/\s(-k|--insecure)\b/);
+    }
+    const script = writtenFile(userDataOf(stackOf()), BOOT_SCRIPT_PATH).content;
+    expect(script).not.toMatch(/\s(-k|--insecure|--no-verify-ssl|-tls-skip-verify)\b|SKIP_VERIFY/);
+  });
+
+  it('never lets in a node that does not follow a leader, lags behind it, or stays uninitialised: it gives up before the heartbeat and the hook abandons it', () => {
+    for (const [health, leader] of [
+      [['200'], { ...FOLLOWER, leader_address: '' }],
+      [['200'], { ...FOLLOWER, raft_applied_index: 20 }],
+      [['501'], FOLLOWER],
+    ] as const) {
+      const { status, log, calls } = runGate(example(), health, leader);
+      expect(status, log).toBe(1);
+      expect(log).toContain('FAILED: not ready after 780 s');
+      expect(calls.filter((c) => c.startsWith('aws '))).toEqual([]);
+    }
+    expect(runGate(example(), ['501'], FOLLOWER).log).toContain('501: set vaultCluster.bootstrap on the first apply, else retry_join failed');
+  });
+
+  it('bootstrap: an uninitialised node enters service at once; a sealed one still waits', () => {
+    const bootstrap = withCluster((c) => ({ ...c, bootstrap: true }));
+    const uninitialised = runGate(bootstrap, ['000', '501'], FOLLOWER);
+    expect(uninitialised.status, uninitialised.log).toBe(0);
+    expect(uninitialised.log).toContain('uninitialised, bootstrap on: entering service to await operator init');
+    expect(uninitialised.calls.filter((c) => c.startsWith('aws '))).toHaveLength(1);
+    const sealed = runGate(bootstrap, ['503'], FOLLOWER);
+    expect(sealed.status).toBe(1);
+    expect(sealed.calls.filter((c) => c.startsWith('aws '))).toEqual([]);
+  });
+
+  it('bootstrap: the health check also accepts uninitialised nodes through the path, the matcher stays 200; the flag is in the user data', () => {
+    const stack = stackOf(withCluster((c) => ({ ...c, bootstrap: true })));
+    expect(only(stack.resource.aws_lb_target_group).health_check).toMatchObject({
+      path: '/v1/sys/health?standbyok=true&perfstandbyok=true&uninitcode=200', matcher: '200',
+    });
+    expect(userDataOf(stack)).toContain("BOOTSTRAP='true'");
+    expect(userDataOf(stackOf())).toContain("BOOTSTRAP='false'");
+    // Turning bootstrap off makes a new launch template version: the nodes are replaced through the strict gate.
+    expect(only(stack.resource.aws_launch_template).user_data).not.toBe(only(stackOf().resource.aws_launch_template).user_data);
   });
 });

@@ -271,6 +271,24 @@ function hardenedStack(): Editable {
       aws_vpc_security_group_ingress_rule: {
         nlb: { security_group_id: '${aws_security_group.vault.id}', cidr_ipv4: '10.0.0.0/16', from_port: 8200, to_port: 8200, ip_protocol: 'tcp' },
       },
+      aws_autoscaling_group: {
+        vault: {
+          name: 'vault', min_size: 3, max_size: 3, vpc_zone_identifier: ['subnet-0123456789abcdef0'],
+          target_group_arns: ['${aws_lb_target_group.vault.arn}'], health_check_type: 'ELB',
+          mixed_instances_policy: {
+            launch_template: {
+              launch_template_specification: { launch_template_id: '${aws_launch_template.vault.id}', version: '${aws_launch_template.vault.latest_version}' },
+              override: [{ instance_type: 't4g.large' }],
+            },
+          },
+        },
+      },
+      aws_lb_target_group: {
+        vault: {
+          name: 'vault-8200', port: 8200, protocol: 'TCP', vpc_id: 'vpc-0123456789abcdef0',
+          health_check: { protocol: 'HTTPS', path: '/v1/sys/health?standbyok=true&perfstandbyok=true', matcher: '200' },
+        },
+      },
     },
   };
 }
@@ -309,6 +327,8 @@ const where = (findings: readonly Finding[]): string[][] =>
 
 /** The launch template, the bucket and other resources of the stack fixture, for edits. */
 const lt = (f: Fixtures): Editable => f.stack.resource.aws_launch_template.vault;
+const asg = (f: Fixtures): Editable => f.stack.resource.aws_autoscaling_group.vault;
+const healthCheck = (f: Fixtures): Editable => f.stack.resource.aws_lb_target_group.vault.health_check;
 const rolePolicy = (f: Fixtures): Editable => f.stack.resource.aws_iam_role_policy.vault;
 const setRolePolicy = (f: Fixtures, statements: unknown[]): void => {
   rolePolicy(f).policy = JSON.stringify({ Version: '2012-10-17', Statement: statements });
@@ -974,6 +994,64 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
       message: 'type is "exported": Vault returns the key it generates and Terraform stores it in its state; expected "internal"',
     },
   ],
+  'TF-013': [
+    {
+      name: 'the mixed instances policy names $Latest (the vault-aws stack before issue #17)',
+      edit: (f) => { asg(f).mixed_instances_policy.launch_template.launch_template_specification.version = '$Latest'; },
+      at: inStack('aws_autoscaling_group.vault', 'mixed_instances_policy.launch_template.launch_template_specification.version'),
+      message: 'version is "$Latest": a new template version starts no instance refresh, while each replaced instance takes it, '
+        + 'so versions mix unasked and running nodes keep the old one; expected the template\'s latest_version',
+    },
+    {
+      name: 'a group\'s own launch template names $Default, as a list block',
+      edit: (f) => {
+        delete asg(f).mixed_instances_policy;
+        asg(f).launch_template = [{ id: '${aws_launch_template.vault.id}', version: '$Default' }];
+      },
+      at: inStack('aws_autoscaling_group.vault', 'launch_template[0].version'),
+      message: 'version is "$Default"',
+    },
+    {
+      name: 'an override\'s launch template has no version',
+      edit: (f) => {
+        asg(f).mixed_instances_policy.launch_template.override = [{ instance_type: 'm7g.large', launch_template_specification: { launch_template_id: 'lt-0123' } }];
+      },
+      at: inStack('aws_autoscaling_group.vault', 'mixed_instances_policy.launch_template.override[0].launch_template_specification.version'),
+      message: 'version is not set, so AWS uses "$Default"',
+    },
+  ],
+  'TF-014': [
+    {
+      name: 'the matcher accepts sealed and uninitialised nodes (the vault-aws stack before issue #17)',
+      edit: (f) => { Object.assign(healthCheck(f), { path: '/v1/sys/health', matcher: '200,429,472,473,501,503' }); },
+      at: inStack('aws_lb_target_group.vault', 'health_check.matcher'),
+      message: 'the matcher "200,429,472,473,501,503" accepts 5xx answers: sealed (503) or uninitialised (501) nodes count healthy',
+    },
+    {
+      name: 'a matcher range reaches into 5xx',
+      edit: (f) => { healthCheck(f).matcher = '200-502'; },
+      at: inStack('aws_lb_target_group.vault', 'health_check.matcher'),
+      message: 'accepts 5xx answers',
+    },
+    {
+      name: 'sealed nodes are told to answer 200',
+      edit: (f) => { healthCheck(f).path = '/v1/sys/health?standbyok=true&sealedcode=200'; },
+      at: inStack('aws_lb_target_group.vault', 'health_check.path'),
+      message: 'sealedcode=200 makes sealed nodes answer 200, counted healthy; expected sealedcode unset',
+    },
+    {
+      name: 'a TCP health check on the Vault port',
+      edit: (f) => { f.stack.resource.aws_lb_target_group.vault.health_check = { protocol: 'TCP' }; },
+      at: inStack('aws_lb_target_group.vault', 'health_check.path'),
+      message: 'the health check is TCP without a path: any node that accepts a connection counts healthy, sealed or not',
+    },
+    {
+      name: 'a matcher that is an expression',
+      edit: (f) => { healthCheck(f).matcher = '${var.codes}'; },
+      at: inStack('aws_lb_target_group.vault', 'health_check.matcher'),
+      message: 'the matcher cannot be checked: "${var.codes}"',
+    },
+  ],
 };
 
 describe('POLICY_RULES', () => {
@@ -989,7 +1067,7 @@ describe('POLICY_RULES', () => {
     expect(ids).toEqual([...ids].sort((a, b) => (a.startsWith('K8S') === b.startsWith('K8S') ? a.localeCompare(b) : a.startsWith('K8S') ? -1 : 1)));
     expect(ids).toEqual([
       'K8S-001', 'K8S-002', 'K8S-003', 'K8S-004', 'K8S-005', 'K8S-006', 'K8S-007', 'K8S-008', 'K8S-009',
-      'TF-001', 'TF-002', 'TF-003', 'TF-004', 'TF-005', 'TF-006', 'TF-007', 'TF-008', 'TF-009', 'TF-010', 'TF-011', 'TF-012',
+      'TF-001', 'TF-002', 'TF-003', 'TF-004', 'TF-005', 'TF-006', 'TF-007', 'TF-008', 'TF-009', 'TF-010', 'TF-011', 'TF-012', 'TF-013', 'TF-014',
     ]);
   });
 
@@ -1077,11 +1155,27 @@ describe('checkPolicies', () => {
       f.stack.resource.vault_pki_secret_backend_sign = { app: { backend: 'pki', name: 'cert-manager', csr: 'x', common_name: 'app' } };
       f.stack.resource.vault_pki_secret_backend_role = { r: { backend: 'pki', name: 'r', key_type: 'ec', private_key_format: 'der' } };
     }],
+    ['a launch template version given as a number', (f: Fixtures) => {
+      asg(f).mixed_instances_policy.launch_template.launch_template_specification.version = '7';
+    }],
+    ['a target group of another port checking "/" with 200-399', (f: Fixtures) => {
+      f.stack.resource.aws_lb_target_group.web = { port: 443, protocol: 'TCP', health_check: { protocol: 'HTTPS', path: '/', matcher: '200-399' } };
+    }],
+    ['sys/health with the default matcher and explicit 5xx codes for failed states', (f: Fixtures) => {
+      Object.assign(healthCheck(f), { matcher: undefined, path: '/v1/sys/health?standbyok=true&sealedcode=503&uninitcode=501' });
+    }],
     ['user data that only references a secret', (f: Fixtures) => {
       lt(f).user_data = base64(`${USER_DATA}export VAULT_CACERT=/etc/vault.d/ca.pem\naws secretsmanager get-secret-value --secret-id vault-tls\n`);
     }],
   ])('accepts %s', (_, edit) => {
     expect(checkPolicies(inputWith(edit))).toEqual([]);
+  });
+
+  it('warns, without failing, of a Vault target group that accepts uninitialised nodes (vaultCluster.bootstrap, the first apply)', () => {
+    const findings = checkPolicies(inputWith((f) => { healthCheck(f).path += '&uninitcode=200'; }));
+    expect(where(findings)).toEqual([['TF-014', 'warning', STACK_FILE, 'aws_lb_target_group.vault', 'health_check.path']]);
+    expect(findings[0]!.message).toBe('uninitcode=200 makes uninitialised nodes (a node whose retry_join failed is one) answer 200, counted '
+      + 'healthy; expected only for the first apply (vaultCluster.bootstrap: true), removed once Vault is initialised');
   });
 
   it('checks every workload kind, and ignores a custom resource that reuses a kind', () => {

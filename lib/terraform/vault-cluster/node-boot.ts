@@ -2,7 +2,8 @@
  * What a Vault node runs at first boot: a cloud-init document (`#cloud-config`) that writes the
  * server configuration, a hardened systemd unit, the kernel and core-dump settings, and a POSIX
  * shell script that installs the verified package, prepares the Raft volume, fetches the TLS
- * material from Secrets Manager, fills in the node's own id and address, and starts the service.
+ * material from Secrets Manager, fills in the node's own id and address, starts the service, and
+ * lets the node into service (completes its launch lifecycle hook) only once it is ready.
  *
  * The user data carries no secret: the TLS key is fetched at boot with the instance role, and the
  * script never prints it (no `set -x`). Everything is rendered here, in TypeScript, so the AWS stack
@@ -15,6 +16,28 @@ import { NODE_PLACEHOLDERS, type NodeTlsPaths } from './server-config.js';
 /** Where the boot script and the configuration template are written. */
 export const BOOT_SCRIPT_PATH = '/usr/local/sbin/gateway-pki-node-setup';
 export const CONFIG_TEMPLATE_PATH = '/etc/gateway-pki/server.hcl';
+
+/**
+ * How long a new node may take to be ready before its launch hook abandons it (the hook's
+ * heartbeat timeout): boot, package download and install, Raft join and catch-up, with room.
+ */
+export const LAUNCH_HOOK_HEARTBEAT_SECONDS = 900;
+
+/**
+ * How long the boot script waits for readiness, counted from its own start (cloud-init starts it a
+ * little after launch): it gives up before the hook's heartbeat ends, so its log says why.
+ */
+export const READY_TIMEOUT_SECONDS = LAUNCH_HOOK_HEARTBEAT_SECONDS - 120;
+
+/**
+ * Consecutive checks, 10 seconds apart, a node must pass before it enters service: 30 seconds of
+ * standing as an unsealed follower of the leader, three times autopilot's default server
+ * stabilisation time (10 s), after which autopilot promotes a healthy new server to voter.
+ */
+export const READY_CHECKS = 3;
+
+/** Most Raft log entries a ready follower may still have to apply. */
+export const MAX_APPLY_LAG = 10;
 
 /** AWS Secrets Manager secret names of the TLS material. */
 export interface TlsSecretNames {
@@ -44,6 +67,13 @@ export interface NodeBootProps {
    * node is replaced by one that fetched the new files.
    */
   readonly tlsRevision: number;
+  /** The Auto Scaling group and its launch hook, which the script completes once the node is ready. */
+  readonly launchHook: { readonly autoScalingGroupName: string; readonly hookName: string };
+  /**
+   * The first apply: ready as soon as the server answers, initialised or not (nobody has run
+   * `vault operator init` yet); a node that finds the cluster initialised waits as usual.
+   */
+  readonly bootstrap: boolean;
 }
 
 /** The TLS files' directory on the node. */
@@ -90,6 +120,13 @@ export function renderBootScript(props: NodeBootProps): string {
     ['SECRET_KEY', props.tlsSecrets.key],
     ['SECRET_CA_CHAIN', props.tlsSecrets.caChain],
     ['TLS_REVISION', String(props.tlsRevision)],
+    ['TLS_SERVER_NAME', props.tlsServerName],
+    ['AUTO_SCALING_GROUP', props.launchHook.autoScalingGroupName],
+    ['LAUNCH_HOOK', props.launchHook.hookName],
+    ['BOOTSTRAP', String(props.bootstrap)],
+    ['READY_TIMEOUT', String(READY_TIMEOUT_SECONDS)],
+    ['READY_CHECKS', String(READY_CHECKS)],
+    ['MAX_APPLY_LAG', String(MAX_APPLY_LAG)],
     ['STORAGE', props.storage],
     ['PACKAGE_VERSION', props.version],
     ['PACKAGE_URL', download.url],
@@ -270,12 +307,66 @@ start_service() {
   log "$PRODUCT is running; it unseals itself with KMS once initialised"
 }
 
+# The local server by its certificate's name, verified against the CA chain (verification is never skipped).
+local_api() {
+  curl -sS --proto '=https' --max-time 5 --cacert "$TLS_CA_CHAIN" --resolve "$TLS_SERVER_NAME:8200:127.0.0.1" \
+    "https://$TLS_SERVER_NAME:8200/v1/$1"
+}
+
+# 200: unsealed, active or a standby reaching the active node; 501 uninitialised; 503 sealed.
+health_code() {
+  code=$(local_api 'sys/health?standbyok=true&perfstandbyok=true' -o /dev/null -w '%{http_code}' 2>/dev/null) || code=000
+  printf '%s\n' "$code"
+}
+
+# A leader is known and the Raft log received is applied (sys/leader needs no token).
+follows_leader() {
+  local_api sys/leader 2>/dev/null | python3 -c '
+import json,sys
+l=json.load(sys.stdin);a=l.get("raft_applied_index",0)
+sys.exit(not(l.get("leader_address") and a>0 and l.get("raft_committed_index",0)-a<=int(sys.argv[1])))' "$MAX_APPLY_LAG"
+}
+
+# READY_CHECKS passes in a row, 10 s apart; with BOOTSTRAP, an uninitialised server is ready too.
+# READY_TIMEOUT counts from the script's start: the hook's heartbeat started at launch.
+wait_until_ready() {
+  passed=0
+  state=none
+  while [ "$passed" -lt "$READY_CHECKS" ]; do
+    code=$(health_code)
+    if [ "$code" = 501 ] && [ "$BOOTSTRAP" = true ]; then
+      log "uninitialised, bootstrap on: entering service to await operator init"
+      return 0
+    fi
+    if [ "$code" = 200 ] && follows_leader; then passed=$((passed + 1)); else passed=0; fi
+    [ "$code" = "$state" ] || log "health $code (ready: 200 and following the leader)"
+    state=$code
+    if [ $(($(date +%s) - started)) -ge "$READY_TIMEOUT" ]; then
+      fail "not ready after $READY_TIMEOUT s (health $code; 501: set vaultCluster.bootstrap on the first apply, else retry_join failed)"
+    fi
+    sleep 10
+  done
+  log "ready: unsealed and following the leader"
+}
+
+# Only now the node enters service; a node that never gets here is abandoned by the hook.
+complete_launch_hook() {
+  instance_id=$(imds instance-id) || fail "reading the instance id"
+  aws --region "$REGION" autoscaling complete-lifecycle-action --auto-scaling-group-name "$AUTO_SCALING_GROUP" \
+    --lifecycle-hook-name "$LAUNCH_HOOK" --instance-id "$instance_id" --lifecycle-action-result CONTINUE \
+    || fail "completing the launch hook $LAUNCH_HOOK"
+  log "launch hook completed: in service"
+}
+
+started=$(date +%s)
 disable_swap_and_core_dumps
 install_package
 prepare_data_volume
 fetch_tls
 write_server_config
 start_service
+wait_until_ready
+complete_launch_hook
 `;
 
 /** A hardened systemd unit, replacing the package's (`/etc/systemd/system` wins over `/usr/lib/systemd/system`). */
@@ -373,5 +464,5 @@ export function renderCloudConfig(props: NodeBootProps): string {
   };
   // YAML 1.1 (cloud-init reads it with PyYAML), files as literal blocks so that they read as written.
   return `#cloud-config\n# ${engine.product} node, written by gateway-pki (vault-aws stack). No secret here: TLS comes from Secrets Manager at boot.\n`
-    + stringify(document, { version: '1.1', blockQuote: 'literal', lineWidth: 0 });
+    + stringify(document, { version: '1.1', blockQuote: 'literal', lineWidth: 0, indentSeq: false });
 }

@@ -1,15 +1,15 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { raftQuorum, raftVoters, VAULT_HA_MIN_SUBNETS } from '../../config/check-vault-cluster.js';
+import { raftVoters, VAULT_HA_MIN_SUBNETS } from '../../config/check-vault-cluster.js';
 import { pkiFile } from '../../config/pki-files.js';
-import { vaultSetupSettings } from '../../config/vault-setup.js';
+import { goDurationSeconds, vaultSetupSettings } from '../../config/vault-setup.js';
 import type { PlatformConfig, VaultClusterConfig } from '../../config/types.js';
 import { PKI_FILES } from '../../pki/files.js';
 import { awsPartition } from '../../util/names.js';
 import type { TerraformFiles } from '../files.js';
 import { DEFAULT_TAGS } from '../stacks.js';
-import { type Architecture, ENGINES } from './engine.js';
+import { ENGINES } from './engine.js';
 import { VaultCluster } from './vault-cluster.js';
 import { PlatformStack, type PlatformStackProps } from '../platform-stack.js';
 
@@ -19,10 +19,11 @@ export interface VaultAwsStackProps extends PlatformStackProps {
   readonly files: TerraformFiles;
 }
 
-/** The AMI name filter of Amazon Linux 2023 for an architecture (kernel 6.x, standard edition). */
-export function amazonLinux2023Filter(architecture: Architecture): string {
-  return `al2023-ami-2023.*-kernel-6.*-${architecture}`;
-}
+/**
+ * Seconds a rolling refresh pauses after each node: autopilot's dead-server threshold (the
+ * `vault-config` stack sets it), plus a minute for autopilot's reconcile loop to remove the voter.
+ */
+export const CHECKPOINT_MARGIN_SECONDS = 60;
 
 /**
  * The `vault-aws` stack: the Vault (or OpenBao) servers of `vaultCluster`, and their outputs.
@@ -41,7 +42,8 @@ export class VaultAwsStack extends PlatformStack {
     const mode = cluster.mode ?? 'ha';
     const voters = raftVoters(cluster);
     const network = cluster.network;
-    const architecture = cluster.ami?.architecture ?? 'x86_64';
+    const architecture = cluster.ami.architecture ?? 'x86_64';
+    const setup = vaultSetupSettings(platform);
     const address = new URL(platform.vault.address);
     new AwsProvider(this, 'aws', {
       region,
@@ -80,20 +82,18 @@ export class VaultAwsStack extends PlatformStack {
         minVersion: cluster.tls?.minVersion ?? 'tls12',
         files: props.files,
       },
-      ami: {
-        owners: cluster.ami?.owners ?? ['amazon'],
-        nameFilter: cluster.ami?.nameFilter ?? amazonLinux2023Filter(architecture),
-        architecture,
-      },
+      ami: cluster.ami.id !== undefined ? { id: cluster.ami.id, architecture } : { ssmParameter: cluster.ami.ssmParameter!, architecture },
       size: cluster.instances?.size ?? 'small',
-      onDemandBase: cluster.instances?.onDemandBase ?? raftQuorum(voters),
+      onDemandBase: cluster.instances?.onDemandBase ?? voters,
+      bootstrap: cluster.bootstrap ?? false,
+      checkpointDelaySeconds: goDurationSeconds(setup.deadServerLastContactThreshold) + CHECKPOINT_MARGIN_SECONDS,
       storage: cluster.instances?.storage ?? 'ebs',
       dataVolumeGiB: cluster.instances?.dataVolumeGiB,
       rootVolumeGiB: cluster.instances?.rootVolumeGiB,
       healthCheckGracePeriod: cluster.instances?.healthCheckGracePeriod,
       ssm: cluster.ssm ?? false,
       // OpenBao only takes audit devices from its configuration; the vault-config stack makes Vault's.
-      declarativeAuditFile: cluster.engine === 'openbao' ? vaultSetupSettings(platform).auditFilePath : undefined,
+      declarativeAuditFile: cluster.engine === 'openbao' ? setup.auditFilePath : undefined,
     });
 
     const outputs: Array<[string, string, string]> = [

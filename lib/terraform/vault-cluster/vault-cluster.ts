@@ -1,6 +1,7 @@
 import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami/index.js';
 import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone/index.js';
+import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter/index.js';
 import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet/index.js';
 import { DataAwsSubnets } from '@cdktf/provider-aws/lib/data-aws-subnets/index.js';
 import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc/index.js';
@@ -14,18 +15,19 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js
 import { Lb } from '@cdktf/provider-aws/lib/lb/index.js';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener/index.js';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js';
+import { PlacementGroup } from '@cdktf/provider-aws/lib/placement-group/index.js';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { TerraformIterator } from 'cdktf';
+import { TerraformIterator, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfigFiles, type TerraformFiles } from '../files.js';
 import { policyDocument, type PolicyStatement, trustDocument } from '../iam.js';
 import { type Architecture, type EngineProfile } from './engine.js';
-import { nodeTlsPaths, renderCloudConfig, type TlsSecretNames } from './node-boot.js';
+import { LAUNCH_HOOK_HEARTBEAT_SECONDS, nodeTlsPaths, renderCloudConfig, type TlsSecretNames } from './node-boot.js';
 import { API_PORT, CLUSTER_PORT, renderServerConfig } from './server-config.js';
 
 /** How the nodes are sized, after HashiCorp's Raft reference architecture (vCPU and memory ranges). */
@@ -35,18 +37,44 @@ export const INSTANCE_SIZES = {
 } as const;
 
 /**
- * Status codes of `/v1/sys/health` the load balancer counts as healthy: active (200), standby (429),
- * DR secondary (472), performance standby (473), not initialised (501), sealed (503). A node that
- * answers at all is kept: the Auto Scaling group replaces only nodes that do not answer, never a
- * standby, nor a sealed node that KMS will unseal, nor the nodes of a cluster not yet initialised.
+ * What the load balancer asks each node: `/v1/sys/health` answers 200 for the active node and,
+ * with `standbyok` and `perfstandbyok`, for standbys that are unsealed and reach the active node.
+ * Everything else answers otherwise and is unhealthy: sealed (503), not initialised (501), DR
+ * secondary (472), a standby that lost the active node (474), removed from the cluster (530).
  */
-export const HEALTHY_STATUS_CODES = [200, 429, 472, 473, 501, 503] as const;
+export const HEALTH_CHECK_PATH = '/v1/sys/health?standbyok=true&perfstandbyok=true';
+
+/**
+ * The first apply (`bootstrap`): uninitialised nodes answer 200 too, so that the Auto Scaling group
+ * keeps them until `vault operator init`. The matcher stays {@link HEALTHY_STATUS_CODE}: no 5xx is
+ * ever accepted, and sealed nodes stay unhealthy even then.
+ */
+export const BOOTSTRAP_HEALTH_CHECK_PATH = `${HEALTH_CHECK_PATH}&uninitcode=200`;
+
+/** The one status code the load balancer counts as healthy. */
+export const HEALTHY_STATUS_CODE = 200;
+
+/** Name of the launch lifecycle hook the boot script completes (node-boot.ts). */
+export const LAUNCH_HOOK_NAME = 'joined-and-unsealed';
+
+/**
+ * Seconds between two steps of a rolling refresh when the dead-server threshold of autopilot is
+ * not given: autopilot's default (24 h) would be absurd, 10 minutes is the `vault.setup` default.
+ */
+export const DEFAULT_CHECKPOINT_DELAY_SECONDS = 660;
+
+/**
+ * Checkpoints of a rolling refresh of `voters` nodes: one after each node replaced (floored, so
+ * that the k-th replacement always reaches the k-th percentage), the last at 100 as AWS requires.
+ * @returns `[]` for a single node (nothing to pause between)
+ */
+export function refreshCheckpoints(voters: number): number[] {
+  if (voters <= 1) return [];
+  return Array.from({ length: voters }, (_, index) => (index + 1 === voters ? 100 : Math.floor((100 * (index + 1)) / voters)));
+}
 
 /** CPU makers matching each architecture, for attribute-based instance selection. */
 const CPU_MANUFACTURERS: Record<Architecture, string[]> = { x86_64: ['intel', 'amd'], arm64: ['amazon-web-services'] };
-
-/** Spot pools the Auto Scaling group spreads spot instances over (lowest price first). */
-export const SPOT_INSTANCE_POOLS = 3;
 
 /** The VPC, by id or by tags. */
 export type VpcLookup = { readonly id: string } | { readonly tags: Readonly<Record<string, string>> };
@@ -98,10 +126,27 @@ export interface VaultClusterProps {
     readonly minVersion: 'tls12' | 'tls13';
     readonly files: TerraformFiles;
   };
-  readonly ami: { readonly owners: readonly string[]; readonly nameFilter: string; readonly architecture: Architecture };
+  /** The image, pinned: an id, or an SSM parameter read at plan time (so a new value shows in the plan). */
+  readonly ami: ({ readonly id: string } | { readonly ssmParameter: string }) & { readonly architecture: Architecture };
   readonly size: keyof typeof INSTANCE_SIZES;
-  /** On-demand instances; the rest are spot. */
-  readonly onDemandBase: number;
+  /**
+   * On-demand instances; the rest are spot (price-capacity-optimized). Below `voters`, spot voters
+   * are accepted (the configuration requires `instances.spotVoters`).
+   * @default - `voters`: every node on demand, surge instances of a refresh too
+   */
+  readonly onDemandBase?: number;
+  /**
+   * The first apply: the health check also accepts uninitialised nodes, and a node completes its
+   * launch hook as soon as its server answers (see node-boot.ts).
+   * @default false
+   */
+  readonly bootstrap?: boolean;
+  /**
+   * Seconds a rolling refresh waits after each replaced node: longer than autopilot's dead-server
+   * threshold, so that the old voter is removed from Raft before the next one is terminated.
+   * @default DEFAULT_CHECKPOINT_DELAY_SECONDS
+   */
+  readonly checkpointDelaySeconds?: number;
   readonly storage: 'ebs' | 'instance-store';
   /** @default 100 */
   readonly dataVolumeGiB?: number;
@@ -116,8 +161,8 @@ export interface VaultClusterProps {
 }
 
 /**
- * A Vault (or OpenBao) cluster on EC2: Raft voters in an Auto Scaling group of mixed spot and
- * on-demand instances, unsealed by KMS, behind an internal Network Load Balancer named in the
+ * A Vault (or OpenBao) cluster on EC2: Raft voters in an Auto Scaling group of on-demand instances
+ * (spot only when asked), unsealed by KMS, behind an internal Network Load Balancer named in the
  * private zone.
  *
  * - **Unseal**: a KMS key (rotation on, explicit key policy) or an existing one; the nodes reach it
@@ -126,12 +171,19 @@ export interface VaultClusterProps {
  *   encrypted gp3 volumes, detailed monitoring; cloud-init installs the verified package, fetches
  *   the TLS material from Secrets Manager and starts a hardened service (see node-boot.ts).
  * - **Role**: KMS DescribeKey/Encrypt/Decrypt on the seal key, `ec2:DescribeInstances` for Raft's
- *   auto-join, GetSecretValue on the three TLS secrets, SSM only when asked.
+ *   auto-join, GetSecretValue on the three TLS secrets, CompleteLifecycleAction on its own group,
+ *   SSM only when asked.
  * - **Network**: the API (8200) from the VPN, the VPC and the load balancer; the cluster port
  *   (8201) only between nodes; egress HTTPS to `httpsEgressCidrs` and 8200/8201 between nodes.
- * - **Replacement**: the load balancer health check accepts every state of a node that answers; an
- *   instance refresh launches one new node before terminating an old one, so voters never drop
- *   below the configured count.
+ * - **Health**: the load balancer counts a node healthy only when it is unsealed and active or a
+ *   standby that reaches the active node ({@link HEALTH_CHECK_PATH}, matcher 200), and the group
+ *   replaces nodes on that check. A launch lifecycle hook ({@link LAUNCH_HOOK_NAME}, default
+ *   ABANDON) keeps a new node out of service until its boot script has seen it joined and unsealed.
+ * - **Replacement**: the group names the launch template's `latest_version`, so every new version
+ *   (a new certificate revision, package version, image) starts a rolling instance refresh: one
+ *   node added, then one old node removed, a checkpoint after each so that autopilot removes the
+ *   old voter before the next goes, rolled back automatically when it fails. The image is pinned.
+ * - **Placement**: a spread placement group (each node on distinct hardware), over the subnets' zones.
  */
 export class VaultCluster extends Construct {
   public readonly kmsKeyArn: string;
@@ -211,13 +263,17 @@ export class VaultCluster extends Construct {
     });
 
     // ---- Node role permissions
+    // The group's ARN holds a generated id; its name is ours. A literal ARN lets the policy exist before the group launches anything.
+    const groupArn = `arn:${partition}:autoscaling:${props.region}:${props.accountId}:autoScalingGroup:*:autoScalingGroupName/${name}`;
     const statements: PolicyStatement[] = [
       { sid: 'AutoUnseal', actions: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt'], resources: [this.kmsKeyArn] },
       // No resource type exists for DescribeInstances: Raft's auto-join lists instances by tag.
       { sid: 'RaftAutoJoin', actions: ['ec2:DescribeInstances'], resources: ['*'] },
       { sid: 'TlsMaterial', actions: ['secretsmanager:GetSecretValue'], resources: secretArns },
+      // The boot script lets its own node into service (or abandons it); no other group, no other action.
+      { sid: 'LaunchHook', actions: ['autoscaling:CompleteLifecycleAction'], resources: [groupArn] },
     ];
-    new IamRolePolicy(this, 'NodePolicy', { name: `${name}-node`, role: this.role.id, policy: policyDocument(statements) });
+    const nodePolicy = new IamRolePolicy(this, 'NodePolicy', { name: `${name}-node`, role: this.role.id, policy: policyDocument(statements) });
     if (props.ssm) {
       new IamRolePolicyAttachment(this, 'Ssm', {
         role: this.role.name,
@@ -307,8 +363,8 @@ export class VaultCluster extends Construct {
         enabled: true,
         protocol: 'HTTPS',
         port: 'traffic-port',
-        path: '/v1/sys/health',
-        matcher: HEALTHY_STATUS_CODES.join(','),
+        path: props.bootstrap ? BOOTSTRAP_HEALTH_CHECK_PATH : HEALTH_CHECK_PATH,
+        matcher: String(HEALTHY_STATUS_CODE),
         interval: 10,
         timeout: 5,
         healthyThreshold: 3,
@@ -331,15 +387,14 @@ export class VaultCluster extends Construct {
     });
 
     // ---- Launch template
+    // The image is pinned; the lookup by id only proves at plan time that it exists here and fits.
+    const imageId = 'id' in props.ami
+      ? props.ami.id
+      : new DataAwsSsmParameter(this, 'AmiParameter', { name: props.ami.ssmParameter }).insecureValue;
     const ami = new DataAwsAmi(this, 'Ami', {
-      mostRecent: true,
-      owners: [...props.ami.owners],
-      filter: [
-        { name: 'name', values: [props.ami.nameFilter] },
-        { name: 'architecture', values: [props.ami.architecture] },
-        { name: 'virtualization-type', values: ['hvm'] },
-        { name: 'root-device-type', values: ['ebs'] },
-      ],
+      filter: [{ name: 'image-id', values: [imageId] }],
+      // A pinned image that its owner later deprecates must still be found, not fail the plan.
+      includeDeprecated: true,
     });
     const tlsPaths = nodeTlsPaths(engine);
     const userData = renderCloudConfig({
@@ -365,6 +420,8 @@ export class VaultCluster extends Construct {
       storage: props.storage,
       tlsServerName: props.host,
       tlsRevision: props.tls.revision,
+      launchHook: { autoScalingGroupName: name, hookName: LAUNCH_HOOK_NAME },
+      bootstrap: props.bootstrap ?? false,
     });
     const gp3 = (size: number) => ({ volumeType: 'gp3', volumeSize: size, iops: 3000, throughput: 125, encrypted: 'true', deleteOnTermination: 'true' });
     const nodeTags = { Name: `${name}-node`, [engine.autoJoinTagKey]: name };
@@ -372,7 +429,7 @@ export class VaultCluster extends Construct {
       name,
       description: `${engine.product} ${props.version} node of cluster ${name}`,
       updateDefaultVersion: true,
-      imageId: ami.id,
+      imageId,
       iamInstanceProfile: { arn: profile.arn },
       vpcSecurityGroupIds: [nodeSg],
       ebsOptimized: 'true',
@@ -392,31 +449,63 @@ export class VaultCluster extends Construct {
         { resourceType: 'instance', tags: nodeTags },
         { resourceType: 'volume', tags: { Name: `${name}-node` } },
       ],
+      lifecycle: {
+        precondition: [
+          {
+            condition: `\${${ami.fqn}.architecture == "${props.ami.architecture}"}`,
+            errorMessage: `The image of ${engine.product} cluster ${name} must be built for ${props.ami.architecture} (vaultCluster.ami.architecture).`,
+          },
+          {
+            condition: `\${${ami.fqn}.root_device_type == "ebs" && ${ami.fqn}.virtualization_type == "hvm"}`,
+            errorMessage: `The image of ${engine.product} cluster ${name} must be an EBS-backed HVM image.`,
+          },
+        ],
+      },
+    });
+    const placementGroup = new PlacementGroup(this, 'PlacementGroup', {
+      name: `${name}-nodes`,
+      // Each node on its own rack: one hardware failure takes one voter. At most 7 nodes per zone, enough with a refresh's one extra.
+      strategy: 'spread',
+      spreadLevel: 'rack',
     });
 
     // ---- Auto Scaling group
     const size = INSTANCE_SIZES[props.size];
     const gracePeriod = props.healthCheckGracePeriod ?? 300;
+    const onDemandBase = props.onDemandBase ?? props.voters;
+    const spot = onDemandBase < props.voters;
     this.autoScalingGroup = new AutoscalingGroup(this, 'AutoScalingGroup', {
       name,
       minSize: props.voters,
       maxSize: props.voters,
       desiredCapacity: props.voters,
       vpcZoneIdentifier: subnetIds,
+      placementGroup: placementGroup.id,
       targetGroupArns: [targetGroup.arn],
+      // The target group's check means "unsealed and in the cluster": a node failing it is replaced.
       healthCheckType: 'ELB',
       healthCheckGracePeriod: gracePeriod,
-      capacityRebalance: true,
+      // Rebalancing replaces spot instances at risk; with every node on demand there are none.
+      capacityRebalance: spot,
+      // A new node waits in Pending:Wait until its boot script completes the hook, abandoned (terminated) otherwise.
+      // Set at creation, so that the very first nodes go through it too.
+      initialLifecycleHook: [{
+        name: LAUNCH_HOOK_NAME,
+        lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+        defaultResult: 'ABANDON',
+        heartbeatTimeout: LAUNCH_HOOK_HEARTBEAT_SECONDS,
+      }],
       mixedInstancesPolicy: {
         instancesDistribution: {
           onDemandAllocationStrategy: 'lowest-price',
-          onDemandBaseCapacity: props.onDemandBase,
-          onDemandPercentageAboveBaseCapacity: 0,
-          spotAllocationStrategy: 'lowest-price',
-          spotInstancePools: SPOT_INSTANCE_POOLS,
+          onDemandBaseCapacity: onDemandBase,
+          // Without spot voters, the instance a refresh adds above the base is on demand too.
+          onDemandPercentageAboveBaseCapacity: spot ? 0 : 100,
+          spotAllocationStrategy: 'price-capacity-optimized',
         },
         launchTemplate: {
-          launchTemplateSpecification: { launchTemplateId: launchTemplate.id, version: '$Latest' },
+          // A version number, not $Latest: each new version changes the group, which starts the refresh.
+          launchTemplateSpecification: { launchTemplateId: launchTemplate.id, version: Token.asString(launchTemplate.latestVersion) },
           override: [{
             instanceRequirements: {
               vcpuCount: { ...size.vcpu },
@@ -431,7 +520,9 @@ export class VaultCluster extends Construct {
           }],
         },
       },
-      // One node more, then one less: the configured voters stay up during a refresh.
+      // One node more, then one less, and a pause after each: the configured voters stay up, and
+      // autopilot removes the terminated voter before the next is terminated (else dead voters pile
+      // up in the Raft configuration and the quorum grows past the living nodes).
       instanceRefresh: {
         strategy: 'Rolling',
         preferences: {
@@ -439,8 +530,15 @@ export class VaultCluster extends Construct {
           maxHealthyPercentage: 100 + Math.ceil(100 / props.voters),
           instanceWarmup: String(gracePeriod),
           skipMatching: true,
+          autoRollback: true,
+          ...(props.voters > 1 ? {
+            checkpointPercentages: refreshCheckpoints(props.voters),
+            checkpointDelay: String(props.checkpointDelaySeconds ?? DEFAULT_CHECKPOINT_DELAY_SECONDS),
+          } : {}),
         },
       },
+      // Nodes launched before the role may complete the hook would be abandoned.
+      dependsOn: [nodePolicy],
       tag: Object.entries(nodeTags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       lifecycle: {
         precondition: [{
