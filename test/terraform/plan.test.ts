@@ -178,7 +178,7 @@ const MUTATIONS: readonly Mutation[] = [
 
 const mutantOf = (stack: string) => `${stack}-mutant`;
 
-/** Each `terraform test` starts the 700 MB provider; more at once than cores only queues them. */
+/** Each `terraform test` starts the 700 MB provider for its schema; more at once than the 2 cores only queue. */
 const PARALLEL_PLANS = 2;
 
 interface Suite {
@@ -207,29 +207,35 @@ beforeAll(async () => {
   }
   const stacksDir = join(outdir, 'stacks');
   const stacks = readdirSync(stacksDir).sort();
-  for (const mutation of MUTATIONS) {
-    cpSync(join(stacksDir, mutation.stack), join(stacksDir, mutantOf(mutation.stack)), { recursive: true });
-    const file = join(stacksDir, mutantOf(mutation.stack), 'cdk.tf.json');
-    const stack = JSON.parse(readFileSync(file, 'utf8'));
-    mutation.patch(stack);
-    writeFileSync(file, JSON.stringify(stack, null, 2));
-  }
   const env = offlineTerraformEnv(mirror, ws.root);
   const limit = concurrencyLimit(PARALLEL_PLANS);
-  const planned = [...Object.keys(PLAN_TESTS_BY_STACK).filter((s) => stacks.includes(s)), ...MUTATIONS.map((m) => mutantOf(m.stack))];
-  // WHEN every stack, and every mutant, is initialised and tested, a few at once
-  const plans = new Map(planned.map((name) => {
-    const planTest = PLAN_TESTS_BY_STACK[name] ?? PLAN_TESTS_BY_STACK[MUTATIONS.find((m) => mutantOf(m.stack) === name)!.stack]!;
+  const tested = (name: string, planTest: PlanTest) => limit(async () => {
+    const result = await terraformTest(terraform, env, join(stacksDir, name), planTest.vars);
+    process.stdout.write(`terraform test ${name}: ${result.ok ? 'pass' : 'FAIL'} in ${result.seconds.toFixed(1)} s\n`);
+    return result;
+  });
+  // WHEN every stack is initialised, then tested, a few at once; each mutant is a copy of its
+  // stack's initialised folder, provider link and lock file included (no second init)
+  const plans = new Map<string, Promise<PlanTestResult>>();
+  for (const [name, planTest] of Object.entries(PLAN_TESTS_BY_STACK).filter(([name]) => stacks.includes(name))) {
     const cwd = join(stacksDir, name);
     addPlanTest(cwd, join(PLAN_TESTS, planTest.file), ACCOUNT);
-    return [name, limit(async () => {
+    const initialised = limit(async () => {
       const started = performance.now();
       await terraformInit(terraform, env, cwd);
-      const result = await terraformTest(terraform, env, cwd, planTest.vars);
-      process.stdout.write(`terraform test ${name}: ${result.ok ? 'pass' : 'FAIL'}, init ${((performance.now() - started) / 1000 - result.seconds).toFixed(1)} s + test ${result.seconds.toFixed(1)} s\n`);
-      return result;
-    })] as const;
-  }));
+      process.stdout.write(`terraform init ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+      for (const mutation of MUTATIONS.filter((m) => m.stack === name)) {
+        const mutant = join(stacksDir, mutantOf(name));
+        cpSync(cwd, mutant, { recursive: true, verbatimSymlinks: true });
+        const file = join(mutant, 'cdk.tf.json');
+        const stack = JSON.parse(readFileSync(file, 'utf8'));
+        mutation.patch(stack);
+        writeFileSync(file, JSON.stringify(stack, null, 2));
+      }
+    });
+    plans.set(name, initialised.then(() => tested(name, planTest)));
+    if (MUTATIONS.some((m) => m.stack === name)) plans.set(mutantOf(name), initialised.then(() => tested(mutantOf(name), planTest)));
+  }
   // Nothing may reject unobserved while the tests await them one by one.
   for (const plan of plans.values()) plan.catch(() => undefined);
   suite = { stacks, stacksDir, plans };
@@ -261,6 +267,7 @@ describe('terraform test: every AWS stack plans under a mocked hashicorp/aws pro
 
   test.each(Object.keys(PLAN_TESTS_BY_STACK))('%s plans green, and each of its checks fires on bad data', async (stack) => {
     const { plans } = prepared();
+    expect(plans.has(stack), `stack ${stack} was not synthesized`).toBe(true);
     const result = await plans.get(stack)!;
     // THEN Terraform's own report is the failure message
     expect(result.ok, result.output).toBe(true);
@@ -274,6 +281,7 @@ describe('terraform test: every AWS stack plans under a mocked hashicorp/aws pro
 
   test.each(MUTATIONS.map((m) => [m.stack, m.what, m] as const))('%s with %s: the plan test fails, with our messages', async (stack, _what, mutation) => {
     const { plans } = prepared();
+    expect(plans.has(mutantOf(stack)), `stack ${stack} was not synthesized`).toBe(true);
     const result = await plans.get(mutantOf(stack))!;
     expect(result.ok, result.output).toBe(false);
     // Terraform wraps its messages to the width of a terminal.

@@ -241,7 +241,7 @@ run "plans_green" {
   # ---- TLS material: file() read the test PKI's files at plan time (a missing file fails the
   # plan); the values themselves are write-only, so the plan and state never hold them.
   assert {
-    condition = alltrue([for v in [aws_secretsmanager_secret_version.VaultCluster_TlsCertificateValue_303D78F3, aws_secretsmanager_secret_version.VaultCluster_TlsKeyValue_CA7905F1, aws_secretsmanager_secret_version.VaultCluster_TlsCaChainValue_9918042A] : v.secret_string_wo == null && v.secret_string == null && v.secret_string_wo_version >= 1])
+    condition = alltrue([for v in [aws_secretsmanager_secret_version.VaultCluster_TlsCertificateValue_303D78F3, aws_secretsmanager_secret_version.VaultCluster_TlsKeyValue_CA7905F1, aws_secretsmanager_secret_version.VaultCluster_TlsCaChainValue_9918042A] : v.secret_string == null && v.secret_string_wo_version >= 1])
     error_message = "The TLS secrets must be written through write-only arguments only."
   }
   assert {
