@@ -6,7 +6,7 @@ import { DEFAULT_STATE_BACKEND, type StateBackend } from './state.js';
  * The Terraform versions every stack accepts: the TLS material reaches Secrets Manager through
  * write-only arguments (`secret_string_wo`), which Terraform 1.11 introduced; stating it makes an
  * older Terraform stop at `init` with that reason rather than somewhere in a plan.
- * @see https://developer.hashicorp.com/terraform/language/resources/ephemeral/write-only
+ * @see https://developer.hashicorp.com/terraform/language/manage-sensitive-data/write-only
  */
 export const TERRAFORM_REQUIRED_VERSION = '>= 1.11';
 

@@ -8,7 +8,7 @@
 # names the example's account, region, cluster or networks):
 #   account_id, voters, on_demand_base, vpc_cidr, client_cidrs, private_zone_id
 # and writes fixture/aws.tfmock.hcl, the facts of the account the configuration describes: the
-# caller identity (its account) and the VPC (its CIDR). The rest of the mocked world is below:
+# caller identity (its account) and the VPC (an id, its CIDR). The rest of the mocked world is below:
 # three private subnets in three zones, an AMI, and known ARNs for the resources whose ARNs the
 # policies reference (unknown at plan time otherwise).
 #
