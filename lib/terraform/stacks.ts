@@ -7,9 +7,10 @@ import {
   appRoleSecretIdName, awsPartition, certManagerRoleName, clusterSecretsPrefix, EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT,
   externalSecretsRoleName,
 } from '../util/names.js';
+import { AwsAccountCheck } from './aws-account-check.js';
 import { CertManagerDnsRole } from './cert-manager-dns-role.js';
 import { AppRoleSecretIdSecret, ExternalSecretsRole } from './external-secrets-role.js';
-import type { PodIdentity } from './workload-identity.js';
+import { IrsaProviderCheck, type PodIdentity } from './workload-identity.js';
 import { PlatformStack, type PlatformStackProps } from './platform-stack.js';
 
 /** Tags every AWS resource of the platform carries (through the provider's `default_tags`). */
@@ -45,6 +46,10 @@ export class ClusterAwsStack extends PlatformStack {
       allowedAccountIds: [platform.aws.accountId],
       defaultTags: [{ tags: { ...DEFAULT_TAGS, 'gateway-pki/cluster': cluster.name } }],
     });
+    new AwsAccountCheck(this, 'AwsAccount', { accountId: platform.aws.accountId });
+    if (cluster.workloadIdentity.type === 'irsa') {
+      new IrsaProviderCheck(this, 'OidcProvider', { oidcProviderArn: cluster.workloadIdentity.oidcProviderArn });
+    }
 
     this.certManagerRole = new CertManagerDnsRole(this, 'CertManagerDns01', {
       roleName: certManagerRoleName(cluster.name),

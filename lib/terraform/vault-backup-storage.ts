@@ -19,7 +19,8 @@ import {
 } from '../util/names.js';
 import { policyDocument, resourcePolicyDocument, trustDocument } from './iam.js';
 import { DEFAULT_TAGS } from './stacks.js';
-import { type PodIdentity, podIdentityAssociation, type ServiceAccountRef, workloadTrustStatement } from './workload-identity.js';
+import { AwsAccountCheck } from './aws-account-check.js';
+import { IrsaProviderCheck, type PodIdentity, podIdentityAssociation, type ServiceAccountRef, workloadTrustStatement } from './workload-identity.js';
 import { PlatformStack, type PlatformStackProps } from './platform-stack.js';
 
 /** What the backup role may do with the snapshot objects, and nothing more. */
@@ -227,6 +228,10 @@ export class VaultBackupStack extends PlatformStack {
       allowedAccountIds: [platform.aws.accountId],
       defaultTags: [{ tags: { ...DEFAULT_TAGS, 'gateway-pki/component': 'vault-backup' } }],
     });
+    new AwsAccountCheck(this, 'AwsAccount', { accountId: platform.aws.accountId });
+    if (cluster.workloadIdentity.type === 'irsa') {
+      new IrsaProviderCheck(this, 'OidcProvider', { oidcProviderArn: cluster.workloadIdentity.oidcProviderArn });
+    }
 
     this.storage = new VaultBackupStorage(this, 'VaultBackup', {
       bucketName: backup.bucketName,

@@ -3,9 +3,13 @@
  * or EKS Pod Identity) and, for Pod Identity, the association. Shared by every role a workload of the
  * platform assumes (cert-manager's DNS-01 role, External Secrets' role).
  */
+import { DataAwsIamOpenidConnectProvider } from '@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider/index.js';
 import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association/index.js';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import type { TrustStatement } from './iam.js';
+
+/** The audience of the service account tokens IRSA exchanges, which the OIDC provider must accept. */
+export const IRSA_AUDIENCE = 'sts.amazonaws.com';
 
 /** The Kubernetes service account that assumes the role. */
 export interface ServiceAccountRef {
@@ -47,7 +51,7 @@ export function workloadTrustStatement(props: WorkloadTrustProps): TrustStatemen
       conditions: {
         StringEquals: {
           [`${issuer}:sub`]: `system:serviceaccount:${sa.namespace}:${sa.name}`,
-          [`${issuer}:aud`]: 'sts.amazonaws.com',
+          [`${issuer}:aud`]: IRSA_AUDIENCE,
         },
       },
     };
@@ -74,4 +78,35 @@ export function podIdentityAssociation(
     serviceAccount: serviceAccount.name,
     roleArn,
   });
+}
+
+export interface IrsaProviderCheckProps {
+  /** The cluster's IAM OIDC provider, as the roles' trust statements name it. */
+  readonly oidcProviderArn: string;
+}
+
+/**
+ * Reads the cluster's IAM OIDC provider at plan time and stops the plan unless it accepts the STS
+ * audience ({@link IRSA_AUDIENCE}) that the IRSA trust statements require.
+ *
+ * Without this, a missing provider (the EKS cluster not created yet, or the ARN of another account:
+ * a role can only trust a provider of its own account) or one created without that client id
+ * applies cleanly, and every `AssumeRoleWithWebIdentity` of the pods fails later, at run time,
+ * with "Incorrect token audience" or "No OpenIDConnect provider found".
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/enable-iam-roles-for-service-accounts.html
+ */
+export class IrsaProviderCheck extends Construct {
+  constructor(scope: Construct, id: string, props: IrsaProviderCheckProps) {
+    super(scope, id);
+    new DataAwsIamOpenidConnectProvider(this, 'Resource', {
+      arn: props.oidcProviderArn,
+      lifecycle: {
+        postcondition: [{
+          condition: `\${contains(self.client_id_list, "${IRSA_AUDIENCE}")}`,
+          errorMessage: `The IAM OIDC provider ${props.oidcProviderArn} does not accept the audience ${IRSA_AUDIENCE} (its client ids are `
+            + '${jsonencode(self.client_id_list)}): IRSA tokens would be refused; add that client id to the provider.',
+        }],
+      },
+    });
+  }
 }

@@ -26,6 +26,21 @@ export function writeFiles(files: readonly DistFile[]): string {
   return dir;
 }
 
+/**
+ * The environment that makes Terraform install providers from the filesystem mirror only (no
+ * registry: there is no network), with a CLI configuration written into `dir`.
+ */
+export function offlineTerraformEnv(mirror: string, dir: string): NodeJS.ProcessEnv {
+  const cliConfig = join(dir, 'terraformrc');
+  // The mirror is also the plugin cache: `init` links the 700 MB provider instead of copying it
+  // into every stack (seconds per stack). With no lock file yet, Terraform only links from the
+  // cache when allowed to record the cached package's checksum in the new lock file.
+  writeFileSync(cliConfig, `plugin_cache_dir = "${mirror}"\nplugin_cache_may_break_dependency_lock_file = true\n`
+    + `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n`
+    + `  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`);
+  return { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
+}
+
 /** What {@link terraformValidateReport} found. */
 export interface TerraformValidateReport {
   /** Per validated stack, the diagnostics Terraform reported (empty when valid). */
@@ -44,14 +59,7 @@ export interface TerraformValidateReport {
  * skipped and listed in `notValidated` with the reason, and printed to stderr.
  */
 export function terraformValidateReport(terraform: string, mirror: string, outdir: string, only?: readonly string[]): TerraformValidateReport {
-  const cliConfig = join(outdir, 'terraformrc');
-  // The mirror is also the plugin cache: `init` links the 700 MB provider instead of copying it
-  // into every stack (seconds per stack). With no lock file yet, Terraform only links from the
-  // cache when allowed to record the cached package's checksum in the new lock file.
-  writeFileSync(cliConfig, `plugin_cache_dir = "${mirror}"\nplugin_cache_may_break_dependency_lock_file = true\n`
-    + `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n`
-    + `  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`);
-  const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
+  const env = offlineTerraformEnv(mirror, outdir);
   const diagnostics: Record<string, string[]> = {};
   const notValidated: Record<string, string> = {};
   const stacksDir = join(outdir, 'stacks');

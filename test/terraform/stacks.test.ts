@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
 import type { PlatformConfig } from '../../lib/config/types.js';
+import { TERRAFORM_REQUIRED_VERSION } from '../../lib/terraform/platform-stack.js';
 import { synthesizeTerraform } from '../../lib/terraform/synth.js';
+import { IRSA_AUDIENCE } from '../../lib/terraform/workload-identity.js';
 import { certManagerRoleArn } from '../../lib/util/names.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
 import { findProviderMirror, findTerraform, terraformValidate, terraformValidateReport, writeFiles } from '../support/terraform.js';
@@ -153,6 +155,51 @@ describe('ClusterAwsStack', () => {
       .toEqual(['stacks/mycluster-0-aws/cdk.tf.json', 'stacks/other-aws/cdk.tf.json']);
     expect(files.map((f) => f.path)).toContain('stacks/vault-config/cdk.tf.json');
     expect(synthesizeTerraform({ ...config, clusters: [config.clusters[0]!, second] })).toEqual(files);
+  });
+});
+
+describe('checks every stack carries', () => {
+  test('every stack requires Terraform 1.11 (write-only arguments), the vault-config stack included', () => {
+    const stacks = synthesizeTerraform(example()).filter((f) => f.path.endsWith('/cdk.tf.json'));
+    expect(stacks.map((f) => f.path)).toEqual([
+      'stacks/mycluster-0-aws/cdk.tf.json', 'stacks/vault-aws/cdk.tf.json', 'stacks/vault-backup-aws/cdk.tf.json', 'stacks/vault-config/cdk.tf.json',
+    ]);
+    for (const file of stacks) expect(JSON.parse(file.content).terraform.required_version, file.path).toBe(TERRAFORM_REQUIRED_VERSION);
+    expect(TERRAFORM_REQUIRED_VERSION).toBe('>= 1.11');
+  });
+
+  test('every AWS stack stops its plan when the credentials are of another account than aws.accountId', () => {
+    for (const name of ['mycluster-0-aws', 'vault-aws', 'vault-backup-aws']) {
+      const check = only(stackOf(example(), name).data.aws_caller_identity);
+      expect(check.lifecycle.postcondition, name).toEqual([{
+        condition: '${self.account_id == "123456789012"}',
+        error_message: `Stack ${name} was synthesized for AWS account 123456789012 (aws.accountId), but the credentials are of account `
+          + '${self.account_id}: use credentials of that account, or change aws.accountId and synthesize again.',
+      }]);
+    }
+  });
+
+  test('with IRSA, the cluster and backup stacks read the OIDC provider and require the STS audience the trust statements name', () => {
+    const arn = 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
+    for (const name of ['mycluster-0-aws', 'vault-backup-aws']) {
+      const stack = stackOf(example(), name);
+      const provider = only(stack.data.aws_iam_openid_connect_provider);
+      expect(provider.arn, name).toBe(arn);
+      expect(provider.lifecycle.postcondition[0].condition).toBe('${contains(self.client_id_list, "sts.amazonaws.com")}');
+      expect(provider.lifecycle.postcondition[0].error_message).toContain(`The IAM OIDC provider ${arn} does not accept the audience sts.amazonaws.com`);
+      for (const role of Object.values<any>(stack.resource.aws_iam_role)) {
+        const trust = JSON.parse(role.assume_role_policy).Statement[0];
+        expect(trust.Condition.StringEquals['oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF:aud']).toBe(IRSA_AUDIENCE);
+      }
+    }
+  });
+
+  test('with Pod Identity, no OIDC provider is read', () => {
+    const config = example();
+    const cluster = { ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const } };
+    const podIdentity = { ...config, clusters: [cluster] };
+    expect(stackOf(podIdentity).data.aws_iam_openid_connect_provider).toBeUndefined();
+    expect(stackOf(podIdentity, 'vault-backup-aws').data.aws_iam_openid_connect_provider).toBeUndefined();
   });
 });
 

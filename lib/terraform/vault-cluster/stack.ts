@@ -7,6 +7,7 @@ import { goDurationSeconds, vaultSetupSettings } from '../../config/vault-setup.
 import type { PlatformConfig, VaultClusterConfig } from '../../config/types.js';
 import { PKI_FILES } from '../../pki/files.js';
 import { awsPartition } from '../../util/names.js';
+import { AwsAccountCheck } from '../aws-account-check.js';
 import type { TerraformFiles } from '../files.js';
 import { DEFAULT_TAGS } from '../stacks.js';
 import { ENGINES } from './engine.js';
@@ -50,6 +51,7 @@ export class VaultAwsStack extends PlatformStack {
       allowedAccountIds: [platform.aws.accountId],
       defaultTags: [{ tags: { ...DEFAULT_TAGS, 'gateway-pki/vault-cluster': name } }],
     });
+    new AwsAccountCheck(this, 'AwsAccount', { accountId: platform.aws.accountId });
 
     this.vaultCluster = new VaultCluster(this, 'VaultCluster', {
       name,

@@ -1,0 +1,105 @@
+# Plans a synthesized <cluster>-aws stack (one per cluster whose pods use IRSA) against a mocked
+# hashicorp/aws provider (the real schema, from the local mirror; no credentials, no network) and
+# asserts the roles' trust and policies as the plan renders them, and the stack's checks.
+#
+# test/terraform/plan.test.ts copies this file into every cdktf.out/stacks/<cluster>-aws/ and runs
+# `terraform test` with -var values from the configuration under test (nothing here names the
+# example's account, region, cluster or zone):
+#   account_id, region, cluster, oidc_provider_arn, public_zone_id, public_zone_name
+# and fixture/aws.tfmock.hcl, the facts of the configured account (the caller identity).
+# The cluster receives AppRole secret ids (cert-manager's, the backup jobs'), so External Secrets'
+# role and secrets exist.
+
+mock_provider "aws" {
+  source          = "./fixture"
+  override_during = plan
+
+  # The cluster's OIDC provider, as `aws eks` creates it for IRSA.
+  mock_data "aws_iam_openid_connect_provider" {
+    defaults = {
+      url             = "oidc.eks.eu-central-1.amazonaws.com/id/5E1F0C0FFEE5E1F0C0FFEE5E1F0C0FFE"
+      client_id_list  = ["sts.amazonaws.com"]
+      thumbprint_list = ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"]
+    }
+  }
+}
+
+override_resource {
+  target          = aws_iam_role.CertManagerDns01_A432784C
+  override_during = plan
+  values          = { arn = "arn:aws:iam::000000000000:role/mock-cert-manager" }
+}
+override_resource {
+  target          = aws_iam_role.ExternalSecrets_A8297C6E
+  override_during = plan
+  values          = { arn = "arn:aws:iam::000000000000:role/mock-external-secrets" }
+}
+
+run "plans_green" {
+  command = plan
+
+  # ---- cert-manager: trusted by its service account only, through the cluster's OIDC provider
+  # and the audience that provider accepts.
+  assert {
+    condition = (jsondecode(aws_iam_role.CertManagerDns01_A432784C.assume_role_policy).Statement[*].Principal == [{ Federated = var.oidc_provider_arn }]
+      && jsondecode(aws_iam_role.CertManagerDns01_A432784C.assume_role_policy).Statement[0].Action == ["sts:AssumeRoleWithWebIdentity"]
+      && jsondecode(aws_iam_role.CertManagerDns01_A432784C.assume_role_policy).Statement[0].Condition.StringEquals["${split(":oidc-provider/", var.oidc_provider_arn)[1]}:sub"] == "system:serviceaccount:cert-manager:cert-manager"
+    && contains(data.aws_iam_openid_connect_provider.OidcProvider_A3C7D7F2.client_id_list, jsondecode(aws_iam_role.CertManagerDns01_A432784C.assume_role_policy).Statement[0].Condition.StringEquals["${split(":oidc-provider/", var.oidc_provider_arn)[1]}:aud"]))
+    error_message = "Only cert-manager's service account may assume its role, through ${var.oidc_provider_arn}, got ${aws_iam_role.CertManagerDns01_A432784C.assume_role_policy}."
+  }
+
+  # ---- Route53: TXT challenge records of the public zone only; no wildcard action.
+  assert {
+    condition = (aws_iam_role_policy.CertManagerDns01_Route53_83AA2A37.role == aws_iam_role.CertManagerDns01_A432784C.name
+      && one([for s in jsondecode(aws_iam_role_policy.CertManagerDns01_Route53_83AA2A37.policy).Statement : s.Resource if contains(s.Action, "route53:ChangeResourceRecordSets")]) == ["arn:aws:route53:::hostedzone/${var.public_zone_id}"]
+      && one([for s in jsondecode(aws_iam_role_policy.CertManagerDns01_Route53_83AA2A37.policy).Statement : s.Condition["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsRecordTypes"] if contains(s.Action, "route53:ChangeResourceRecordSets")]) == ["TXT"]
+    && one([for s in jsondecode(aws_iam_role_policy.CertManagerDns01_Route53_83AA2A37.policy).Statement : s.Condition["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"] if contains(s.Action, "route53:ChangeResourceRecordSets")]) == ["_acme-challenge.${var.public_zone_name}", "_acme-challenge.*.${var.public_zone_name}"])
+    error_message = "cert-manager may change TXT challenge records of zone ${var.public_zone_id} only, got ${aws_iam_role_policy.CertManagerDns01_Route53_83AA2A37.policy}."
+  }
+  assert {
+    condition = (toset(flatten(jsondecode(aws_iam_role_policy.CertManagerDns01_Route53_83AA2A37.policy).Statement[*].Action)) == toset(["route53:ChangeResourceRecordSets", "route53:GetChange", "route53:ListResourceRecordSets"])
+    && !contains(flatten(jsondecode(aws_iam_role_policy.CertManagerDns01_Route53_83AA2A37.policy).Statement[*].Resource), "*"))
+    error_message = "cert-manager's Route53 policy must name its three actions and no \"*\" resource."
+  }
+
+  # ---- External Secrets: trusted by its service account only; reads this cluster's secrets only.
+  assert {
+    condition = (jsondecode(aws_iam_role.ExternalSecrets_A8297C6E.assume_role_policy).Statement[*].Principal == [{ Federated = var.oidc_provider_arn }]
+    && jsondecode(aws_iam_role.ExternalSecrets_A8297C6E.assume_role_policy).Statement[0].Condition.StringEquals["${split(":oidc-provider/", var.oidc_provider_arn)[1]}:sub"] == "system:serviceaccount:external-secrets:external-secrets")
+    error_message = "Only External Secrets' service account may assume its role, got ${aws_iam_role.ExternalSecrets_A8297C6E.assume_role_policy}."
+  }
+  assert {
+    condition = (aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.role == aws_iam_role.ExternalSecrets_A8297C6E.name
+      && flatten(jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement[*].Resource) == ["arn:aws:secretsmanager:${var.region}:${var.account_id}:secret:gateway-pki/${var.cluster}/*"]
+    && toset(flatten(jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement[*].Action)) == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]))
+    error_message = "External Secrets may read the secrets of cluster ${var.cluster} in ${var.region} and ${var.account_id} only, got ${aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy}."
+  }
+  assert {
+    condition     = alltrue([for s in [aws_secretsmanager_secret.SecretId-cert-manager_82130B7B, aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A] : startswith(s.name, "gateway-pki/${var.cluster}/")])
+    error_message = "The AppRole secret ids must live under gateway-pki/${var.cluster}/, where External Secrets reads."
+  }
+}
+
+# The stack's own checks fire on bad data.
+
+run "refuses_an_oidc_provider_without_the_sts_audience" {
+  command = plan
+
+  override_data {
+    target = data.aws_iam_openid_connect_provider.OidcProvider_A3C7D7F2
+    values = { client_id_list = ["sigstore"] }
+  }
+
+  expect_failures = [data.aws_iam_openid_connect_provider.OidcProvider_A3C7D7F2]
+}
+
+run "refuses_another_account" {
+  command = plan
+
+  override_data {
+    target = data.aws_caller_identity.AwsAccount_CEC68315
+    values = { account_id = "999999999999", arn = "arn:aws:iam::999999999999:user/someone-else" }
+  }
+
+  expect_failures = [data.aws_caller_identity.AwsAccount_CEC68315]
+}

@@ -1,0 +1,309 @@
+# Plans the synthesized vault-aws stack against a mocked hashicorp/aws provider (the real schema,
+# from the local mirror; no credentials, no network) and asserts what a plan evaluates and
+# `terraform validate` cannot: file() on the TLS material, for expressions over data sources,
+# jsonencode of the policies, preconditions.
+#
+# test/terraform/plan.test.ts copies this file into cdktf.out/stacks/vault-aws/ and runs
+# `terraform test`. It passes, with -var, what the configuration under test says (nothing here
+# names the example's account, region, cluster or networks):
+#   account_id, voters, ami_id, vpc_cidr, client_cidrs, private_zone_id
+# and writes fixture/aws.tfmock.hcl, the facts of the account the configuration describes: the
+# caller identity (its account) and the VPC (an id, its CIDR). The rest of the mocked world is below:
+# three private subnets in three zones, an AMI, and known ARNs for the resources whose ARNs the
+# policies reference (unknown at plan time otherwise).
+#
+# Resource addresses are CDKTF's: construct path plus hash, stable while the construct ids are
+# (lib/terraform/vault-cluster/vault-cluster.ts); the one per client CIDR is numbered from 0.
+
+mock_provider "aws" {
+  source          = "./fixture"
+  override_during = plan
+
+  mock_data "aws_subnets" {
+    defaults = {
+      ids = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003"]
+    }
+  }
+
+  mock_data "aws_ami" {
+    defaults = {
+      id                  = "ami-0f1e2d3c4b5a69788"
+      architecture        = "x86_64"
+      name                = "al2023-ami-2023.9.20251208.0-kernel-6.1-x86_64"
+      root_device_type    = "ebs"
+      virtualization_type = "hvm"
+    }
+  }
+}
+
+# One subnet per zone (the subnet data source is read once per subnet id, keyed by it).
+override_data {
+  target = data.aws_subnet.VaultCluster_SubnetZones_A399AC4F["subnet-0a1b2c3d4e5f60001"]
+  values = { availability_zone = "eu-central-1a" }
+}
+override_data {
+  target = data.aws_subnet.VaultCluster_SubnetZones_A399AC4F["subnet-0a1b2c3d4e5f60002"]
+  values = { availability_zone = "eu-central-1b" }
+}
+override_data {
+  target = data.aws_subnet.VaultCluster_SubnetZones_A399AC4F["subnet-0a1b2c3d4e5f60003"]
+  values = { availability_zone = "eu-central-1c" }
+}
+
+# Known, distinct ARNs and ids for what the policies and references use.
+override_resource {
+  target          = aws_iam_role.VaultCluster_NodeRole_FF1CF9DE
+  override_during = plan
+  values = { arn = "arn:aws:iam::000000000000:role/mock-node", id = "mock-node", name = "mock-node" }
+}
+override_resource {
+  target          = aws_iam_instance_profile.VaultCluster_NodeProfile_B3A760FD
+  override_during = plan
+  values = { arn = "arn:aws:iam::000000000000:instance-profile/mock-node" }
+}
+override_resource {
+  target          = aws_kms_key.VaultCluster_SealKey_11C3384E
+  override_during = plan
+  values = { arn = "arn:aws:kms:eu-central-1:000000000000:key/00000000-0000-4000-8000-00000000seal", key_id = "00000000-0000-4000-8000-00000000seal" }
+}
+override_resource {
+  target          = aws_secretsmanager_secret.VaultCluster_TlsCertificate_6BE86B3D
+  override_during = plan
+  values = { arn = "arn:aws:secretsmanager:eu-central-1:000000000000:secret:mock/certificate-AbCdEf", id = "mock/certificate" }
+}
+override_resource {
+  target          = aws_secretsmanager_secret.VaultCluster_TlsKey_152471EC
+  override_during = plan
+  values = { arn = "arn:aws:secretsmanager:eu-central-1:000000000000:secret:mock/key-AbCdEf", id = "mock/key" }
+}
+override_resource {
+  target          = aws_secretsmanager_secret.VaultCluster_TlsCaChain_0EEAE2A0
+  override_during = plan
+  values = { arn = "arn:aws:secretsmanager:eu-central-1:000000000000:secret:mock/ca-chain-AbCdEf", id = "mock/ca-chain" }
+}
+override_resource {
+  target          = aws_security_group.VaultCluster_NodeSecurityGroup_E4892E60
+  override_during = plan
+  values = { id = "sg-0000000000000node" }
+}
+override_resource {
+  target          = aws_security_group.VaultCluster_LoadBalancerSecurityGroup_36B5E514
+  override_during = plan
+  values = { id = "sg-00000000000000lb" }
+}
+override_resource {
+  target          = aws_lb.VaultCluster_LoadBalancer_82E0C021
+  override_during = plan
+  values = {
+    arn      = "arn:aws:elasticloadbalancing:eu-central-1:000000000000:loadbalancer/net/mock-api/0123456789abcdef"
+    dns_name = "mock-api-0123456789abcdef.elb.eu-central-1.amazonaws.com"
+    zone_id  = "Z3F0SRJ5LGBH90"
+  }
+}
+override_resource {
+  target          = aws_lb_target_group.VaultCluster_TargetGroup_E3222F4C
+  override_during = plan
+  values = { arn = "arn:aws:elasticloadbalancing:eu-central-1:000000000000:targetgroup/mock-8200/0123456789abcdef" }
+}
+override_resource {
+  target          = aws_launch_template.VaultCluster_LaunchTemplate_7281F87F
+  override_during = plan
+  values = { id = "lt-0123456789abcdef0", latest_version = 1 }
+}
+
+run "plans_green" {
+  command = plan
+
+  # ---- Launch template: IMDSv2 only, one hop (containers on the node cannot reach it), the AMI
+  # the filter found, encrypted volumes, the instance profile of the node role.
+  assert {
+    condition = (aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.metadata_options[0].http_tokens == "required"
+      && aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.metadata_options[0].http_endpoint == "enabled"
+    && aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.metadata_options[0].http_put_response_hop_limit == 1)
+    error_message = "IMDSv2 must be required with a hop limit of 1, got ${jsonencode(aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.metadata_options)}."
+  }
+  assert {
+    condition     = aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.image_id == var.ami_id
+    error_message = "The launch template must boot the pinned AMI (vaultCluster.ami.id), got ${aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.image_id}."
+  }
+  assert {
+    condition     = length(aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.block_device_mappings) > 0 && alltrue([for d in aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.block_device_mappings : d.ebs[0].encrypted == "true"])
+    error_message = "Every volume of the nodes must be encrypted."
+  }
+  assert {
+    condition     = aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.iam_instance_profile[0].arn == aws_iam_instance_profile.VaultCluster_NodeProfile_B3A760FD.arn && aws_iam_instance_profile.VaultCluster_NodeProfile_B3A760FD.role == aws_iam_role.VaultCluster_NodeRole_FF1CF9DE.name
+    error_message = "The nodes must run with the node role's instance profile."
+  }
+  assert {
+    condition     = aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.vpc_security_group_ids == toset([aws_security_group.VaultCluster_NodeSecurityGroup_E4892E60.id])
+    error_message = "The nodes must be in the node security group only."
+  }
+  assert {
+    condition     = aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.update_default_version == true
+    error_message = "Each change of the launch template must become its default version."
+  }
+
+  # ---- Auto Scaling group: one node per voter, in the three subnets, replaced on ELB health,
+  # refreshed one node more, then one less.
+  assert {
+    condition = (aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.min_size == var.voters
+      && aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.max_size == var.voters
+    && aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.desired_capacity == var.voters)
+    error_message = "The group must hold exactly ${var.voters} nodes (the voters)."
+  }
+  assert {
+    condition     = aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.vpc_zone_identifier == toset(data.aws_subnets.VaultCluster_Subnets_33B97DFB.ids) && aws_lb.VaultCluster_LoadBalancer_82E0C021.subnets == toset(data.aws_subnets.VaultCluster_Subnets_33B97DFB.ids)
+    error_message = "The nodes and the load balancer must use the subnets the lookup found."
+  }
+  assert {
+    condition     = aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.health_check_type == "ELB" && aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.target_group_arns == toset([aws_lb_target_group.VaultCluster_TargetGroup_E3222F4C.arn])
+    error_message = "The group must register its nodes in the API target group and replace them on its health checks."
+  }
+  assert {
+    condition = (aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.instance_refresh[0].strategy == "Rolling"
+      && aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.instance_refresh[0].preferences[0].min_healthy_percentage == 100
+    && aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.instance_refresh[0].preferences[0].max_healthy_percentage > 100)
+    error_message = "An instance refresh must launch a node before terminating one (min healthy 100%, max above), got ${jsonencode(aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.instance_refresh)}."
+  }
+
+  # ---- Rolling updates, health gate, on-demand voters (issue #17).
+  assert {
+    condition     = aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.mixed_instances_policy[0].launch_template[0].launch_template_specification[0].launch_template_id == aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.id && aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version == tostring(aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.latest_version)
+    error_message = "The group must launch the stack's launch template at its latest_version (a numbered version: $Latest starts no refresh and cannot roll back), got ${jsonencode(aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.mixed_instances_policy[0].launch_template[0].launch_template_specification)}."
+  }
+  assert {
+    condition = (aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.instance_refresh[0].strategy == "Rolling"
+      && aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.instance_refresh[0].preferences[0].auto_rollback == true
+      && aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.instance_refresh[0].preferences[0].min_healthy_percentage == 100
+    && length(aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.instance_refresh[0].preferences[0].checkpoint_percentages) == var.voters)
+    error_message = "The refresh must roll one node at a time (100 % healthy, one checkpoint per voter) and roll back on failure, got ${jsonencode(aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.instance_refresh)}."
+  }
+  assert {
+    condition = (aws_lb_target_group.VaultCluster_TargetGroup_E3222F4C.health_check[0].path == "/v1/sys/health?standbyok=true&perfstandbyok=true"
+    && aws_lb_target_group.VaultCluster_TargetGroup_E3222F4C.health_check[0].matcher == "200")
+    error_message = "The health check must count only initialised, unsealed nodes healthy (standbyok, perfstandbyok, matcher 200), got ${jsonencode(aws_lb_target_group.VaultCluster_TargetGroup_E3222F4C.health_check)}."
+  }
+  assert {
+    condition     = aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.mixed_instances_policy[0].instances_distribution[0].on_demand_base_capacity == var.voters && aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.mixed_instances_policy[0].instances_distribution[0].on_demand_percentage_above_base_capacity == 100
+    error_message = "Every voter must be on demand by default (spot is an opt-in), got ${jsonencode(aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.mixed_instances_policy[0].instances_distribution)}."
+  }
+  assert {
+    condition = (length(aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.initial_lifecycle_hook) == 1
+      && one(aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.initial_lifecycle_hook[*].lifecycle_transition) == "autoscaling:EC2_INSTANCE_LAUNCHING"
+    && one(aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.initial_lifecycle_hook[*].default_result) == "ABANDON")
+    error_message = "A launching node must enter service only when its boot script completes the lifecycle hook (ABANDON otherwise)."
+  }
+
+  # ---- Load balancer: internal, TCP to HTTPS health checks on the API port, deletion protected.
+  assert {
+    condition = (aws_lb.VaultCluster_LoadBalancer_82E0C021.internal == true
+      && aws_lb.VaultCluster_LoadBalancer_82E0C021.load_balancer_type == "network"
+      && aws_lb.VaultCluster_LoadBalancer_82E0C021.enable_deletion_protection == true
+    && aws_lb.VaultCluster_LoadBalancer_82E0C021.security_groups == toset([aws_security_group.VaultCluster_LoadBalancerSecurityGroup_36B5E514.id]))
+    error_message = "The load balancer must be internal, of type network, deletion protected, in its own security group."
+  }
+  assert {
+    condition = (aws_lb_target_group.VaultCluster_TargetGroup_E3222F4C.port == 8200
+      && aws_lb_target_group.VaultCluster_TargetGroup_E3222F4C.protocol == "TCP"
+      && aws_lb_target_group.VaultCluster_TargetGroup_E3222F4C.health_check[0].enabled == true
+    && aws_lb_target_group.VaultCluster_TargetGroup_E3222F4C.health_check[0].protocol == "HTTPS")
+    error_message = "The target group must forward TCP to 8200 and check health over HTTPS."
+  }
+  assert {
+    condition     = aws_lb_listener.VaultCluster_Listener_0856509D.load_balancer_arn == aws_lb.VaultCluster_LoadBalancer_82E0C021.arn && aws_lb_listener.VaultCluster_Listener_0856509D.default_action[0].target_group_arn == aws_lb_target_group.VaultCluster_TargetGroup_E3222F4C.arn
+    error_message = "The listener must forward the load balancer's traffic to the API target group."
+  }
+  assert {
+    condition     = aws_route53_record.VaultCluster_ApiRecord_C3F078DE.zone_id == var.private_zone_id && aws_route53_record.VaultCluster_ApiRecord_C3F078DE.alias[0].name == aws_lb.VaultCluster_LoadBalancer_82E0C021.dns_name && aws_route53_record.VaultCluster_ApiRecord_C3F078DE.alias[0].zone_id == aws_lb.VaultCluster_LoadBalancer_82E0C021.zone_id
+    error_message = "The API name must be an alias of the load balancer in the private zone ${var.private_zone_id}."
+  }
+
+  # ---- Seal key: rotated, its policy names the account's root for administration (no kms:*)
+  # and the node role for DescribeKey/Encrypt/Decrypt, nothing else.
+  assert {
+    condition     = aws_kms_key.VaultCluster_SealKey_11C3384E.enable_key_rotation == true
+    error_message = "The seal key must rotate."
+  }
+  assert {
+    condition = (length(jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement) == 2
+      && alltrue([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Effect == "Allow" && !contains(s.Action, "kms:*")])
+      && one([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Principal.AWS if s.Sid == "AccountAdministersTheKey"]) == "arn:aws:iam::${var.account_id}:root"
+      && one([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Principal.AWS if s.Sid == "NodesUnseal"]) == aws_iam_role.VaultCluster_NodeRole_FF1CF9DE.arn
+    && toset(one([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Action if s.Sid == "NodesUnseal"])) == toset(["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt"]))
+    error_message = "The seal key policy must let account ${var.account_id} administer the key (no kms:*) and the node role only unseal, got ${aws_kms_key.VaultCluster_SealKey_11C3384E.policy}."
+  }
+
+  # ---- Node role: unseal with this key, auto-join, read the three TLS secrets; "*" only where no
+  # resource type exists (ec2:DescribeInstances).
+  assert {
+    condition = (one([for s in jsondecode(aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy).Statement : s.Resource if s.Sid == "AutoUnseal"]) == [aws_kms_key.VaultCluster_SealKey_11C3384E.arn]
+      && toset(one([for s in jsondecode(aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy).Statement : s.Resource if s.Sid == "TlsMaterial"])) == toset([aws_secretsmanager_secret.VaultCluster_TlsCertificate_6BE86B3D.arn, aws_secretsmanager_secret.VaultCluster_TlsKey_152471EC.arn, aws_secretsmanager_secret.VaultCluster_TlsCaChain_0EEAE2A0.arn])
+      && [for s in jsondecode(aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy).Statement : s.Action if contains(s.Resource, "*")] == [["ec2:DescribeInstances"]]
+    && alltrue([for s in jsondecode(aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy).Statement : alltrue([for a in s.Action : !strcontains(a, "*")])]))
+    error_message = "The node policy must be scoped to the seal key and the three TLS secrets, with \"*\" only for ec2:DescribeInstances, got ${aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy}."
+  }
+  assert {
+    condition     = aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.role == aws_iam_role.VaultCluster_NodeRole_FF1CF9DE.id && jsondecode(aws_iam_role.VaultCluster_NodeRole_FF1CF9DE.assume_role_policy).Statement[*].Principal == [{ Service = "ec2.amazonaws.com" }]
+    error_message = "The node role must be assumable by EC2 only, and carry the node policy."
+  }
+
+  # ---- TLS material: file() read the test PKI's files at plan time (a missing file fails the
+  # plan); the values themselves are write-only, so the plan and state never hold them.
+  assert {
+    condition = alltrue([for v in [aws_secretsmanager_secret_version.VaultCluster_TlsCertificateValue_303D78F3, aws_secretsmanager_secret_version.VaultCluster_TlsKeyValue_CA7905F1, aws_secretsmanager_secret_version.VaultCluster_TlsCaChainValue_9918042A] : v.secret_string == null && v.secret_string_wo_version >= 1])
+    error_message = "The TLS secrets must be written through write-only arguments only."
+  }
+  assert {
+    condition     = aws_secretsmanager_secret_version.VaultCluster_TlsKeyValue_CA7905F1.secret_id == aws_secretsmanager_secret.VaultCluster_TlsKey_152471EC.id
+    error_message = "The key's value must go into the key's secret."
+  }
+
+  # ---- Network: no ingress from 0.0.0.0/0; the API from the VPC and the VPN only.
+  assert {
+    condition = alltrue([for r in [
+      aws_vpc_security_group_ingress_rule.VaultCluster_LbApiFromVpc_A0B0081D,
+      aws_vpc_security_group_ingress_rule.VaultCluster_NodeApiFromVpc_AFC609E9,
+      aws_vpc_security_group_ingress_rule.VaultCluster_LbApiFromClientCidr0_377E8351,
+      aws_vpc_security_group_ingress_rule.VaultCluster_NodeApiFromClientCidr0_D3442B88,
+      aws_vpc_security_group_ingress_rule.VaultCluster_NodeApiFromLb_68D92C08,
+      aws_vpc_security_group_ingress_rule.VaultCluster_NodeFromNodes8200_CD353E78,
+      aws_vpc_security_group_ingress_rule.VaultCluster_NodeFromNodes8201_54F89FA5,
+    ] : r.cidr_ipv4 != "0.0.0.0/0" && r.cidr_ipv6 != "::/0"])
+    error_message = "No ingress rule may admit the whole Internet."
+  }
+  assert {
+    condition = (aws_vpc_security_group_ingress_rule.VaultCluster_NodeApiFromVpc_AFC609E9.cidr_ipv4 == var.vpc_cidr
+      && aws_vpc_security_group_ingress_rule.VaultCluster_LbApiFromVpc_A0B0081D.cidr_ipv4 == var.vpc_cidr
+      && aws_vpc_security_group_ingress_rule.VaultCluster_NodeApiFromClientCidr0_D3442B88.cidr_ipv4 == var.client_cidrs[0]
+    && aws_vpc_security_group_ingress_rule.VaultCluster_NodeApiFromLb_68D92C08.referenced_security_group_id == aws_security_group.VaultCluster_LoadBalancerSecurityGroup_36B5E514.id)
+    error_message = "The API must be open to the VPC (${var.vpc_cidr}), the VPN and the load balancer."
+  }
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.VaultCluster_NodeFromNodes8201_54F89FA5.referenced_security_group_id == aws_security_group.VaultCluster_NodeSecurityGroup_E4892E60.id && aws_vpc_security_group_ingress_rule.VaultCluster_NodeFromNodes8201_54F89FA5.security_group_id == aws_security_group.VaultCluster_NodeSecurityGroup_E4892E60.id
+    error_message = "The cluster port must be open between nodes only."
+  }
+}
+
+# The stack's own checks fire on bad data.
+
+run "refuses_subnets_in_two_zones" {
+  command = plan
+
+  override_data {
+    target = data.aws_subnet.VaultCluster_SubnetZones_A399AC4F["subnet-0a1b2c3d4e5f60003"]
+    values = { availability_zone = "eu-central-1b" }
+  }
+
+  expect_failures = [aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7]
+}
+
+run "refuses_another_account" {
+  command = plan
+
+  override_data {
+    target = data.aws_caller_identity.AwsAccount_CEC68315
+    values = { account_id = "999999999999", arn = "arn:aws:iam::999999999999:user/someone-else" }
+  }
+
+  expect_failures = [data.aws_caller_identity.AwsAccount_CEC68315]
+}
