@@ -636,6 +636,25 @@ export interface VaultClusterConfig {
   readonly instances?: VaultInstancesConfig;
   /** Let SSM Session Manager reach the nodes (AmazonSSMManagedInstanceCore). @default false */
   readonly ssm?: boolean;
+  /** @default - every VaultAuditConfig default */
+  readonly audit?: VaultAuditConfig;
+}
+
+/**
+ * Where the audit trail goes: the file device writes to its own encrypted EBS volume on each node
+ * (`/var/log/vault`), the syslog device to a CloudWatch log group through the CloudWatch agent, so
+ * that the trail outlives the node and a full disk stops neither device.
+ */
+export interface VaultAuditConfig {
+  /** Size of the audit volume mounted on `/var/log/vault` (`/var/log/openbao`), GiB. @default 20 */
+  readonly volumeGiB?: number;
+  /** Days CloudWatch Logs keeps the audit log group's events; one of the values CloudWatch accepts. @default 365 */
+  readonly logRetentionDays?: number;
+  /**
+   * Version of the Amazon CloudWatch agent installed on the nodes, pinned; its package's signature
+   * is checked against Amazon's pinned key before install. @default '1.300068.0b1491'
+   */
+  readonly cloudWatchAgentVersion?: string;
 }
 
 /** Where the nodes run and who may reach the API. */

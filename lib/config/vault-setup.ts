@@ -70,6 +70,16 @@ export const DEFAULT_AUDIT_FILE_PATHS: Readonly<Record<VaultEngine, string>> = {
   openbao: '/var/log/openbao/audit.log',
 };
 
+/**
+ * The syslog audit device, Vault's second: its entries leave the node through rsyslog and the
+ * CloudWatch agent (vault-aws stack), which pick them out by this tag. Facility AUTH, Vault's default.
+ */
+export const SYSLOG_AUDIT_TAGS: Readonly<Record<VaultEngine, string>> = {
+  vault: 'vault-audit',
+  openbao: 'openbao-audit',
+};
+export const SYSLOG_AUDIT_FACILITY = 'AUTH';
+
 /** Autopilot's smallest `min_quorum` (Vault documents 3 as the floor). */
 export const AUTOPILOT_MIN_QUORUM_FLOOR = 3;
 
@@ -203,6 +213,8 @@ export function appRoleSettings(config: PlatformConfig): AppRoleSettings | undef
 export interface VaultSetupSettings {
   readonly engine: VaultEngine;
   readonly auditFilePath: string;
+  /** Tag of the syslog audit device's entries ({@link SYSLOG_AUDIT_TAGS}). */
+  readonly auditSyslogTag: string;
   readonly deadServerLastContactThreshold: string;
   readonly kvMount: string;
   readonly adminPolicy: string;
@@ -221,6 +233,7 @@ export function vaultSetupSettings(config: PlatformConfig): VaultSetupSettings {
   return {
     engine,
     auditFilePath: setup.auditFilePath ?? DEFAULT_AUDIT_FILE_PATHS[engine],
+    auditSyslogTag: SYSLOG_AUDIT_TAGS[engine],
     deadServerLastContactThreshold: setup.deadServerLastContactThreshold ?? VAULT_SETUP_DEFAULTS.deadServerLastContactThreshold,
     kvMount: setup.kvMount ?? VAULT_SETUP_DEFAULTS.kvMount,
     adminPolicy: setup.adminPolicy ?? VAULT_SETUP_DEFAULTS.adminPolicy,

@@ -465,8 +465,8 @@ describe('vault setup settings', () => {
       tokenBoundCidrs: ['10.0.0.0/16'], secretIdBoundCidrs: ['10.0.0.0/16'], secretIdTtl: '2160h',
     });
     expect(vaultSetupSettings(config)).toEqual({
-      engine: 'vault', auditFilePath: '/var/log/vault/audit.log', deadServerLastContactThreshold: '10m', kvMount: 'kv', adminPolicy: 'admin',
-      kubernetesJwtAuth: false, voters: 5, minQuorum: 3,
+      engine: 'vault', auditFilePath: '/var/log/vault/audit.log', auditSyslogTag: 'vault-audit', deadServerLastContactThreshold: '10m',
+      kvMount: 'kv', adminPolicy: 'admin', kubernetesJwtAuth: false, voters: 5, minQuorum: 3,
     });
     expect(appRolesDeliveredTo(config, config.clusters[0]!)).toEqual(['cert-manager', 'vault-snapshot']);
   });

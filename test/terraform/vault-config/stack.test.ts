@@ -274,16 +274,28 @@ describe('VaultConfigStack', () => {
     }
   });
 
-  test('kv-v2 mount, Raft autopilot (quorum of the voters, at least 3) and the file audit device', () => {
+  test('kv-v2 mount, Raft autopilot (quorum of the voters, at least 3) and two audit devices: the file and syslog (shipped to CloudWatch)', () => {
     const config = example();
     const stack = stackOf(config);
     expect(only(stack, 'vault_mount', 'Kv')).toMatchObject({ path: 'kv', type: 'kv', options: { version: '2' } });
     expect(only(stack, 'vault_raft_autopilot')).toEqual({ cleanup_dead_servers: true, dead_server_last_contact_threshold: '10m', min_quorum: 3 });
-    expect(only(stack, 'vault_audit')).toMatchObject({ type: 'file', path: 'file', options: { file_path: '/var/log/vault/audit.log' } });
+    expect(only(stack, 'vault_audit', 'FileAudit')).toMatchObject({ type: 'file', path: 'file', options: { file_path: '/var/log/vault/audit.log' } });
+    // The tag is the one rsyslog on the nodes picks out (vault-aws stack).
+    expect(only(stack, 'vault_audit', 'SyslogAudit')).toMatchObject({ type: 'syslog', path: 'syslog', options: { tag: 'vault-audit', facility: 'AUTH' } });
+    expect(Object.keys(stack.resource.vault_audit)).toHaveLength(2);
     const seven = stackOf({ ...config, vaultCluster: { ...config.vaultCluster!, voters: 7 }, vault: { ...config.vault, setup: { deadServerLastContactThreshold: '30m', kvMount: 'secret', auditFilePath: '/audit/vault.log' } } });
     expect(only(seven, 'vault_raft_autopilot')).toMatchObject({ min_quorum: 4, dead_server_last_contact_threshold: '30m' });
     expect(only(seven, 'vault_mount', 'Kv').path).toBe('secret');
-    expect(only(seven, 'vault_audit').options.file_path).toBe('/audit/vault.log');
+    expect(only(seven, 'vault_audit', 'FileAudit').options.file_path).toBe('/audit/vault.log');
+  });
+
+  test('the PKI mount shows the requested names, serials and expiry in the audit log; never a key, a CSR, a certificate or a token', () => {
+    const mount = only(stackOf(), 'vault_mount', 'Pki_IssuingMount');
+    expect(mount.audit_non_hmac_request_keys).toEqual(['common_name', 'alt_names', 'ip_sans', 'uri_sans', 'ttl', 'serial_number']);
+    expect(mount.audit_non_hmac_response_keys).toEqual(['serial_number', 'expiration']);
+    for (const key of [...mount.audit_non_hmac_request_keys, ...mount.audit_non_hmac_response_keys]) {
+      expect(key).not.toMatch(/key|token|secret|csr|certificate|ca_chain|pem|bundle/);
+    }
   });
 
   test('OpenBao: no audit device through the API (it refuses them: the server configuration declares it)', () => {
