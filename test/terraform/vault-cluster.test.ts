@@ -428,7 +428,8 @@ describe('audit trail', () => {
     const rsyslog = writtenFile(userData, '/etc/rsyslog.conf').content;
     expect(rsyslog).toContain('Ratelimit.Interval="0"');
     expect(rsyslog).toContain('if $programname == "vault-audit" then {');
-    expect(rsyslog).toContain('file="/var/log/vault-syslog/audit.log" fileOwner="root" fileGroup="cwagent" fileCreateMode="0640"');
+    expect(rsyslog).toContain('file="/var/log/vault-syslog/audit.log" fileOwner="root" fileGroup="cwagent" fileCreateMode="0640" template="auditEntry"');
+    expect(rsyslog).toContain('template(name="auditEntry" type="string" string="%msg%\\n")');
     expect(rsyslog.trim().endsWith('stop')).toBe(true);
     const agent = JSON.parse(writtenFile(userData, '/opt/aws/amazon-cloudwatch-agent/etc/gateway-pki.json').content);
     expect(agent.agent).toEqual({ region: 'eu-west-3', run_as_user: 'cwagent', omit_hostname: true });

@@ -502,8 +502,10 @@ export function renderRsyslogConfig(tag: string, file: string): string {
   return `# rsyslog on a gateway-pki node: it only carries the syslog audit device (journald keeps the rest).
 global(workDirectory="/var/lib/rsyslog" maxMessageSize="64k")
 module(load="imjournal" StateFile="imjournal.state" Ratelimit.Interval="0")
+# One JSON entry per line, as Vault wrote it: CloudWatch Logs Insights reads its fields.
+template(name="auditEntry" type="string" string="%msg%\\n")
 if $programname == "${tag}" then {
-  action(type="omfile" file="${file}" fileOwner="root" fileGroup="cwagent" fileCreateMode="0640")
+  action(type="omfile" file="${file}" fileOwner="root" fileGroup="cwagent" fileCreateMode="0640" template="auditEntry")
 }
 stop
 `;
