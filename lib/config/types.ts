@@ -234,7 +234,13 @@ export interface VaultConfig {
   readonly serverName?: string;
   /** @default - every VaultPkiConfig default */
   readonly pki?: VaultPkiConfig;
-  readonly auth: VaultAuthConfig;
+  /**
+   * How cert-manager logs in. Omitted, it presents a token of its own service account to Vault's
+   * JWT auth, which trusts the cluster's OIDC issuer: no secret exists anywhere. AppRole is an
+   * opt-in, for clusters Vault cannot verify that way.
+   * @default { kubernetes: { role: 'cert-manager' } }
+   */
+  readonly auth?: VaultAuthConfig;
   /** @default - every VaultSetupConfig default */
   readonly setup?: VaultSetupConfig;
 }

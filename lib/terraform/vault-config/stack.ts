@@ -13,7 +13,7 @@ import type { IssuingCertificates } from '../../config/issuing-ca.js';
 import type { ClusterConfig, PlatformConfig } from '../../config/types.js';
 import {
   appRoleSettings, APPROLE_DEFAULTS, APPROLE_TOKEN_MAX_TTL_SECONDS, APPROLE_TOKEN_TTL_SECONDS, goDurationSeconds, SYSLOG_AUDIT_FACILITY,
-  vaultPkiSettings, vaultSetupSettings,
+  vaultAuth, vaultPkiSettings, vaultSetupSettings,
 } from '../../config/vault-setup.js';
 import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE, VAULT_ISSUER_NAME } from '../../util/names.js';
 import { parseOidcProviderArn } from '../../util/validators.js';
@@ -151,7 +151,7 @@ export class VaultConfigStack extends PlatformStack {
 
     // Kubernetes auth for cert-manager: Vault's JWT method verifies the service account token against
     // the cluster's OIDC issuer (no token reviewer, no secret). Validation allows one IRSA cluster.
-    const kubernetes = platform.vault.auth.kubernetes;
+    const kubernetes = vaultAuth(platform).kubernetes;
     if (kubernetes) {
       const cluster = platform.clusters[0]!;
       const backend = this.jwtBackend('CertManagerKubernetesAuth', cluster,

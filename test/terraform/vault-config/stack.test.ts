@@ -228,7 +228,7 @@ describe('VaultConfigStack', () => {
     const certManager = only(stack, 'vault_approle_auth_backend_role', 'CertManagerAppRole');
     expect(certManager).toMatchObject({
       role_name: 'cert-manager',
-      role_id: config.vault.auth.appRole!.roleId,
+      role_id: config.vault.auth!.appRole!.roleId,
       token_ttl: 600,
       token_max_ttl: 1200,
       token_bound_cidrs: ['10.0.0.0/16'],
@@ -321,6 +321,30 @@ describe('VaultConfigStack', () => {
       .find((m: any) => m.kind === 'ClusterIssuer' && m.spec.vault);
     expect(role.bound_audiences).toEqual([`vault://${issuerObject.metadata.name}`]);
     expect(`/v1/auth/${only(stack, 'vault_jwt_auth_backend').path}`).toBe(issuerObject.spec.vault.auth.kubernetes.mountPath);
+  });
+
+  test('vault.auth omitted: Kubernetes auth by default, no secret at all (no cert-manager AppRole, no ExternalSecret for it, a service account)', () => {
+    // GIVEN the example without vault.auth
+    const { auth: _auth, ...vault } = example().vault;
+    const config = { ...example(), vault };
+    // WHEN
+    const stack = stackOf(config);
+    const manifests = synthesizeKubernetes(config, { vaultCaBundle: CHAIN, trustRoots: ROOT }).manifests.get('mycluster-0')!;
+    // THEN
+    expect(only(stack, 'vault_jwt_auth_backend')).toMatchObject({ type: 'jwt', path: 'kubernetes' });
+    expect(only(stack, 'vault_jwt_auth_backend_role')).toMatchObject({
+      role_name: 'cert-manager', bound_subject: 'system:serviceaccount:cert-manager:vault-issuer', bound_audiences: ['vault://vault'],
+    });
+    expect(Object.keys(stack.resource.vault_approle_auth_backend_role)).toEqual(['SnapshotAppRole']);
+    expect(stack.output.cert_manager_role_id).toBeUndefined();
+    const issuer = manifests.find((m: any) => m.kind === 'ClusterIssuer' && m.spec.vault);
+    expect(issuer.spec.vault.auth).toEqual({
+      kubernetes: { mountPath: '/v1/auth/kubernetes', role: 'cert-manager', serviceAccountRef: { name: 'vault-issuer' } },
+    });
+    expect(manifests.filter((m: any) => m.kind === 'ExternalSecret').map((m: any) => m.metadata.namespace)).not.toContain('cert-manager');
+    expect(manifests.find((m: any) => m.kind === 'ServiceAccount' && m.metadata.name === 'vault-issuer')).toMatchObject({
+      metadata: { namespace: 'cert-manager' }, automountServiceAccountToken: false,
+    });
   });
 
   test('kubernetesJwtAuth: one JWT auth mount per IRSA cluster, on its OIDC issuer', () => {
