@@ -1336,6 +1336,22 @@ describe('the example output', () => {
     // THEN
     expect(findings).toEqual([]);
   });
+
+  it('yields no policy finding with OpenBao, whose two audit devices are declared in the server configuration (TF-021 counts them)', () => {
+    // GIVEN
+    const config = example() as Editable;
+    config.vaultCluster = { ...config.vaultCluster, engine: 'openbao', version: '2.4.1', packageSha256: 'ab'.repeat(32) };
+    const terraform = stackInput(config);
+    const vaultConfig = terraform.find((t) => t.file.includes('/vault-config/'))!;
+    expect(vaultConfig.stack.resource.vault_audit).toBeUndefined();
+    // WHEN
+    const findings = checkPolicies({ manifests: [], files: new Map(), terraform });
+    // THEN
+    expect(findings).toEqual([]);
+    // And without the vault-aws stack, nothing declares them: the rule says so.
+    const alone = checkPolicies({ manifests: [], files: new Map(), terraform: [vaultConfig] });
+    expect(alone.map((f) => [f.rule, f.object])).toEqual([['TF-021', 'provider.vault']]);
+  });
 });
 
 describe('policyTable', () => {
