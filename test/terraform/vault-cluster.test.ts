@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -410,6 +411,34 @@ describe('audit trail', () => {
     expect(mount.indexOf('if ! blkid "$1"')).toBeLessThan(mount.indexOf('mkfs.xfs'));
     expect(mount).toContain('grep -q "UUID=$uuid" /etc/fstab ||');
     expect(mount).toContain('mount "$2" 2>/dev/null || mountpoint -q "$2"');
+  });
+
+  it('boot: mount_volume run twice formats once, writes one fstab line and keeps the filesystem (run with stand-in disk tools)', () => {
+    // GIVEN the script's own log, fail and mount_volume, with /etc/fstab moved into a scratch folder
+    const script = writtenFile(userDataOf(stackOf()), BOOT_SCRIPT_PATH).content;
+    const functionOf = (name: string) => new RegExp(`^${name}\\(\\) \\{\\n[\\s\\S]*?\\n\\}`, 'm').exec(script)![0];
+    const dir = mkdtempSync(join(tmpdir(), 'mount-volume-'));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const stub = (name: string, body: string) => writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    // A disk holds a filesystem once mkfs.xfs ran on it; blkid reports it (and its UUID) only then.
+    stub('mkfs.xfs', `echo "mkfs $*" >> "${dir}/calls"; touch "${dir}/formatted"`);
+    stub('blkid', `[ -e "${dir}/formatted" ] || exit 2; if [ "$1" = -s ]; then echo 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0; fi`);
+    stub('mount', `echo "mount $*" >> "${dir}/calls"`);
+    stub('mountpoint', 'exit 0');
+    const program = [
+      'set -eu', functionOf('log'), functionOf('fail'), functionOf('mount_volume').replaceAll('/etc/fstab', `${dir}/fstab`),
+      `touch "${dir}/fstab"`, `mount_volume /dev/nvme2n1 "${dir}/audit"`, `mount_volume /dev/nvme2n1 "${dir}/audit"`,
+    ].join('\n');
+    // WHEN
+    const result = spawnSync('sh', ['-c', program], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    // THEN
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'calls'), 'utf8').split('\n').filter(Boolean)).toEqual([
+      'mkfs -q /dev/nvme2n1', `mount ${dir}/audit`, `mount ${dir}/audit`,
+    ]);
+    expect(readFileSync(join(dir, 'fstab'), 'utf8')).toBe(
+      `UUID=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 ${dir}/audit xfs defaults,noatime,nodev,nosuid,noexec,nofail 0 2\n`);
   });
 
   it('boot: the CloudWatch agent is pinned and its package signature checked against Amazon\'s pinned key before install', () => {
