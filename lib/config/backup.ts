@@ -94,7 +94,7 @@ export function resolveBackup(config: PlatformConfig): ResolvedBackup | undefine
     glacierAfterDays: backup.glacierAfterDays ?? DEFAULT_GLACIER_AFTER_DAYS,
     expireAfterDays: backup.expireAfterDays ?? DEFAULT_EXPIRE_AFTER_DAYS,
     roleId: backup.appRole.roleId,
-    appRoleMount: config.vault.auth.appRole?.path ?? 'approle',
+    appRoleMount: config.vault.auth?.appRole?.path ?? 'approle',
     vaultImage,
     awsCliImage: backup.images?.awsCli ?? DEFAULT_AWS_CLI_IMAGE,
     engine,

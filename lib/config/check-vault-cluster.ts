@@ -40,6 +40,22 @@ export const ROOT_VOLUME_MAX_GIB = 1024;
 export const DATA_VOLUME_MIN_GIB = 10;
 export const DATA_VOLUME_MAX_GIB = 16384;
 
+/** Audit volume bounds, GiB: gp3 sizes; logrotate keeps 14 days of compressed audit log on it. */
+export const AUDIT_VOLUME_MIN_GIB = 8;
+export const AUDIT_VOLUME_MAX_GIB = 1024;
+
+/** `vaultCluster.audit.*` when omitted. */
+export const VAULT_AUDIT_DEFAULTS = {
+  volumeGiB: 20,
+  logRetentionDays: 365,
+  cloudWatchAgentVersion: '1.300068.0b1491',
+} as const;
+
+/** The retention periods CloudWatch Logs accepts (`PutRetentionPolicy`), in days; "never expire" is not offered. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
 /** Health check grace period bounds, seconds: a node needs a minute to boot, install and unseal. */
 export const GRACE_PERIOD_MIN = 60;
 export const GRACE_PERIOD_MAX = 3600;
@@ -47,6 +63,7 @@ export const GRACE_PERIOD_MAX = 3600;
 const VAULT_CLUSTER_FIELDS = [
   'name', 'engine', 'version', 'packageSha256', 'mode', 'voters', 'region', 'network', 'unsealKey', 'tls', 'ami', 'instances', 'ssm',
   'bootstrap',
+  'audit',
 ] as const;
 const NETWORK_FIELDS = [
   'vpcId', 'vpcTags', 'subnetIds', 'subnetTags', 'vpcCidr', 'clientSecurityGroupIds', 'clientCidrs', 'httpsEgressCidrs',
@@ -54,6 +71,7 @@ const NETWORK_FIELDS = [
 const UNSEAL_KEY_FIELDS = ['existingKeyArn', 'deletionWindowDays'] as const;
 const TLS_FIELDS = ['certificateFile', 'keyFile', 'caChainFile', 'revision', 'minVersion'] as const;
 const AMI_FIELDS = ['id', 'ssmParameter', 'architecture'] as const;
+const AUDIT_FIELDS = ['volumeGiB', 'logRetentionDays', 'cloudWatchAgentVersion'] as const;
 const INSTANCES_FIELDS = [
   'size', 'onDemandBase', 'spotVoters', 'storage', 'dataVolumeGiB', 'rootVolumeGiB', 'healthCheckGracePeriod',
 ] as const;
@@ -125,6 +143,20 @@ const STORAGE = enumRule(['ebs', 'instance-store']);
 const ROOT_VOLUME = integerRule(ROOT_VOLUME_MIN_GIB, ROOT_VOLUME_MAX_GIB, ' (GiB)');
 const DATA_VOLUME = integerRule(DATA_VOLUME_MIN_GIB, DATA_VOLUME_MAX_GIB, ' (GiB)');
 const GRACE_PERIOD = integerRule(GRACE_PERIOD_MIN, GRACE_PERIOD_MAX, ' (seconds)');
+const AUDIT_VOLUME = integerRule(AUDIT_VOLUME_MIN_GIB, AUDIT_VOLUME_MAX_GIB, ' (GiB)');
+const LOG_RETENTION: Rule = {
+  expected: `a number of days CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
+  problem(value) {
+    if ((LOG_RETENTION_DAYS as readonly unknown[]).includes(value)) return undefined;
+    const hint = typeof value === 'number' && value > 0 && value <= 3653
+      ? `the nearest longer is ${LOG_RETENTION_DAYS.find((days) => days >= value)}`
+      : value === 0 ? 'a log group that never expires is not offered: the audit trail has a retention' : undefined;
+    return expectedGot(this.expected, value, hint);
+  },
+};
+const AGENT_VERSION = stringRule('a CloudWatch agent version as Amazon publishes it, such as "1.300068.0b1491"',
+  (value) => /^\d+\.\d+\.\d+b\d+$/.test(value),
+  (value) => (/^v\d/.test(value) ? 'write it without the "v"' : value === 'latest' ? 'the version is pinned: name one' : undefined));
 
 /** Checks `vaultCluster` (optional). @returns what later sections may rely on, `undefined` when absent or not a mapping */
 export function checkVaultCluster(problems: Problems, raw: Mapping, context: VaultClusterContext): ValidVaultCluster | undefined {
@@ -146,6 +178,7 @@ export function checkVaultCluster(problems: Problems, raw: Mapping, context: Vau
   checkInstances(problems, cluster, path, voters);
   field(problems, cluster, path, 'ssm', BOOLEAN, true);
   field(problems, cluster, path, 'bootstrap', BOOLEAN, true);
+  checkAudit(problems, cluster, path);
   return { engine: engine ?? (own(cluster, 'engine') === undefined ? 'vault' : undefined), version };
 }
 
@@ -295,6 +328,16 @@ function checkInstances(problems: Problems, cluster: Mapping, clusterPath: Path,
   }
   field(problems, instances, path, 'rootVolumeGiB', ROOT_VOLUME, true);
   field(problems, instances, path, 'healthCheckGracePeriod', GRACE_PERIOD, true);
+}
+
+/** `audit`: the audit volume, the log group's retention, the CloudWatch agent's version. */
+function checkAudit(problems: Problems, cluster: Mapping, clusterPath: Path): void {
+  const path = [...clusterPath, 'audit'];
+  const audit = section(problems, cluster, clusterPath, 'audit', AUDIT_FIELDS, true);
+  if (!audit) return;
+  field(problems, audit, path, 'volumeGiB', AUDIT_VOLUME, true);
+  field(problems, audit, path, 'logRetentionDays', LOG_RETENTION, true);
+  field(problems, audit, path, 'cloudWatchAgentVersion', AGENT_VERSION, true);
 }
 
 /**

@@ -399,14 +399,19 @@ function checkKubernetesLogin(problems: Problems, raw: Mapping, vault: Mapping |
   };
   const auth = mappingAt(vault, 'auth');
   const kubernetes = auth === undefined ? undefined : own(auth, 'kubernetes');
-  if (isMapping(kubernetes) && (auth === undefined || own(auth, 'appRole') === undefined)) {
+  // Omitted, vault.auth is Kubernetes auth (the default): the same conditions, said on vault.auth.
+  const byDefault = isMapping(vault) && own(vault, 'auth') === undefined;
+  if ((isMapping(kubernetes) && (auth === undefined || own(auth, 'appRole') === undefined)) || byDefault) {
+    const at = byDefault ? ['vault', 'auth'] : ['vault', 'auth', 'kubernetes'];
+    const fix = byDefault ? 'cert-manager logs in with Kubernetes auth when vault.auth is omitted; set vault.auth.appRole instead'
+      : undefined;
     if (list.length !== 1) {
-      problems.add(['vault', 'auth', 'kubernetes'], `expected a single cluster for Kubernetes auth, got ${list.length} clusters (Vault's JWT `
-        + 'auth mount at vault.auth.kubernetes.mountPath trusts one cluster\'s OIDC issuer; use appRole with several clusters)');
+      problems.add(at, `expected a single cluster for Kubernetes auth, got ${list.length} clusters (Vault's JWT `
+        + `auth mount at vault.auth.kubernetes.mountPath trusts one cluster's OIDC issuer; ${fix ?? 'use appRole with several clusters'})`);
     } else if (typeOf(list[0]) === 'pod-identity') {
-      problems.add(['vault', 'auth', 'kubernetes'], 'expected a cluster whose workloadIdentity is irsa for Kubernetes auth, got '
+      problems.add(at, 'expected a cluster whose workloadIdentity is irsa for Kubernetes auth, got '
         + `${formatPath(['clusters', 0, 'workloadIdentity', 'type'])} "pod-identity" (Vault's JWT auth trusts the OIDC issuer that `
-        + 'oidcProviderArn names; use appRole, or irsa)');
+        + `oidcProviderArn names; ${fix ?? 'use appRole, or irsa'})`);
     }
   }
   const setup = mappingAt(vault, 'setup');

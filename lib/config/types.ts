@@ -234,7 +234,13 @@ export interface VaultConfig {
   readonly serverName?: string;
   /** @default - every VaultPkiConfig default */
   readonly pki?: VaultPkiConfig;
-  readonly auth: VaultAuthConfig;
+  /**
+   * How cert-manager logs in. Omitted, it presents a token of its own service account to Vault's
+   * JWT auth, which trusts the cluster's OIDC issuer: no secret exists anywhere. AppRole is an
+   * opt-in, for clusters Vault cannot verify that way.
+   * @default { kubernetes: { role: 'cert-manager' } }
+   */
+  readonly auth?: VaultAuthConfig;
   /** @default - every VaultSetupConfig default */
   readonly setup?: VaultSetupConfig;
 }
@@ -644,6 +650,25 @@ export interface VaultClusterConfig {
    * @default false
    */
   readonly bootstrap?: boolean;
+  /** @default - every VaultAuditConfig default */
+  readonly audit?: VaultAuditConfig;
+}
+
+/**
+ * Where the audit trail goes: the file device writes to its own encrypted EBS volume on each node
+ * (`/var/log/vault`), the syslog device to a CloudWatch log group through the CloudWatch agent, so
+ * that the trail outlives the node and a full disk stops neither device.
+ */
+export interface VaultAuditConfig {
+  /** Size of the audit volume mounted on `/var/log/vault` (`/var/log/openbao`), GiB. @default 20 */
+  readonly volumeGiB?: number;
+  /** Days CloudWatch Logs keeps the audit log group's events; one of the values CloudWatch accepts. @default 365 */
+  readonly logRetentionDays?: number;
+  /**
+   * Version of the Amazon CloudWatch agent installed on the nodes, pinned; its package's signature
+   * is checked against Amazon's pinned key before install. @default '1.300068.0b1491'
+   */
+  readonly cloudWatchAgentVersion?: string;
 }
 
 /** Where the nodes run and who may reach the API. */

@@ -946,12 +946,13 @@ function reportCaBundleSecretRefString(problems: Problems, path: Path, value: st
 const VAULT_AUTH_EXPECTED = 'a mapping with exactly one of appRole or kubernetes';
 
 /**
- * `vault.auth`: exactly one login method. Both or none is reported on `vault.auth` itself; the
- * fields of each method given are checked either way, as they are mistakes of their own.
+ * `vault.auth`: omitted, Kubernetes auth with its defaults (checked against the clusters in
+ * check-vault-setup.ts); given, exactly one login method. Both or none is reported on `vault.auth`
+ * itself; the fields of each method given are checked either way, as they are mistakes of their own.
  */
 function checkVaultAuth(problems: Problems, vault: Mapping): void {
   const path = ['vault', 'auth'];
-  const auth = section(problems, vault, ['vault'], 'auth', VAULT_AUTH_FIELDS, false, VAULT_AUTH_EXPECTED);
+  const auth = section(problems, vault, ['vault'], 'auth', VAULT_AUTH_FIELDS, true, VAULT_AUTH_EXPECTED);
   if (!auth) {
     return;
   }

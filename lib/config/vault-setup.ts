@@ -11,7 +11,7 @@ import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE } from '../util/names.js';
 import { parseGoDuration } from '../util/validators.js';
 import { resolveBackup } from './backup.js';
 import { raftQuorum, raftVoters } from './check-vault-cluster.js';
-import type { ClusterConfig, PlatformConfig, VaultEngine } from './types.js';
+import type { ClusterConfig, PlatformConfig, VaultAuthConfig, VaultEngine } from './types.js';
 
 /** The DNS domain of Kubernetes Services, signed by default besides the private zone. */
 export const CLUSTER_LOCAL_DOMAIN = 'cluster.local';
@@ -42,6 +42,16 @@ export const ISSUING_KEY_BITS: Readonly<Record<VaultKeyType, readonly number[]>>
 /** Size when only the type is given: P-256, RSA 2048. */
 export const VAULT_DEFAULT_KEY_BITS: Readonly<Record<VaultKeyType, number>> = { ec: 256, rsa: 2048 };
 
+/** `vault.auth` when omitted: Kubernetes (JWT) auth, no secret at all. */
+/** Vault role cert-manager logs in to when `vault.auth` is omitted. */
+export const DEFAULT_KUBERNETES_AUTH_ROLE = 'cert-manager';
+export const DEFAULT_VAULT_AUTH: VaultAuthConfig = { kubernetes: { role: DEFAULT_KUBERNETES_AUTH_ROLE } };
+
+/** How cert-manager logs in to Vault: `vault.auth`, or {@link DEFAULT_VAULT_AUTH}. */
+export function vaultAuth(config: PlatformConfig): VaultAuthConfig {
+  return config.vault.auth ?? DEFAULT_VAULT_AUTH;
+}
+
 /** `vault.auth.appRole.*` when omitted. */
 export const APPROLE_DEFAULTS = {
   path: 'approle',
@@ -69,6 +79,16 @@ export const DEFAULT_AUDIT_FILE_PATHS: Readonly<Record<VaultEngine, string>> = {
   vault: '/var/log/vault/audit.log',
   openbao: '/var/log/openbao/audit.log',
 };
+
+/**
+ * The syslog audit device, Vault's second: its entries leave the node through rsyslog and the
+ * CloudWatch agent (vault-aws stack), which pick them out by this tag. Facility AUTH, Vault's default.
+ */
+export const SYSLOG_AUDIT_TAGS: Readonly<Record<VaultEngine, string>> = {
+  vault: 'vault-audit',
+  openbao: 'openbao-audit',
+};
+export const SYSLOG_AUDIT_FACILITY = 'AUTH';
 
 /** Autopilot's smallest `min_quorum` (Vault documents 3 as the floor). */
 export const AUTOPILOT_MIN_QUORUM_FLOOR = 3;
@@ -186,7 +206,7 @@ export interface AppRoleSettings {
 
 /** cert-manager's AppRole login, defaults applied; `undefined` when it logs in with Kubernetes auth. */
 export function appRoleSettings(config: PlatformConfig): AppRoleSettings | undefined {
-  const appRole = config.vault.auth.appRole;
+  const appRole = vaultAuth(config).appRole;
   if (!appRole) return undefined;
   return {
     path: appRole.path ?? APPROLE_DEFAULTS.path,
@@ -203,6 +223,8 @@ export function appRoleSettings(config: PlatformConfig): AppRoleSettings | undef
 export interface VaultSetupSettings {
   readonly engine: VaultEngine;
   readonly auditFilePath: string;
+  /** Tag of the syslog audit device's entries ({@link SYSLOG_AUDIT_TAGS}). */
+  readonly auditSyslogTag: string;
   readonly deadServerLastContactThreshold: string;
   readonly kvMount: string;
   readonly adminPolicy: string;
@@ -221,6 +243,7 @@ export function vaultSetupSettings(config: PlatformConfig): VaultSetupSettings {
   return {
     engine,
     auditFilePath: setup.auditFilePath ?? DEFAULT_AUDIT_FILE_PATHS[engine],
+    auditSyslogTag: SYSLOG_AUDIT_TAGS[engine],
     deadServerLastContactThreshold: setup.deadServerLastContactThreshold ?? VAULT_SETUP_DEFAULTS.deadServerLastContactThreshold,
     kvMount: setup.kvMount ?? VAULT_SETUP_DEFAULTS.kvMount,
     adminPolicy: setup.adminPolicy ?? VAULT_SETUP_DEFAULTS.adminPolicy,
@@ -237,7 +260,7 @@ export function vaultSetupSettings(config: PlatformConfig): VaultSetupSettings {
  */
 export function appRolesDeliveredTo(config: PlatformConfig, cluster: ClusterConfig): string[] {
   const roles: string[] = [];
-  if (config.vault.auth.appRole) roles.push(CERT_MANAGER_APPROLE);
+  if (vaultAuth(config).appRole) roles.push(CERT_MANAGER_APPROLE);
   if (resolveBackup(config)?.cluster.name === cluster.name) roles.push(SNAPSHOT_APPROLE);
   return roles;
 }

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import { type ResolvedBackup, resolveBackup } from '../config/backup.js';
 import type { ApplicationConfig, ClusterConfig, PlatformConfig } from '../config/types.js';
-import { appRoleSettings, appRolesDeliveredTo } from '../config/vault-setup.js';
+import { appRoleSettings, appRolesDeliveredTo, vaultAuth } from '../config/vault-setup.js';
 import { CERT_MANAGER_APPROLE, externalSecretsRoleArn } from '../util/names.js';
 import {
   appRoleSecretIdName, certManagerRoleArn, SECRET_STORE_NAME, SNAPSHOT_APPROLE, VAULT_BACKUP_SERVICE_ACCOUNT,
@@ -253,7 +253,7 @@ export class ClusterPlatform extends Construct {
       staging: new LetsEncryptIssuer(chart, 'LetsEncryptStaging', { email: platform.acme.email, environment: 'staging', dns01, http01 }),
       production: new LetsEncryptIssuer(chart, 'LetsEncryptProduction', { email: platform.acme.email, environment: 'production', dns01, http01 }),
     };
-    const auth = platform.vault.auth;
+    const auth = vaultAuth(platform);
     const vault = new VaultIssuer(chart, 'Vault', {
       server: platform.vault.address,
       pkiMount: platform.vault.pki?.mount,

@@ -20,6 +20,7 @@
 import { posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { formatPath, type PathSegment, showValue } from '../config/errors.js';
+import { parseGoDuration } from '../util/validators.js';
 import { type Finding, type ManifestObject, objectId, type TerraformStackFile, type ValidationInput } from './findings.js';
 
 /** One policy: an id that never changes meaning, what it demands, why, and its check. */
@@ -1349,6 +1350,156 @@ function checkVaultHealthChecks(input: ValidationInput): Finding[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Terraform: the Vault provider (TF-017 to TF-022)
+
+/**
+ * Longest `max_ttl` accepted on a PKI role (TF-019): 398 days, the CA/Browser Forum's limit for TLS
+ * server certificates, which browsers enforce. A private CA is not bound by it, but a leaf that
+ * lives longer than a year outlives every rotation this platform plans.
+ */
+export const PKI_ROLE_MAX_TTL_SECONDS = 398 * 24 * 3600;
+
+/** Fewest audit devices (TF-021): Vault refuses every request when no device can log it, so one device is one outage away. */
+export const MIN_AUDIT_DEVICES = 2;
+
+/**
+ * Name options of a PKI role that widen what it signs beyond the allowed domains (TF-017), each with
+ * Vault's default when the argument is absent (the role API defaults IP SANs and localhost to true).
+ */
+const PKI_ROLE_OPEN_NAMES: ReadonlyArray<{ readonly argument: string; readonly vaultDefault: boolean; readonly what: string }> = [
+  { argument: 'allow_any_name', vaultDefault: false, what: 'any common name and SAN, outside the allowed domains' },
+  { argument: 'allow_ip_sans', vaultDefault: true, what: 'any IP address as a SAN' },
+  { argument: 'allow_localhost', vaultDefault: true, what: '"localhost" and "localdomain" names' },
+];
+
+/** A Vault TTL argument in seconds: a number, a string of digits, or a Go duration; `undefined` when it is an expression or malformed. */
+function vaultTtlSeconds(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value !== 'string' || value.includes('${')) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const nanoseconds = parseGoDuration(value.trim());
+  return nanoseconds === undefined ? undefined : nanoseconds / 1e9;
+}
+
+function checkPkiRoleNames(input: ValidationInput): Finding[] {
+  return resources(input, 'vault_pki_secret_backend_role').flatMap((role) => PKI_ROLE_OPEN_NAMES.flatMap(({ argument, vaultDefault, what }) => {
+    const value: unknown = role.body[argument];
+    const open = value === undefined ? vaultDefault : !isFalse(value);
+    if (!open) return [];
+    const how = value === undefined ? `${argument} is not set (Vault's default is ${vaultDefault})` : `${argument} is ${show(value)}`;
+    return [tfFinding('TF-017', role, [argument], `the role signs ${what}: ${how}; expected false, `
+      + 'so that it signs only names of its allowed_domains')];
+  }));
+}
+
+function checkPkiRoleWildcards(input: ValidationInput): Finding[] {
+  return resources(input, 'vault_pki_secret_backend_role').flatMap((role) => {
+    const value: unknown = role.body.allow_wildcard_certificates;
+    // Absent, Vault allows wildcards (the role API's default is true).
+    if (isFalse(value)) return [];
+    const how = value === undefined ? 'allow_wildcard_certificates is not set (Vault\'s default is true)' : `allow_wildcard_certificates is ${show(value)}`;
+    return [tfFinding('TF-018', role, ['allow_wildcard_certificates'], `the role signs wildcard certificates ("*.<domain>"), whose key `
+      + `serves every host of the domain: ${how}; expected false, or a suppression naming this role where wildcards are intended `
+      + '(vault.pki.allowWildcardCertificates)')];
+  });
+}
+
+function checkPkiRoleMaxTtl(input: ValidationInput): Finding[] {
+  return resources(input, 'vault_pki_secret_backend_role').flatMap((role) => {
+    const value: unknown = role.body.max_ttl;
+    const seconds = vaultTtlSeconds(value);
+    const limit = `at most ${PKI_ROLE_MAX_TTL_SECONDS / 3600}h (398 days)`;
+    let problem: string | undefined;
+    if (value === undefined) {
+      problem = 'max_ttl is not set, so certificates may live as long as the mount\'s max_lease_ttl (the issuing CA\'s lifetime)';
+    } else if (seconds === undefined) {
+      problem = `max_ttl is ${show(value)}, which cannot be checked`;
+    } else if (seconds <= 0) {
+      problem = `max_ttl is ${show(value)}, which Vault reads as the mount's max_lease_ttl (the issuing CA's lifetime)`;
+    } else if (seconds > PKI_ROLE_MAX_TTL_SECONDS) {
+      problem = `max_ttl is ${show(value)}`;
+    }
+    return problem === undefined ? [] : [tfFinding('TF-019', role, ['max_ttl'], `a signed certificate may outlive every planned rotation: `
+      + `${problem}; expected a literal duration ${limit}`)];
+  });
+}
+
+function checkIssuerLeafNotAfter(input: ValidationInput): Finding[] {
+  return resources(input, 'vault_pki_secret_backend_issuer').flatMap((issuer) => {
+    const value: unknown = issuer.body.leaf_not_after_behavior;
+    if (value !== 'permit') return [];
+    return [tfFinding('TF-020', issuer, ['leaf_not_after_behavior'], 'the issuer signs certificates that outlive it: leaf_not_after_behavior '
+      + 'is "permit"; expected "err" (refuse) or "truncate", so that no certificate is valid after its CA')];
+  });
+}
+
+/** An `audit "<type>" "<path>" {` block of a server configuration, as it appears in user data. */
+const DECLARED_AUDIT_DEVICE = /^[ \t]*audit[ \t]+"[^"\n]+"[ \t]+"[^"\n]+"[ \t]*\{/gm;
+
+/** Audit devices declared in the server configuration of the most generous launch template or instance (OpenBao declares them there). */
+function declaredAuditDevices(input: ValidationInput): number {
+  let most = 0;
+  for (const resource of resources(input, 'aws_launch_template', 'aws_instance')) {
+    for (const field of ['user_data', 'user_data_base64']) {
+      const value: unknown = resource.body[field];
+      if (typeof value !== 'string') continue;
+      for (const { text } of userDataTexts(value)) {
+        most = Math.max(most, [...text.matchAll(DECLARED_AUDIT_DEVICE)].length);
+      }
+    }
+  }
+  return most;
+}
+
+/**
+ * Every stack that configures Vault (it has a `vault` provider) must, with the devices its servers
+ * declare in their configuration, give Vault at least {@link MIN_AUDIT_DEVICES} audit devices.
+ */
+function checkAuditDevices(input: ValidationInput): Finding[] {
+  const declared = declaredAuditDevices(input);
+  const found: Finding[] = [];
+  for (const stack of input.terraform) {
+    if (stack.stack?.provider?.vault === undefined) continue;
+    const devices = tfObjects(stack, 'resource', 'vault_audit');
+    const total = devices.length + declared;
+    if (total >= MIN_AUDIT_DEVICES) continue;
+    const counted = `${devices.length} vault_audit resource${devices.length === 1 ? '' : 's'}`
+      + `${declared === 0 ? '' : ` and ${declared} declared in the server configuration`}`;
+    const message = `Vault has ${total} audit device${total === 1 ? '' : 's'} (${counted}): when it cannot write to one, every request fails; `
+      + `expected at least ${MIN_AUDIT_DEVICES} (a file and a syslog or socket device, shipped off the node)`;
+    found.push(devices[0] === undefined
+      ? finding('TF-021', stack.file, 'provider.vault', undefined, message)
+      : tfFinding('TF-021', devices[0], undefined, message));
+  }
+  return found;
+}
+
+function nonEmptyList(value: unknown): boolean {
+  return (Array.isArray(value) && value.length > 0) || (typeof value === 'string' && value.includes('${'));
+}
+
+function checkAppRoles(input: ValidationInput): Finding[] {
+  return resources(input, 'vault_approle_auth_backend_role').flatMap((role) => {
+    const found: Finding[] = [];
+    if (isFalse(role.body.bind_secret_id)) {
+      found.push(tfFinding('TF-022', role, ['bind_secret_id'], 'anyone who knows the role id logs in: bind_secret_id is false; '
+        + 'expected true, with a secret id delivered out of band'));
+      return found;
+    }
+    const ttl = vaultTtlSeconds(role.body.secret_id_ttl);
+    if (ttl === undefined || ttl <= 0) {
+      found.push(tfFinding('TF-022', role, ['secret_id_ttl'], `a leaked secret id works forever: secret_id_ttl is ${show(role.body.secret_id_ttl)}`
+        + `${ttl === 0 ? ' (0 is no limit)' : ''}; expected a literal lifetime, with the secret id rotated before it ends`));
+    }
+    if (!nonEmptyList(role.body.secret_id_bound_cidrs) && !nonEmptyList(role.body.token_bound_cidrs)) {
+      found.push(tfFinding('TF-022', role, ['secret_id_bound_cidrs'], 'a leaked secret id works from anywhere: neither secret_id_bound_cidrs '
+        + 'nor token_bound_cidrs is set; expected the CIDRs of the workload\'s pods or nodes'));
+    }
+    return found;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // The rules
 
 interface DocumentedRule extends PolicyRule {
@@ -1544,6 +1695,54 @@ const RULES: readonly DocumentedRule[] = [
     appliesTo: 'aws_lb_target_group on port 8200 or checking /v1/sys/health: protocol, path, matcher, sealedcode and uninitcode (a warning)',
     rationale: 'a matcher accepting 5xx or a TCP check routes clients to sealed or unjoined nodes, and lets a rolling refresh replace voters with broken ones',
     check: checkVaultHealthChecks,
+  },
+  {
+    id: 'TF-017',
+    target: 'terraform',
+    title: 'Vault PKI roles: no any-name, IP SANs or localhost',
+    appliesTo: 'vault_pki_secret_backend_role (allow_any_name, allow_ip_sans, allow_localhost; absent means Vault\'s default)',
+    rationale: 'a role signs only names of its allowed domains: an IP or localhost certificate is valid for whoever holds that address',
+    check: checkPkiRoleNames,
+  },
+  {
+    id: 'TF-018',
+    target: 'terraform',
+    title: 'Vault PKI roles: no wildcard certificates unless intended',
+    appliesTo: 'vault_pki_secret_backend_role (allow_wildcard_certificates; absent means true)',
+    rationale: 'one leaked wildcard key impersonates every host of the domain; where wildcards are intended, a suppression names the role',
+    check: checkPkiRoleWildcards,
+  },
+  {
+    id: 'TF-019',
+    target: 'terraform',
+    title: 'Vault PKI roles: bounded max_ttl',
+    appliesTo: 'vault_pki_secret_backend_role (max_ttl)',
+    rationale: `without max_ttl a certificate may live as long as the issuing CA; ${PKI_ROLE_MAX_TTL_SECONDS / 86400} days is the longest TLS clients accept`,
+    check: checkPkiRoleMaxTtl,
+  },
+  {
+    id: 'TF-020',
+    target: 'terraform',
+    title: 'Vault PKI issuers: leaf_not_after_behavior is not permit',
+    appliesTo: 'vault_pki_secret_backend_issuer',
+    rationale: 'with "permit" Vault signs leaves valid after their CA expires, which clients reject mid-life',
+    check: checkIssuerLeafNotAfter,
+  },
+  {
+    id: 'TF-021',
+    target: 'terraform',
+    title: `at least ${MIN_AUDIT_DEVICES} Vault audit devices`,
+    appliesTo: 'stacks with a vault provider: vault_audit resources, plus audit blocks of the server configuration in launch template user data',
+    rationale: 'Vault refuses every request it cannot audit: a second device keeps it serving when one fails, and keeps a copy off the node',
+    check: checkAuditDevices,
+  },
+  {
+    id: 'TF-022',
+    target: 'terraform',
+    title: 'Vault AppRoles: secret id bound in time and network',
+    appliesTo: 'vault_approle_auth_backend_role (bind_secret_id, secret_id_ttl, secret_id_bound_cidrs or token_bound_cidrs)',
+    rationale: 'a secret id is a long-lived credential in a Kubernetes Secret: a lifetime and bound CIDRs limit what a leaked one can do',
+    check: checkAppRoles,
   },
 ];
 

@@ -531,12 +531,6 @@ describe('validateConfig', () => {
       message: 'got "pki_private_issuer/roles/cert-manager"',
     },
     {
-      name: 'vault.auth is missing',
-      edit: (c) => { delete c.vault.auth; },
-      path: 'vault.auth',
-      message: 'is required: expected a mapping with exactly one of appRole or kubernetes',
-    },
-    {
       name: 'vault.auth names no method',
       edit: (c) => { c.vault.auth = {}; },
       path: 'vault.auth',

@@ -106,6 +106,16 @@ describe('vaultCluster validation', () => {
     ['no HTTPS egress at all', (c: any) => { c.network.httpsEgressCidrs = []; }, 'vaultCluster.network.httpsEgressCidrs',
       'expected a list of at least one items, each a network in CIDR notation such as "10.0.0.0/16", got an empty list []'],
     ['a long name', (c: any) => { c.name = 'vault-production-eu-west-3'; }, 'vaultCluster.name', /of at most 24 characters .*got "vault-production-eu-west-3" \(26 characters\)/],
+    ['an audit volume too small', (c: any) => { c.audit = { volumeGiB: 4 }; }, 'vaultCluster.audit.volumeGiB', 'expected an integer from 8 to 1024 (GiB), got 4'],
+    ['a retention CloudWatch does not offer', (c: any) => { c.audit = { logRetentionDays: 100 }; }, 'vaultCluster.audit.logRetentionDays',
+      'expected a number of days CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, '
+        + '2922, 3288, 3653, got 100 (the nearest longer is 120)'],
+    ['an audit log that never expires', (c: any) => { c.audit = { logRetentionDays: 0 }; }, 'vaultCluster.audit.logRetentionDays',
+      /got 0 \(a log group that never expires is not offered: the audit trail has a retention\)$/],
+    ['a floating CloudWatch agent', (c: any) => { c.audit = { cloudWatchAgentVersion: 'latest' }; }, 'vaultCluster.audit.cloudWatchAgentVersion',
+      'expected a CloudWatch agent version as Amazon publishes it, such as "1.300068.0b1491", got "latest" (the version is pinned: name one)'],
+    ['a misspelt audit field', (c: any) => { c.audit = { retentionDays: 30 }; }, 'vaultCluster.audit.retentionDays',
+      /^unknown field; expected one of: volumeGiB, logRetentionDays, cloudWatchAgentVersion/],
   ])('refuses %s, naming the field', (_, edit, path, message) => {
     const found = problems(withCluster(edit));
     expect(found.map((p) => p.path)).toEqual([path]);
@@ -127,6 +137,10 @@ describe('vaultCluster validation', () => {
     expect(problems(withCluster((c) => { c.voters = 3; c.instances = { onDemandBase: 2, spotVoters: true }; }))).toEqual([]);
     expect(problems(withCluster((c) => { c.ami = { ssmParameter: '/golden-images/vault/al2023-arm64', architecture: 'arm64' }; }))).toEqual([]);
     expect(problems(withCluster((c) => { c.bootstrap = true; }))).toEqual([]);
+  });
+
+  it('accepts every audit setting within bounds', () => {
+    expect(problems(withCluster((c) => { c.audit = { volumeGiB: 8, logRetentionDays: 3653, cloudWatchAgentVersion: '1.300067.0b1404' }; }))).toEqual([]);
   });
 
   it('reports every problem at once', () => {

@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { ConfigProblem } from '../../lib/config/errors.js';
 import { ConfigError } from '../../lib/config/errors.js';
 import { parseConfig } from '../../lib/config/load.js';
 import { validateConfig } from '../../lib/config/validate.js';
 import {
-  appRoleSettings, appRolesDeliveredTo, defaultLeafMaxTtl, effectiveAllowedDomains, vaultPkiSettings, vaultSetupSettings,
+  appRoleSettings, appRolesDeliveredTo, defaultLeafMaxTtl, effectiveAllowedDomains, vaultAuth, vaultPkiSettings, vaultSetupSettings,
 } from '../../lib/config/vault-setup.js';
 
 const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
@@ -336,6 +336,25 @@ describe('vault setup configuration', () => {
       message: 'expected a single cluster for Kubernetes auth, got 2 clusters',
     },
     {
+      name: 'the default Kubernetes auth (vault.auth omitted) with two clusters',
+      edit: (c) => {
+        delete c.vault.auth;
+        c.clusters.push({ ...structuredClone(c.clusters[0]), name: 'mycluster-1' });
+        for (const application of c.applications) application.cluster = 'mycluster-0';
+        c.backup.cluster = 'mycluster-0';
+      },
+      path: 'vault.auth',
+      message: 'expected a single cluster for Kubernetes auth, got 2 clusters (Vault\'s JWT auth mount at vault.auth.kubernetes.mountPath '
+        + 'trusts one cluster\'s OIDC issuer; cert-manager logs in with Kubernetes auth when vault.auth is omitted; set vault.auth.appRole instead)',
+    },
+    {
+      name: 'the default Kubernetes auth (vault.auth omitted) with a Pod Identity cluster',
+      edit: (c) => { delete c.vault.auth; c.clusters[0].workloadIdentity = { type: 'pod-identity' }; },
+      path: 'vault.auth',
+      message: 'got clusters[0].workloadIdentity.type "pod-identity" (Vault\'s JWT auth trusts the OIDC issuer that oidcProviderArn names; '
+        + 'cert-manager logs in with Kubernetes auth when vault.auth is omitted; set vault.auth.appRole instead)',
+    },
+    {
       name: 'Kubernetes auth with a Pod Identity cluster',
       edit: (c) => { c.vault.auth = { kubernetes: { role: 'cert-manager' } }; c.clusters[0].workloadIdentity = { type: 'pod-identity' }; },
       path: 'vault.auth.kubernetes',
@@ -449,6 +468,18 @@ describe('vault setup configuration', () => {
 });
 
 describe('vault setup settings', () => {
+  it('defaults vault.auth to Kubernetes auth with the role "cert-manager", which the example\'s single IRSA cluster allows', () => {
+    // GIVEN
+    const raw = parse(EXAMPLE_TEXT) as any;
+    delete raw.vault.auth;
+    // WHEN / THEN
+    expect(validateConfig(raw)).toEqual([]);
+    const config = parseConfig(stringify(raw), EXAMPLE_FILE);
+    expect(vaultAuth(config)).toEqual({ kubernetes: { role: 'cert-manager' } });
+    expect(appRoleSettings(config)).toBeUndefined();
+    expect(appRolesDeliveredTo(config, config.clusters[0]!)).toEqual(['vault-snapshot']);
+  });
+
   it('applies every default to the example', () => {
     // GIVEN
     const config = parseConfig(EXAMPLE_TEXT, EXAMPLE_FILE);
@@ -465,8 +496,8 @@ describe('vault setup settings', () => {
       tokenBoundCidrs: ['10.0.0.0/16'], secretIdBoundCidrs: ['10.0.0.0/16'], secretIdTtl: '2160h',
     });
     expect(vaultSetupSettings(config)).toEqual({
-      engine: 'vault', auditFilePath: '/var/log/vault/audit.log', deadServerLastContactThreshold: '10m', kvMount: 'kv', adminPolicy: 'admin',
-      kubernetesJwtAuth: false, voters: 5, minQuorum: 3,
+      engine: 'vault', auditFilePath: '/var/log/vault/audit.log', auditSyslogTag: 'vault-audit', deadServerLastContactThreshold: '10m',
+      kvMount: 'kv', adminPolicy: 'admin', kubernetesJwtAuth: false, voters: 5, minQuorum: 3,
     });
     expect(appRolesDeliveredTo(config, config.clusters[0]!)).toEqual(['cert-manager', 'vault-snapshot']);
   });

@@ -141,7 +141,7 @@ describe('ClusterPlatform with External Secrets', () => {
   test('the secret reference of the configuration is followed by both the ExternalSecret and the issuer', () => {
     // GIVEN
     const config = example();
-    const appRole = { ...config.vault.auth.appRole!, secretRef: { name: 'vault-login', key: 'id' } };
+    const appRole = { ...config.vault.auth!.appRole!, secretRef: { name: 'vault-login', key: 'id' } };
     // WHEN
     const objects = manifests({ ...config, vault: { ...config.vault, auth: { appRole } } });
     // THEN

@@ -1,15 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../lib/config/load.js';
 import type { PlatformConfig, VaultClusterConfig } from '../../lib/config/types.js';
 import { synthesizeTerraform } from '../../lib/terraform/synth.js';
 import { HASHICORP_RELEASE_KEY_FINGERPRINT } from '../../lib/terraform/vault-cluster/engine.js';
-import { BOOT_SCRIPT_PATH, CONFIG_TEMPLATE_PATH } from '../../lib/terraform/vault-cluster/node-boot.js';
+import { BOOT_SCRIPT_PATH, CLOUDWATCH_AGENT_KEY_FINGERPRINT, CONFIG_TEMPLATE_PATH } from '../../lib/terraform/vault-cluster/node-boot.js';
 import { HEALTH_CHECK_PATH, HEALTHY_STATUS_CODE, LAUNCH_HOOK_NAME, refreshCheckpoints } from '../../lib/terraform/vault-cluster/vault-cluster.js';
 import { checkPolicies } from '../../lib/validate/policies.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
@@ -41,9 +42,21 @@ const only = (block: Record<string, any> | undefined): any => {
   return values[0];
 };
 
+/** The resource of `type` whose Terraform name contains `part` (the construct id), with that name. */
+function named(stack: any, type: string, part: string): { name: string; resource: any } {
+  const found = Object.entries<any>(stack.resource[type] ?? {}).filter(([name]) => name.includes(part));
+  expect(found.map(([name]) => name)).toHaveLength(1);
+  return { name: found[0]![0], resource: found[0]![1] };
+}
+
 /** The user data of the launch template, decoded. */
 function userDataOf(stack: any): string {
-  return Buffer.from(only(stack.resource.aws_launch_template).user_data, 'base64').toString('utf8');
+  return gunzipSync(userDataBytes(stack)).toString('utf8');
+}
+
+/** The user data as EC2 receives it: gzipped, base64-decoded. */
+function userDataBytes(stack: any): Buffer {
+  return Buffer.from(only(stack.resource.aws_launch_template).user_data, 'base64');
 }
 
 /** A file written by cloud-init's write_files. */
@@ -82,12 +95,15 @@ describe('VaultAwsStack (vault-aws)', () => {
     expect(template.block_device_mappings.map((m: any) => [m.device_name, m.ebs.volume_type, m.ebs.encrypted, m.ebs.volume_size])).toEqual([
       ['/dev/xvda', 'gp3', 'true', 20],
       ['/dev/sdf', 'gp3', 'true', 100],
+      ['/dev/sdg', 'gp3', 'true', 20],
     ]);
+    // The audit volume is encrypted with the audit key, not the account's default EBS key.
+    expect(template.block_device_mappings[2].ebs.kms_key_id).toBe(`\${aws_kms_key.${named(stackOf(), 'aws_kms_key', 'AuditLog').name}.arn}`);
   });
 
   it('seal key: created with rotation on and a deletion window, administered by named actions, used by the node role only', () => {
     const stack = stackOf();
-    const key = only(stack.resource.aws_kms_key);
+    const key = named(stack, 'aws_kms_key', 'SealKey').resource;
     expect(key.enable_key_rotation).toBe(true);
     expect(key.deletion_window_in_days).toBe(30);
     const statements = JSON.parse(key.policy).Statement;
@@ -98,10 +114,10 @@ describe('VaultAwsStack (vault-aws)', () => {
     expect(statements[0].Action).not.toContain('kms:Decrypt');
     expect(statements[0].Action).not.toContain('kms:Encrypt');
     expect(statements[1].Action).toEqual(['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt']);
-    expect(only(stack.resource.aws_kms_alias).name).toBe('alias/vault-unseal');
+    expect(named(stack, 'aws_kms_alias', 'SealKeyAlias').resource.name).toBe('alias/vault-unseal');
   });
 
-  it('node role: seal key, auto-join and its three TLS secrets; nothing else (no EC2 read-only policy, no SSM by default)', () => {
+  it('node role: seal key, auto-join, its three TLS secrets, its audit log streams; nothing else (no EC2 read-only policy, no SSM by default)', () => {
     const stack = stackOf();
     const role = only(stack.resource.aws_iam_role);
     expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
@@ -109,7 +125,7 @@ describe('VaultAwsStack (vault-aws)', () => {
     ]);
     const statements = JSON.parse(only(stack.resource.aws_iam_role_policy).policy).Statement;
     expect(statements).toEqual([
-      { Sid: 'AutoUnseal', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt'], Resource: [`\${aws_kms_key.${Object.keys(stack.resource.aws_kms_key)[0]}.arn}`] },
+      { Sid: 'AutoUnseal', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt'], Resource: [`\${aws_kms_key.${named(stack, 'aws_kms_key', 'SealKey').name}.arn}`] },
       { Sid: 'RaftAutoJoin', Effect: 'Allow', Action: ['ec2:DescribeInstances'], Resource: ['*'] },
       {
         Sid: 'TlsMaterial', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'],
@@ -118,6 +134,11 @@ describe('VaultAwsStack (vault-aws)', () => {
       {
         Sid: 'LaunchHook', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'],
         Resource: ['arn:aws:autoscaling:eu-west-3:123456789012:autoScalingGroup:*:autoScalingGroupName/vault'],
+      },
+      // Streams of the one audit log group, written: no read, no delete, no CreateLogGroup, no other group.
+      {
+        Sid: 'AuditLogShipping', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+        Resource: ['arn:aws:logs:eu-west-3:123456789012:log-group:/gateway-pki/vault/audit:*'],
       },
     ]);
     expect(statements[2].Resource).toHaveLength(3);
@@ -308,7 +329,10 @@ describe('VaultAwsStack (vault-aws)', () => {
 
   it('outputs: address, load balancer, key, group, role; nothing sensitive', () => {
     const outputs = stackOf().output;
-    expect(Object.keys(outputs).sort()).toEqual(['autoscaling_group_name', 'kms_key_arn', 'load_balancer_dns_name', 'node_role_arn', 'vault_address']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'audit_log_group_name', 'autoscaling_group_name', 'kms_key_arn', 'load_balancer_dns_name', 'node_role_arn', 'vault_address',
+    ]);
+    expect(outputs.audit_log_group_name.value).toBe('/gateway-pki/vault/audit');
     expect(outputs.vault_address.value).toBe('https://vault.priv.example.com:8200');
   });
 
@@ -347,8 +371,13 @@ describe('VaultAwsStack (vault-aws)', () => {
 
 describe('Vault node user data', () => {
   it('fits in EC2\'s 16 KB of user data and holds no secret', () => {
-    const userData = userDataOf(stackOf());
-    expect(Buffer.byteLength(userData)).toBeLessThan(16 * 1024);
+    const stack = stackOf();
+    const userData = userDataOf(stack);
+    // EC2's limit applies to the bytes it receives (gzip, which cloud-init recognises by its magic).
+    expect([...userDataBytes(stack).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    expect(userDataBytes(stack).length).toBeLessThan(16 * 1024);
+    // Headroom: the script stays readable at a size gzip keeps far below the limit.
+    expect(Buffer.byteLength(userData)).toBeLessThan(32 * 1024);
     expect(userData).not.toMatch(/PRIVATE KEY-----|VAULT_TOKEN=|hvs\./);
     expect(userData).not.toMatch(/^\s*set -[a-z]*x/m);
     expect(userData.startsWith('#cloud-config\n')).toBe(true);
@@ -445,6 +474,115 @@ describe('Vault node user data', () => {
   });
 });
 
+describe('audit trail', () => {
+  it('log group: /gateway-pki/<name>/audit, encrypted with the audit key, kept 365 days by default or as configured, never destroyed', () => {
+    const stack = stackOf();
+    const group = only(stack.resource.aws_cloudwatch_log_group);
+    const key = named(stack, 'aws_kms_key', 'AuditLog');
+    expect(group).toMatchObject({ name: '/gateway-pki/vault/audit', retention_in_days: 365, kms_key_id: `\${aws_kms_key.${key.name}.arn}` });
+    expect(group.lifecycle.prevent_destroy).toBe(true);
+    expect(key.resource).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } });
+    expect(named(stack, 'aws_kms_alias', 'AuditLog').resource.name).toBe('alias/vault-audit');
+    const configured = stackOf(withCluster((c) => ({ ...c, audit: { logRetentionDays: 731, volumeGiB: 50 } })));
+    expect(only(configured.resource.aws_cloudwatch_log_group).retention_in_days).toBe(731);
+    expect(only(configured.resource.aws_launch_template).block_device_mappings[2].ebs.volume_size).toBe(50);
+  });
+
+  it('audit key policy: the account administers, CloudWatch Logs uses it for this group only, Auto Scaling for the volumes it launches', () => {
+    const statements = JSON.parse(named(stackOf(), 'aws_kms_key', 'AuditLog').resource.policy).Statement;
+    expect(statements.map((s: any) => [s.Sid, s.Principal])).toEqual([
+      ['AccountAdministersTheKey', { AWS: 'arn:aws:iam::123456789012:root' }],
+      ['CloudWatchLogsEncryptsTheAuditLogGroup', { Service: 'logs.eu-west-3.amazonaws.com' }],
+      ['AutoScalingEncryptsTheAuditVolumes', { AWS: 'arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling' }],
+      ['AutoScalingGrantsEc2TheVolumeKey', { AWS: 'arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling' }],
+    ]);
+    expect(statements[0].Action).not.toContain('kms:Decrypt');
+    expect(statements[1].Condition).toEqual({
+      ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-3:123456789012:log-group:/gateway-pki/vault/audit' },
+    });
+    expect(statements[3]).toMatchObject({ Action: ['kms:CreateGrant'], Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
+    // The nodes never use the audit key: nothing in their role names it.
+    const stack = stackOf();
+    expect(only(stack.resource.aws_iam_role_policy).policy).not.toContain(named(stack, 'aws_kms_key', 'AuditLog').name);
+  });
+
+  it('boot: the audit volume is mounted on the log directory before anything writes there, and excluded from the Raft disks', () => {
+    const script = writtenFile(userDataOf(stackOf()), BOOT_SCRIPT_PATH).content;
+    const steps = script.slice(script.lastIndexOf('\ndisable_swap_and_core_dumps\n')).trim().split('\n');
+    expect(steps).toEqual([
+      'disable_swap_and_core_dumps', 'install_package', 'prepare_audit_volume', 'prepare_data_volume', 'fetch_tls', 'write_server_config',
+      'start_service', 'ship_syslog_audit', 'wait_until_ready', 'complete_launch_hook',
+    ]);
+    expect(script).toContain("AUDIT_DEVICE='/dev/sdg'");
+    expect(script).toContain("AUDIT_XEN_DEVICE='/dev/xvdg'");
+    expect(script).toContain('mount_volume "$AUDIT_DISK" "$LOG_DIR"');
+    expect(script).toContain('[ "/dev/$name" != "$AUDIT_DISK" ] || continue');
+    // Idempotent: a volume that holds a filesystem is never formatted again, and fstab gets one line per volume.
+    const mount = /mount_volume\(\) \{\n([\s\S]*?)\n\}/.exec(script)![1]!;
+    expect(mount.indexOf('if ! blkid "$1"')).toBeLessThan(mount.indexOf('mkfs.xfs'));
+    expect(mount).toContain('grep -q "UUID=$uuid" /etc/fstab ||');
+    expect(mount).toContain('mount "$2" 2>/dev/null || mountpoint -q "$2"');
+  });
+
+  it('boot: mount_volume run twice formats once, writes one fstab line and keeps the filesystem (run with stand-in disk tools)', () => {
+    // GIVEN the script's own log, fail and mount_volume, with /etc/fstab moved into a scratch folder
+    const script = writtenFile(userDataOf(stackOf()), BOOT_SCRIPT_PATH).content;
+    const functionOf = (name: string) => new RegExp(`^${name}\\(\\) \\{\\n[\\s\\S]*?\\n\\}`, 'm').exec(script)![0];
+    const dir = mkdtempSync(join(tmpdir(), 'mount-volume-'));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const stub = (name: string, body: string) => writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    // A disk holds a filesystem once mkfs.xfs ran on it; blkid reports it (and its UUID) only then.
+    stub('mkfs.xfs', `echo "mkfs $*" >> "${dir}/calls"; touch "${dir}/formatted"`);
+    stub('blkid', `[ -e "${dir}/formatted" ] || exit 2; if [ "$1" = -s ]; then echo 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0; fi`);
+    stub('mount', `echo "mount $*" >> "${dir}/calls"`);
+    stub('mountpoint', 'exit 0');
+    const program = [
+      'set -eu', functionOf('log'), functionOf('fail'), functionOf('mount_volume').replaceAll('/etc/fstab', `${dir}/fstab`),
+      `touch "${dir}/fstab"`, `mount_volume /dev/nvme2n1 "${dir}/audit"`, `mount_volume /dev/nvme2n1 "${dir}/audit"`,
+    ].join('\n');
+    // WHEN
+    const result = spawnSync('sh', ['-c', program], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    // THEN
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'calls'), 'utf8').split('\n').filter(Boolean)).toEqual([
+      'mkfs -q /dev/nvme2n1', `mount ${dir}/audit`, `mount ${dir}/audit`,
+    ]);
+    expect(readFileSync(join(dir, 'fstab'), 'utf8')).toBe(
+      `UUID=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 ${dir}/audit xfs defaults,noatime,nodev,nosuid,noexec,nofail 0 2\n`);
+  });
+
+  it('boot: the CloudWatch agent is pinned and its package signature checked against Amazon\'s pinned key before install', () => {
+    const script = writtenFile(userDataOf(stackOf()), BOOT_SCRIPT_PATH).content;
+    expect(script).toContain(`AGENT_KEY_FINGERPRINT='${CLOUDWATCH_AGENT_KEY_FINGERPRINT}'`);
+    expect(script).toContain("AGENT_URL='https://amazoncloudwatch-agent.s3.amazonaws.com/amazon_linux/amd64/1.300068.0b1491/amazon-cloudwatch-agent.rpm'");
+    const ship = /ship_syslog_audit\(\) \{\n([\s\S]*?)\n\}/.exec(script)![1]!;
+    expect(ship.indexOf('verify_signature')).toBeGreaterThan(-1);
+    expect(ship.indexOf('verify_signature')).toBeLessThan(ship.indexOf('dnf install'));
+    const arm = writtenFile(userDataOf(stackOf(withCluster((c) => ({ ...c, ami: { architecture: 'arm64' }, audit: { cloudWatchAgentVersion: '1.300067.0b1404' } })))), BOOT_SCRIPT_PATH).content;
+    expect(arm).toContain("AGENT_URL='https://amazoncloudwatch-agent.s3.amazonaws.com/amazon_linux/arm64/1.300067.0b1404/amazon-cloudwatch-agent.rpm'");
+  });
+
+  it('node: rsyslog carries only the syslog device to its file, the agent ships that file to the group as cwagent, journald drops nothing', () => {
+    const userData = userDataOf(stackOf());
+    const rsyslog = writtenFile(userData, '/etc/rsyslog.conf').content;
+    expect(rsyslog).toContain('Ratelimit.Interval="0"');
+    expect(rsyslog).toContain('if $programname == "vault-audit" then {');
+    expect(rsyslog).toContain('file="/var/log/vault-syslog/audit.log" fileOwner="root" fileGroup="cwagent" fileCreateMode="0640" template="auditEntry"');
+    expect(rsyslog).toContain('template(name="auditEntry" type="string" string="%msg%\\n")');
+    expect(rsyslog.trim().endsWith('stop')).toBe(true);
+    const agent = JSON.parse(writtenFile(userData, '/opt/aws/amazon-cloudwatch-agent/etc/gateway-pki.json').content);
+    expect(agent.agent).toEqual({ region: 'eu-west-3', run_as_user: 'cwagent', omit_hostname: true });
+    expect(agent.logs.logs_collected.files.collect_list).toEqual([{
+      file_path: '/var/log/vault-syslog/audit.log', log_group_name: '/gateway-pki/vault/audit', log_stream_name: '{instance_id}', timezone: 'UTC',
+    }]);
+    expect(writtenFile(userData, '/etc/systemd/system/vault.service').content.split('\n')).toContain('LogRateLimitIntervalSec=0');
+    const logrotate = writtenFile(userData, '/etc/logrotate.d/vault').content;
+    expect(logrotate).toContain('/var/log/vault/*.log {');
+    expect(logrotate).toContain('/var/log/vault-syslog/audit.log {\n  daily\n  rotate 3\n  maxsize 1G');
+  });
+});
+
 /** An OpenBao cluster with its pinned checksum. */
 const openbao = (c: VaultClusterConfig): VaultClusterConfig => ({ ...c, engine: 'openbao', version: '2.4.1', packageSha256: 'ab'.repeat(32) });
 
@@ -459,6 +597,10 @@ describe('VaultAwsStack variants', () => {
       description: 'Every request and response, HMAC-ed, on each node',
       options: [{ file_path: '/var/log/openbao/audit.log' }],
     });
+    // And the second device, syslog, tagged for rsyslog to pick out and ship to CloudWatch Logs.
+    expect(config.audit.syslog.syslog[0].options).toEqual([{ tag: 'openbao-audit', facility: 'AUTH' }]);
+    expect(writtenFile(userData, '/etc/rsyslog.conf').content).toContain('if $programname == "openbao-audit" then {');
+    expect(writtenFile(userData, BOOT_SCRIPT_PATH).content).toContain("SYSLOG_DIR='/var/log/openbao-syslog'");
     expect(config.storage.raft[0].retry_join[0].auto_join).toContain('tag_key=openbao-cluster');
     expect(writtenFile(userData, '/etc/systemd/system/openbao.service').content).toContain('ExecStart=/usr/bin/bao server -config=/etc/openbao/openbao.hcl');
     expect(writtenFile(userData, '/etc/profile.d/openbao.sh').content).toContain('export BAO_CACERT=/etc/openbao/tls/ca-chain.pem');
@@ -489,7 +631,8 @@ describe('VaultAwsStack variants', () => {
       },
       instances: { storage: 'instance-store', size: 'large', onDemandBase: 5 },
     })));
-    expect(stack.resource.aws_kms_key).toBeUndefined();
+    // No seal key: only the audit trail's.
+    expect(Object.keys(stack.resource.aws_kms_key).every((name) => name.includes('AuditLog'))).toBe(true);
     expect(stack.data.aws_vpc).toBeUndefined();
     expect(stack.data.aws_subnets).toBeUndefined();
     expect(JSON.parse(only(stack.resource.aws_iam_role_policy).policy).Statement[0].Resource)
@@ -500,7 +643,8 @@ describe('VaultAwsStack variants', () => {
     expect(group.mixed_instances_policy.launch_template.override[0].instance_requirements).toMatchObject({
       local_storage: 'required', local_storage_types: ['ssd'], vcpu_count: { min: 4, max: 8 }, memory_mib: { min: 32768, max: 65536 },
     });
-    expect(only(stack.resource.aws_launch_template).block_device_mappings).toHaveLength(1);
+    // Root and audit volumes; the data is on the instance store.
+    expect(only(stack.resource.aws_launch_template).block_device_mappings.map((m: any) => m.device_name)).toEqual(['/dev/xvda', '/dev/sdg']);
     const sgRule = Object.values<any>(stack.resource.aws_vpc_security_group_ingress_rule).find((r) => r.referenced_security_group_id === 'sg-0123456789abcdef0');
     expect(sgRule).toMatchObject({ from_port: 8200, to_port: 8200 });
     const userData = userDataOf(stack);

@@ -289,6 +289,34 @@ function hardenedStack(): Editable {
           health_check: { protocol: 'HTTPS', path: '/v1/sys/health?standbyok=true&perfstandbyok=true', matcher: '200' },
         },
       },
+      ...hardenedVaultConfiguration(),
+    },
+    provider: { vault: [{ address: 'https://vault.priv.example.com:8200', ca_cert_file: '${path.module}/ca-chain.pem' }] },
+  };
+}
+
+/** Vault provider resources as the vault-config stack writes them: a closed PKI role, a refusing issuer, two audit devices, a bound AppRole. */
+function hardenedVaultConfiguration(): Editable {
+  return {
+    vault_pki_secret_backend_role: {
+      Pki_Role: {
+        backend: 'pki_private_issuer', name: 'cert-manager', allowed_domains: ['priv.example.com'], allow_subdomains: true,
+        allow_any_name: false, allow_ip_sans: false, allow_localhost: false, allow_wildcard_certificates: false,
+        ttl: '720h', max_ttl: '2160h',
+      },
+    },
+    vault_pki_secret_backend_issuer: {
+      Pki_Issuer: { backend: 'pki_private_issuer', issuer_ref: 'x', issuer_name: 'issuing-ca', leaf_not_after_behavior: 'err' },
+    },
+    vault_audit: {
+      File: { type: 'file', path: 'file', options: { file_path: '/var/log/vault/audit.log' } },
+      Syslog: { type: 'syslog', path: 'syslog', options: { facility: 'LOCAL7', tag: 'vault-audit' } },
+    },
+    vault_approle_auth_backend_role: {
+      CertManagerAppRole: {
+        backend: 'approle', role_name: 'cert-manager', bind_secret_id: true, secret_id_ttl: 7776000,
+        secret_id_bound_cidrs: ['10.0.0.0/16'], token_bound_cidrs: ['10.0.0.0/16'],
+      },
     },
   };
 }
@@ -336,6 +364,8 @@ const setRolePolicy = (f: Fixtures, statements: unknown[]): void => {
 const snapshot = (f: Fixtures): Editable => f.cronJob.spec.jobTemplate.spec.template.spec.initContainers[0];
 const upload = (f: Fixtures): Editable => f.cronJob.spec.jobTemplate.spec.template.spec.containers[0];
 const pod = (f: Fixtures): Editable => f.cronJob.spec.jobTemplate.spec.template.spec;
+const pkiRole = (f: Fixtures): Editable => f.stack.resource.vault_pki_secret_backend_role.Pki_Role;
+const appRole = (f: Fixtures): Editable => f.stack.resource.vault_approle_auth_backend_role.CertManagerAppRole;
 
 interface Case {
   readonly name: string;
@@ -1052,6 +1082,109 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
       message: 'the matcher cannot be checked: "${var.codes}"',
     },
   ],
+  'TF-017': [
+    {
+      name: 'a PKI role signs any name',
+      edit: (f) => { pkiRole(f).allow_any_name = true; },
+      at: inStack('vault_pki_secret_backend_role.Pki_Role', 'allow_any_name'),
+      message: 'the role signs any common name and SAN, outside the allowed domains: allow_any_name is true; expected false',
+    },
+    {
+      name: 'a PKI role leaves IP SANs and localhost to Vault\'s defaults',
+      edit: (f) => { delete pkiRole(f).allow_ip_sans; pkiRole(f).allow_localhost = 'true'; },
+      at: inStack('vault_pki_secret_backend_role.Pki_Role', 'allow_ip_sans', 'allow_localhost'),
+      message: 'the role signs any IP address as a SAN: allow_ip_sans is not set (Vault\'s default is true); expected false',
+    },
+  ],
+  'TF-018': [
+    {
+      name: 'a PKI role signs wildcard certificates',
+      edit: (f) => { pkiRole(f).allow_wildcard_certificates = true; },
+      at: inStack('vault_pki_secret_backend_role.Pki_Role', 'allow_wildcard_certificates'),
+      message: 'allow_wildcard_certificates is true; expected false, or a suppression naming this role where wildcards are intended',
+    },
+    {
+      name: 'a PKI role leaves wildcards to Vault\'s default',
+      edit: (f) => { delete pkiRole(f).allow_wildcard_certificates; },
+      at: inStack('vault_pki_secret_backend_role.Pki_Role', 'allow_wildcard_certificates'),
+      message: 'allow_wildcard_certificates is not set (Vault\'s default is true)',
+    },
+  ],
+  'TF-019': [
+    {
+      name: 'a PKI role has no max_ttl',
+      edit: (f) => { delete pkiRole(f).max_ttl; },
+      at: inStack('vault_pki_secret_backend_role.Pki_Role', 'max_ttl'),
+      message: 'max_ttl is not set, so certificates may live as long as the mount\'s max_lease_ttl (the issuing CA\'s lifetime); '
+        + 'expected a literal duration at most 9552h (398 days)',
+    },
+    {
+      name: 'a PKI role\'s max_ttl is 0, two years, or an expression',
+      edit: (f) => {
+        const resources = f.stack.resource.vault_pki_secret_backend_role;
+        resources.Pki_Role.max_ttl = '0';
+        resources.Long = { ...resources.Pki_Role, max_ttl: '17520h' };
+        resources.Variable = { ...resources.Pki_Role, max_ttl: '${var.max_ttl}' };
+      },
+      at: [
+        ...inStack('vault_pki_secret_backend_role.Pki_Role', 'max_ttl'),
+        ...inStack('vault_pki_secret_backend_role.Long', 'max_ttl'),
+        ...inStack('vault_pki_secret_backend_role.Variable', 'max_ttl'),
+      ],
+      message: 'max_ttl is "0", which Vault reads as the mount\'s max_lease_ttl',
+    },
+  ],
+  'TF-020': [
+    {
+      name: 'an issuer permits leaves outliving it',
+      edit: (f) => { f.stack.resource.vault_pki_secret_backend_issuer.Pki_Issuer.leaf_not_after_behavior = 'permit'; },
+      at: inStack('vault_pki_secret_backend_issuer.Pki_Issuer', 'leaf_not_after_behavior'),
+      message: 'the issuer signs certificates that outlive it: leaf_not_after_behavior is "permit"; expected "err" (refuse) or "truncate"',
+    },
+  ],
+  'TF-021': [
+    {
+      name: 'Vault has a single file audit device',
+      edit: (f) => { delete f.stack.resource.vault_audit.Syslog; },
+      at: inStack('vault_audit.File'),
+      message: 'Vault has 1 audit device (1 vault_audit resource): when it cannot write to one, every request fails; expected at least 2',
+    },
+    {
+      name: 'Vault has no audit device at all',
+      edit: (f) => { delete f.stack.resource.vault_audit; },
+      at: inStack('provider.vault'),
+      message: 'Vault has 0 audit devices (0 vault_audit resources)',
+    },
+    {
+      name: 'OpenBao declares one device in its server configuration',
+      edit: (f) => {
+        delete f.stack.resource.vault_audit;
+        lt(f).user_data = base64(`${USER_DATA}cat > /etc/openbao/openbao.hcl <<EOF\naudit "file" "file" {\n  options {}\n}\nEOF\n`);
+      },
+      at: inStack('provider.vault'),
+      message: 'Vault has 1 audit device (0 vault_audit resources and 1 declared in the server configuration)',
+    },
+  ],
+  'TF-022': [
+    {
+      name: 'an AppRole\'s secret id never expires',
+      edit: (f) => { appRole(f).secret_id_ttl = 0; },
+      at: inStack('vault_approle_auth_backend_role.CertManagerAppRole', 'secret_id_ttl'),
+      message: 'a leaked secret id works forever: secret_id_ttl is 0 (0 is no limit); expected a literal lifetime',
+    },
+    {
+      name: 'an AppRole binds no CIDR',
+      edit: (f) => { appRole(f).secret_id_bound_cidrs = []; delete appRole(f).token_bound_cidrs; },
+      at: inStack('vault_approle_auth_backend_role.CertManagerAppRole', 'secret_id_bound_cidrs'),
+      message: 'a leaked secret id works from anywhere: neither secret_id_bound_cidrs nor token_bound_cidrs is set',
+    },
+    {
+      name: 'an AppRole needs no secret id',
+      edit: (f) => { appRole(f).bind_secret_id = false; },
+      at: inStack('vault_approle_auth_backend_role.CertManagerAppRole', 'bind_secret_id'),
+      message: 'anyone who knows the role id logs in: bind_secret_id is false',
+    },
+  ],
 };
 
 describe('POLICY_RULES', () => {
@@ -1068,6 +1201,7 @@ describe('POLICY_RULES', () => {
     expect(ids).toEqual([
       'K8S-001', 'K8S-002', 'K8S-003', 'K8S-004', 'K8S-005', 'K8S-006', 'K8S-007', 'K8S-008', 'K8S-009',
       'TF-001', 'TF-002', 'TF-003', 'TF-004', 'TF-005', 'TF-006', 'TF-007', 'TF-008', 'TF-009', 'TF-010', 'TF-011', 'TF-012', 'TF-013', 'TF-014',
+      'TF-017', 'TF-018', 'TF-019', 'TF-020', 'TF-021', 'TF-022',
     ]);
   });
 
@@ -1153,7 +1287,21 @@ describe('checkPolicies', () => {
       };
       f.stack.resource.vault_pki_secret_backend_key = { issuing: { backend: 'pki', type: 'internal', key_type: 'ec', key_bits: 256 } };
       f.stack.resource.vault_pki_secret_backend_sign = { app: { backend: 'pki', name: 'cert-manager', csr: 'x', common_name: 'app' } };
-      f.stack.resource.vault_pki_secret_backend_role = { r: { backend: 'pki', name: 'r', key_type: 'ec', private_key_format: 'der' } };
+      pkiRole(f).private_key_format = 'der';
+    }],
+    ['a PKI max_ttl in seconds, truncating issuers, token CIDRs only, a secret id TTL as a duration', (f: Fixtures) => {
+      pkiRole(f).max_ttl = '7776000';
+      f.stack.resource.vault_pki_secret_backend_issuer.Pki_Issuer.leaf_not_after_behavior = 'truncate';
+      delete appRole(f).secret_id_bound_cidrs;
+      appRole(f).secret_id_ttl = '2160h';
+    }],
+    ['OpenBao: one vault_audit resource and one device declared in the server configuration', (f: Fixtures) => {
+      delete f.stack.resource.vault_audit.Syslog;
+      lt(f).user_data = base64(`${USER_DATA}cat > /etc/openbao/openbao.hcl <<EOF\n  audit "syslog" "syslog" {\n  }\nEOF\n`);
+    }],
+    ['Vault resources in a stack without a vault provider are not counted for audit', (f: Fixtures) => {
+      delete f.stack.provider;
+      delete f.stack.resource.vault_audit;
     }],
     ['a launch template version given as a number', (f: Fixtures) => {
       asg(f).mixed_instances_policy.launch_template.launch_template_specification.version = '7';
@@ -1340,6 +1488,22 @@ describe('the example output', () => {
     const findings = checkPolicies({ manifests: [], files: new Map(), terraform });
     // THEN
     expect(findings).toEqual([]);
+  });
+
+  it('yields no policy finding with OpenBao, whose two audit devices are declared in the server configuration (TF-021 counts them)', () => {
+    // GIVEN
+    const config = example() as Editable;
+    config.vaultCluster = { ...config.vaultCluster, engine: 'openbao', version: '2.4.1', packageSha256: 'ab'.repeat(32) };
+    const terraform = stackInput(config);
+    const vaultConfig = terraform.find((t) => t.file.includes('/vault-config/'))!;
+    expect(vaultConfig.stack.resource.vault_audit).toBeUndefined();
+    // WHEN
+    const findings = checkPolicies({ manifests: [], files: new Map(), terraform });
+    // THEN
+    expect(findings).toEqual([]);
+    // And without the vault-aws stack, nothing declares them: the rule says so.
+    const alone = checkPolicies({ manifests: [], files: new Map(), terraform: [vaultConfig] });
+    expect(alone.map((f) => [f.rule, f.object])).toEqual([['TF-021', 'provider.vault']]);
   });
 });
 

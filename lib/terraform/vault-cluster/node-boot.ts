@@ -1,16 +1,17 @@
 /**
  * What a Vault node runs at first boot: a cloud-init document (`#cloud-config`) that writes the
  * server configuration, a hardened systemd unit, the kernel and core-dump settings, and a POSIX
- * shell script that installs the verified package, prepares the Raft volume, fetches the TLS
- * material from Secrets Manager, fills in the node's own id and address, starts the service, and
- * lets the node into service (completes its launch lifecycle hook) only once it is ready.
+ * shell script that installs the verified package, mounts the audit and Raft volumes, fetches the
+ * TLS material from Secrets Manager, fills in the node's own id and address, starts the service,
+ * then rsyslog and the CloudWatch agent that ship the syslog audit device off the node, and lets the
+ * node into service (completes its launch lifecycle hook) only once it is ready.
  *
  * The user data carries no secret: the TLS key is fetched at boot with the instance role, and the
  * script never prints it (no `set -x`). Everything is rendered here, in TypeScript, so the AWS stack
  * needs no cloudinit or template provider.
  */
 import { stringify } from 'yaml';
-import type { EngineProfile, PackageDownload } from './engine.js';
+import type { Architecture, EngineProfile, PackageDownload } from './engine.js';
 import { NODE_PLACEHOLDERS, type NodeTlsPaths } from './server-config.js';
 
 /** Where the boot script and the configuration template are written. */
@@ -38,6 +39,54 @@ export const READY_CHECKS = 3;
 
 /** Most Raft log entries a ready follower may still have to apply. */
 export const MAX_APPLY_LAG = 10;
+
+/**
+ * Amazon's key that signs the CloudWatch agent's packages, as its documentation publishes it: the
+ * downloaded key is trusted only for a signature by this fingerprint.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/verify-CloudWatch-Agent-Package-Signature.html
+ */
+export const CLOUDWATCH_AGENT_KEY_FINGERPRINT = '937616F3450B7D806CBD9725D58167303B789C72';
+
+/** The CloudWatch agent's `.rpm` of one version, its detached signature (`<url>.sig`) and Amazon's key. */
+export interface CloudWatchAgentDownload {
+  readonly version: string;
+  readonly url: string;
+  readonly keyUrl: string;
+  readonly keyFingerprint: string;
+}
+
+const AGENT_ARCH: Record<Architecture, string> = { x86_64: 'amd64', arm64: 'arm64' };
+
+/** Where a pinned version of the CloudWatch agent is published for Amazon Linux. */
+export function cloudWatchAgentDownload(version: string, architecture: Architecture): CloudWatchAgentDownload {
+  const base = 'https://amazoncloudwatch-agent.s3.amazonaws.com';
+  return {
+    version,
+    url: `${base}/amazon_linux/${AGENT_ARCH[architecture]}/${version}/amazon-cloudwatch-agent.rpm`,
+    keyUrl: `${base}/assets/amazon-cloudwatch-agent.gpg`,
+    keyFingerprint: CLOUDWATCH_AGENT_KEY_FINGERPRINT,
+  };
+}
+
+/** The file rsyslog writes the syslog audit device's entries to, on the root volume (not the audit volume: one full disk stops one device only). */
+export function auditSyslogFile(engine: EngineProfile): string {
+  return `/var/log/${engine.service}-syslog/audit.log`;
+}
+
+/** Device name of the audit volume in the launch template; udev links it to its NVMe disk. */
+export const AUDIT_DEVICE = '/dev/sdg';
+
+/** Where the CloudWatch agent's configuration is written. */
+export const CLOUDWATCH_AGENT_CONFIG_PATH = '/opt/aws/amazon-cloudwatch-agent/etc/gateway-pki.json';
+
+/** The audit trail on a node: the volume of the file device, and how the syslog device leaves the node. */
+export interface NodeAuditProps {
+  /** Tag of the syslog audit device's entries, which rsyslog picks out. */
+  readonly syslogTag: string;
+  /** The CloudWatch log group the agent writes to, one stream per instance. */
+  readonly logGroupName: string;
+  readonly agent: CloudWatchAgentDownload;
+}
 
 /** AWS Secrets Manager secret names of the TLS material. */
 export interface TlsSecretNames {
@@ -74,6 +123,7 @@ export interface NodeBootProps {
    * `vault operator init` yet); a node that finds the cluster initialised waits as usual.
    */
   readonly bootstrap: boolean;
+  readonly audit: NodeAuditProps;
 }
 
 /** The TLS files' directory on the node. */
@@ -128,6 +178,14 @@ export function renderBootScript(props: NodeBootProps): string {
     ['READY_CHECKS', String(READY_CHECKS)],
     ['MAX_APPLY_LAG', String(MAX_APPLY_LAG)],
     ['STORAGE', props.storage],
+    ['AUDIT_DEVICE', AUDIT_DEVICE],
+    ['AUDIT_XEN_DEVICE', AUDIT_DEVICE.replace('/dev/sd', '/dev/xvd')],
+    ['SYSLOG_DIR', auditSyslogFile(engine).replace(/\/[^/]+$/, '')],
+    ['AGENT_VERSION', props.audit.agent.version],
+    ['AGENT_URL', props.audit.agent.url],
+    ['AGENT_KEY_URL', props.audit.agent.keyUrl],
+    ['AGENT_KEY_FINGERPRINT', props.audit.agent.keyFingerprint],
+    ['AGENT_CONFIG', CLOUDWATCH_AGENT_CONFIG_PATH],
     ['PACKAGE_VERSION', props.version],
     ['PACKAGE_URL', download.url],
     ['PACKAGE_FILE', download.file],
@@ -177,6 +235,17 @@ download() {
   curl -fsSL --proto '=https' --tlsv1.2 --retry 5 --retry-connrefused -o "$2" "$1"
 }
 
+# verify_signature DIR KEY FINGERPRINT SIGNATURE FILE: the signature must come from the pinned key
+# (primary or subkey), whatever else the key file holds.
+verify_signature() {
+  GNUPGHOME="$1/gnupg"
+  export GNUPGHOME
+  mkdir -m 0700 "$GNUPGHOME"
+  gpg --batch --quiet --import "$2" 2>/dev/null || return 1
+  gpg --batch --status-fd 1 --verify "$4" "$5" 2>/dev/null \
+    | awk -v fpr="$3" '$2 == "VALIDSIG" && ($3 == fpr || $NF == fpr) { ok = 1 } END { exit !ok }'
+}
+
 disable_swap_and_core_dumps() {
   log "turning swap and core dumps off"
   swapoff -a || fail "swapoff"
@@ -193,13 +262,7 @@ install_package() {
       download "$SUMS_URL" "$workdir/SHA256SUMS" || fail "downloading $SUMS_URL"
       download "$SIGNATURE_URL" "$workdir/SHA256SUMS.sig" || fail "downloading $SIGNATURE_URL"
       download "$KEY_URL" "$workdir/release-key.asc" || fail "downloading $KEY_URL"
-      GNUPGHOME="$workdir/gnupg"
-      export GNUPGHOME
-      mkdir -m 0700 "$GNUPGHOME"
-      gpg --batch --quiet --import "$workdir/release-key.asc" 2>/dev/null || fail "importing the release key"
-      # The signature must come from the pinned key (primary or subkey), whatever else the key file holds.
-      gpg --batch --status-fd 1 --verify "$workdir/SHA256SUMS.sig" "$workdir/SHA256SUMS" 2>/dev/null \
-        | awk -v fpr="$KEY_FINGERPRINT" '$2 == "VALIDSIG" && ($3 == fpr || $NF == fpr) { ok = 1 } END { exit !ok }' \
+      verify_signature "$workdir" "$workdir/release-key.asc" "$KEY_FINGERPRINT" "$workdir/SHA256SUMS.sig" "$workdir/SHA256SUMS" \
         || fail "SHA256SUMS is not signed by the release key $KEY_FINGERPRINT"
       grep " $PACKAGE_FILE\$" "$workdir/SHA256SUMS" > "$workdir/package.sha256" || fail "$PACKAGE_FILE is not listed in SHA256SUMS"
       ;;
@@ -222,6 +285,7 @@ nvme_disks() {
   for disk in /sys/block/nvme*n1; do
     [ -e "$disk/device/model" ] || continue
     name=$(basename "$disk")
+    [ "/dev/$name" != "$AUDIT_DISK" ] || continue
     model=$(sed 's/[[:space:]]*$//' "$disk/device/model")
     [ "$model" = "$1" ] || continue
     partitioned=no
@@ -249,18 +313,38 @@ prepare_data_volume() {
   else
     device=$disks
   fi
-  if ! blkid "$device" >/dev/null 2>&1; then
-    log "formatting $device (xfs)"
-    mkfs.xfs -q "$device" || fail "mkfs.xfs $device"
-  fi
-  uuid=$(blkid -s UUID -o value "$device") || fail "reading the UUID of $device"
-  mkdir -p "$DATA_DIR"
-  grep -q "UUID=$uuid" /etc/fstab || printf 'UUID=%s %s xfs defaults,noatime,nodev,nosuid,noexec,nofail 0 2\n' "$uuid" "$DATA_DIR" >> /etc/fstab
-  mount "$DATA_DIR" 2>/dev/null || mountpoint -q "$DATA_DIR" || fail "mounting $device on $DATA_DIR"
+  mount_volume "$device" "$DATA_DIR"
   chown "$SERVICE_USER:$SERVICE_USER" "$DATA_DIR"
   chmod 0700 "$DATA_DIR"
+}
+
+# mount_volume DEVICE DIR: formats DEVICE only if it holds no filesystem, mounts it by UUID; run twice, changes nothing.
+mount_volume() {
+  if ! blkid "$1" >/dev/null 2>&1; then
+    log "formatting $1 (xfs)"
+    mkfs.xfs -q "$1" || fail "mkfs.xfs $1"
+  fi
+  uuid=$(blkid -s UUID -o value "$1") || fail "reading the UUID of $1"
+  mkdir -p "$2"
+  grep -q "UUID=$uuid" /etc/fstab || printf 'UUID=%s %s xfs defaults,noatime,nodev,nosuid,noexec,nofail 0 2\n' "$uuid" "$2" >> /etc/fstab
+  mount "$2" 2>/dev/null || mountpoint -q "$2" || fail "mounting $1 on $2"
+  log "$2 is on $1"
+}
+
+# The audit log gets its own volume: lost neither with the instance's root disk, nor filling it.
+prepare_audit_volume() {
+  AUDIT_DISK=
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    # udev names the NVMe disk after the launch template's device (Nitro), Xen as xvd*.
+    for link in "$AUDIT_DEVICE" "$AUDIT_XEN_DEVICE"; do
+      if [ -b "$link" ]; then AUDIT_DISK=$(readlink -f "$link"); fi
+    done
+    [ -z "$AUDIT_DISK" ] || break
+    sleep 3
+  done
+  [ -n "$AUDIT_DISK" ] || fail "no audit volume at $AUDIT_DEVICE"
+  mount_volume "$AUDIT_DISK" "$LOG_DIR"
   install -d -m 0750 -o "$SERVICE_USER" -g "$SERVICE_USER" "$LOG_DIR"
-  log "$DATA_DIR is on $device"
 }
 
 # Prints a secret's value: only ever redirected to a file, never to the log.
@@ -358,13 +442,33 @@ complete_launch_hook() {
   log "launch hook completed: in service"
 }
 
+# The syslog audit device: journald → rsyslog (its file, on the root volume) → the CloudWatch agent.
+ship_syslog_audit() {
+  workdir=$(mktemp -d)
+  log "downloading the CloudWatch agent $AGENT_VERSION"
+  download "$AGENT_URL" "$workdir/agent.rpm" || fail "downloading $AGENT_URL"
+  download "$AGENT_URL.sig" "$workdir/agent.rpm.sig" || fail "downloading $AGENT_URL.sig"
+  download "$AGENT_KEY_URL" "$workdir/agent.gpg" || fail "downloading $AGENT_KEY_URL"
+  verify_signature "$workdir" "$workdir/agent.gpg" "$AGENT_KEY_FINGERPRINT" "$workdir/agent.rpm.sig" "$workdir/agent.rpm" \
+    || fail "the CloudWatch agent package is not signed by $AGENT_KEY_FINGERPRINT"
+  dnf install -y -q "$workdir/agent.rpm" rsyslog || fail "dnf install the CloudWatch agent and rsyslog"
+  rm -rf "$workdir"
+  install -d -m 0750 -o root -g cwagent "$SYSLOG_DIR"
+  systemctl enable --now rsyslog || fail "starting rsyslog"
+  /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c "file:$AGENT_CONFIG" >/dev/null \
+    || fail "starting the CloudWatch agent"
+  log "the syslog audit device is shipped to CloudWatch Logs"
+}
+
 started=$(date +%s)
 disable_swap_and_core_dumps
 install_package
+prepare_audit_volume
 prepare_data_volume
 fetch_tls
 write_server_config
 start_service
+ship_syslog_audit
 wait_until_ready
 complete_launch_hook
 `;
@@ -393,6 +497,8 @@ RestartSec=5
 TimeoutStopSec=30
 LimitNOFILE=65536
 LimitCORE=0
+# The syslog audit device goes through journald: no entry may be dropped by its rate limit.
+LogRateLimitIntervalSec=0
 UMask=0077
 NoNewPrivileges=yes
 CapabilityBoundingSet=
@@ -427,6 +533,7 @@ WantedBy=multi-user.target
 export function renderCloudConfig(props: NodeBootProps): string {
   const { engine } = props;
   const env = engine.envPrefix;
+  const syslogFile = auditSyslogFile(engine);
   const document = {
     write_files: [
       { path: CONFIG_TEMPLATE_PATH, owner: 'root:root', permissions: '0600', content: props.serverConfig },
@@ -449,7 +556,17 @@ export function renderCloudConfig(props: NodeBootProps): string {
         owner: 'root:root',
         permissions: '0644',
         content: `# The audit log: the server reopens its files on SIGHUP.\n${engine.logDir}/*.log {\n  daily\n  rotate 14\n  compress\n`
-          + `  delaycompress\n  missingok\n  notifempty\n  postrotate\n    systemctl reload ${engine.service} >/dev/null 2>&1 || true\n  endscript\n}\n`,
+          + `  delaycompress\n  missingok\n  notifempty\n  postrotate\n    systemctl reload ${engine.service} >/dev/null 2>&1 || true\n  endscript\n}\n`
+          + `# The syslog device's copy, already in CloudWatch Logs: a few days, bounded in size.\n${syslogFile} {\n  daily\n  rotate 3\n`
+          + `  maxsize 1G\n  compress\n  missingok\n  notifempty\n  postrotate\n    systemctl kill -s HUP rsyslog >/dev/null 2>&1 || true\n`
+          + '  endscript\n}\n',
+      },
+      { path: '/etc/rsyslog.conf', owner: 'root:root', permissions: '0644', content: renderRsyslogConfig(props.audit.syslogTag, syslogFile) },
+      {
+        path: CLOUDWATCH_AGENT_CONFIG_PATH,
+        owner: 'root:root',
+        permissions: '0644',
+        content: `${JSON.stringify(cloudWatchAgentConfig(props.region, syslogFile, props.audit.logGroupName))}\n`,
       },
       {
         path: `/etc/profile.d/${engine.service}.sh`,
@@ -465,4 +582,39 @@ export function renderCloudConfig(props: NodeBootProps): string {
   // YAML 1.1 (cloud-init reads it with PyYAML), files as literal blocks so that they read as written.
   return `#cloud-config\n# ${engine.product} node, written by gateway-pki (vault-aws stack). No secret here: TLS comes from Secrets Manager at boot.\n`
     + stringify(document, { version: '1.1', blockQuote: 'literal', lineWidth: 0, indentSeq: false });
+}
+
+/**
+ * rsyslog's whole configuration on a node (the package keeps it, as `%config(noreplace)`): it reads
+ * the journal and writes the syslog audit device's entries, and only those, to their file. No rate
+ * limit and 64 KiB messages: an audit entry dropped or cut here would be missing in CloudWatch Logs.
+ */
+export function renderRsyslogConfig(tag: string, file: string): string {
+  return `# rsyslog on a gateway-pki node: it only carries the syslog audit device (journald keeps the rest).
+global(workDirectory="/var/lib/rsyslog" maxMessageSize="64k")
+module(load="imjournal" StateFile="imjournal.state" Ratelimit.Interval="0")
+# One JSON entry per line, as Vault wrote it: CloudWatch Logs Insights reads its fields.
+template(name="auditEntry" type="string" string="%msg%\\n")
+if $programname == "${tag}" then {
+  action(type="omfile" file="${file}" fileOwner="root" fileGroup="cwagent" fileCreateMode="0640" template="auditEntry")
+}
+stop
+`;
+}
+
+/**
+ * The CloudWatch agent's configuration: as its own user (\`cwagent\`, which may read the file and
+ * nothing of Vault's), the syslog audit file into the audit log group, one stream per instance.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html
+ */
+export function cloudWatchAgentConfig(region: string, file: string, logGroupName: string): unknown {
+  return {
+    agent: { region, run_as_user: 'cwagent', omit_hostname: true },
+    logs: {
+      force_flush_interval: 5,
+      logs_collected: {
+        files: { collect_list: [{ file_path: file, log_group_name: logGroupName, log_stream_name: '{instance_id}', timezone: 'UTC' }] },
+      },
+    },
+  };
 }

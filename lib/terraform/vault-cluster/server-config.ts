@@ -36,12 +36,12 @@ export interface ServerConfigProps {
   /** More than one node: Raft joins peers found by their auto-join tag. */
   readonly autoJoin: boolean;
   /**
-   * A file audit device declared in the server configuration, for engines that refuse to create
-   * audit devices through the API (OpenBao, since CVE-2025-54997). Vault's is created by the
-   * `vault-config` stack instead.
+   * The file and syslog audit devices declared in the server configuration, for engines that refuse
+   * to create audit devices through the API (OpenBao, since CVE-2025-54997). Vault's are created by
+   * the `vault-config` stack instead.
    * @default - none in the configuration
    */
-  readonly declarativeAuditFile?: string;
+  readonly declarativeAudit?: { readonly file: string; readonly syslogTag: string; readonly syslogFacility: string };
 }
 
 /** API and cluster (Raft, request forwarding) ports. */
@@ -116,13 +116,21 @@ export function serverConfigBody(props: ServerConfigProps): HclBody {
         ['disable_hostname', true],
       ],
     },
-    ...(props.declarativeAuditFile === undefined ? [] : [{
+    ...(props.declarativeAudit === undefined ? [] : [{
       type: 'audit',
       labels: ['file', 'file'],
       comments: ['Declared here: the API refuses to create audit devices. Reopened on SIGHUP (logrotate).'],
       body: [
         ['description', 'Every request and response, HMAC-ed, on each node'],
-        { type: 'options', body: [['file_path', props.declarativeAuditFile]] },
+        { type: 'options', body: [['file_path', props.declarativeAudit.file]] },
+      ],
+    } satisfies HclBlock, {
+      type: 'audit',
+      labels: ['syslog', 'syslog'],
+      comments: ['The same entries to syslog: rsyslog and the CloudWatch agent ship them off the node.'],
+      body: [
+        ['description', 'The same entries to syslog, shipped off the node to CloudWatch Logs'],
+        { type: 'options', body: [['tag', props.declarativeAudit.syslogTag], ['facility', props.declarativeAudit.syslogFacility]] },
       ],
     } satisfies HclBlock]),
   ];

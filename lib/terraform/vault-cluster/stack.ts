@@ -1,9 +1,9 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { raftVoters, VAULT_HA_MIN_SUBNETS } from '../../config/check-vault-cluster.js';
+import { raftVoters, VAULT_AUDIT_DEFAULTS, VAULT_HA_MIN_SUBNETS } from '../../config/check-vault-cluster.js';
 import { pkiFile } from '../../config/pki-files.js';
-import { goDurationSeconds, vaultSetupSettings } from '../../config/vault-setup.js';
+import { goDurationSeconds, SYSLOG_AUDIT_FACILITY, vaultSetupSettings } from '../../config/vault-setup.js';
 import type { PlatformConfig, VaultClusterConfig } from '../../config/types.js';
 import { PKI_FILES } from '../../pki/files.js';
 import { awsPartition } from '../../util/names.js';
@@ -96,6 +96,13 @@ export class VaultAwsStack extends PlatformStack {
       ssm: cluster.ssm ?? false,
       // OpenBao only takes audit devices from its configuration; the vault-config stack makes Vault's.
       declarativeAuditFile: cluster.engine === 'openbao' ? setup.auditFilePath : undefined,
+      audit: {
+        volumeGiB: cluster.audit?.volumeGiB ?? VAULT_AUDIT_DEFAULTS.volumeGiB,
+        logRetentionDays: cluster.audit?.logRetentionDays ?? VAULT_AUDIT_DEFAULTS.logRetentionDays,
+        cloudWatchAgentVersion: cluster.audit?.cloudWatchAgentVersion ?? VAULT_AUDIT_DEFAULTS.cloudWatchAgentVersion,
+        syslogTag: setup.auditSyslogTag,
+        syslogFacility: SYSLOG_AUDIT_FACILITY,
+      },
     });
 
     const outputs: Array<[string, string, string]> = [
@@ -104,6 +111,7 @@ export class VaultAwsStack extends PlatformStack {
       ['kms_key_arn', this.vaultCluster.kmsKeyArn, 'KMS key of the awskms seal'],
       ['autoscaling_group_name', this.vaultCluster.autoScalingGroup.name, 'Auto Scaling group of the nodes'],
       ['node_role_arn', this.vaultCluster.role.arn, 'IAM role of the nodes'],
+      ['audit_log_group_name', this.vaultCluster.auditLog.logGroupName, 'CloudWatch log group of the syslog audit device, one stream per node'],
     ];
     for (const [outputId, value, description] of outputs) new TerraformOutput(this, outputId, { value, description });
   }

@@ -22,12 +22,14 @@ import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmana
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { gzipSync } from 'node:zlib';
 import { TerraformIterator, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfigFiles, type TerraformFiles } from '../files.js';
 import { policyDocument, type PolicyStatement, trustDocument } from '../iam.js';
+import { VaultAuditLog } from './audit-log.js';
 import { type Architecture, type EngineProfile } from './engine.js';
-import { LAUNCH_HOOK_HEARTBEAT_SECONDS, nodeTlsPaths, renderCloudConfig, type TlsSecretNames } from './node-boot.js';
+import { AUDIT_DEVICE, cloudWatchAgentDownload, LAUNCH_HOOK_HEARTBEAT_SECONDS, nodeTlsPaths, renderCloudConfig, type TlsSecretNames } from './node-boot.js';
 import { API_PORT, CLUSTER_PORT, renderServerConfig } from './server-config.js';
 
 /** How the nodes are sized, after HashiCorp's Raft reference architecture (vCPU and memory ranges). */
@@ -158,6 +160,22 @@ export interface VaultClusterProps {
   readonly ssm?: boolean;
   /** File of an audit device declared in the server configuration (OpenBao). @default - none */
   readonly declarativeAuditFile?: string;
+  /** The audit trail: its volume, its log group, the agent that ships it. */
+  readonly audit: VaultClusterAuditProps;
+}
+
+/** How each node keeps its audit trail, and how it leaves the node. */
+export interface VaultClusterAuditProps {
+  /** Size of the encrypted audit volume mounted on the engine's log directory, GiB. @default 20 */
+  readonly volumeGiB?: number;
+  /** Days the audit log group keeps its events. @default 365 */
+  readonly logRetentionDays?: number;
+  /** The CloudWatch agent's version, pinned. */
+  readonly cloudWatchAgentVersion: string;
+  /** Tag of the syslog audit device's entries (the vault-config stack's device, or the declared one). */
+  readonly syslogTag: string;
+  /** Facility of the declared syslog device (OpenBao). */
+  readonly syslogFacility: string;
 }
 
 /**
@@ -172,7 +190,9 @@ export interface VaultClusterProps {
  *   the TLS material from Secrets Manager and starts a hardened service (see node-boot.ts).
  * - **Role**: KMS DescribeKey/Encrypt/Decrypt on the seal key, `ec2:DescribeInstances` for Raft's
  *   auto-join, GetSecretValue on the three TLS secrets, CompleteLifecycleAction on its own group,
- *   SSM only when asked.
+ *   writing streams of the audit log group, SSM only when asked.
+ * - **Audit**: the file device on its own encrypted volume (the audit key), the syslog device
+ *   shipped by the CloudWatch agent to a KMS-encrypted log group ({@link VaultAuditLog}).
  * - **Network**: the API (8200) from the VPN, the VPC and the load balancer; the cluster port
  *   (8201) only between nodes; egress HTTPS to `httpsEgressCidrs` and 8200/8201 between nodes.
  * - **Health**: the load balancer counts a node healthy only when it is unsealed and active or a
@@ -191,6 +211,7 @@ export class VaultCluster extends Construct {
   public readonly autoScalingGroup: AutoscalingGroup;
   public readonly role: IamRole;
   public readonly nodeSecurityGroup: SecurityGroup;
+  public readonly auditLog: VaultAuditLog;
 
   constructor(scope: Construct, id: string, props: VaultClusterProps) {
     super(scope, id);
@@ -262,6 +283,18 @@ export class VaultCluster extends Construct {
       return secret.arn;
     });
 
+    // ---- Audit trail: the log group the nodes ship to, and the key of their audit volumes.
+    const auditLog = new VaultAuditLog(this, 'AuditLog', {
+      name,
+      product: engine.product,
+      accountId: props.accountId,
+      region: props.region,
+      partition,
+      retentionDays: props.audit.logRetentionDays,
+      keyDeletionWindowDays: props.keyDeletionWindowDays,
+    });
+    this.auditLog = auditLog;
+
     // ---- Node role permissions
     // The group's ARN holds a generated id; its name is ours. A literal ARN lets the policy exist before the group launches anything.
     const groupArn = `arn:${partition}:autoscaling:${props.region}:${props.accountId}:autoScalingGroup:*:autoScalingGroupName/${name}`;
@@ -272,6 +305,7 @@ export class VaultCluster extends Construct {
       { sid: 'TlsMaterial', actions: ['secretsmanager:GetSecretValue'], resources: secretArns },
       // The boot script lets its own node into service (or abandons it); no other group, no other action.
       { sid: 'LaunchHook', actions: ['autoscaling:CompleteLifecycleAction'], resources: [groupArn] },
+      auditLog.shippingStatement(),
     ];
     const nodePolicy = new IamRolePolicy(this, 'NodePolicy', { name: `${name}-node`, role: this.role.id, policy: policyDocument(statements) });
     if (props.ssm) {
@@ -413,7 +447,9 @@ export class VaultCluster extends Construct {
         tls: tlsPaths,
         tlsMinVersion: props.tls.minVersion,
         autoJoin: props.voters > 1,
-        declarativeAuditFile: props.declarativeAuditFile,
+        declarativeAudit: props.declarativeAuditFile === undefined ? undefined : {
+          file: props.declarativeAuditFile, syslogTag: props.audit.syslogTag, syslogFacility: props.audit.syslogFacility,
+        },
       }),
       tlsSecrets: tlsSecretNames,
       tlsPaths,
@@ -422,6 +458,11 @@ export class VaultCluster extends Construct {
       tlsRevision: props.tls.revision,
       launchHook: { autoScalingGroupName: name, hookName: LAUNCH_HOOK_NAME },
       bootstrap: props.bootstrap ?? false,
+      audit: {
+        syslogTag: props.audit.syslogTag,
+        logGroupName: auditLog.logGroupName,
+        agent: cloudWatchAgentDownload(props.audit.cloudWatchAgentVersion, props.ami.architecture),
+      },
     });
     const gp3 = (size: number) => ({ volumeType: 'gp3', volumeSize: size, iops: 3000, throughput: 125, encrypted: 'true', deleteOnTermination: 'true' });
     const nodeTags = { Name: `${name}-node`, [engine.autoJoinTagKey]: name };
@@ -443,8 +484,12 @@ export class VaultCluster extends Construct {
       blockDeviceMappings: [
         { deviceName: '/dev/xvda', ebs: gp3(props.rootVolumeGiB ?? 20) },
         ...(props.storage === 'ebs' ? [{ deviceName: '/dev/sdf', ebs: gp3(props.dataVolumeGiB ?? 100) }] : []),
+        // The audit log's own volume, under the audit key: a full audit disk stops neither Raft nor the syslog device.
+        { deviceName: AUDIT_DEVICE, ebs: { ...gp3(props.audit.volumeGiB ?? 20), kmsKeyId: auditLog.keyArn } },
       ],
-      userData: Buffer.from(userData, 'utf8').toString('base64'),
+      // Gzipped (cloud-init recognises it): EC2 takes 16 KB of user data, and the boot script with the
+      // audit shipping is past that in clear. Node's gzip writes no timestamp, so the bytes are stable.
+      userData: gzipSync(Buffer.from(userData, 'utf8'), { level: 9 }).toString('base64'),
       tagSpecifications: [
         { resourceType: 'instance', tags: nodeTags },
         { resourceType: 'volume', tags: { Name: `${name}-node` } },

@@ -35,6 +35,18 @@ export const TIDY_INTERVAL = '12h';
 export const TIDY_SAFETY_BUFFER = '72h';
 
 /**
+ * Request fields of the PKI mount that the audit log shows in clear rather than as HMACs, so that
+ * the log says which names were asked for and which serial was revoked: the names and lifetime of a
+ * sign request, the serial of a revoke request. Never a CSR's key, a private key or a token: a sign
+ * request holds no private key, and `issue` (whose response does) is not listed.
+ * @see https://developer.hashicorp.com/vault/docs/audit#hmac
+ */
+export const PKI_AUDIT_NON_HMAC_REQUEST_KEYS = ['common_name', 'alt_names', 'ip_sans', 'uri_sans', 'ttl', 'serial_number'] as const;
+
+/** Response fields shown in clear: which certificate was issued (its serial) and until when. */
+export const PKI_AUDIT_NON_HMAC_RESPONSE_KEYS = ['serial_number', 'expiration'] as const;
+
+/**
  * What an issuer may do: issue, sign CRLs, be read. Not OCSP signing: its certificate has no
  * digitalSignature key usage (keyCertSign and cRLSign only), and no certificate names an OCSP responder.
  */
@@ -126,6 +138,8 @@ export class VaultPki extends Construct {
       description: 'Issuing CA of private certificates (keys inside Vault, signed by the offline intermediate)',
       maxLeaseTtlSeconds: goDurationSeconds(settings.issuingCaTtl),
       defaultLeaseTtlSeconds: goDurationSeconds(settings.leafTtl),
+      auditNonHmacRequestKeys: [...PKI_AUDIT_NON_HMAC_REQUEST_KEYS],
+      auditNonHmacResponseKeys: [...PKI_AUDIT_NON_HMAC_RESPONSE_KEYS],
     });
 
     const csrs: Record<string, string> = {};

@@ -12,8 +12,8 @@ import { Construct } from 'constructs';
 import type { IssuingCertificates } from '../../config/issuing-ca.js';
 import type { ClusterConfig, PlatformConfig } from '../../config/types.js';
 import {
-  appRoleSettings, APPROLE_DEFAULTS, APPROLE_TOKEN_MAX_TTL_SECONDS, APPROLE_TOKEN_TTL_SECONDS, goDurationSeconds, vaultPkiSettings,
-  vaultSetupSettings,
+  appRoleSettings, APPROLE_DEFAULTS, APPROLE_TOKEN_MAX_TTL_SECONDS, APPROLE_TOKEN_TTL_SECONDS, goDurationSeconds, SYSLOG_AUDIT_FACILITY,
+  vaultAuth, vaultPkiSettings, vaultSetupSettings,
 } from '../../config/vault-setup.js';
 import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE, VAULT_ISSUER_NAME } from '../../util/names.js';
 import { parseOidcProviderArn } from '../../util/validators.js';
@@ -44,7 +44,7 @@ export interface VaultConfigStackProps extends PlatformStackProps {
  * Vault itself, configured through the Vault provider once `vault operator init` has run: the PKI
  * engine and role that sign private certificates, the AppRoles of cert-manager and of the snapshot
  * agent with their policies, optionally JWT logins for the EKS clusters, an admin policy, a kv-v2
- * mount, Raft autopilot and the file audit device.
+ * mount, Raft autopilot and two audit devices (file, syslog).
  *
  * Its own stack (`vault-config`), apart from the AWS stacks: another lifecycle (after init) and
  * other credentials (a Vault token, from `VAULT_TOKEN`, never in the configuration). TLS is always
@@ -151,7 +151,7 @@ export class VaultConfigStack extends PlatformStack {
 
     // Kubernetes auth for cert-manager: Vault's JWT method verifies the service account token against
     // the cluster's OIDC issuer (no token reviewer, no secret). Validation allows one IRSA cluster.
-    const kubernetes = platform.vault.auth.kubernetes;
+    const kubernetes = vaultAuth(platform).kubernetes;
     if (kubernetes) {
       const cluster = platform.clusters[0]!;
       const backend = this.jwtBackend('CertManagerKubernetesAuth', cluster,
@@ -189,13 +189,20 @@ export class VaultConfigStack extends PlatformStack {
     });
 
     // OpenBao refuses audit devices created through the API (CVE-2025-54997): they are declared in
-    // its server configuration instead (vaultCluster), with the same file.
+    // its server configuration instead (vaultCluster), the same two. Vault answers a request only
+    // when one device at least logged it: two devices on two disks keep it serving when one fails.
     if (setup.engine === 'vault') {
       new Audit(this, 'FileAudit', {
         type: 'file',
         path: 'file',
         description: 'Every request and response, HMAC-ed, on each node',
         options: { file_path: setup.auditFilePath },
+      });
+      new Audit(this, 'SyslogAudit', {
+        type: 'syslog',
+        path: 'syslog',
+        description: 'The same entries to syslog, shipped off the node to CloudWatch Logs',
+        options: { tag: setup.auditSyslogTag, facility: SYSLOG_AUDIT_FACILITY },
       });
     }
     this.policies = policies;

@@ -228,7 +228,7 @@ describe('VaultConfigStack', () => {
     const certManager = only(stack, 'vault_approle_auth_backend_role', 'CertManagerAppRole');
     expect(certManager).toMatchObject({
       role_name: 'cert-manager',
-      role_id: config.vault.auth.appRole!.roleId,
+      role_id: config.vault.auth!.appRole!.roleId,
       token_ttl: 600,
       token_max_ttl: 1200,
       token_bound_cidrs: ['10.0.0.0/16'],
@@ -274,16 +274,28 @@ describe('VaultConfigStack', () => {
     }
   });
 
-  test('kv-v2 mount, Raft autopilot (quorum of the voters, at least 3) and the file audit device', () => {
+  test('kv-v2 mount, Raft autopilot (quorum of the voters, at least 3) and two audit devices: the file and syslog (shipped to CloudWatch)', () => {
     const config = example();
     const stack = stackOf(config);
     expect(only(stack, 'vault_mount', 'Kv')).toMatchObject({ path: 'kv', type: 'kv', options: { version: '2' } });
     expect(only(stack, 'vault_raft_autopilot')).toEqual({ cleanup_dead_servers: true, dead_server_last_contact_threshold: '10m', min_quorum: 3 });
-    expect(only(stack, 'vault_audit')).toMatchObject({ type: 'file', path: 'file', options: { file_path: '/var/log/vault/audit.log' } });
+    expect(only(stack, 'vault_audit', 'FileAudit')).toMatchObject({ type: 'file', path: 'file', options: { file_path: '/var/log/vault/audit.log' } });
+    // The tag is the one rsyslog on the nodes picks out (vault-aws stack).
+    expect(only(stack, 'vault_audit', 'SyslogAudit')).toMatchObject({ type: 'syslog', path: 'syslog', options: { tag: 'vault-audit', facility: 'AUTH' } });
+    expect(Object.keys(stack.resource.vault_audit)).toHaveLength(2);
     const seven = stackOf({ ...config, vaultCluster: { ...config.vaultCluster!, voters: 7 }, vault: { ...config.vault, setup: { deadServerLastContactThreshold: '30m', kvMount: 'secret', auditFilePath: '/audit/vault.log' } } });
     expect(only(seven, 'vault_raft_autopilot')).toMatchObject({ min_quorum: 4, dead_server_last_contact_threshold: '30m' });
     expect(only(seven, 'vault_mount', 'Kv').path).toBe('secret');
-    expect(only(seven, 'vault_audit').options.file_path).toBe('/audit/vault.log');
+    expect(only(seven, 'vault_audit', 'FileAudit').options.file_path).toBe('/audit/vault.log');
+  });
+
+  test('the PKI mount shows the requested names, serials and expiry in the audit log; never a key, a CSR, a certificate or a token', () => {
+    const mount = only(stackOf(), 'vault_mount', 'Pki_IssuingMount');
+    expect(mount.audit_non_hmac_request_keys).toEqual(['common_name', 'alt_names', 'ip_sans', 'uri_sans', 'ttl', 'serial_number']);
+    expect(mount.audit_non_hmac_response_keys).toEqual(['serial_number', 'expiration']);
+    for (const key of [...mount.audit_non_hmac_request_keys, ...mount.audit_non_hmac_response_keys]) {
+      expect(key).not.toMatch(/key|token|secret|csr|certificate|ca_chain|pem|bundle/);
+    }
   });
 
   test('OpenBao: no audit device through the API (it refuses them: the server configuration declares it)', () => {
@@ -309,6 +321,30 @@ describe('VaultConfigStack', () => {
       .find((m: any) => m.kind === 'ClusterIssuer' && m.spec.vault);
     expect(role.bound_audiences).toEqual([`vault://${issuerObject.metadata.name}`]);
     expect(`/v1/auth/${only(stack, 'vault_jwt_auth_backend').path}`).toBe(issuerObject.spec.vault.auth.kubernetes.mountPath);
+  });
+
+  test('vault.auth omitted: Kubernetes auth by default, no secret at all (no cert-manager AppRole, no ExternalSecret for it, a service account)', () => {
+    // GIVEN the example without vault.auth
+    const { auth: _auth, ...vault } = example().vault;
+    const config = { ...example(), vault };
+    // WHEN
+    const stack = stackOf(config);
+    const manifests = synthesizeKubernetes(config, { vaultCaBundle: CHAIN, trustRoots: ROOT }).manifests.get('mycluster-0')!;
+    // THEN
+    expect(only(stack, 'vault_jwt_auth_backend')).toMatchObject({ type: 'jwt', path: 'kubernetes' });
+    expect(only(stack, 'vault_jwt_auth_backend_role')).toMatchObject({
+      role_name: 'cert-manager', bound_subject: 'system:serviceaccount:cert-manager:vault-issuer', bound_audiences: ['vault://vault'],
+    });
+    expect(Object.keys(stack.resource.vault_approle_auth_backend_role)).toEqual(['SnapshotAppRole']);
+    expect(stack.output.cert_manager_role_id).toBeUndefined();
+    const issuer = manifests.find((m: any) => m.kind === 'ClusterIssuer' && m.spec.vault);
+    expect(issuer.spec.vault.auth).toEqual({
+      kubernetes: { mountPath: '/v1/auth/kubernetes', role: 'cert-manager', serviceAccountRef: { name: 'vault-issuer' } },
+    });
+    expect(manifests.filter((m: any) => m.kind === 'ExternalSecret').map((m: any) => m.metadata.namespace)).not.toContain('cert-manager');
+    expect(manifests.find((m: any) => m.kind === 'ServiceAccount' && m.metadata.name === 'vault-issuer')).toMatchObject({
+      metadata: { namespace: 'cert-manager' }, automountServiceAccountToken: false,
+    });
   });
 
   test('kubernetesJwtAuth: one JWT auth mount per IRSA cluster, on its OIDC issuer', () => {
