@@ -22,8 +22,8 @@ import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmana
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { gzipSync } from 'node:zlib';
 import { TerraformIterator, Token } from 'cdktf';
+import { gzipSync } from 'fflate';
 import { Construct } from 'constructs';
 import { ConfigFiles, type TerraformFiles } from '../files.js';
 import { policyDocument, type PolicyStatement, trustDocument } from '../iam.js';
@@ -488,8 +488,11 @@ export class VaultCluster extends Construct {
         { deviceName: AUDIT_DEVICE, ebs: { ...gp3(props.audit.volumeGiB ?? 20), kmsKeyId: auditLog.keyArn } },
       ],
       // Gzipped (cloud-init recognises it): EC2 takes 16 KB of user data, and the boot script with the
-      // audit shipping is past that in clear. Node's gzip writes no timestamp, so the bytes are stable.
-      userData: gzipSync(Buffer.from(userData, 'utf8'), { level: 9 }).toString('base64'),
+      // audit shipping and the launch gate is past that in clear. Compressed by fflate, pinned in
+      // package-lock.json, not node:zlib: Node bundles Chromium's zlib, whose output depends on the
+      // Node version and on the CPU's instructions (its hashing), so another machine would write other
+      // bytes, a new launch template version, and roll the cluster. No timestamp in the header.
+      userData: Buffer.from(gzipSync(Buffer.from(userData, 'utf8'), { level: 9, mtime: 0 })).toString('base64'),
       tagSpecifications: [
         { resourceType: 'instance', tags: nodeTags },
         { resourceType: 'volume', tags: { Name: `${name}-node` } },
