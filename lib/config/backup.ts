@@ -21,6 +21,11 @@ export const DEFAULT_MAX_AGE_HOURS = 26;
 export const DEFAULT_GLACIER_AFTER_DAYS = 30;
 /** Glacier's 90-day minimum after the 30 days in Standard. */
 export const DEFAULT_EXPIRE_AFTER_DAYS = 120;
+/**
+ * A month of nightly snapshots no one can delete or overwrite (Object Lock, governance mode): as
+ * long as they stay in S3 Standard, where the restore verification reads them.
+ */
+export const DEFAULT_OBJECT_LOCK_DAYS = 30;
 /** The AWS CLI image that uploads and fetches snapshots (v2: Pod Identity, `--checksum-algorithm`). */
 export const DEFAULT_AWS_CLI_IMAGE = 'amazon/aws-cli:2.31.0';
 
@@ -53,6 +58,10 @@ export interface ResolvedBackup {
   readonly bucketName: string;
   readonly glacierAfterDays: number;
   readonly expireAfterDays: number;
+  /** Days each snapshot version is locked, governance mode. */
+  readonly objectLockDays: number;
+  /** Region the bucket is replicated to (`vaultCluster.disasterRecovery.region`); `undefined`: no replica. */
+  readonly replicaRegion?: string;
   /** The snapshot agent's AppRole role id. */
   readonly roleId: string;
   /** Mount path of the AppRole auth method (`vault.auth.appRole.path`, or `approle`). */
@@ -93,6 +102,8 @@ export function resolveBackup(config: PlatformConfig): ResolvedBackup | undefine
     bucketName: backup.bucketName ?? defaultBackupBucketName(config.aws.accountId, region),
     glacierAfterDays: backup.glacierAfterDays ?? DEFAULT_GLACIER_AFTER_DAYS,
     expireAfterDays: backup.expireAfterDays ?? DEFAULT_EXPIRE_AFTER_DAYS,
+    objectLockDays: backup.objectLockDays ?? DEFAULT_OBJECT_LOCK_DAYS,
+    replicaRegion: config.vaultCluster?.disasterRecovery?.region,
     roleId: backup.appRole.roleId,
     appRoleMount: config.vault.auth.appRole?.path ?? 'approle',
     vaultImage,

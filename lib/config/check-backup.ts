@@ -8,6 +8,7 @@
  * | `maxAgeHours` > the longest wait between two `schedule` runs | otherwise the stale alert fires between two good runs       |
  * | `glacierAfterDays` × 24 > `maxAgeHours`                    | the verification downloads the newest snapshot: still in S3 Standard |
  * | `expireAfterDays` ≥ `glacierAfterDays` + 90                | Glacier Flexible Retrieval bills 90 days at least             |
+ * | `objectLockDays` ≤ `expireAfterDays`                       | a locked version outlives its expiry, billed until unlocked   |
  *
  * A relation is reported on the field the user gave (the other being a default), on the field
  * named first in its row when both are given, and not at all when either is invalid or when both
@@ -17,7 +18,7 @@ import { longestGapMinutes, parseCronSchedule } from '../util/cron.js';
 import { EXTERNAL_SECRETS_NAMESPACE } from '../util/names.js';
 import { isDnsLabel, isIpAddress } from '../util/validators.js';
 import {
-  DEFAULT_BACKUP_SCHEDULE, DEFAULT_EXPIRE_AFTER_DAYS, DEFAULT_GLACIER_AFTER_DAYS, DEFAULT_MAX_AGE_HOURS, engineOfImage,
+  DEFAULT_BACKUP_SCHEDULE, DEFAULT_EXPIRE_AFTER_DAYS, DEFAULT_GLACIER_AFTER_DAYS, DEFAULT_MAX_AGE_HOURS, DEFAULT_OBJECT_LOCK_DAYS, engineOfImage,
   GLACIER_MINIMUM_STORAGE_DAYS,
 } from './backup.js';
 import type { ValidVaultCluster } from './check-vault-cluster.js';
@@ -28,7 +29,8 @@ import {
 import { SECRET_ID_TTL } from './check-vault-setup.js';
 
 const BACKUP_FIELDS = [
-  'cluster', 'namespace', 'schedule', 'verifySchedule', 'maxAgeHours', 'bucketName', 'glacierAfterDays', 'expireAfterDays', 'appRole', 'images',
+  'cluster', 'namespace', 'schedule', 'verifySchedule', 'maxAgeHours', 'bucketName', 'glacierAfterDays', 'expireAfterDays', 'objectLockDays',
+  'appRole', 'images',
 ] as const;
 const APPROLE_FIELDS = ['roleId', 'tokenBoundCidrs', 'secretIdBoundCidrs', 'secretIdTtl'] as const;
 const IMAGES_FIELDS = ['vault', 'awsCli'] as const;
@@ -165,8 +167,16 @@ export function checkBackup(problems: Problems, raw: Mapping, context: BackupCon
   const glacier = glacierGiven ? field<number>(problems, backup, path, 'glacierAfterDays', lifecycleDays, true) : DEFAULT_GLACIER_AFTER_DAYS;
   const expireGiven = own(backup, 'expireAfterDays') !== undefined;
   const expire = expireGiven ? field<number>(problems, backup, path, 'expireAfterDays', lifecycleDays, true) : DEFAULT_EXPIRE_AFTER_DAYS;
+  const lockGiven = own(backup, 'objectLockDays') !== undefined;
+  const lock = lockGiven ? field<number>(problems, backup, path, 'objectLockDays', lifecycleDays, true) : DEFAULT_OBJECT_LOCK_DAYS;
   checkAppRole(problems, backup);
   checkImages(problems, raw, backup, context);
+
+  // The default lock (30 days) is below the least expiry accepted (glacier + 90): only a given lock can exceed it.
+  if (lock !== undefined && expire !== undefined && lock > expire && lockGiven) {
+    problems.add([...path, 'objectLockDays'], expectedGot(`at most backup.expireAfterDays (${expire})`, lock,
+      'S3 keeps a locked version past its expiry, until the lock ends'));
+  }
 
   if (schedule !== undefined && maxAge !== undefined) {
     checkMaxAgeAgainstSchedule(problems, schedule, scheduleGiven, maxAge, maxAgeGiven);

@@ -79,7 +79,20 @@ describe('backup', () => {
       name: 'the section is not a mapping',
       edit: (c: Editable) => { c.backup = 'nightly'; },
       path: 'backup',
-      message: 'expected a mapping with cluster, namespace, schedule, verifySchedule, maxAgeHours, bucketName, glacierAfterDays, expireAfterDays, appRole, images, got "nightly"',
+      message: 'expected a mapping with cluster, namespace, schedule, verifySchedule, maxAgeHours, bucketName, glacierAfterDays, expireAfterDays, objectLockDays, '
+        + 'appRole, images, got "nightly"',
+    },
+    {
+      name: 'objectLockDays beyond expireAfterDays',
+      edit: (c: Editable) => { c.backup.objectLockDays = 200; },
+      path: 'backup.objectLockDays',
+      message: 'expected at most backup.expireAfterDays (120), got 200 (S3 keeps a locked version past its expiry, until the lock ends)',
+    },
+    {
+      name: 'objectLockDays is not a whole number of days',
+      edit: (c: Editable) => { c.backup.objectLockDays = 0; },
+      path: 'backup.objectLockDays',
+      message: 'expected an integer from 1 to 3650, got 0',
     },
     {
       name: 'cluster names no declared cluster',
@@ -318,6 +331,8 @@ describe('resolveBackup', () => {
       bucketName: '123456789012-eu-west-3-vault-snapshots',
       glacierAfterDays: 30,
       expireAfterDays: 120,
+      objectLockDays: 30,
+      replicaRegion: 'eu-central-1',
       roleId: '0b7e2c4a-9d3f-4c61-8e5a-2f1d7c9b4e60',
       appRoleMount: 'approle',
       vaultImage: 'hashicorp/vault:1.21.1',
