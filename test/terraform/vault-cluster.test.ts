@@ -40,6 +40,16 @@ const only = (block: Record<string, any> | undefined): any => {
   return values[0];
 };
 
+/** The resource of `block` whose construct id, under VaultCluster, is `id` (`SealKey`, `NodeRole`). */
+const named = (block: Record<string, any> | undefined, id: string): any => {
+  const found = Object.entries(block ?? {}).filter(([name]) => new RegExp(`^VaultCluster_${id}_[0-9A-F]{8}$`).test(name));
+  expect(found, id).toHaveLength(1);
+  return found[0]![1];
+};
+/** The Terraform address of the resource of `type` whose construct id is `id`. */
+const addressOf = (stack: any, type: string, id: string): string =>
+  `${type}.${Object.keys(stack.resource[type]).find((name) => new RegExp(`^VaultCluster_${id}_[0-9A-F]{8}$`).test(name))}`;
+
 /** The user data of the launch template, decoded. */
 function userDataOf(stack: any): string {
   return Buffer.from(only(stack.resource.aws_launch_template).user_data, 'base64').toString('utf8');
@@ -84,35 +94,140 @@ describe('VaultAwsStack (vault-aws)', () => {
     ]);
   });
 
-  it('seal key: created with rotation on and a deletion window, administered by named actions, used by the node role only', () => {
+  it('seal key: created multi-Region with rotation on and a deletion window, kept on destroy, administered by named actions, used by the node role only', () => {
     const stack = stackOf();
-    const key = only(stack.resource.aws_kms_key);
+    const key = named(stack.resource.aws_kms_key, 'SealKey');
     expect(key.enable_key_rotation).toBe(true);
     expect(key.deletion_window_in_days).toBe(30);
+    expect(key.multi_region).toBe(true);
+    expect(key.lifecycle).toEqual({ prevent_destroy: true });
+    expect(key.bypass_policy_lockout_safety_check).toBe(true);
     const statements = JSON.parse(key.policy).Statement;
-    expect(statements.map((s: any) => [s.Sid, s.Principal.AWS])).toEqual([
-      ['AccountAdministersTheKey', 'arn:aws:iam::123456789012:root'],
-      ['NodesUnseal', `\${aws_iam_role.${Object.keys(stack.resource.aws_iam_role)[0]}.arn}`],
+    expect(statements.map((s: any) => [s.Sid, s.Effect, s.Principal.AWS])).toEqual([
+      ['AccountAdministersTheKey', 'Allow', 'arn:aws:iam::123456789012:root'],
+      ['NodesUnseal', 'Allow', `\${${addressOf(stack, 'aws_iam_role', 'NodeRole')}.arn}`],
+      ['OnlyBreakGlassDestroysTheKey', 'Deny', '*'],
     ]);
     expect(statements[0].Action).not.toContain('kms:Decrypt');
     expect(statements[0].Action).not.toContain('kms:Encrypt');
+    expect(statements[0].Action).toContain('kms:ReplicateKey');
     expect(statements[1].Action).toEqual(['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt']);
-    expect(only(stack.resource.aws_kms_alias).name).toBe('alias/vault-unseal');
+    expect(named(stack.resource.aws_kms_alias, 'SealKeyAlias').name).toBe('alias/vault-unseal');
   });
 
-  it('node role: seal key, auto-join and its three TLS secrets; nothing else (no EC2 read-only policy, no SSM by default)', () => {
+  it('seal key: no one but the break-glass role (root included) may schedule its deletion, disable it or replace its policy', () => {
+    const deny = JSON.parse(named(stackOf().resource.aws_kms_key, 'SealKey').policy).Statement[2];
+    expect(deny).toEqual({
+      Sid: 'OnlyBreakGlassDestroysTheKey',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['kms:DisableKey', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'],
+      Resource: ['*'],
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/gateway-pki-break-glass' } },
+    });
+  });
+
+  it('seal key: a replica in the DR Region through the aws.dr provider, same policy and alias, kept on destroy', () => {
     const stack = stackOf();
-    const role = only(stack.resource.aws_iam_role);
+    expect(stack.provider.aws.map((p: any) => [p.alias, p.region])).toEqual([[undefined, 'eu-west-3'], ['dr', 'eu-central-1']]);
+    const replica = named(stack.resource.aws_kms_replica_key, 'SealKeyReplica');
+    expect(replica.provider).toBe('aws.dr');
+    expect(replica.primary_key_arn).toBe(`\${${addressOf(stack, 'aws_kms_key', 'SealKey')}.arn}`);
+    expect(replica.policy).toBe(named(stack.resource.aws_kms_key, 'SealKey').policy);
+    expect(replica.lifecycle).toEqual({ prevent_destroy: true });
+    expect(replica.deletion_window_in_days).toBe(30);
+    const alias = named(stack.resource.aws_kms_alias, 'SealKeyReplicaAlias');
+    expect([alias.provider, alias.name]).toEqual(['aws.dr', 'alias/vault-unseal']);
+    expect(stack.output.kms_replica_key_arn.value).toBe(`\${aws_kms_replica_key.${Object.keys(stack.resource.aws_kms_replica_key)[0]}.arn}`);
+  });
+
+  it('seal key alarm: EventBridge matches the three calls on either key, in both Regions, and publishes to a KMS-encrypted topic', () => {
+    const stack = stackOf();
+    const rules = stack.resource.aws_cloudwatch_event_rule;
+    const primary = named(rules, 'SealKeyAlarm_Rule');
+    const remote = named(rules, 'SealKeyAlarm_Rule-eucentral1');
+    const pattern = JSON.parse(primary.event_pattern);
+    expect(pattern).toEqual({
+      source: ['aws.kms'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['kms.amazonaws.com'],
+        eventName: ['DisableKey', 'PutKeyPolicy', 'ScheduleKeyDeletion'],
+        resources: { ARN: [`\${${addressOf(stack, 'aws_kms_key', 'SealKey')}.arn}`, `\${${addressOf(stack, 'aws_kms_replica_key', 'SealKeyReplica')}.arn}`] },
+      },
+    });
+    expect(remote.event_pattern).toBe(primary.event_pattern);
+    expect(remote.provider).toBe('aws.dr');
+    const topicAddress = addressOf(stack, 'aws_sns_topic', 'SealKeyAlarm_Topic');
+    const toTopic = named(stack.resource.aws_cloudwatch_event_target, 'SealKeyAlarm_ToTopic');
+    expect(toTopic.arn).toBe(`\${${topicAddress}.arn}`);
+    const forward = named(stack.resource.aws_cloudwatch_event_target, 'SealKeyAlarm_ToPrimaryBus-eucentral1');
+    expect([forward.provider, forward.arn]).toEqual(['aws.dr', 'arn:aws:events:eu-west-3:123456789012:event-bus/default']);
+    expect(JSON.parse(named(stack.resource.aws_iam_role_policy, 'SealKeyAlarm_ForwarderPolicy-eucentral1').policy).Statement).toEqual([
+      { Sid: 'PutEventsOnPrimaryBus', Effect: 'Allow', Action: ['events:PutEvents'], Resource: ['arn:aws:events:eu-west-3:123456789012:event-bus/default'] },
+    ]);
+    const topic = named(stack.resource.aws_sns_topic, 'SealKeyAlarm_Topic');
+    expect(topic.kms_master_key_id).toBe(`\${${addressOf(stack, 'aws_kms_key', 'SealKeyAlarm_TopicKey')}.arn}`);
+    expect(JSON.parse(named(stack.resource.aws_sns_topic_policy, 'SealKeyAlarm_TopicPolicy').policy).Statement).toEqual([{
+      Sid: 'TheRulePublishes', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['sns:Publish'],
+      Resource: [`\${${topicAddress}.arn}`], Condition: { ArnEquals: { 'aws:SourceArn': `\${${addressOf(stack, 'aws_cloudwatch_event_rule', 'SealKeyAlarm_Rule')}.arn}` } },
+    }]);
+    expect(stack.output.seal_key_alarm_topic_arn.value).toBe(`\${${topicAddress}.arn}`);
+  });
+
+  it('seal key without a DR Region (dev): still multi-Region, no replica, no second provider, an alarm in one Region', () => {
+    const stack = stackOf(withCluster((c) => ({ ...c, disasterRecovery: undefined })));
+    expect(named(stack.resource.aws_kms_key, 'SealKey').multi_region).toBe(true);
+    expect(stack.resource.aws_kms_replica_key).toBeUndefined();
+    expect(stack.provider.aws).toHaveLength(1);
+    expect(Object.keys(stack.resource.aws_cloudwatch_event_rule)).toHaveLength(1);
+    expect(stack.output.kms_replica_key_arn).toBeUndefined();
+  });
+
+  it('TLS secrets: a customer-managed key that only the nodes and the Terraform caller decrypt, and a policy refusing GetSecretValue to everyone else', () => {
+    const stack = stackOf();
+    const nodeRole = `\${${addressOf(stack, 'aws_iam_role', 'NodeRole')}.arn}`;
+    const caller = `\${data.aws_iam_session_context.${Object.keys(stack.data.aws_iam_session_context)[0]}.issuer_arn}`;
+    const key = named(stack.resource.aws_kms_key, 'SecretsKey');
+    const keyArn = `\${${addressOf(stack, 'aws_kms_key', 'SecretsKey')}.arn}`;
+    const statements = JSON.parse(key.policy).Statement;
+    expect(statements.map((s: any) => [s.Sid, s.Principal.AWS, s.Action])).toEqual([
+      ['AccountAdministersTheKey', 'arn:aws:iam::123456789012:root', expect.not.arrayContaining(['kms:Decrypt'])],
+      ['AccountWritesThroughSecretsManager', 'arn:aws:iam::123456789012:root', ['kms:GenerateDataKey', 'kms:Encrypt']],
+      ['ReadersDecryptThroughSecretsManager', [nodeRole, caller], ['kms:Decrypt']],
+    ]);
+    expect(statements[2].Condition).toEqual({ StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-3.amazonaws.com' } });
+    const secrets = Object.entries<any>(stack.resource.aws_secretsmanager_secret);
+    expect(secrets).toHaveLength(3);
+    for (const [, secret] of secrets) expect(secret.kms_key_id).toBe(keyArn);
+    const secretPolicies = Object.values<any>(stack.resource.aws_secretsmanager_secret_policy);
+    expect(secretPolicies.map((p) => p.secret_arn).sort()).toEqual(secrets.map(([name]) => `\${aws_secretsmanager_secret.${name}.arn}`).sort());
+    for (const policy of secretPolicies) {
+      expect(policy.block_public_policy).toBe(true);
+      expect(JSON.parse(policy.policy).Statement).toEqual([{
+        Sid: 'OnlyReadersGetTheValue', Effect: 'Deny', Principal: { AWS: '*' }, Action: ['secretsmanager:GetSecretValue'], Resource: ['*'],
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [nodeRole, caller] } },
+      }]);
+    }
+  });
+
+  it('node role: seal key, auto-join, its three TLS secrets and their key; nothing else (no EC2 read-only policy, no SSM by default)', () => {
+    const stack = stackOf();
+    const role = named(stack.resource.aws_iam_role, 'NodeRole');
     expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
       { Sid: 'Ec2', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: ['sts:AssumeRole'] },
     ]);
-    const statements = JSON.parse(only(stack.resource.aws_iam_role_policy).policy).Statement;
+    const statements = JSON.parse(named(stack.resource.aws_iam_role_policy, 'NodePolicy').policy).Statement;
     expect(statements).toEqual([
-      { Sid: 'AutoUnseal', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt'], Resource: [`\${aws_kms_key.${Object.keys(stack.resource.aws_kms_key)[0]}.arn}`] },
+      { Sid: 'AutoUnseal', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt'], Resource: [`\${${addressOf(stack, 'aws_kms_key', 'SealKey')}.arn}`] },
       { Sid: 'RaftAutoJoin', Effect: 'Allow', Action: ['ec2:DescribeInstances'], Resource: ['*'] },
       {
         Sid: 'TlsMaterial', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'],
         Resource: expect.arrayContaining(Object.keys(stack.resource.aws_secretsmanager_secret).map((name) => `\${aws_secretsmanager_secret.${name}.arn}`)),
+      },
+      {
+        Sid: 'TlsMaterialKey', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [`\${${addressOf(stack, 'aws_kms_key', 'SecretsKey')}.arn}`],
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-3.amazonaws.com' } },
       },
     ]);
     expect(statements[2].Resource).toHaveLength(3);
@@ -218,7 +333,9 @@ describe('VaultAwsStack (vault-aws)', () => {
 
   it('outputs: address, load balancer, key, group, role; nothing sensitive', () => {
     const outputs = stackOf().output;
-    expect(Object.keys(outputs).sort()).toEqual(['autoscaling_group_name', 'kms_key_arn', 'load_balancer_dns_name', 'node_role_arn', 'vault_address']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'autoscaling_group_name', 'kms_key_arn', 'kms_replica_key_arn', 'load_balancer_dns_name', 'node_role_arn', 'seal_key_alarm_topic_arn', 'vault_address',
+    ]);
     expect(outputs.vault_address.value).toBe('https://vault.priv.example.com:8200');
   });
 
@@ -231,7 +348,7 @@ describe('VaultAwsStack (vault-aws)', () => {
     const stack = stackOf();
     only(stack.resource.aws_launch_template).metadata_options.http_put_response_hop_limit = 2;
     Object.values<any>(stack.resource.aws_vpc_security_group_ingress_rule)[0].cidr_ipv4 = '0.0.0.0/0';
-    const policy = only(stack.resource.aws_iam_role_policy);
+    const policy = named(stack.resource.aws_iam_role_policy, 'NodePolicy');
     policy.policy = policy.policy.replace('"kms:Decrypt"', '"kms:*"');
     const rules = checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack }] }).map((f) => f.rule);
     expect(rules).toEqual(['TF-001', 'TF-007', 'TF-008']);
@@ -366,6 +483,7 @@ describe('VaultAwsStack variants', () => {
     const stack = stackOf(withCluster((c) => ({
       ...c,
       unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' },
+      disasterRecovery: undefined,
       network: {
         vpcId: 'vpc-0123456789abcdef0',
         subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
@@ -374,10 +492,13 @@ describe('VaultAwsStack variants', () => {
       },
       instances: { storage: 'instance-store', size: 'large', onDemandBase: 5 },
     })));
-    expect(stack.resource.aws_kms_key).toBeUndefined();
+    // Only the TLS secrets' key: no seal key, replica or alarm of ours.
+    expect(Object.keys(stack.resource.aws_kms_key)).toEqual([expect.stringMatching(/^VaultCluster_SecretsKey_/)]);
+    expect(stack.resource.aws_kms_replica_key).toBeUndefined();
+    expect(stack.resource.aws_cloudwatch_event_rule).toBeUndefined();
     expect(stack.data.aws_vpc).toBeUndefined();
     expect(stack.data.aws_subnets).toBeUndefined();
-    expect(JSON.parse(only(stack.resource.aws_iam_role_policy).policy).Statement[0].Resource)
+    expect(JSON.parse(named(stack.resource.aws_iam_role_policy, 'NodePolicy').policy).Statement[0].Resource)
       .toEqual(['arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34']);
     const group = only(stack.resource.aws_autoscaling_group);
     expect(group.vpc_zone_identifier).toEqual(['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2']);
