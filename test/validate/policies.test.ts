@@ -1169,7 +1169,9 @@ describe('the example output', () => {
     // GIVEN
     const input: ValidationInput = { manifests: distManifests(), files: new Map(), terraform: stackInput(example()) };
     expect(input.manifests.map((m) => m.object.kind)).toEqual(expect.arrayContaining(['HelmRelease', 'ClusterIssuer', 'ConfigMap']));
-    expect(Object.keys(input.terraform[0]!.stack.resource)).toEqual(['aws_iam_role', 'aws_iam_role_policy', 'aws_secretsmanager_secret']);
+    expect(Object.keys(input.terraform[0]!.stack.resource)).toEqual([
+      'aws_iam_role', 'aws_iam_role_policy', 'aws_kms_alias', 'aws_kms_key', 'aws_secretsmanager_secret', 'aws_secretsmanager_secret_policy',
+    ]);
     // WHEN
     const findings = checkPolicies(input);
     // THEN
