@@ -60,8 +60,10 @@ export interface ResolvedBackup {
   readonly expireAfterDays: number;
   /** Days each snapshot version is locked, governance mode. */
   readonly objectLockDays: number;
-  /** Region the bucket is replicated to (`vaultCluster.disasterRecovery.region`); `undefined`: no replica. */
-  readonly replicaRegion?: string;
+  /** The copy in `vaultCluster.disasterRecovery.region`; `undefined`: no replica. */
+  readonly replica?: { readonly region: string; readonly bucketName: string };
+  /** Roles that may decrypt the snapshots by hand for a restore: `vaultCluster.unsealKey.breakGlassRoleArn` when set. */
+  readonly restoreRoleArns: readonly string[];
   /** The snapshot agent's AppRole role id. */
   readonly roleId: string;
   /** Mount path of the AppRole auth method (`vault.auth.appRole.path`, or `approle`). */
@@ -103,7 +105,8 @@ export function resolveBackup(config: PlatformConfig): ResolvedBackup | undefine
     glacierAfterDays: backup.glacierAfterDays ?? DEFAULT_GLACIER_AFTER_DAYS,
     expireAfterDays: backup.expireAfterDays ?? DEFAULT_EXPIRE_AFTER_DAYS,
     objectLockDays: backup.objectLockDays ?? DEFAULT_OBJECT_LOCK_DAYS,
-    replicaRegion: config.vaultCluster?.disasterRecovery?.region,
+    replica: replicaOf(config, backup.bucketName),
+    restoreRoleArns: config.vaultCluster?.unsealKey?.breakGlassRoleArn === undefined ? [] : [config.vaultCluster.unsealKey.breakGlassRoleArn],
     roleId: backup.appRole.roleId,
     appRoleMount: config.vault.auth.appRole?.path ?? 'approle',
     vaultImage,
@@ -113,6 +116,21 @@ export function resolveBackup(config: PlatformConfig): ResolvedBackup | undefine
       && compareVersions(version, parseExactVersion(SNAPSHOT_INSPECT_MIN_VAULT_VERSION, '')!) >= 0,
   };
 }
+
+/**
+ * The snapshots' copy in the disaster-recovery Region: the default name of that Region's bucket
+ * when `backup.bucketName` is the default, `<bucketName>-dr` otherwise.
+ */
+function replicaOf(config: PlatformConfig, bucketName: string | undefined): ResolvedBackup['replica'] {
+  const region = config.vaultCluster?.disasterRecovery?.region;
+  if (region === undefined) return undefined;
+  return { region, bucketName: bucketName === undefined ? defaultBackupBucketName(config.aws.accountId, region) : `${bucketName}${REPLICA_BUCKET_SUFFIX}` };
+}
+
+/** Suffix of the replica bucket's name when `backup.bucketName` is given. */
+export const REPLICA_BUCKET_SUFFIX = '-dr';
+/** Suffix of the access-log bucket's name: `<bucketName>-logs`. */
+export const ACCESS_LOG_BUCKET_SUFFIX = '-logs';
 
 /** `hashicorp/vault:<version>` or `openbao/openbao:<version>`, from `vaultCluster`. */
 function defaultVaultImage(config: PlatformConfig): string {

@@ -18,8 +18,8 @@ import { longestGapMinutes, parseCronSchedule } from '../util/cron.js';
 import { EXTERNAL_SECRETS_NAMESPACE } from '../util/names.js';
 import { isDnsLabel, isIpAddress } from '../util/validators.js';
 import {
-  DEFAULT_BACKUP_SCHEDULE, DEFAULT_EXPIRE_AFTER_DAYS, DEFAULT_GLACIER_AFTER_DAYS, DEFAULT_MAX_AGE_HOURS, DEFAULT_OBJECT_LOCK_DAYS, engineOfImage,
-  GLACIER_MINIMUM_STORAGE_DAYS,
+  ACCESS_LOG_BUCKET_SUFFIX, DEFAULT_BACKUP_SCHEDULE, DEFAULT_EXPIRE_AFTER_DAYS, DEFAULT_GLACIER_AFTER_DAYS, DEFAULT_MAX_AGE_HOURS, DEFAULT_OBJECT_LOCK_DAYS, engineOfImage,
+  GLACIER_MINIMUM_STORAGE_DAYS, REPLICA_BUCKET_SUFFIX,
 } from './backup.js';
 import type { ValidVaultCluster } from './check-vault-cluster.js';
 import {
@@ -161,7 +161,13 @@ export function checkBackup(problems: Problems, raw: Mapping, context: BackupCon
   const maxAge = maxAgeGiven
     ? field<number>(problems, backup, path, 'maxAgeHours', integerRule(MAX_AGE_HOURS_MIN, MAX_AGE_HOURS_MAX), true)
     : DEFAULT_MAX_AGE_HOURS;
-  field(problems, backup, path, 'bucketName', BUCKET_NAME, true);
+  const bucketName = field<string>(problems, backup, path, 'bucketName', BUCKET_NAME, true);
+  const longestSuffix = Math.max(ACCESS_LOG_BUCKET_SUFFIX.length, REPLICA_BUCKET_SUFFIX.length);
+  if (bucketName !== undefined && bucketName.length + longestSuffix > BUCKET_NAME_MAX_LENGTH) {
+    problems.add([...path, 'bucketName'], expectedGot(`at most ${BUCKET_NAME_MAX_LENGTH - longestSuffix} characters`, bucketName,
+      `${bucketName.length} characters; the access-log bucket is named "<bucketName>${ACCESS_LOG_BUCKET_SUFFIX}" and the replica `
+        + `"<bucketName>${REPLICA_BUCKET_SUFFIX}", within S3's ${BUCKET_NAME_MAX_LENGTH}`));
+  }
   const lifecycleDays = integerRule(LIFECYCLE_DAYS_MIN, LIFECYCLE_DAYS_MAX);
   const glacierGiven = own(backup, 'glacierAfterDays') !== undefined;
   const glacier = glacierGiven ? field<number>(problems, backup, path, 'glacierAfterDays', lifecycleDays, true) : DEFAULT_GLACIER_AFTER_DAYS;

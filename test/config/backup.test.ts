@@ -89,6 +89,13 @@ describe('backup', () => {
       message: 'expected at most backup.expireAfterDays (120), got 200 (S3 keeps a locked version past its expiry, until the lock ends)',
     },
     {
+      name: 'bucketName leaves no room for the access-log bucket\'s suffix',
+      edit: (c: Editable) => { c.backup.bucketName = 'a'.repeat(60); },
+      path: 'backup.bucketName',
+      message: `expected at most 58 characters, got "${'a'.repeat(60)}" (60 characters; the access-log bucket is named "<bucketName>-logs" `
+        + 'and the replica "<bucketName>-dr", within S3\'s 63)',
+    },
+    {
       name: 'objectLockDays is not a whole number of days',
       edit: (c: Editable) => { c.backup.objectLockDays = 0; },
       path: 'backup.objectLockDays',
@@ -332,7 +339,8 @@ describe('resolveBackup', () => {
       glacierAfterDays: 30,
       expireAfterDays: 120,
       objectLockDays: 30,
-      replicaRegion: 'eu-central-1',
+      replica: { region: 'eu-central-1', bucketName: '123456789012-eu-central-1-vault-snapshots' },
+      restoreRoleArns: ['arn:aws:iam::123456789012:role/gateway-pki-break-glass'],
       roleId: '0b7e2c4a-9d3f-4c61-8e5a-2f1d7c9b4e60',
       appRoleMount: 'approle',
       vaultImage: 'hashicorp/vault:1.21.1',
