@@ -353,6 +353,23 @@ describe('VaultAwsStack (vault-aws)', () => {
     const rules = checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack }] }).map((f) => f.rule);
     expect(rules).toEqual(['TF-001', 'TF-007', 'TF-008']);
   });
+
+  it('TF-015 and TF-016 pass on the stack because of what it builds: without the deny, or a secret without its key, they fire', () => {
+    const stack = stackOf();
+    for (const key of [named(stack.resource.aws_kms_key, 'SealKey'), named(stack.resource.aws_kms_replica_key, 'SealKeyReplica')]) {
+      const policy = JSON.parse(key.policy);
+      key.policy = JSON.stringify({ ...policy, Statement: policy.Statement.filter((s: any) => s.Effect !== 'Deny') });
+    }
+    delete named(stack.resource.aws_secretsmanager_secret, 'TlsKey').kms_key_id;
+    delete named(stack.resource.aws_kms_key, 'SecretsKey').policy;
+    const findings = checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack }] });
+    expect(findings.map((f) => [f.rule, f.object])).toEqual([
+      ['TF-015', addressOf(stack, 'aws_secretsmanager_secret', 'TlsKey')],
+      ['TF-016', addressOf(stack, 'aws_kms_key', 'SealKey')],
+      ['TF-016', addressOf(stack, 'aws_kms_key', 'SecretsKey')],
+      ['TF-016', addressOf(stack, 'aws_kms_replica_key', 'SealKeyReplica')],
+    ]);
+  });
 });
 
 describe('Vault node user data', () => {
