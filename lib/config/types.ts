@@ -760,7 +760,10 @@ export interface BackupConfig {
   readonly verifySchedule?: string;
   /** A backup older than this many hours is stale: alert, and the verification fails. @default 26 */
   readonly maxAgeHours?: number;
-  /** S3 bucket. @default - `<aws.accountId>-<region>-vault-snapshots` */
+  /**
+   * S3 bucket, at most 58 characters (its access-log bucket is `<bucketName>-logs`, its replica
+   * `<bucketName>-dr`). @default - `<aws.accountId>-<region>-vault-snapshots`
+   */
   readonly bucketName?: string;
   /** Days before snapshots move to Glacier. @default 30 */
   readonly glacierAfterDays?: number;

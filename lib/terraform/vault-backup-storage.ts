@@ -106,7 +106,18 @@ export interface VaultBackupStorageProps {
  *   under the prefix, `kms:GenerateDataKey` and `kms:Decrypt` on the key through S3 only. No
  *   delete: only the lifecycle removes snapshots.
  *
- * The bucket and the key refuse `terraform destroy` (`prevent_destroy`): they must outlive the
+ * - key policy: explicit; the account administers (named actions, no decrypt), the backup role and
+ *   the replication role use the key through S3, S3 log delivery encrypts the access logs, the
+ *   restore roles decrypt through S3;
+ * - Object Lock, governance mode, `objectLockDays` per version (on the existing bucket through its
+ *   configuration, so the bucket is not replaced);
+ * - server access logs to `<bucket>-logs`: encrypted with the same key, versioned, private,
+ *   TLS-only, written by S3 log delivery for this bucket only, kept {@link ACCESS_LOG_EXPIRE_DAYS} days;
+ * - with `replica`: a bucket and a key in that Region, the same companions, lock and lifecycle, and
+ *   replication of the prefix through a role scoped to the two buckets and keys; deletions are not
+ *   replicated.
+ *
+ * The buckets and the keys refuse `terraform destroy` (`prevent_destroy`): they must outlive the
  * Vault cluster they back up.
  *
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html

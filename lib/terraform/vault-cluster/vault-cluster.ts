@@ -136,13 +136,19 @@ export interface VaultClusterProps {
  * on-demand instances, unsealed by KMS, behind an internal Network Load Balancer named in the
  * private zone.
  *
- * - **Unseal**: a KMS key (rotation on, explicit key policy) or an existing one; the nodes reach it
- *   through the alias `alias/<name>-unseal`, so the user data names no ARN.
+ * - **Unseal**: a multi-Region KMS key (rotation on, kept on destroy) with its replica in the
+ *   disaster-recovery Region, or an existing key; the nodes reach it through the alias
+ *   `alias/<name>-unseal` (the replica has the same), so the user data names no ARN. Its policy
+ *   denies deletion, disabling and policy changes to all but the break-glass role, and a
+ *   {@link KeyDestructionAlarm} reports those calls.
+ * - **TLS secrets**: under a customer-managed key ({@link SecretsKey}) that the node role and the
+ *   Terraform caller alone decrypt, each with a policy refusing `GetSecretValue` to anyone else.
  * - **Nodes**: Amazon Linux 2023 (or an image built from it) with IMDSv2 only (hop limit 1),
  *   encrypted gp3 volumes, detailed monitoring; cloud-init installs the verified package, fetches
  *   the TLS material from Secrets Manager and starts a hardened service (see node-boot.ts).
  * - **Role**: KMS DescribeKey/Encrypt/Decrypt on the seal key, `ec2:DescribeInstances` for Raft's
- *   auto-join, GetSecretValue on the three TLS secrets, SSM only when asked.
+ *   auto-join, GetSecretValue on the three TLS secrets and Decrypt on their key through Secrets
+ *   Manager, SSM only when asked.
  * - **Network**: the API (8200) from the VPN, the VPC and the load balancer; the cluster port
  *   (8201) only between nodes; egress HTTPS to `httpsEgressCidrs` and 8200/8201 between nodes.
  * - **Replacement**: the load balancer health check accepts every state of a node that answers; an
