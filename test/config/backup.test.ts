@@ -350,6 +350,18 @@ describe('resolveBackup', () => {
     });
   });
 
+  it('the replica: in the DR Region, named as that Region\'s default bucket, or <bucketName>-dr when the name is given; none without a DR Region', () => {
+    expect(resolveBackup(config((c) => { c.backup.bucketName = 'acme-vault-snapshots'; }))!.replica)
+      .toEqual({ region: 'eu-central-1', bucketName: 'acme-vault-snapshots-dr' });
+    const dev = resolveBackup(config((c) => {
+      c.vaultCluster.mode = 'dev';
+      delete c.vaultCluster.voters;
+      delete c.vaultCluster.disasterRecovery;
+    }))!;
+    expect(dev.replica).toBeUndefined();
+    expect(dev.restoreRoleArns).toEqual(['arn:aws:iam::123456789012:role/gateway-pki-break-glass']);
+  });
+
   it('OpenBao: its image and CLI, no inspect', () => {
     const backup = resolveBackup(config((c) => { c.vaultCluster.engine = 'openbao'; c.vaultCluster.version = '2.4.1'; c.vaultCluster.packageSha256 = 'a'.repeat(64); }))!;
     expect([backup.vaultImage, backup.engine, backup.snapshotInspect]).toEqual(['openbao/openbao:2.4.1', 'openbao', false]);
