@@ -56,6 +56,9 @@ export class KeyDestructionAlarm extends Construct {
   constructor(scope: Construct, id: string, props: KeyDestructionAlarmProps) {
     super(scope, id);
     const { accountId, partition, region } = props;
+    if (props.keys[0]?.region !== region) {
+      throw new Error(`alarm ${props.name}: the first watched key must be in the topic's region ${region}, got ${props.keys[0]?.region ?? 'no key'}`);
+    }
     const pattern = JSON.stringify({
       source: ['aws.kms'],
       'detail-type': ['AWS API Call via CloudTrail'],

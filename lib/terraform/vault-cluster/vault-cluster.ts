@@ -196,6 +196,10 @@ export class VaultCluster extends Construct {
       maxSessionDuration: 3600,
     });
     let kmsKeyId: string;
+    if (props.existingKeyArn && (props.breakGlassRoleArn !== undefined || props.disasterRecovery !== undefined)) {
+      throw new Error(`cluster ${name}: 'breakGlassRoleArn' and 'disasterRecovery' are for a seal key the construct creates; `
+        + `an existing key ('existingKeyArn') keeps its own policy and replicas`);
+    }
     if (props.existingKeyArn) {
       this.kmsKeyArn = props.existingKeyArn;
       kmsKeyId = props.existingKeyArn;
