@@ -541,7 +541,8 @@ describe('terraform validate (vault-aws)', () => {
     expect(mirror, 'no filesystem mirror of hashicorp/aws found (set GATEWAY_PKI_TF_MIRROR): without it nor network, terraform validate cannot run').toBeDefined();
     const variants: Record<string, PlatformConfig> = {
       'vault-aws': example(),
-      'openbao-dev': withCluster((c) => ({ ...openbao(c), mode: 'dev', voters: undefined, unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' } })),
+      'openbao-dev': withCluster((c) => ({ ...openbao(c), mode: 'dev', voters: undefined,
+        unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' }, disasterRecovery: undefined })),
       'instance-store': withCluster((c) => ({ ...c, ssm: true, instances: { storage: 'instance-store' }, network: { ...c.network, subnetTags: undefined, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'] } })),
     };
     const files = Object.entries(variants).map(([name, config]) => ({ path: `stacks/${name}/cdk.tf.json`, content: stackFile(config) }));
