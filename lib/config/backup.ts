@@ -21,6 +21,11 @@ export const DEFAULT_MAX_AGE_HOURS = 26;
 export const DEFAULT_GLACIER_AFTER_DAYS = 30;
 /** Glacier's 90-day minimum after the 30 days in Standard. */
 export const DEFAULT_EXPIRE_AFTER_DAYS = 120;
+/**
+ * A month of nightly snapshots no one can delete or overwrite (Object Lock, governance mode): as
+ * long as they stay in S3 Standard, where the restore verification reads them.
+ */
+export const DEFAULT_OBJECT_LOCK_DAYS = 30;
 /** The AWS CLI image that uploads and fetches snapshots (v2: Pod Identity, `--checksum-algorithm`). */
 export const DEFAULT_AWS_CLI_IMAGE = 'amazon/aws-cli:2.31.0';
 
@@ -53,6 +58,12 @@ export interface ResolvedBackup {
   readonly bucketName: string;
   readonly glacierAfterDays: number;
   readonly expireAfterDays: number;
+  /** Days each snapshot version is locked, governance mode. */
+  readonly objectLockDays: number;
+  /** The copy in `vaultCluster.disasterRecovery.region`; `undefined`: no replica. */
+  readonly replica?: { readonly region: string; readonly bucketName: string };
+  /** Roles that may decrypt the snapshots by hand for a restore: `vaultCluster.unsealKey.breakGlassRoleArn` when set. */
+  readonly restoreRoleArns: readonly string[];
   /** The snapshot agent's AppRole role id. */
   readonly roleId: string;
   /** Mount path of the AppRole auth method (`vault.auth.appRole.path`, or `approle`). */
@@ -93,6 +104,9 @@ export function resolveBackup(config: PlatformConfig): ResolvedBackup | undefine
     bucketName: backup.bucketName ?? defaultBackupBucketName(config.aws.accountId, region),
     glacierAfterDays: backup.glacierAfterDays ?? DEFAULT_GLACIER_AFTER_DAYS,
     expireAfterDays: backup.expireAfterDays ?? DEFAULT_EXPIRE_AFTER_DAYS,
+    objectLockDays: backup.objectLockDays ?? DEFAULT_OBJECT_LOCK_DAYS,
+    replica: replicaOf(config, backup.bucketName),
+    restoreRoleArns: config.vaultCluster?.unsealKey?.breakGlassRoleArn === undefined ? [] : [config.vaultCluster.unsealKey.breakGlassRoleArn],
     roleId: backup.appRole.roleId,
     appRoleMount: config.vault.auth?.appRole?.path ?? 'approle',
     vaultImage,
@@ -102,6 +116,21 @@ export function resolveBackup(config: PlatformConfig): ResolvedBackup | undefine
       && compareVersions(version, parseExactVersion(SNAPSHOT_INSPECT_MIN_VAULT_VERSION, '')!) >= 0,
   };
 }
+
+/**
+ * The snapshots' copy in the disaster-recovery Region: the default name of that Region's bucket
+ * when `backup.bucketName` is the default, `<bucketName>-dr` otherwise.
+ */
+function replicaOf(config: PlatformConfig, bucketName: string | undefined): ResolvedBackup['replica'] {
+  const region = config.vaultCluster?.disasterRecovery?.region;
+  if (region === undefined) return undefined;
+  return { region, bucketName: bucketName === undefined ? defaultBackupBucketName(config.aws.accountId, region) : `${bucketName}${REPLICA_BUCKET_SUFFIX}` };
+}
+
+/** Suffix of the replica bucket's name when `backup.bucketName` is given. */
+export const REPLICA_BUCKET_SUFFIX = '-dr';
+/** Suffix of the access-log bucket's name: `<bucketName>-logs`. */
+export const ACCESS_LOG_BUCKET_SUFFIX = '-logs';
 
 /** `hashicorp/vault:<version>` or `openbao/openbao:<version>`, from `vaultCluster`. */
 function defaultVaultImage(config: PlatformConfig): string {

@@ -8,6 +8,7 @@
  * | `maxAgeHours` > the longest wait between two `schedule` runs | otherwise the stale alert fires between two good runs       |
  * | `glacierAfterDays` × 24 > `maxAgeHours`                    | the verification downloads the newest snapshot: still in S3 Standard |
  * | `expireAfterDays` ≥ `glacierAfterDays` + 90                | Glacier Flexible Retrieval bills 90 days at least             |
+ * | `objectLockDays` ≤ `expireAfterDays`                       | a locked version outlives its expiry, billed until unlocked   |
  *
  * A relation is reported on the field the user gave (the other being a default), on the field
  * named first in its row when both are given, and not at all when either is invalid or when both
@@ -17,8 +18,8 @@ import { longestGapMinutes, parseCronSchedule } from '../util/cron.js';
 import { EXTERNAL_SECRETS_NAMESPACE } from '../util/names.js';
 import { isDnsLabel, isIpAddress } from '../util/validators.js';
 import {
-  DEFAULT_BACKUP_SCHEDULE, DEFAULT_EXPIRE_AFTER_DAYS, DEFAULT_GLACIER_AFTER_DAYS, DEFAULT_MAX_AGE_HOURS, engineOfImage,
-  GLACIER_MINIMUM_STORAGE_DAYS,
+  ACCESS_LOG_BUCKET_SUFFIX, DEFAULT_BACKUP_SCHEDULE, DEFAULT_EXPIRE_AFTER_DAYS, DEFAULT_GLACIER_AFTER_DAYS, DEFAULT_MAX_AGE_HOURS, DEFAULT_OBJECT_LOCK_DAYS, engineOfImage,
+  GLACIER_MINIMUM_STORAGE_DAYS, REPLICA_BUCKET_SUFFIX,
 } from './backup.js';
 import type { ValidVaultCluster } from './check-vault-cluster.js';
 import {
@@ -28,7 +29,8 @@ import {
 import { SECRET_ID_TTL } from './check-vault-setup.js';
 
 const BACKUP_FIELDS = [
-  'cluster', 'namespace', 'schedule', 'verifySchedule', 'maxAgeHours', 'bucketName', 'glacierAfterDays', 'expireAfterDays', 'appRole', 'images',
+  'cluster', 'namespace', 'schedule', 'verifySchedule', 'maxAgeHours', 'bucketName', 'glacierAfterDays', 'expireAfterDays', 'objectLockDays',
+  'appRole', 'images',
 ] as const;
 const APPROLE_FIELDS = ['roleId', 'tokenBoundCidrs', 'secretIdBoundCidrs', 'secretIdTtl'] as const;
 const IMAGES_FIELDS = ['vault', 'awsCli'] as const;
@@ -159,14 +161,28 @@ export function checkBackup(problems: Problems, raw: Mapping, context: BackupCon
   const maxAge = maxAgeGiven
     ? field<number>(problems, backup, path, 'maxAgeHours', integerRule(MAX_AGE_HOURS_MIN, MAX_AGE_HOURS_MAX), true)
     : DEFAULT_MAX_AGE_HOURS;
-  field(problems, backup, path, 'bucketName', BUCKET_NAME, true);
+  const bucketName = field<string>(problems, backup, path, 'bucketName', BUCKET_NAME, true);
+  const longestSuffix = Math.max(ACCESS_LOG_BUCKET_SUFFIX.length, REPLICA_BUCKET_SUFFIX.length);
+  if (bucketName !== undefined && bucketName.length + longestSuffix > BUCKET_NAME_MAX_LENGTH) {
+    problems.add([...path, 'bucketName'], expectedGot(`at most ${BUCKET_NAME_MAX_LENGTH - longestSuffix} characters`, bucketName,
+      `${bucketName.length} characters; the access-log bucket is named "<bucketName>${ACCESS_LOG_BUCKET_SUFFIX}" and the replica `
+        + `"<bucketName>${REPLICA_BUCKET_SUFFIX}", within S3's ${BUCKET_NAME_MAX_LENGTH}`));
+  }
   const lifecycleDays = integerRule(LIFECYCLE_DAYS_MIN, LIFECYCLE_DAYS_MAX);
   const glacierGiven = own(backup, 'glacierAfterDays') !== undefined;
   const glacier = glacierGiven ? field<number>(problems, backup, path, 'glacierAfterDays', lifecycleDays, true) : DEFAULT_GLACIER_AFTER_DAYS;
   const expireGiven = own(backup, 'expireAfterDays') !== undefined;
   const expire = expireGiven ? field<number>(problems, backup, path, 'expireAfterDays', lifecycleDays, true) : DEFAULT_EXPIRE_AFTER_DAYS;
+  const lockGiven = own(backup, 'objectLockDays') !== undefined;
+  const lock = lockGiven ? field<number>(problems, backup, path, 'objectLockDays', lifecycleDays, true) : DEFAULT_OBJECT_LOCK_DAYS;
   checkAppRole(problems, backup);
   checkImages(problems, raw, backup, context);
+
+  // The default lock (30 days) is below the least expiry accepted (glacier + 90): only a given lock can exceed it.
+  if (lock !== undefined && expire !== undefined && lock > expire && lockGiven) {
+    problems.add([...path, 'objectLockDays'], expectedGot(`at most backup.expireAfterDays (${expire})`, lock,
+      'S3 keeps a locked version past its expiry, until the lock ends'));
+  }
 
   if (schedule !== undefined && maxAge !== undefined) {
     checkMaxAgeAgainstSchedule(problems, schedule, scheduleGiven, maxAge, maxAgeGiven);

@@ -5,6 +5,7 @@
  * declaration order, then what relates fields (the voter count and the mode, the subnets and the
  * mode, the package checksum and the engine). Bounds are named constants, shared with the stack.
  */
+import { awsPartition } from '../util/names.js';
 import { isAwsRegion, isIntegerInRange } from '../util/validators.js';
 import {
   BOOLEAN, CIDR, DNS_LABEL, enumRule, expectedGot, field, integerRule, isMapping, listField, listItem, type Mapping, own, type Path,
@@ -61,14 +62,14 @@ export const GRACE_PERIOD_MIN = 60;
 export const GRACE_PERIOD_MAX = 3600;
 
 const VAULT_CLUSTER_FIELDS = [
-  'name', 'engine', 'version', 'packageSha256', 'mode', 'voters', 'region', 'network', 'unsealKey', 'tls', 'ami', 'instances', 'ssm',
-  'bootstrap',
-  'audit',
+  'name', 'engine', 'version', 'packageSha256', 'mode', 'voters', 'region', 'network', 'unsealKey', 'disasterRecovery', 'tls', 'ami',
+  'instances', 'ssm', 'bootstrap', 'audit',
 ] as const;
 const NETWORK_FIELDS = [
   'vpcId', 'vpcTags', 'subnetIds', 'subnetTags', 'vpcCidr', 'clientSecurityGroupIds', 'clientCidrs', 'httpsEgressCidrs',
 ] as const;
-const UNSEAL_KEY_FIELDS = ['existingKeyArn', 'deletionWindowDays'] as const;
+const UNSEAL_KEY_FIELDS = ['existingKeyArn', 'deletionWindowDays', 'breakGlassRoleArn'] as const;
+const DISASTER_RECOVERY_FIELDS = ['region'] as const;
 const TLS_FIELDS = ['certificateFile', 'keyFile', 'caChainFile', 'revision', 'minVersion'] as const;
 const AMI_FIELDS = ['id', 'ssmParameter', 'architecture'] as const;
 const AUDIT_FIELDS = ['volumeGiB', 'logRetentionDays', 'cloudWatchAgentVersion'] as const;
@@ -116,6 +117,23 @@ const SECURITY_GROUP_ID = stringRule('a security group id such as "sg-0123456789
 const TAG_KEY = stringRule('an AWS tag key: 1 to 128 characters, not starting with "aws:"',
   (value) => value.length >= 1 && value.length <= 128 && !value.toLowerCase().startsWith('aws:'));
 const TAG_VALUE = stringRule('an AWS tag value: at most 256 characters', (value) => value.length <= 256);
+
+/**
+ * An IAM role by ARN, path allowed (`arn:aws:iam::123456789012:role/ops/break-glass`): key policies
+ * compare it with `aws:PrincipalArn`, which names roles this way, never by a bare name.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+ */
+export const IAM_ROLE_ARN = stringRule(
+  'an IAM role ARN such as "arn:aws:iam::123456789012:role/gateway-pki-break-glass"',
+  (value) => /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\x21-\x7e]+\/)?[\w+=,.@-]{1,64}$/.test(value) && !value.includes('*'),
+  (value) => {
+    if (/:assumed-role\//.test(value) || /^arn:aws(-[a-z]+)*:sts:/.test(value)) return 'that is a session; give the ARN of the role itself';
+    if (/:user\//.test(value)) return 'that is a user; give a role, which people assume when they need it';
+    if (value.includes('*')) return 'name one role, without wildcards';
+    if (/^[\w+=,.@-]{1,64}$/.test(value)) return 'give the full ARN: arn:<partition>:iam::<account>:role/<name>';
+    return undefined;
+  },
+);
 
 const DELETION_WINDOW = integerRule(KMS_DELETION_WINDOW_MIN, KMS_DELETION_WINDOW_MAX, ' (days, the KMS limits)');
 
@@ -172,7 +190,8 @@ export function checkVaultCluster(problems: Problems, raw: Mapping, context: Vau
   const voters = checkVoters(problems, cluster, path, mode);
   const region = field<string>(problems, cluster, path, 'region', REGION, true) ?? context.aws.region;
   checkNetwork(problems, cluster, path, mode);
-  checkUnsealKey(problems, cluster, path, region);
+  checkUnsealKey(problems, cluster, path, region, context.aws.accountId);
+  checkDisasterRecovery(problems, cluster, path, region, mode);
   checkTls(problems, cluster, path);
   checkAmi(problems, cluster, path);
   checkInstances(problems, cluster, path, voters);
@@ -274,8 +293,19 @@ function checkNetwork(problems: Problems, cluster: Mapping, clusterPath: Path, m
   checkList(problems, network, path, 'httpsEgressCidrs', CIDR, { minItems: 1 });
 }
 
-function checkUnsealKey(problems: Problems, cluster: Mapping, clusterPath: Path, region: string | undefined): void {
+/**
+ * `unsealKey`: an existing key, or the one this stack creates, which then needs a break-glass role
+ * (its policy denies deletion, disabling and policy changes to everyone else).
+ */
+function checkUnsealKey(problems: Problems, cluster: Mapping, clusterPath: Path, region: string | undefined, accountId: string | undefined): void {
   const path = [...clusterPath, 'unsealKey'];
+  const raw = own(cluster, 'unsealKey');
+  if (raw === undefined) {
+    problems.add([...path, 'breakGlassRoleArn'], `is required when this stack creates the seal key: expected ${IAM_ROLE_ARN.expected} `
+      + '(the only principal the key policy lets schedule the key\'s deletion, disable it or change its policy), '
+      + 'or give unsealKey.existingKeyArn');
+    return;
+  }
   const key = section(problems, cluster, clusterPath, 'unsealKey', UNSEAL_KEY_FIELDS, true);
   if (!key) return;
   const arn = field<string>(problems, key, path, 'existingKeyArn', KMS_KEY_ARN, true);
@@ -283,11 +313,61 @@ function checkUnsealKey(problems: Problems, cluster: Mapping, clusterPath: Path,
     problems.add([...path, 'existingKeyArn'], expectedGot(`a key in the cluster's region ${JSON.stringify(region)}`, arn,
       'the awskms seal and the nodes must be in the same region, or give a multi-Region replica key there'));
   }
-  if (own(key, 'existingKeyArn') !== undefined && own(key, 'deletionWindowDays') !== undefined) {
-    problems.add([...path, 'deletionWindowDays'], 'is only for a key this stack creates: remove it, or remove existingKeyArn');
+  const existing = own(key, 'existingKeyArn') !== undefined;
+  for (const onlyCreated of ['deletionWindowDays', 'breakGlassRoleArn'] as const) {
+    if (existing && own(key, onlyCreated) !== undefined) {
+      problems.add([...path, onlyCreated], 'is only for a key this stack creates (an existing key keeps its own policy): remove it, '
+        + 'or remove existingKeyArn');
+    }
+  }
+  if (existing) return;
+  field(problems, key, path, 'deletionWindowDays', DELETION_WINDOW, true);
+  if (own(key, 'breakGlassRoleArn') === undefined) {
+    problems.add([...path, 'breakGlassRoleArn'], `is required when this stack creates the seal key: expected ${IAM_ROLE_ARN.expected} `
+      + '(the only principal the key policy lets schedule the key\'s deletion, disable it or change its policy), '
+      + 'or give existingKeyArn');
     return;
   }
-  field(problems, key, path, 'deletionWindowDays', DELETION_WINDOW, true);
+  const role = field<string>(problems, key, path, 'breakGlassRoleArn', IAM_ROLE_ARN);
+  if (role !== undefined && accountId !== undefined && role.split(':')[4] !== accountId) {
+    problems.add([...path, 'breakGlassRoleArn'], expectedGot(`a role of account ${JSON.stringify(accountId)} (aws.accountId)`, role,
+      'the key policy names a principal of the key\'s own account'));
+  }
+}
+
+/**
+ * `disasterRecovery`: required in `ha` when this stack creates the seal key (a multi-Region key
+ * gets its replica there); its region differs from the cluster's and shares its partition.
+ */
+function checkDisasterRecovery(
+  problems: Problems, cluster: Mapping, clusterPath: Path, region: string | undefined, mode: 'dev' | 'ha' | undefined,
+): void {
+  const path = [...clusterPath, 'disasterRecovery'];
+  const createdKey = !(isMapping(own(cluster, 'unsealKey')) && own(own(cluster, 'unsealKey') as Mapping, 'existingKeyArn') !== undefined);
+  if (own(cluster, 'disasterRecovery') === undefined) {
+    if (mode === 'ha' && createdKey) {
+      problems.add([...path, 'region'], 'is required in mode "ha" when this stack creates the seal key: expected an AWS region code '
+        + 'other than the cluster\'s, such as "eu-central-1" (the seal key\'s replica and the snapshots\' copy live there; '
+        + 'without them a lost Region or a deleted key loses every backup)');
+    }
+    return;
+  }
+  const dr = section(problems, cluster, clusterPath, 'disasterRecovery', DISASTER_RECOVERY_FIELDS, true);
+  if (!dr) return;
+  if (!createdKey) {
+    problems.add(path, 'is only for a seal key this stack creates (replicate an existing key yourself): remove it, or remove '
+      + 'unsealKey.existingKeyArn');
+    return;
+  }
+  const drRegion = field<string>(problems, dr, path, 'region', REGION);
+  if (drRegion === undefined || region === undefined || !isAwsRegion(region)) return;
+  if (drRegion === region) {
+    problems.add([...path, 'region'], expectedGot('another region than the cluster\'s', drRegion,
+      'a replica in the same Region survives neither a Region outage nor what took the primary down'));
+  } else if (awsPartition(drRegion) !== awsPartition(region)) {
+    problems.add([...path, 'region'], expectedGot(`a region of the cluster's partition "${awsPartition(region)}"`, drRegion,
+      'multi-Region keys are replicated within one partition'));
+  }
 }
 
 /** `tls`: the files default to those `npm run pki -- init` writes into `pki.directory`. */

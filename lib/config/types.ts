@@ -634,6 +634,12 @@ export interface VaultClusterConfig {
   readonly network: VaultNetworkConfig;
   /** @default - a new KMS key, rotation on, 30-day deletion window */
   readonly unsealKey?: VaultUnsealKeyConfig;
+  /**
+   * Where the seal key is replicated, and the Raft snapshots with it: a restore needs both in one
+   * Region. Required in `ha` when this stack creates the seal key.
+   * @default - no replica (mode `dev`, or an `existingKeyArn` whose replicas you manage)
+   */
+  readonly disasterRecovery?: VaultDisasterRecoveryConfig;
   /** @default - every VaultTlsConfig default */
   readonly tls?: VaultTlsConfig;
   /** The machine image, pinned: a new image reaches the nodes only through a change here (or of the parameter) and a rolling refresh. */
@@ -701,6 +707,24 @@ export interface VaultUnsealKeyConfig {
   readonly existingKeyArn?: string;
   /** Days a deleted key stays recoverable (created key only), 7 to 30. @default 30 */
   readonly deletionWindowDays?: number;
+  /**
+   * ARN of the IAM role that alone may schedule the deletion of the created key, disable it or
+   * replace its policy (the key policy denies those calls to every other principal, the account's
+   * administrators and root included). Required when this stack creates the key; the role may be
+   * created later, with the same ARN.
+   * @example 'arn:aws:iam::123456789012:role/gateway-pki-break-glass'
+   */
+  readonly breakGlassRoleArn?: string;
+}
+
+/** The disaster-recovery Region of the Vault cluster. */
+export interface VaultDisasterRecoveryConfig {
+  /**
+   * Region of the seal key's replica and of the snapshot bucket's replica: another Region than the
+   * cluster's, in the same partition (multi-Region keys stay in their partition).
+   * @example 'eu-central-1'
+   */
+  readonly region: string;
 }
 
 /**
@@ -794,12 +818,21 @@ export interface BackupConfig {
   readonly verifySchedule?: string;
   /** A backup older than this many hours is stale: alert, and the verification fails. @default 26 */
   readonly maxAgeHours?: number;
-  /** S3 bucket. @default - `<aws.accountId>-<region>-vault-snapshots` */
+  /**
+   * S3 bucket, at most 58 characters (its access-log bucket is `<bucketName>-logs`, its replica
+   * `<bucketName>-dr`). @default - `<aws.accountId>-<region>-vault-snapshots`
+   */
   readonly bucketName?: string;
   /** Days before snapshots move to Glacier. @default 30 */
   readonly glacierAfterDays?: number;
   /** Days before snapshots (and old versions) are deleted; at least `glacierAfterDays` + 90 (Glacier bills 90 days at least). @default 120 */
   readonly expireAfterDays?: number;
+  /**
+   * Days each snapshot version is locked (S3 Object Lock, governance mode) from its upload: no one
+   * deletes or overwrites it meanwhile without `s3:BypassGovernanceRetention`. At most `expireAfterDays`.
+   * @default 30
+   */
+  readonly objectLockDays?: number;
   /** The snapshot agent's AppRole: its role id, fixed as cert-manager's is, and where it may be used from. */
   readonly appRole: {
     /** A UUID. */

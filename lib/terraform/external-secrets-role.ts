@@ -3,6 +3,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js'
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js';
 import { Construct } from 'constructs';
 import { policyDocument, trustDocument } from './iam.js';
+import { SECRETS_KEY_READ_ACTIONS, type SecretsKey, secretsManagerEndpoint } from './secrets-key.js';
 import { type PodIdentity, podIdentityAssociation, type ServiceAccountRef, workloadTrustStatement } from './workload-identity.js';
 
 /** What External Secrets may do with the cluster's secrets: read a value and its metadata, nothing else. */
@@ -18,6 +19,8 @@ export interface ExternalSecretsRoleProps {
   readonly secretsPrefix: string;
   readonly identity: PodIdentity;
   readonly serviceAccount: ServiceAccountRef;
+  /** The key of the secrets under `secretsPrefix`: the role may decrypt with it through Secrets Manager. */
+  readonly secretsKey: SecretsKey;
 }
 
 /**
@@ -27,9 +30,9 @@ export interface ExternalSecretsRoleProps {
  * - Trust: exactly the operator's service account (IRSA, or EKS Pod Identity with its association).
  * - Permissions: `GetSecretValue` and `DescribeSecret` on
  *   `arn:<partition>:secretsmanager:<region>:<account>:secret:<prefix>*` (Secrets Manager appends a
- *   random suffix to every secret's ARN, hence the trailing `*` after the name prefix). The secrets
- *   are encrypted with the account's `aws/secretsmanager` key, which Secrets Manager uses on the
- *   caller's behalf: no KMS permission is needed.
+ *   random suffix to every secret's ARN, hence the trailing `*` after the name prefix), and
+ *   `kms:Decrypt` on the secrets' customer-managed key through Secrets Manager only (the key's
+ *   policy names this role as a reader, see {@link SecretsKey}).
  *
  * @see https://external-secrets.io/latest/provider/aws-secrets-manager/
  */
@@ -56,7 +59,15 @@ export class ExternalSecretsRole extends Construct {
     new IamRolePolicy(this, 'ReadSecrets', {
       role: this.role.name,
       name: 'read-cluster-secrets',
-      policy: policyDocument([{ sid: 'ReadClusterSecrets', actions: [...EXTERNAL_SECRETS_ACTIONS], resources: [secretsArn] }]),
+      policy: policyDocument([
+        { sid: 'ReadClusterSecrets', actions: [...EXTERNAL_SECRETS_ACTIONS], resources: [secretsArn] },
+        {
+          sid: 'DecryptClusterSecrets',
+          actions: SECRETS_KEY_READ_ACTIONS,
+          resources: [props.secretsKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': secretsManagerEndpoint(props.region, props.partition) } },
+        },
+      ]),
     });
     podIdentityAssociation(this, 'PodIdentity', props.identity, props.serviceAccount, this.role.arn);
   }
@@ -67,6 +78,8 @@ export interface AppRoleSecretIdSecretProps {
   readonly name: string;
   /** The Vault AppRole whose secret id it holds. */
   readonly appRole: string;
+  /** Encrypts the value; its readers alone may get it (a secret policy denies everyone else). */
+  readonly secretsKey: SecretsKey;
 }
 
 /**
@@ -82,6 +95,8 @@ export class AppRoleSecretIdSecret extends Construct {
     this.secret = new SecretsmanagerSecret(this, 'Resource', {
       name: props.name,
       description: `Secret id of the Vault AppRole "${props.appRole}", put in by an operator (never by Terraform)`,
+      kmsKeyId: props.secretsKey.keyArn,
     });
+    props.secretsKey.restrictReaders(`${id}Policy`, this.secret.arn);
   }
 }

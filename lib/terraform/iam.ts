@@ -61,7 +61,7 @@ export function trustDocument(statements: readonly TrustStatement[]): string {
 /** A statement of a resource policy (an S3 bucket policy): a principal, then as {@link PolicyStatement}. */
 export interface ResourcePolicyStatement extends PolicyStatement {
   /** `'*'` for everyone, as deny-all statements name it. */
-  readonly principal: '*' | { readonly AWS: string } | { readonly Service: string };
+  readonly principal: '*' | { readonly AWS: string | readonly string[] } | { readonly Service: string };
 }
 
 /**

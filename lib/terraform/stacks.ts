@@ -1,5 +1,5 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { TerraformOutput } from 'cdktf';
+import { dependable, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ClusterConfig, PlatformConfig } from '../config/types.js';
 import { appRolesDeliveredTo } from '../config/vault-setup.js';
@@ -10,6 +10,7 @@ import {
 import { AwsAccountCheck } from './aws-account-check.js';
 import { CertManagerDnsRole } from './cert-manager-dns-role.js';
 import { AppRoleSecretIdSecret, ExternalSecretsRole } from './external-secrets-role.js';
+import { SecretsKey } from './secrets-key.js';
 import { IrsaProviderCheck, type PodIdentity } from './workload-identity.js';
 import { PlatformStack, type PlatformStackProps } from './platform-stack.js';
 
@@ -62,17 +63,31 @@ export class ClusterAwsStack extends PlatformStack {
 
     const appRoles = appRolesDeliveredTo(platform, cluster);
     if (appRoles.length > 0) {
+      const roleName = externalSecretsRoleName(cluster.name);
+      // The role's ARN by name: the key policy is created before the role, which refers to the key.
+      const roleArn = `arn:${awsPartition(region)}:iam::${platform.aws.accountId}:role/${roleName}`;
+      const secretsKey = new SecretsKey(this, 'SecretsKey', {
+        alias: `alias/gateway-pki-${cluster.name}-secrets`,
+        description: `Cluster ${cluster.name}: encrypts the AppRole secret ids ${clusterSecretsPrefix(cluster.name)}*, read by External Secrets only`,
+        accountId: platform.aws.accountId,
+        partition: awsPartition(region),
+        region,
+        readers: [roleArn],
+      });
       this.externalSecretsRole = new ExternalSecretsRole(this, 'ExternalSecrets', {
-        roleName: externalSecretsRoleName(cluster.name),
+        roleName,
         accountId: platform.aws.accountId,
         region,
         partition: awsPartition(region),
         secretsPrefix: clusterSecretsPrefix(cluster.name),
         identity: podIdentityOf(cluster, region),
         serviceAccount: { namespace: EXTERNAL_SECRETS_NAMESPACE, name: EXTERNAL_SECRETS_SERVICE_ACCOUNT },
+        secretsKey,
       });
+      // KMS refuses a key policy naming a principal that does not exist yet.
+      secretsKey.key.dependsOn = [dependable(this.externalSecretsRole.role)];
       for (const appRole of appRoles) {
-        new AppRoleSecretIdSecret(this, `SecretId-${appRole}`, { name: appRoleSecretIdName(cluster.name, appRole), appRole });
+        new AppRoleSecretIdSecret(this, `SecretId-${appRole}`, { name: appRoleSecretIdName(cluster.name, appRole), appRole, secretsKey });
       }
       new TerraformOutput(this, 'external_secrets_role_arn', {
         value: this.externalSecretsRole.roleArn,

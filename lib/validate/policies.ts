@@ -1163,6 +1163,113 @@ function checkStateLocation(input: ValidationInput): Finding[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Terraform: Secrets Manager secrets under a customer-managed key (TF-015)
+
+/** `kms_key_id` values that name the AWS-managed key of Secrets Manager, which any principal of the account may use through it. */
+const AWS_MANAGED_SECRETS_KEY = /(^|:)alias\/aws\/secretsmanager$/;
+
+function checkSecretsKey(input: ValidationInput): Finding[] {
+  return resources(input, 'aws_secretsmanager_secret').flatMap((resource) => {
+    const key: unknown = resource.body.kms_key_id;
+    if (typeof key === 'string' && key.trim() !== '' && !AWS_MANAGED_SECRETS_KEY.test(key)) {
+      return [];
+    }
+    const why = key === undefined || key === '' ? 'kms_key_id is not set (Secrets Manager uses the AWS-managed aws/secretsmanager key)'
+      : `kms_key_id is ${show(key)}, the AWS-managed key`;
+    return [tfFinding('TF-015', resource, ['kms_key_id'], `any principal with secretsmanager:GetSecretValue can read the value: ${why}; `
+      + 'expected a customer-managed key whose policy names the readers')];
+  });
+}
+
+// Terraform: KMS key policies (TF-016)
+
+/** What a seal key's policy must deny to all but a break-glass role (TF-016). */
+const SEAL_KEY_MUST_DENY = ['kms:ScheduleKeyDeletion'];
+
+/** The `kms_key_id` of every `seal "awskms"` stanza in the user data of a stack's launch templates and instances. */
+function sealKeyIds(input: ValidationInput, file: string): Set<string> {
+  const ids = new Set<string>();
+  for (const resource of resources(input, 'aws_launch_template', 'aws_instance').filter((r) => r.file === file)) {
+    for (const field of ['user_data', 'user_data_base64']) {
+      const value: unknown = resource.body[field];
+      if (typeof value !== 'string') continue;
+      for (const { text } of userDataTexts(value)) {
+        for (const match of text.matchAll(/seal\s+"awskms"\s*\{[^}]*?kms_key_id\s*=\s*"([^"]+)"/g)) ids.add(match[1]!);
+      }
+    }
+  }
+  return ids;
+}
+
+/** The keys (`aws_kms_key` or `aws_kms_replica_key` addresses) a seal names: by alias, by a key reference, or a replica of one. */
+function sealKeys(input: ValidationInput): Set<string> {
+  const sealed = new Set<string>();
+  for (const stack of input.terraform) {
+    const ids = sealKeyIds(input, stack.file);
+    if (ids.size === 0) continue;
+    const keyOf = (reference: unknown): string | undefined =>
+      typeof reference === 'string' ? /^\$\{(aws_kms_(?:replica_)?key\.[\w-]+)\.(?:key_id|arn|id)\}$/.exec(reference)?.[1] : undefined;
+    for (const alias of tfObjects(stack, 'resource', 'aws_kms_alias')) {
+      const key = keyOf(alias.body.target_key_id);
+      if (key !== undefined && ids.has(alias.body.name)) sealed.add(key);
+    }
+    for (const id of ids) {
+      const key = keyOf(id);
+      if (key !== undefined) sealed.add(key);
+    }
+    for (const replica of tfObjects(stack, 'resource', 'aws_kms_replica_key')) {
+      const primary = keyOf(replica.body.primary_key_arn);
+      if (primary !== undefined && sealed.has(primary)) sealed.add(replica.address);
+    }
+  }
+  return sealed;
+}
+
+/** Whether a statement denies `action` to everyone but, at most, principals named in a condition (`aws:PrincipalArn`). */
+function deniesToAllButNamed(statement: any, action: string): boolean {
+  if (!isObject(statement) || statement.Effect !== 'Deny') return false;
+  const principal = statement.Principal;
+  const everyone = principal === '*' || (isObject(principal) && [principal.AWS].flat().includes('*'));
+  const actions = [statement.Action].flat();
+  const covers = actions.some((a) => a === action || a === '*' || a === 'kms:*');
+  const conditions = isObject(statement.Condition) ? statement.Condition : {};
+  // Only an exception by principal ARN keeps the deny meaningful; any other condition may leave it void.
+  const onlyPrincipalExceptions = Object.entries(conditions).every(([operator, keys]) =>
+    /^(ArnNotEquals|ArnNotLike|StringNotEquals|StringNotLike)$/.test(operator) && isObject(keys)
+      && Object.keys(keys).every((key) => key.toLowerCase() === 'aws:principalarn'));
+  return everyone && covers && statement.NotAction === undefined && onlyPrincipalExceptions;
+}
+
+function checkKeyPolicies(input: ValidationInput): Finding[] {
+  const sealed = sealKeys(input);
+  return resources(input, 'aws_kms_key', 'aws_kms_replica_key').flatMap((resource) => {
+    const policy: unknown = resource.body.policy;
+    if (typeof policy !== 'string' || policy.trim() === '') {
+      return [tfFinding('TF-016', resource, ['policy'], 'the key has the default key policy, which lets every IAM policy of the account '
+        + `grant any use of it: policy is ${show(policy)}; expected an explicit policy naming its administrators and users`)];
+    }
+    if (!sealed.has(resource.address)) return [];
+    // A policy with Terraform references inside its strings is still JSON: its statements can be read.
+    let document: any;
+    try {
+      document = JSON.parse(policy);
+    } catch {
+      return [tfFinding('TF-016', resource, ['policy'], 'the seal key\'s policy cannot be read here (not a JSON document); expected '
+        + 'a document that denies kms:ScheduleKeyDeletion to all but a break-glass role')];
+    }
+    return missingDenies(resource, document);
+  });
+}
+
+function missingDenies(resource: TfObject, document: any): Finding[] {
+  const statements: unknown[] = [document?.Statement].flat().filter((s) => s !== undefined);
+  return SEAL_KEY_MUST_DENY.filter((action) => !statements.some((s) => deniesToAllButNamed(s, action))).map((action) =>
+    tfFinding('TF-016', resource, ['policy'], `any IAM administrator of the account can destroy the seal key, and with it every `
+      + `snapshot: no statement denies ${action} to every principal but a break-glass role; expected a Deny with Principal "*" and `
+      + 'at most an aws:PrincipalArn exception'));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Terraform: private keys in state (TF-012)
 
 /**
@@ -1695,6 +1802,22 @@ const RULES: readonly DocumentedRule[] = [
     appliesTo: 'aws_lb_target_group on port 8200 or checking /v1/sys/health: protocol, path, matcher, sealedcode and uninitcode (a warning)',
     rationale: 'a matcher accepting 5xx or a TCP check routes clients to sealed or unjoined nodes, and lets a rolling refresh replace voters with broken ones',
     check: checkVaultHealthChecks,
+  },
+  {
+    id: 'TF-015',
+    target: 'terraform',
+    title: 'Secrets Manager secrets under a customer-managed key',
+    appliesTo: 'aws_secretsmanager_secret (kms_key_id)',
+    rationale: 'the AWS-managed key lets any principal with GetSecretValue read the Vault TLS key or an AppRole secret id; a customer-managed key\'s policy names who decrypts',
+    check: checkSecretsKey,
+  },
+  {
+    id: 'TF-016',
+    target: 'terraform',
+    title: 'KMS keys with an explicit policy; the seal key deletable by a break-glass role only',
+    appliesTo: 'aws_kms_key, aws_kms_replica_key (policy); the key the awskms seal of a launch template names',
+    rationale: 'the default policy hands the key to every IAM policy of the account; a deleted seal key makes Vault and every snapshot unrecoverable',
+    check: checkKeyPolicies,
   },
   {
     id: 'TF-017',

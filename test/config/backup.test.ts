@@ -79,7 +79,27 @@ describe('backup', () => {
       name: 'the section is not a mapping',
       edit: (c: Editable) => { c.backup = 'nightly'; },
       path: 'backup',
-      message: 'expected a mapping with cluster, namespace, schedule, verifySchedule, maxAgeHours, bucketName, glacierAfterDays, expireAfterDays, appRole, images, got "nightly"',
+      message: 'expected a mapping with cluster, namespace, schedule, verifySchedule, maxAgeHours, bucketName, glacierAfterDays, expireAfterDays, objectLockDays, '
+        + 'appRole, images, got "nightly"',
+    },
+    {
+      name: 'objectLockDays beyond expireAfterDays',
+      edit: (c: Editable) => { c.backup.objectLockDays = 200; },
+      path: 'backup.objectLockDays',
+      message: 'expected at most backup.expireAfterDays (120), got 200 (S3 keeps a locked version past its expiry, until the lock ends)',
+    },
+    {
+      name: 'bucketName leaves no room for the access-log bucket\'s suffix',
+      edit: (c: Editable) => { c.backup.bucketName = 'a'.repeat(60); },
+      path: 'backup.bucketName',
+      message: `expected at most 58 characters, got "${'a'.repeat(60)}" (60 characters; the access-log bucket is named "<bucketName>-logs" `
+        + 'and the replica "<bucketName>-dr", within S3\'s 63)',
+    },
+    {
+      name: 'objectLockDays is not a whole number of days',
+      edit: (c: Editable) => { c.backup.objectLockDays = 0; },
+      path: 'backup.objectLockDays',
+      message: 'expected an integer from 1 to 3650, got 0',
     },
     {
       name: 'cluster names no declared cluster',
@@ -318,6 +338,9 @@ describe('resolveBackup', () => {
       bucketName: '123456789012-eu-west-3-vault-snapshots',
       glacierAfterDays: 30,
       expireAfterDays: 120,
+      objectLockDays: 30,
+      replica: { region: 'eu-central-1', bucketName: '123456789012-eu-central-1-vault-snapshots' },
+      restoreRoleArns: ['arn:aws:iam::123456789012:role/gateway-pki-break-glass'],
       roleId: '0b7e2c4a-9d3f-4c61-8e5a-2f1d7c9b4e60',
       appRoleMount: 'approle',
       vaultImage: 'hashicorp/vault:1.21.1',
@@ -325,6 +348,18 @@ describe('resolveBackup', () => {
       engine: 'vault',
       snapshotInspect: true,
     });
+  });
+
+  it('the replica: in the DR Region, named as that Region\'s default bucket, or <bucketName>-dr when the name is given; none without a DR Region', () => {
+    expect(resolveBackup(config((c) => { c.backup.bucketName = 'acme-vault-snapshots'; }))!.replica)
+      .toEqual({ region: 'eu-central-1', bucketName: 'acme-vault-snapshots-dr' });
+    const dev = resolveBackup(config((c) => {
+      c.vaultCluster.mode = 'dev';
+      delete c.vaultCluster.voters;
+      delete c.vaultCluster.disasterRecovery;
+    }))!;
+    expect(dev.replica).toBeUndefined();
+    expect(dev.restoreRoleArns).toEqual(['arn:aws:iam::123456789012:role/gateway-pki-break-glass']);
   });
 
   it('OpenBao: its image and CLI, no inspect', () => {

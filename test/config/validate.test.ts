@@ -1006,7 +1006,10 @@ describe('validateConfig', () => {
     },
     {
       name: 'oidcProviderArn is in another account than aws.accountId',
-      edit: (c) => { c.aws.accountId = '210987654321'; },
+      edit: (c) => {
+        c.aws.accountId = '210987654321';
+        c.vaultCluster.unsealKey.breakGlassRoleArn = 'arn:aws:iam::210987654321:role/gateway-pki-break-glass';
+      },
       path: 'clusters[0].workloadIdentity.oidcProviderArn',
       message: 'expected an OIDC provider in account "210987654321" (aws.accountId), got "123456789012" (the account in the ARN)',
     },

@@ -25,6 +25,7 @@ describe('vaultCluster validation', () => {
       config.vaultCluster = {
         version: '1.21.1', mode: 'dev', ami: { id: 'ami-0123456789abcdef0' },
         network: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'], vpcCidr: '10.0.0.0/16' },
+        unsealKey: { breakGlassRoleArn: 'arn:aws:iam::123456789012:role/break-glass' },
       };
     }))).toEqual([]);
   });
@@ -55,15 +56,46 @@ describe('vaultCluster validation', () => {
       'expected a network in CIDR notation such as "10.0.0.0/16", got "10.8.0.1/16" (host bits are set; give the network address)'],
     ['a security group that is not an id', (c: any) => { c.network.clientSecurityGroupIds = ['vpn']; }, 'vaultCluster.network.clientSecurityGroupIds[0]',
       'expected a security group id such as "sg-0123456789abcdef0", got "vpn"'],
-    ['an alias as unseal key', (c: any) => { c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:alias/vault' }; }, 'vaultCluster.unsealKey.existingKeyArn',
+    ['an alias as unseal key', (c: any) => { c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:alias/vault' }; delete c.disasterRecovery; }, 'vaultCluster.unsealKey.existingKeyArn',
       /give the key's ARN, not an alias/],
-    ['a key in another region', (c: any) => { c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' }; },
+    ['a key in another region', (c: any) => { c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' }; delete c.disasterRecovery; },
       'vaultCluster.unsealKey.existingKeyArn', /expected a key in the cluster's region "eu-west-3"/],
-    ['a deletion window beyond KMS limits', (c: any) => { c.unsealKey = { deletionWindowDays: 45 }; }, 'vaultCluster.unsealKey.deletionWindowDays',
+    ['a deletion window beyond KMS limits', (c: any) => { c.unsealKey.deletionWindowDays = 45; }, 'vaultCluster.unsealKey.deletionWindowDays',
       'expected an integer from 7 to 30 (days, the KMS limits), got 45'],
     ['a deletion window with an existing key', (c: any) => {
       c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34', deletionWindowDays: 10 };
-    }, 'vaultCluster.unsealKey.deletionWindowDays', 'is only for a key this stack creates: remove it, or remove existingKeyArn'],
+      delete c.disasterRecovery;
+    }, 'vaultCluster.unsealKey.deletionWindowDays',
+    'is only for a key this stack creates (an existing key keeps its own policy): remove it, or remove existingKeyArn'],
+    ['a break-glass role with an existing key', (c: any) => {
+      c.unsealKey.existingKeyArn = 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34';
+      delete c.disasterRecovery;
+    }, 'vaultCluster.unsealKey.breakGlassRoleArn', /^is only for a key this stack creates/],
+    ['a created key without a break-glass role', (c: any) => { delete c.unsealKey; }, 'vaultCluster.unsealKey.breakGlassRoleArn',
+      /^is required when this stack creates the seal key: expected an IAM role ARN such as "arn:aws:iam::123456789012:role\/gateway-pki-break-glass"/],
+    ['a break-glass role by name', (c: any) => { c.unsealKey.breakGlassRoleArn = 'break-glass'; }, 'vaultCluster.unsealKey.breakGlassRoleArn',
+      'expected an IAM role ARN such as "arn:aws:iam::123456789012:role/gateway-pki-break-glass", got "break-glass" '
+        + '(give the full ARN: arn:<partition>:iam::<account>:role/<name>)'],
+    ['a break-glass session', (c: any) => { c.unsealKey.breakGlassRoleArn = 'arn:aws:sts::123456789012:assumed-role/admin/alice'; },
+      'vaultCluster.unsealKey.breakGlassRoleArn', /\(that is a session; give the ARN of the role itself\)$/],
+    ['a break-glass user', (c: any) => { c.unsealKey.breakGlassRoleArn = 'arn:aws:iam::123456789012:user/alice'; },
+      'vaultCluster.unsealKey.breakGlassRoleArn', /\(that is a user; give a role, which people assume when they need it\)$/],
+    ['a break-glass role of another account', (c: any) => { c.unsealKey.breakGlassRoleArn = 'arn:aws:iam::210987654321:role/break-glass'; },
+      'vaultCluster.unsealKey.breakGlassRoleArn',
+      'expected a role of account "123456789012" (aws.accountId), got "arn:aws:iam::210987654321:role/break-glass" '
+        + '(the key policy names a principal of the key\'s own account)'],
+    ['ha without a DR Region', (c: any) => { delete c.disasterRecovery; }, 'vaultCluster.disasterRecovery.region',
+      /^is required in mode "ha" when this stack creates the seal key: expected an AWS region code other than the cluster's/],
+    ['a DR Region equal to the cluster\'s', (c: any) => { c.disasterRecovery.region = 'eu-west-3'; }, 'vaultCluster.disasterRecovery.region',
+      'expected another region than the cluster\'s, got "eu-west-3" (a replica in the same Region survives neither a Region outage '
+        + 'nor what took the primary down)'],
+    ['a DR Region in another partition', (c: any) => { c.disasterRecovery.region = 'cn-north-1'; }, 'vaultCluster.disasterRecovery.region',
+      /^expected a region of the cluster's partition "aws", got "cn-north-1"/],
+    ['a DR Region that is a zone', (c: any) => { c.disasterRecovery.region = 'eu-central-1a'; }, 'vaultCluster.disasterRecovery.region',
+      /that is an availability zone; the region is "eu-central-1"/],
+    ['a DR Region with an existing key', (c: any) => {
+      c.unsealKey = { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' };
+    }, 'vaultCluster.disasterRecovery', /^is only for a seal key this stack creates/],
     ['a key pasted as TLS file', (c: any) => { c.tls = { keyFile: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' }; }, 'vaultCluster.tls.keyFile',
       /got PEM text holding a private key \(it must stay offline/],
     ['an absolute TLS path', (c: any) => { c.tls = { certificateFile: '/home/me/vault.pem' }; }, 'vaultCluster.tls.certificateFile',

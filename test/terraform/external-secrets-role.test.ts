@@ -47,16 +47,51 @@ describe('ExternalSecretsRole in the cluster stack', () => {
     expect(stack.output.external_secrets_role_arn.value).toMatch(/^\$\{aws_iam_role\.ExternalSecrets_\w+\.arn\}$/);
   });
 
-  test('its only rights: read the value and metadata of the cluster\'s secrets, under their name prefix', () => {
+  test('its only rights: read the value and metadata of the cluster\'s secrets, under their name prefix, and decrypt them through Secrets Manager', () => {
     // GIVEN / WHEN
-    const [policy] = resources(clusterStack(example()), 'aws_iam_role_policy', 'ExternalSecrets');
+    const stack = clusterStack(example());
+    const [policy] = resources(stack, 'aws_iam_role_policy', 'ExternalSecrets');
     // THEN
     expect(JSON.parse(policy.policy).Statement).toEqual([{
       Sid: 'ReadClusterSecrets',
       Effect: 'Allow',
       Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       Resource: ['arn:aws:secretsmanager:eu-west-3:123456789012:secret:gateway-pki/mycluster-0/*'],
+    }, {
+      Sid: 'DecryptClusterSecrets',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: [`\${aws_kms_key.${Object.keys(stack.resource.aws_kms_key)[0]}.arn}`],
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-3.amazonaws.com' } },
     }]);
+  });
+
+  test('the AppRole secrets: a customer-managed key only External Secrets decrypts, and a policy refusing GetSecretValue to everyone else', () => {
+    // GIVEN / WHEN
+    const stack = clusterStack(example());
+    // THEN
+    const keyNames = Object.keys(stack.resource.aws_kms_key);
+    expect(keyNames).toEqual([expect.stringMatching(/^SecretsKey_/)]);
+    const key = stack.resource.aws_kms_key[keyNames[0]!];
+    const role = 'arn:aws:iam::123456789012:role/mycluster-0-external-secrets';
+    expect(key.depends_on).toEqual([`aws_iam_role.${Object.keys(stack.resource.aws_iam_role).find((n) => n.startsWith('ExternalSecrets'))}`]);
+    const statements = JSON.parse(key.policy).Statement;
+    expect(statements.map((s: any) => [s.Sid, s.Principal.AWS, s.Action])).toEqual([
+      ['AccountAdministersTheKey', 'arn:aws:iam::123456789012:root', expect.not.arrayContaining(['kms:Decrypt'])],
+      ['AccountWritesThroughSecretsManager', 'arn:aws:iam::123456789012:root', ['kms:GenerateDataKey', 'kms:Encrypt']],
+      ['ReadersDecryptThroughSecretsManager', [role], ['kms:Decrypt']],
+    ]);
+    expect(resources(stack, 'aws_kms_alias').map((a) => a.name)).toEqual(['alias/gateway-pki-mycluster-0-secrets']);
+    const secrets = Object.entries<any>(stack.resource.aws_secretsmanager_secret);
+    for (const [, secret] of secrets) expect(secret.kms_key_id).toBe(`\${aws_kms_key.${keyNames[0]}.arn}`);
+    const secretPolicies = resources(stack, 'aws_secretsmanager_secret_policy');
+    expect(secretPolicies.map((p) => p.secret_arn).sort()).toEqual(secrets.map(([name]) => `\${aws_secretsmanager_secret.${name}.arn}`).sort());
+    for (const policy of secretPolicies) {
+      expect(JSON.parse(policy.policy).Statement).toEqual([{
+        Sid: 'OnlyReadersGetTheValue', Effect: 'Deny', Principal: { AWS: '*' }, Action: ['secretsmanager:GetSecretValue'], Resource: ['*'],
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [role] } },
+      }]);
+    }
   });
 
   test('the secrets are created empty: cert-manager\'s and, where the backup runs, the snapshot agent\'s; never a value', () => {
@@ -101,6 +136,7 @@ describe('ExternalSecretsRole in the cluster stack', () => {
     // THEN
     expect(resources(stack, 'aws_iam_role').map((r) => r.name)).toEqual(['mycluster-0-cert-manager-dns01']);
     expect(stack.resource.aws_secretsmanager_secret).toBeUndefined();
+    expect(stack.resource.aws_kms_key).toBeUndefined();
     expect(stack.output.external_secrets_role_arn).toBeUndefined();
   });
 

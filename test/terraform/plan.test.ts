@@ -31,6 +31,8 @@ const FIXTURE = {
   privateZone: { name: 'priv.example.com', hostedZoneID: 'Z07PLANTESTPRIVATE' },
   voters: 3,
   amiId: 'ami-0a1b2c3d4e5f6a7b8',
+  breakGlassRoleArn: 'arn:aws:iam::210987654321:role/plan-break-glass',
+  drRegion: 'eu-north-1',
   vpc: { id: 'vpc-0c0ffee0c0ffee001', cidr: '10.42.0.0/16' },
   clientCidrs: ['10.99.0.0/16'],
   backup: { namespace: 'snapshots', glacierAfterDays: 20, expireAfterDays: 110 },
@@ -49,6 +51,8 @@ function editIntoFixture(config: any): void {
   cluster.workloadIdentity = { type: 'irsa', oidcProviderArn: FIXTURE.oidcProviderArn };
   config.vaultCluster.voters = FIXTURE.voters;
   config.vaultCluster.ami = { id: FIXTURE.amiId };
+  config.vaultCluster.unsealKey = { ...config.vaultCluster.unsealKey, breakGlassRoleArn: FIXTURE.breakGlassRoleArn };
+  config.vaultCluster.disasterRecovery = { region: FIXTURE.drRegion };
   config.vaultCluster.network = { ...config.vaultCluster.network, vpcCidr: FIXTURE.vpc.cidr, clientCidrs: [...FIXTURE.clientCidrs] };
   Object.assign(config.backup, FIXTURE.backup);
 }

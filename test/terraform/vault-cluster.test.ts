@@ -43,11 +43,20 @@ const only = (block: Record<string, any> | undefined): any => {
 };
 
 /** The resource of `type` whose Terraform name contains `part` (the construct id), with that name. */
-function named(stack: any, type: string, part: string): { name: string; resource: any } {
+function namedIn(stack: any, type: string, part: string): { name: string; resource: any } {
   const found = Object.entries<any>(stack.resource[type] ?? {}).filter(([name]) => name.includes(part));
   expect(found.map(([name]) => name)).toHaveLength(1);
   return { name: found[0]![0], resource: found[0]![1] };
 }
+/** The resource of `block` whose construct id, under VaultCluster, is `id` (`SealKey`, `NodeRole`). */
+const named = (block: Record<string, any> | undefined, id: string): any => {
+  const found = Object.entries(block ?? {}).filter(([name]) => new RegExp(`^VaultCluster_${id}_[0-9A-F]{8}$`).test(name));
+  expect(found, id).toHaveLength(1);
+  return found[0]![1];
+};
+/** The Terraform address of the resource of `type` whose construct id is `id`. */
+const addressOf = (stack: any, type: string, id: string): string =>
+  `${type}.${Object.keys(stack.resource[type]).find((name) => new RegExp(`^VaultCluster_${id}_[0-9A-F]{8}$`).test(name))}`;
 
 /** The user data of the launch template, decoded. */
 function userDataOf(stack: any): string {
@@ -98,38 +107,143 @@ describe('VaultAwsStack (vault-aws)', () => {
       ['/dev/sdg', 'gp3', 'true', 20],
     ]);
     // The audit volume is encrypted with the audit key, not the account's default EBS key.
-    expect(template.block_device_mappings[2].ebs.kms_key_id).toBe(`\${aws_kms_key.${named(stackOf(), 'aws_kms_key', 'AuditLog').name}.arn}`);
+    expect(template.block_device_mappings[2].ebs.kms_key_id).toBe(`\${aws_kms_key.${namedIn(stackOf(), 'aws_kms_key', 'AuditLog').name}.arn}`);
   });
 
-  it('seal key: created with rotation on and a deletion window, administered by named actions, used by the node role only', () => {
+  it('seal key: created multi-Region with rotation on and a deletion window, kept on destroy, administered by named actions, used by the node role only', () => {
     const stack = stackOf();
-    const key = named(stack, 'aws_kms_key', 'SealKey').resource;
+    const key = named(stack.resource.aws_kms_key, 'SealKey');
     expect(key.enable_key_rotation).toBe(true);
     expect(key.deletion_window_in_days).toBe(30);
+    expect(key.multi_region).toBe(true);
+    expect(key.lifecycle).toEqual({ prevent_destroy: true });
+    expect(key.bypass_policy_lockout_safety_check).toBe(true);
     const statements = JSON.parse(key.policy).Statement;
-    expect(statements.map((s: any) => [s.Sid, s.Principal.AWS])).toEqual([
-      ['AccountAdministersTheKey', 'arn:aws:iam::123456789012:root'],
-      ['NodesUnseal', `\${aws_iam_role.${Object.keys(stack.resource.aws_iam_role)[0]}.arn}`],
+    expect(statements.map((s: any) => [s.Sid, s.Effect, s.Principal.AWS])).toEqual([
+      ['AccountAdministersTheKey', 'Allow', 'arn:aws:iam::123456789012:root'],
+      ['NodesUnseal', 'Allow', `\${${addressOf(stack, 'aws_iam_role', 'NodeRole')}.arn}`],
+      ['OnlyBreakGlassDestroysTheKey', 'Deny', '*'],
     ]);
     expect(statements[0].Action).not.toContain('kms:Decrypt');
     expect(statements[0].Action).not.toContain('kms:Encrypt');
+    expect(statements[0].Action).toContain('kms:ReplicateKey');
     expect(statements[1].Action).toEqual(['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt']);
-    expect(named(stack, 'aws_kms_alias', 'SealKeyAlias').resource.name).toBe('alias/vault-unseal');
+    expect(named(stack.resource.aws_kms_alias, 'SealKeyAlias').name).toBe('alias/vault-unseal');
   });
 
-  it('node role: seal key, auto-join, its three TLS secrets, its audit log streams; nothing else (no EC2 read-only policy, no SSM by default)', () => {
+  it('seal key: no one but the break-glass role (root included) may schedule its deletion, disable it or replace its policy', () => {
+    const deny = JSON.parse(named(stackOf().resource.aws_kms_key, 'SealKey').policy).Statement[2];
+    expect(deny).toEqual({
+      Sid: 'OnlyBreakGlassDestroysTheKey',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['kms:DisableKey', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'],
+      Resource: ['*'],
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/gateway-pki-break-glass' } },
+    });
+  });
+
+  it('seal key: a replica in the DR Region through the aws.dr provider, same policy and alias, kept on destroy', () => {
     const stack = stackOf();
-    const role = only(stack.resource.aws_iam_role);
+    expect(stack.provider.aws.map((p: any) => [p.alias, p.region])).toEqual([[undefined, 'eu-west-3'], ['dr', 'eu-central-1']]);
+    const replica = named(stack.resource.aws_kms_replica_key, 'SealKeyReplica');
+    expect(replica.provider).toBe('aws.dr');
+    expect(replica.primary_key_arn).toBe(`\${${addressOf(stack, 'aws_kms_key', 'SealKey')}.arn}`);
+    expect(replica.policy).toBe(named(stack.resource.aws_kms_key, 'SealKey').policy);
+    expect(replica.lifecycle).toEqual({ prevent_destroy: true });
+    expect(replica.deletion_window_in_days).toBe(30);
+    const alias = named(stack.resource.aws_kms_alias, 'SealKeyReplicaAlias');
+    expect([alias.provider, alias.name]).toEqual(['aws.dr', 'alias/vault-unseal']);
+    expect(stack.output.kms_replica_key_arn.value).toBe(`\${aws_kms_replica_key.${Object.keys(stack.resource.aws_kms_replica_key)[0]}.arn}`);
+  });
+
+  it('seal key alarm: EventBridge matches the three calls on either key, in both Regions, and publishes to a KMS-encrypted topic', () => {
+    const stack = stackOf();
+    const rules = stack.resource.aws_cloudwatch_event_rule;
+    const primary = named(rules, 'SealKeyAlarm_Rule');
+    const remote = named(rules, 'SealKeyAlarm_Rule-eucentral1');
+    const pattern = JSON.parse(primary.event_pattern);
+    expect(pattern).toEqual({
+      source: ['aws.kms'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['kms.amazonaws.com'],
+        eventName: ['DisableKey', 'PutKeyPolicy', 'ScheduleKeyDeletion'],
+        resources: { ARN: [`\${${addressOf(stack, 'aws_kms_key', 'SealKey')}.arn}`, `\${${addressOf(stack, 'aws_kms_replica_key', 'SealKeyReplica')}.arn}`] },
+      },
+    });
+    expect(remote.event_pattern).toBe(primary.event_pattern);
+    expect(remote.provider).toBe('aws.dr');
+    const topicAddress = addressOf(stack, 'aws_sns_topic', 'SealKeyAlarm_Topic');
+    const toTopic = named(stack.resource.aws_cloudwatch_event_target, 'SealKeyAlarm_ToTopic');
+    expect(toTopic.arn).toBe(`\${${topicAddress}.arn}`);
+    const forward = named(stack.resource.aws_cloudwatch_event_target, 'SealKeyAlarm_ToPrimaryBus-eucentral1');
+    expect([forward.provider, forward.arn]).toEqual(['aws.dr', 'arn:aws:events:eu-west-3:123456789012:event-bus/default']);
+    expect(JSON.parse(named(stack.resource.aws_iam_role_policy, 'SealKeyAlarm_ForwarderPolicy-eucentral1').policy).Statement).toEqual([
+      { Sid: 'PutEventsOnPrimaryBus', Effect: 'Allow', Action: ['events:PutEvents'], Resource: ['arn:aws:events:eu-west-3:123456789012:event-bus/default'] },
+    ]);
+    const topic = named(stack.resource.aws_sns_topic, 'SealKeyAlarm_Topic');
+    expect(topic.kms_master_key_id).toBe(`\${${addressOf(stack, 'aws_kms_key', 'SealKeyAlarm_TopicKey')}.arn}`);
+    expect(JSON.parse(named(stack.resource.aws_sns_topic_policy, 'SealKeyAlarm_TopicPolicy').policy).Statement).toEqual([{
+      Sid: 'TheRulePublishes', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['sns:Publish'],
+      Resource: [`\${${topicAddress}.arn}`], Condition: { ArnEquals: { 'aws:SourceArn': `\${${addressOf(stack, 'aws_cloudwatch_event_rule', 'SealKeyAlarm_Rule')}.arn}` } },
+    }]);
+    expect(stack.output.seal_key_alarm_topic_arn.value).toBe(`\${${topicAddress}.arn}`);
+  });
+
+  it('seal key without a DR Region (dev): still multi-Region, no replica, no second provider, an alarm in one Region', () => {
+    const stack = stackOf(withCluster((c) => ({ ...c, disasterRecovery: undefined })));
+    expect(named(stack.resource.aws_kms_key, 'SealKey').multi_region).toBe(true);
+    expect(stack.resource.aws_kms_replica_key).toBeUndefined();
+    expect(stack.provider.aws).toHaveLength(1);
+    expect(Object.keys(stack.resource.aws_cloudwatch_event_rule)).toHaveLength(1);
+    expect(stack.output.kms_replica_key_arn).toBeUndefined();
+  });
+
+  it('TLS secrets: a customer-managed key that only the nodes and the Terraform caller decrypt, and a policy refusing GetSecretValue to everyone else', () => {
+    const stack = stackOf();
+    const nodeRole = `\${${addressOf(stack, 'aws_iam_role', 'NodeRole')}.arn}`;
+    const caller = `\${data.aws_iam_session_context.${Object.keys(stack.data.aws_iam_session_context)[0]}.issuer_arn}`;
+    const key = named(stack.resource.aws_kms_key, 'SecretsKey');
+    const keyArn = `\${${addressOf(stack, 'aws_kms_key', 'SecretsKey')}.arn}`;
+    const statements = JSON.parse(key.policy).Statement;
+    expect(statements.map((s: any) => [s.Sid, s.Principal.AWS, s.Action])).toEqual([
+      ['AccountAdministersTheKey', 'arn:aws:iam::123456789012:root', expect.not.arrayContaining(['kms:Decrypt'])],
+      ['AccountWritesThroughSecretsManager', 'arn:aws:iam::123456789012:root', ['kms:GenerateDataKey', 'kms:Encrypt']],
+      ['ReadersDecryptThroughSecretsManager', [nodeRole, caller], ['kms:Decrypt']],
+    ]);
+    expect(statements[2].Condition).toEqual({ StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-3.amazonaws.com' } });
+    const secrets = Object.entries<any>(stack.resource.aws_secretsmanager_secret);
+    expect(secrets).toHaveLength(3);
+    for (const [, secret] of secrets) expect(secret.kms_key_id).toBe(keyArn);
+    const secretPolicies = Object.values<any>(stack.resource.aws_secretsmanager_secret_policy);
+    expect(secretPolicies.map((p) => p.secret_arn).sort()).toEqual(secrets.map(([name]) => `\${aws_secretsmanager_secret.${name}.arn}`).sort());
+    for (const policy of secretPolicies) {
+      expect(policy.block_public_policy).toBe(true);
+      expect(JSON.parse(policy.policy).Statement).toEqual([{
+        Sid: 'OnlyReadersGetTheValue', Effect: 'Deny', Principal: { AWS: '*' }, Action: ['secretsmanager:GetSecretValue'], Resource: ['*'],
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [nodeRole, caller] } },
+      }]);
+    }
+  });
+
+  it('node role: seal key, auto-join, its three TLS secrets and their key, its launch hook, its audit log streams; nothing else (no EC2 read-only policy, no SSM by default)', () => {
+    const stack = stackOf();
+    const role = named(stack.resource.aws_iam_role, 'NodeRole');
     expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
       { Sid: 'Ec2', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: ['sts:AssumeRole'] },
     ]);
-    const statements = JSON.parse(only(stack.resource.aws_iam_role_policy).policy).Statement;
+    const statements = JSON.parse(named(stack.resource.aws_iam_role_policy, 'NodePolicy').policy).Statement;
     expect(statements).toEqual([
-      { Sid: 'AutoUnseal', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt'], Resource: [`\${aws_kms_key.${named(stack, 'aws_kms_key', 'SealKey').name}.arn}`] },
+      { Sid: 'AutoUnseal', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt'], Resource: [`\${${addressOf(stack, 'aws_kms_key', 'SealKey')}.arn}`] },
       { Sid: 'RaftAutoJoin', Effect: 'Allow', Action: ['ec2:DescribeInstances'], Resource: ['*'] },
       {
         Sid: 'TlsMaterial', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'],
         Resource: expect.arrayContaining(Object.keys(stack.resource.aws_secretsmanager_secret).map((name) => `\${aws_secretsmanager_secret.${name}.arn}`)),
+      },
+      {
+        Sid: 'TlsMaterialKey', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [`\${${addressOf(stack, 'aws_kms_key', 'SecretsKey')}.arn}`],
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-3.amazonaws.com' } },
       },
       {
         Sid: 'LaunchHook', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'],
@@ -330,7 +444,8 @@ describe('VaultAwsStack (vault-aws)', () => {
   it('outputs: address, load balancer, key, group, role; nothing sensitive', () => {
     const outputs = stackOf().output;
     expect(Object.keys(outputs).sort()).toEqual([
-      'audit_log_group_name', 'autoscaling_group_name', 'kms_key_arn', 'load_balancer_dns_name', 'node_role_arn', 'vault_address',
+      'audit_log_group_name', 'autoscaling_group_name', 'kms_key_arn', 'kms_replica_key_arn', 'load_balancer_dns_name', 'node_role_arn',
+      'seal_key_alarm_topic_arn', 'vault_address',
     ]);
     expect(outputs.audit_log_group_name.value).toBe('/gateway-pki/vault/audit');
     expect(outputs.vault_address.value).toBe('https://vault.priv.example.com:8200');
@@ -345,7 +460,7 @@ describe('VaultAwsStack (vault-aws)', () => {
     const stack = stackOf();
     only(stack.resource.aws_launch_template).metadata_options.http_put_response_hop_limit = 2;
     Object.values<any>(stack.resource.aws_vpc_security_group_ingress_rule)[0].cidr_ipv4 = '0.0.0.0/0';
-    const policy = only(stack.resource.aws_iam_role_policy);
+    const policy = named(stack.resource.aws_iam_role_policy, 'NodePolicy');
     policy.policy = policy.policy.replace('"kms:Decrypt"', '"kms:*"');
     const rules = checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack }] }).map((f) => f.rule);
     expect(rules).toEqual(['TF-001', 'TF-007', 'TF-008']);
@@ -366,6 +481,23 @@ describe('VaultAwsStack (vault-aws)', () => {
     // The bootstrap stack only warns: uninitialised nodes are accepted for the first apply, and validate says to turn it off.
     const bootstrap = checkPolicies(input(stackOf(withCluster((c) => ({ ...c, bootstrap: true })))));
     expect(bootstrap.map((f) => [f.rule, f.severity])).toEqual([['TF-014', 'warning']]);
+  });
+
+  it('TF-015 and TF-016 pass on the stack because of what it builds: without the deny, or a secret without its key, they fire', () => {
+    const stack = stackOf();
+    for (const key of [named(stack.resource.aws_kms_key, 'SealKey'), named(stack.resource.aws_kms_replica_key, 'SealKeyReplica')]) {
+      const policy = JSON.parse(key.policy);
+      key.policy = JSON.stringify({ ...policy, Statement: policy.Statement.filter((s: any) => s.Effect !== 'Deny') });
+    }
+    delete named(stack.resource.aws_secretsmanager_secret, 'TlsKey').kms_key_id;
+    delete named(stack.resource.aws_kms_key, 'SecretsKey').policy;
+    const findings = checkPolicies({ manifests: [], files: new Map(), terraform: [{ file: 'stacks/vault-aws/cdk.tf.json', stack }] });
+    expect(findings.map((f) => [f.rule, f.object])).toEqual([
+      ['TF-015', addressOf(stack, 'aws_secretsmanager_secret', 'TlsKey')],
+      ['TF-016', addressOf(stack, 'aws_kms_key', 'SealKey')],
+      ['TF-016', addressOf(stack, 'aws_kms_key', 'SecretsKey')],
+      ['TF-016', addressOf(stack, 'aws_kms_replica_key', 'SealKeyReplica')],
+    ]);
   });
 });
 
@@ -478,18 +610,18 @@ describe('audit trail', () => {
   it('log group: /gateway-pki/<name>/audit, encrypted with the audit key, kept 365 days by default or as configured, never destroyed', () => {
     const stack = stackOf();
     const group = only(stack.resource.aws_cloudwatch_log_group);
-    const key = named(stack, 'aws_kms_key', 'AuditLog');
+    const key = namedIn(stack, 'aws_kms_key', 'AuditLog');
     expect(group).toMatchObject({ name: '/gateway-pki/vault/audit', retention_in_days: 365, kms_key_id: `\${aws_kms_key.${key.name}.arn}` });
     expect(group.lifecycle.prevent_destroy).toBe(true);
     expect(key.resource).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } });
-    expect(named(stack, 'aws_kms_alias', 'AuditLog').resource.name).toBe('alias/vault-audit');
+    expect(namedIn(stack, 'aws_kms_alias', 'AuditLog').resource.name).toBe('alias/vault-audit');
     const configured = stackOf(withCluster((c) => ({ ...c, audit: { logRetentionDays: 731, volumeGiB: 50 } })));
     expect(only(configured.resource.aws_cloudwatch_log_group).retention_in_days).toBe(731);
     expect(only(configured.resource.aws_launch_template).block_device_mappings[2].ebs.volume_size).toBe(50);
   });
 
   it('audit key policy: the account administers, CloudWatch Logs uses it for this group only, Auto Scaling for the volumes it launches', () => {
-    const statements = JSON.parse(named(stackOf(), 'aws_kms_key', 'AuditLog').resource.policy).Statement;
+    const statements = JSON.parse(namedIn(stackOf(), 'aws_kms_key', 'AuditLog').resource.policy).Statement;
     expect(statements.map((s: any) => [s.Sid, s.Principal])).toEqual([
       ['AccountAdministersTheKey', { AWS: 'arn:aws:iam::123456789012:root' }],
       ['CloudWatchLogsEncryptsTheAuditLogGroup', { Service: 'logs.eu-west-3.amazonaws.com' }],
@@ -503,7 +635,7 @@ describe('audit trail', () => {
     expect(statements[3]).toMatchObject({ Action: ['kms:CreateGrant'], Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
     // The nodes never use the audit key: nothing in their role names it.
     const stack = stackOf();
-    expect(only(stack.resource.aws_iam_role_policy).policy).not.toContain(named(stack, 'aws_kms_key', 'AuditLog').name);
+    expect(named(stack.resource.aws_iam_role_policy, 'NodePolicy').policy).not.toContain(namedIn(stack, 'aws_kms_key', 'AuditLog').name);
   });
 
   it('boot: the audit volume is mounted on the log directory before anything writes there, and excluded from the Raft disks', () => {
@@ -623,6 +755,7 @@ describe('VaultAwsStack variants', () => {
     const stack = stackOf(withCluster((c) => ({
       ...c,
       unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' },
+      disasterRecovery: undefined,
       network: {
         vpcId: 'vpc-0123456789abcdef0',
         subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
@@ -631,11 +764,15 @@ describe('VaultAwsStack variants', () => {
       },
       instances: { storage: 'instance-store', size: 'large', onDemandBase: 5 },
     })));
-    // No seal key: only the audit trail's.
-    expect(Object.keys(stack.resource.aws_kms_key).every((name) => name.includes('AuditLog'))).toBe(true);
+    // No seal key of ours, no replica, no alarm: only the audit trail's key and the TLS secrets'.
+    const keys = Object.keys(stack.resource.aws_kms_key);
+    expect(keys.filter((name) => !name.includes('AuditLog'))).toEqual([expect.stringMatching(/^VaultCluster_SecretsKey_/)]);
+    expect(keys.some((name) => name.includes('AuditLog'))).toBe(true);
+    expect(stack.resource.aws_kms_replica_key).toBeUndefined();
+    expect(stack.resource.aws_cloudwatch_event_rule).toBeUndefined();
     expect(stack.data.aws_vpc).toBeUndefined();
     expect(stack.data.aws_subnets).toBeUndefined();
-    expect(JSON.parse(only(stack.resource.aws_iam_role_policy).policy).Statement[0].Resource)
+    expect(JSON.parse(named(stack.resource.aws_iam_role_policy, 'NodePolicy').policy).Statement[0].Resource)
       .toEqual(['arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34']);
     const group = only(stack.resource.aws_autoscaling_group);
     expect(group.vpc_zone_identifier).toEqual(['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2']);
@@ -662,7 +799,8 @@ describe('terraform validate (vault-aws)', () => {
     expect(mirror, 'no filesystem mirror of hashicorp/aws found (set GATEWAY_PKI_TF_MIRROR): without it nor network, terraform validate cannot run').toBeDefined();
     const variants: Record<string, PlatformConfig> = {
       'vault-aws': example(),
-      'openbao-dev': withCluster((c) => ({ ...openbao(c), mode: 'dev', voters: undefined, unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' } })),
+      'openbao-dev': withCluster((c) => ({ ...openbao(c), mode: 'dev', voters: undefined,
+        unsealKey: { existingKeyArn: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34' }, disasterRecovery: undefined })),
       'instance-store': withCluster((c) => ({ ...c, ssm: true, instances: { storage: 'instance-store' }, network: { ...c.network, subnetTags: undefined, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'] } })),
       'bootstrap-spot-ssm': withCluster((c) => ({
         ...c, bootstrap: true, voters: 3, instances: { onDemandBase: 2, spotVoters: true }, ami: { ssmParameter: '/golden-images/vault/al2023-arm64', architecture: 'arm64' },

@@ -147,6 +147,22 @@ const KEY_POLICY = {
   }],
 };
 
+/** The deny a seal key's policy carries (TF-016): destruction by the break-glass role only. */
+const BREAK_GLASS_DENY = {
+  Sid: 'OnlyBreakGlassDestroysTheKey',
+  Effect: 'Deny',
+  Principal: { AWS: '*' },
+  Action: ['kms:DisableKey', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'],
+  Resource: '*',
+  Condition: { ArnNotEquals: { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/break-glass' } },
+};
+
+/** Makes the fixture's key the seal key: the user data's awskms seal names its alias. */
+const makeSealKey = (f: Fixtures): void => {
+  lt(f).user_data = base64(`${USER_DATA}cat > /etc/vault.d/vault.hcl <<EOF\nseal "awskms" {\n  region     = "eu-west-3"\n  kms_key_id = "alias/vault-unseal"\n}\nEOF\n`);
+  f.stack.resource.aws_kms_alias = { unseal: { name: 'alias/vault-unseal', target_key_id: '${aws_kms_key.unseal.key_id}' } };
+};
+
 const TLS_ONLY_STATEMENT = {
   Sid: 'DenyInsecureTransport',
   Effect: 'Deny',
@@ -1082,6 +1098,72 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
       message: 'the matcher cannot be checked: "${var.codes}"',
     },
   ],
+  'TF-015': [
+    {
+      name: 'a secret has no kms_key_id (the AWS-managed key)',
+      edit: (f) => { f.stack.resource.aws_secretsmanager_secret = { tls: { name: 'gateway-pki/vault/tls/key' } }; },
+      at: inStack('aws_secretsmanager_secret.tls', 'kms_key_id'),
+      message: 'any principal with secretsmanager:GetSecretValue can read the value: kms_key_id is not set (Secrets Manager uses the '
+        + 'AWS-managed aws/secretsmanager key); expected a customer-managed key whose policy names the readers',
+    },
+    {
+      name: 'a secret names the AWS-managed key by alias',
+      edit: (f) => { f.stack.resource.aws_secretsmanager_secret = { tls: { name: 'x', kms_key_id: 'alias/aws/secretsmanager' } }; },
+      at: inStack('aws_secretsmanager_secret.tls', 'kms_key_id'),
+      message: 'kms_key_id is "alias/aws/secretsmanager", the AWS-managed key',
+    },
+  ],
+  'TF-016': [
+    {
+      name: 'a key has no policy (the default one)',
+      edit: (f) => { delete f.stack.resource.aws_kms_key.unseal.policy; },
+      at: inStack('aws_kms_key.unseal', 'policy'),
+      message: 'the key has the default key policy, which lets every IAM policy of the account grant any use of it: policy is not set',
+    },
+    {
+      name: 'a replica key has no policy',
+      edit: (f) => { f.stack.resource.aws_kms_replica_key = { dr: { primary_key_arn: '${aws_kms_key.unseal.arn}' } }; },
+      at: inStack('aws_kms_replica_key.dr', 'policy'),
+      message: 'the key has the default key policy',
+    },
+    {
+      name: 'the seal key (named by the awskms seal of the user data) does not deny its deletion',
+      edit: makeSealKey,
+      at: inStack('aws_kms_key.unseal', 'policy'),
+      message: 'any IAM administrator of the account can destroy the seal key, and with it every snapshot: no statement denies '
+        + 'kms:ScheduleKeyDeletion to every principal but a break-glass role',
+    },
+    {
+      name: 'the seal key\'s replica does not deny its deletion',
+      edit: (f) => {
+        makeSealKey(f);
+        f.stack.resource.aws_kms_key.unseal.policy = JSON.stringify({ ...KEY_POLICY, Statement: [...KEY_POLICY.Statement, BREAK_GLASS_DENY] });
+        f.stack.resource.aws_kms_replica_key = { dr: { primary_key_arn: '${aws_kms_key.unseal.arn}', policy: JSON.stringify(KEY_POLICY) } };
+      },
+      at: inStack('aws_kms_replica_key.dr', 'policy'),
+      message: 'no statement denies kms:ScheduleKeyDeletion',
+    },
+    {
+      name: 'the seal key\'s deny holds only without MFA (a condition that is not a principal exception)',
+      edit: (f) => {
+        makeSealKey(f);
+        const deny = { ...BREAK_GLASS_DENY, Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } } };
+        f.stack.resource.aws_kms_key.unseal.policy = JSON.stringify({ ...KEY_POLICY, Statement: [...KEY_POLICY.Statement, deny] });
+      },
+      at: inStack('aws_kms_key.unseal', 'policy'),
+      message: 'expected a Deny with Principal "*" and at most an aws:PrincipalArn exception',
+    },
+    {
+      name: 'the seal key\'s deny misses ScheduleKeyDeletion',
+      edit: (f) => {
+        makeSealKey(f);
+        const deny = { ...BREAK_GLASS_DENY, Action: ['kms:DisableKey', 'kms:PutKeyPolicy'] };
+        f.stack.resource.aws_kms_key.unseal.policy = JSON.stringify({ ...KEY_POLICY, Statement: [...KEY_POLICY.Statement, deny] });
+      },
+      at: inStack('aws_kms_key.unseal', 'policy'),
+      message: 'no statement denies kms:ScheduleKeyDeletion',
+    },
+  ],
   'TF-017': [
     {
       name: 'a PKI role signs any name',
@@ -1201,7 +1283,7 @@ describe('POLICY_RULES', () => {
     expect(ids).toEqual([
       'K8S-001', 'K8S-002', 'K8S-003', 'K8S-004', 'K8S-005', 'K8S-006', 'K8S-007', 'K8S-008', 'K8S-009',
       'TF-001', 'TF-002', 'TF-003', 'TF-004', 'TF-005', 'TF-006', 'TF-007', 'TF-008', 'TF-009', 'TF-010', 'TF-011', 'TF-012', 'TF-013', 'TF-014',
-      'TF-017', 'TF-018', 'TF-019', 'TF-020', 'TF-021', 'TF-022',
+      'TF-015', 'TF-016', 'TF-017', 'TF-018', 'TF-019', 'TF-020', 'TF-021', 'TF-022',
     ]);
   });
 
@@ -1265,8 +1347,17 @@ describe('checkPolicies', () => {
     ['an instance launched from the hardened launch template', (f: Fixtures) => {
       f.stack.resource.aws_instance = { vault0: { launch_template: { id: '${aws_launch_template.vault.id}', version: '$Latest' } } };
     }],
+    ['secrets under a customer-managed key', (f: Fixtures) => {
+      f.stack.resource.aws_secretsmanager_secret = { tls: { name: 'x', kms_key_id: '${aws_kms_key.unseal.arn}' } };
+    }],
+    ['the seal key denying its destruction to all but the break-glass role, and its replica likewise', (f: Fixtures) => {
+      makeSealKey(f);
+      const policy = JSON.stringify({ ...KEY_POLICY, Statement: [...KEY_POLICY.Statement, BREAK_GLASS_DENY] });
+      f.stack.resource.aws_kms_key.unseal.policy = policy;
+      f.stack.resource.aws_kms_replica_key = { dr: { primary_key_arn: '${aws_kms_key.unseal.arn}', policy } };
+    }],
     ['an asymmetric key without rotation', (f: Fixtures) => {
-      f.stack.resource.aws_kms_key.signing = { key_usage: 'SIGN_VERIFY', customer_master_key_spec: 'ECC_NIST_P256' };
+      f.stack.resource.aws_kms_key.signing = { key_usage: 'SIGN_VERIFY', customer_master_key_spec: 'ECC_NIST_P256', policy: JSON.stringify(KEY_POLICY) };
     }],
     ['the TLS-only bucket policy as JSON', (f: Fixtures) => {
       f.stack.resource.aws_s3_bucket_policy.snapshots.policy = JSON.stringify({ Version: '2012-10-17', Statement: [TLS_ONLY_STATEMENT] });
@@ -1378,7 +1469,7 @@ describe('suppressions', () => {
   /** Two keys without rotation and a container without limits. */
   const broken = (): ValidationInput => inputWith((f) => {
     f.stack.resource.aws_kms_key.unseal.enable_key_rotation = false;
-    f.stack.resource.aws_kms_key.ebs = { description: 'EBS', enable_key_rotation: 'false' };
+    f.stack.resource.aws_kms_key.ebs = { description: 'EBS', enable_key_rotation: 'false', policy: JSON.stringify(KEY_POLICY) };
     delete upload(f).resources;
   });
   const reason = 'accepted until the key is replaced (#12)';
@@ -1470,7 +1561,9 @@ describe('the example output', () => {
     // GIVEN
     const input: ValidationInput = { manifests: distManifests(), files: new Map(), terraform: stackInput(example()) };
     expect(input.manifests.map((m) => m.object.kind)).toEqual(expect.arrayContaining(['HelmRelease', 'ClusterIssuer', 'ConfigMap']));
-    expect(Object.keys(input.terraform[0]!.stack.resource)).toEqual(['aws_iam_role', 'aws_iam_role_policy', 'aws_secretsmanager_secret']);
+    expect(Object.keys(input.terraform[0]!.stack.resource)).toEqual([
+      'aws_iam_role', 'aws_iam_role_policy', 'aws_kms_alias', 'aws_kms_key', 'aws_secretsmanager_secret', 'aws_secretsmanager_secret_policy',
+    ]);
     // WHEN
     const findings = checkPolicies(input);
     // THEN

@@ -46,11 +46,13 @@ export class VaultAwsStack extends PlatformStack {
     const architecture = cluster.ami.architecture ?? 'x86_64';
     const setup = vaultSetupSettings(platform);
     const address = new URL(platform.vault.address);
-    new AwsProvider(this, 'aws', {
-      region,
-      allowedAccountIds: [platform.aws.accountId],
-      defaultTags: [{ tags: { ...DEFAULT_TAGS, 'gateway-pki/vault-cluster': name } }],
-    });
+    const tags = [{ tags: { ...DEFAULT_TAGS, 'gateway-pki/vault-cluster': name } }];
+    new AwsProvider(this, 'aws', { region, allowedAccountIds: [platform.aws.accountId], defaultTags: tags });
+    const drRegion = cluster.disasterRecovery?.region;
+    // A second configuration of the provider, `aws.dr`, for the seal key's replica and its alarm forwarder.
+    const drProvider = drRegion === undefined
+      ? undefined
+      : new AwsProvider(this, 'aws-dr', { alias: 'dr', region: drRegion, allowedAccountIds: [platform.aws.accountId], defaultTags: tags });
     new AwsAccountCheck(this, 'AwsAccount', { accountId: platform.aws.accountId });
 
     this.vaultCluster = new VaultCluster(this, 'VaultCluster', {
@@ -75,6 +77,8 @@ export class VaultAwsStack extends PlatformStack {
       httpsEgressCidrs: network.httpsEgressCidrs ?? ['0.0.0.0/0'],
       existingKeyArn: cluster.unsealKey?.existingKeyArn,
       keyDeletionWindowDays: cluster.unsealKey?.deletionWindowDays,
+      breakGlassRoleArn: cluster.unsealKey?.breakGlassRoleArn,
+      disasterRecovery: drRegion !== undefined && drProvider !== undefined ? { region: drRegion, provider: drProvider } : undefined,
       tls: {
         // Where `npm run pki -- init` writes them.
         certificateFile: cluster.tls?.certificateFile ?? pkiFile(platform, PKI_FILES.serverCertificate),
@@ -109,6 +113,12 @@ export class VaultAwsStack extends PlatformStack {
       ['vault_address', platform.vault.address, 'Address of the API, the Route53 name of the load balancer'],
       ['load_balancer_dns_name', this.vaultCluster.loadBalancer.dnsName, 'DNS name of the internal network load balancer'],
       ['kms_key_arn', this.vaultCluster.kmsKeyArn, 'KMS key of the awskms seal'],
+      ...(this.vaultCluster.replicaKeyArn === undefined ? [] : [
+        ['kms_replica_key_arn', this.vaultCluster.replicaKeyArn, `Replica of the seal key in ${drRegion}, for a restore there`] as [string, string, string],
+      ]),
+      ...(this.vaultCluster.sealKeyAlarm === undefined ? [] : [
+        ['seal_key_alarm_topic_arn', this.vaultCluster.sealKeyAlarm.topic.arn, 'SNS topic told when the seal key is about to be destroyed: subscribe on-call to it'] as [string, string, string],
+      ]),
       ['autoscaling_group_name', this.vaultCluster.autoScalingGroup.name, 'Auto Scaling group of the nodes'],
       ['node_role_arn', this.vaultCluster.role.arn, 'IAM role of the nodes'],
       ['audit_log_group_name', this.vaultCluster.auditLog.logGroupName, 'CloudWatch log group of the syslog audit device, one stream per node'],

@@ -11,6 +11,9 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js'
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
+import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key/index.js';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-session-context/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { Lb } from '@cdktf/provider-aws/lib/lb/index.js';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener/index.js';
@@ -22,12 +25,15 @@ import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmana
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { TerraformIterator, Token } from 'cdktf';
+import { TerraformIterator, type TerraformProvider, Token } from 'cdktf';
 import { gzipSync } from 'fflate';
 import { Construct } from 'constructs';
 import { ConfigFiles, type TerraformFiles } from '../files.js';
-import { policyDocument, type PolicyStatement, trustDocument } from '../iam.js';
+import { policyDocument, type PolicyStatement, resourcePolicyDocument, trustDocument } from '../iam.js';
+import { denyKeyDestruction, keyAdministration, MULTI_REGION_ADMIN_ACTIONS } from '../kms.js';
+import { SECRETS_KEY_READ_ACTIONS, SecretsKey, secretsManagerEndpoint } from '../secrets-key.js';
 import { VaultAuditLog } from './audit-log.js';
+import { KeyDestructionAlarm } from './key-destruction-alarm.js';
 import { type Architecture, type EngineProfile } from './engine.js';
 import { AUDIT_DEVICE, cloudWatchAgentDownload, LAUNCH_HOOK_HEARTBEAT_SECONDS, nodeTlsPaths, renderCloudConfig, type TlsSecretNames } from './node-boot.js';
 import { API_PORT, CLUSTER_PORT, renderServerConfig } from './server-config.js';
@@ -119,6 +125,16 @@ export interface VaultClusterProps {
   readonly existingKeyArn?: string;
   /** @default 30 */
   readonly keyDeletionWindowDays?: number;
+  /**
+   * The only principal that may schedule the created seal key's deletion, disable it or replace its
+   * policy (compared with `aws:PrincipalArn`). Required unless `existingKeyArn` is given.
+   */
+  readonly breakGlassRoleArn?: string;
+  /**
+   * Where the created seal key gets its replica, with that Region's provider.
+   * @default - no replica; the key is multi-Region all the same, so that one can be added later
+   */
+  readonly disasterRecovery?: { readonly region: string; readonly provider: TerraformProvider };
   /** TLS files, relative to the configuration, and where Terraform finds them. */
   readonly tls: {
     readonly certificateFile: string;
@@ -183,14 +199,20 @@ export interface VaultClusterAuditProps {
  * (spot only when asked), unsealed by KMS, behind an internal Network Load Balancer named in the
  * private zone.
  *
- * - **Unseal**: a KMS key (rotation on, explicit key policy) or an existing one; the nodes reach it
- *   through the alias `alias/<name>-unseal`, so the user data names no ARN.
+ * - **Unseal**: a multi-Region KMS key (rotation on, kept on destroy) with its replica in the
+ *   disaster-recovery Region, or an existing key; the nodes reach it through the alias
+ *   `alias/<name>-unseal` (the replica has the same), so the user data names no ARN. Its policy
+ *   denies deletion, disabling and policy changes to all but the break-glass role, and a
+ *   {@link KeyDestructionAlarm} reports those calls.
+ * - **TLS secrets**: under a customer-managed key ({@link SecretsKey}) that the node role and the
+ *   Terraform caller alone decrypt, each with a policy refusing `GetSecretValue` to anyone else.
  * - **Nodes**: Amazon Linux 2023 (or an image built from it) with IMDSv2 only (hop limit 1),
  *   encrypted gp3 volumes, detailed monitoring; cloud-init installs the verified package, fetches
  *   the TLS material from Secrets Manager and starts a hardened service (see node-boot.ts).
  * - **Role**: KMS DescribeKey/Encrypt/Decrypt on the seal key, `ec2:DescribeInstances` for Raft's
- *   auto-join, GetSecretValue on the three TLS secrets, CompleteLifecycleAction on its own group,
- *   writing streams of the audit log group, SSM only when asked.
+ *   auto-join, GetSecretValue on the three TLS secrets and Decrypt on their key through Secrets
+ *   Manager, CompleteLifecycleAction on its own group, writing streams of the audit log group, SSM
+ *   only when asked.
  * - **Audit**: the file device on its own encrypted volume (the audit key), the syslog device
  *   shipped by the CloudWatch agent to a KMS-encrypted log group ({@link VaultAuditLog}).
  * - **Network**: the API (8200) from the VPN, the VPC and the load balancer; the cluster port
@@ -207,6 +229,12 @@ export interface VaultClusterAuditProps {
  */
 export class VaultCluster extends Construct {
   public readonly kmsKeyArn: string;
+  /** The seal key's replica in the disaster-recovery Region; `undefined` without one. */
+  public readonly replicaKeyArn?: string;
+  /** `undefined` with an existing key. */
+  public readonly sealKeyAlarm?: KeyDestructionAlarm;
+  /** Encrypts the TLS secrets; only the nodes (and the Terraform caller, which reads the versions back) decrypt. */
+  public readonly secretsKey: SecretsKey;
   public readonly loadBalancer: Lb;
   public readonly autoScalingGroup: AutoscalingGroup;
   public readonly role: IamRole;
@@ -241,22 +269,56 @@ export class VaultCluster extends Construct {
       maxSessionDuration: 3600,
     });
     let kmsKeyId: string;
+    if (props.existingKeyArn && (props.breakGlassRoleArn !== undefined || props.disasterRecovery !== undefined)) {
+      throw new Error(`cluster ${name}: 'breakGlassRoleArn' and 'disasterRecovery' are for a seal key the construct creates; `
+        + `an existing key ('existingKeyArn') keeps its own policy and replicas`);
+    }
     if (props.existingKeyArn) {
       this.kmsKeyArn = props.existingKeyArn;
       kmsKeyId = props.existingKeyArn;
     } else {
+      if (props.breakGlassRoleArn === undefined) {
+        throw new Error(`cluster ${name}: 'breakGlassRoleArn' is required when the construct creates the seal key (no 'existingKeyArn')`);
+      }
+      const deletionWindowInDays = props.keyDeletionWindowDays ?? 30;
+      const policy = sealKeyPolicy(partition, props.accountId, this.role.arn, props.breakGlassRoleArn);
       const key = new KmsKey(this, 'SealKey', {
         description: `${engine.product} auto-unseal of cluster ${name}`,
         keyUsage: 'ENCRYPT_DECRYPT',
         customerMasterKeySpec: 'SYMMETRIC_DEFAULT',
         enableKeyRotation: true,
-        deletionWindowInDays: props.keyDeletionWindowDays ?? 30,
-        policy: sealKeyPolicy(partition, props.accountId, this.role.arn),
+        deletionWindowInDays,
+        // Multi-Region from the start: a single-Region key never becomes one, and a new key is a new seal.
+        multiRegion: true,
+        policy,
+        // KMS refuses a policy that would not let the caller replace it again; this one, on purpose,
+        // lets only the break-glass role do so (README, "Seal-key disaster recovery").
+        bypassPolicyLockoutSafetyCheck: true,
+        // Replacing the seal key leaves a Vault that never unseals again, and every snapshot unreadable.
+        lifecycle: { preventDestroy: true },
       });
       // The user data names the alias, a literal: it is rendered at synth, before the key exists.
       kmsKeyId = `alias/${name}-unseal`;
       new KmsAlias(this, 'SealKeyAlias', { name: kmsKeyId, targetKeyId: key.keyId });
       this.kmsKeyArn = key.arn;
+      const watched: Array<{ arn: string; region: string; provider?: TerraformProvider }> = [{ arn: key.arn, region: props.region }];
+      if (props.disasterRecovery) {
+        const replica = new KmsReplicaKey(this, 'SealKeyReplica', {
+          provider: props.disasterRecovery.provider,
+          primaryKeyArn: key.arn,
+          description: `${engine.product} auto-unseal of cluster ${name}, replica for a restore in ${props.disasterRecovery.region}`,
+          deletionWindowInDays,
+          policy,
+          bypassPolicyLockoutSafetyCheck: true,
+          lifecycle: { preventDestroy: true },
+        });
+        new KmsAlias(this, 'SealKeyReplicaAlias', { provider: props.disasterRecovery.provider, name: kmsKeyId, targetKeyId: replica.keyId });
+        this.replicaKeyArn = replica.arn;
+        watched.push({ arn: replica.arn, region: props.disasterRecovery.region, provider: props.disasterRecovery.provider });
+      }
+      this.sealKeyAlarm = new KeyDestructionAlarm(this, 'SealKeyAlarm', {
+        name, accountId: props.accountId, partition, region: props.region, keys: watched,
+      });
     }
 
     // ---- TLS material: Secrets Manager, written with write-only arguments (never in the state).
@@ -267,6 +329,18 @@ export class VaultCluster extends Construct {
     };
     const tlsFiles = { certificate: props.tls.certificateFile, key: props.tls.keyFile, caChain: props.tls.caChainFile };
     const configFiles = ConfigFiles.of(this, props.tls.files);
+    // The provider reads each secret version back (GetSecretValue) on every refresh, write-only or
+    // not: the principal that applies this stack must read and decrypt too, or no plan would run.
+    const caller = new DataAwsCallerIdentity(this, 'Caller');
+    const terraformPrincipal = new DataAwsIamSessionContext(this, 'CallerRole', { arn: caller.arn }).issuerArn;
+    this.secretsKey = new SecretsKey(this, 'SecretsKey', {
+      alias: `alias/${name}-secrets`,
+      description: `${engine.product} cluster ${name}: encrypts the TLS secrets gateway-pki/${name}/tls/*`,
+      accountId: props.accountId,
+      partition,
+      region: props.region,
+      readers: [this.role.arn, terraformPrincipal],
+    });
     const secretArns = (['certificate', 'key', 'caChain'] as const).map((part) => {
       const id = { certificate: 'TlsCertificate', key: 'TlsKey', caChain: 'TlsCaChain' }[part];
       const secret = new SecretsmanagerSecret(this, id, {
@@ -274,7 +348,9 @@ export class VaultCluster extends Construct {
         description: `${engine.product} cluster ${name}: ${{ certificate: 'server certificate', key: 'server private key', caChain: 'CA chain' }[part]}, `
           + 'from `npm run pki`',
         recoveryWindowInDays: 7,
+        kmsKeyId: this.secretsKey.keyArn,
       });
+      this.secretsKey.restrictReaders(`${id}Policy`, secret.arn);
       new SecretsmanagerSecretVersion(this, `${id}Value`, {
         secretId: secret.id,
         secretStringWo: configFiles.content(tlsFiles[part]),
@@ -303,6 +379,12 @@ export class VaultCluster extends Construct {
       // No resource type exists for DescribeInstances: Raft's auto-join lists instances by tag.
       { sid: 'RaftAutoJoin', actions: ['ec2:DescribeInstances'], resources: ['*'] },
       { sid: 'TlsMaterial', actions: ['secretsmanager:GetSecretValue'], resources: secretArns },
+      {
+        sid: 'TlsMaterialKey',
+        actions: SECRETS_KEY_READ_ACTIONS,
+        resources: [this.secretsKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': secretsManagerEndpoint(props.region, partition) } },
+      },
       // The boot script lets its own node into service (or abandons it); no other group, no other action.
       { sid: 'LaunchHook', actions: ['autoscaling:CompleteLifecycleAction'], resources: [groupArn] },
       auditLog.shippingStatement(),
@@ -600,35 +682,15 @@ export class VaultCluster extends Construct {
 }
 
 /**
- * The seal key's policy: the account administers the key through IAM (named actions only, no
- * `kms:*`), and the node role may use it for the seal. Nothing else can encrypt or decrypt with it.
+ * The seal key's policy (the replica's too): the account administers the key through IAM (named
+ * actions only, no `kms:*`), the node role may use it for the seal, and no one but the break-glass
+ * role may schedule its deletion, disable it or replace this policy. Nothing else can encrypt or
+ * decrypt with it.
  */
-function sealKeyPolicy(partition: string, accountId: string, nodeRoleArn: string): string {
-  const root = `arn:${partition}:iam::${accountId}:root`;
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'AccountAdministersTheKey',
-        Effect: 'Allow',
-        Principal: { AWS: root },
-        Action: [
-          'kms:CancelKeyDeletion', 'kms:CreateAlias', 'kms:DeleteAlias', 'kms:DescribeKey', 'kms:DisableKey', 'kms:DisableKeyRotation',
-          'kms:EnableKey', 'kms:EnableKeyRotation', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListGrants',
-          'kms:ListKeyPolicies', 'kms:ListKeyRotations', 'kms:ListResourceTags', 'kms:PutKeyPolicy', 'kms:RevokeGrant',
-          'kms:RotateKeyOnDemand', 'kms:ScheduleKeyDeletion', 'kms:TagResource', 'kms:UntagResource', 'kms:UpdateAlias',
-          'kms:UpdateKeyDescription',
-        ],
-        // In a key policy, "*" is this key.
-        Resource: '*',
-      },
-      {
-        Sid: 'NodesUnseal',
-        Effect: 'Allow',
-        Principal: { AWS: nodeRoleArn },
-        Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt'],
-        Resource: '*',
-      },
-    ],
-  });
+function sealKeyPolicy(partition: string, accountId: string, nodeRoleArn: string, breakGlassRoleArn: string): string {
+  return resourcePolicyDocument([
+    keyAdministration(partition, accountId, MULTI_REGION_ADMIN_ACTIONS),
+    { sid: 'NodesUnseal', principal: { AWS: nodeRoleArn }, actions: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt'], resources: ['*'] },
+    denyKeyDestruction(breakGlassRoleArn),
+  ]);
 }
