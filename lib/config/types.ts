@@ -430,6 +430,13 @@ export interface CertManagerConfig {
 export interface GatewaysConfig {
   /** Namespace of both Gateways, of the private Certificate and of their Secrets. @default 'gateways' */
   readonly namespace?: string;
+  /**
+   * What the NLBs in front of the Gateways register as targets: `instance` (the nodes, on the
+   * Service's node port) or `ip` (the pods behind the Service). Cilium needs `instance`: its
+   * Gateway Service has no pod endpoints.
+   * @default - `instance` for the GatewayClass `cilium`, `ip` for any other
+   */
+  readonly loadBalancerTargetType?: 'instance' | 'ip';
 }
 
 /** One Kubernetes (EKS) cluster that Flux reconciles from `dist/<name>/`. */

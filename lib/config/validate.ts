@@ -189,7 +189,7 @@ const IRSA_FIELDS = ['type', 'oidcProviderArn'] as const;
 const POD_IDENTITY_FIELDS = ['type', 'eksClusterName'] as const;
 const FLUX_FIELDS = ['gitRepository', 'interval', 'timeout'] as const;
 const CERT_MANAGER_FIELDS = ['replicas', 'serviceMonitor'] as const;
-const GATEWAYS_SECTION_FIELDS = ['namespace'] as const;
+const GATEWAYS_SECTION_FIELDS = ['namespace', 'loadBalancerTargetType'] as const;
 const MONITORING_FIELDS = ['enabled', 'warningDaysLeft', 'criticalDaysLeft', 'vaultAlerts'] as const;
 const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path'] as const;
 const SERVICE_FIELDS = ['name', 'port'] as const;
@@ -206,6 +206,7 @@ const WORKLOAD_IDENTITY_TYPES = ['irsa', 'pod-identity'] as const;
 /** Longest EKS cluster name (the EKS CreateCluster API limit). */
 export const EKS_CLUSTER_NAME_MAX_LENGTH = 100;
 const GATEWAYS = ['public', 'private'] as const;
+const LOAD_BALANCER_TARGET_TYPES = ['instance', 'ip'] as const;
 const ACME_ISSUERS = ['staging', 'production'] as const;
 
 /** What {@link validateConfig} may do beyond checking values. */
@@ -417,6 +418,8 @@ const REPLICAS = integerRule(CERT_MANAGER_REPLICAS_MIN, CERT_MANAGER_REPLICAS_MA
 const DAYS_LEFT = integerRule(MONITORING_DAYS_LEFT_MIN, MONITORING_DAYS_LEFT_MAX, ' (days before expiry)');
 
 const GATEWAY = enumRule(GATEWAYS);
+
+const LOAD_BALANCER_TARGET_TYPE = enumRule(LOAD_BALANCER_TARGET_TYPES);
 
 const PATH_PREFIX = stringRule(
   `a path prefix starting with "/", at most ${HTTP_PATH_MAX_LENGTH} characters, without whitespace, `
@@ -1115,6 +1118,7 @@ function checkClusters(problems: Problems, raw: Mapping, aws: ValidAws): Cluster
     const gateways = section(problems, item, path, 'gateways', GATEWAYS_SECTION_FIELDS, true);
     if (gateways) {
       field(problems, gateways, [...path, 'gateways'], 'namespace', DNS_LABEL, true);
+      field(problems, gateways, [...path, 'gateways'], 'loadBalancerTargetType', LOAD_BALANCER_TARGET_TYPE, true);
     }
     checkMonitoring(problems, item, path);
   });

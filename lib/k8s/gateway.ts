@@ -28,6 +28,31 @@ const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** What the load balancer in front of a Gateway faces. */
 export type LoadBalancerScheme = 'internet-facing' | 'internal';
 
+/**
+ * What the AWS Load Balancer Controller registers as the NLB's targets: `ip`, the pods behind the
+ * Gateway's Service; `instance`, the nodes, on the Service's node port.
+ */
+export type LoadBalancerTargetType = 'instance' | 'ip';
+
+/**
+ * The target type each known Gateway API implementation needs, by GatewayClass name. Cilium's
+ * Gateway Service is served by the eBPF datapath of every node: its Endpoints hold a placeholder,
+ * not proxy pods, so with `ip` targets the NLB registers nothing (aws-load-balancer-controller
+ * issue 3754). Implementations whose proxies are pods behind the Service (Envoy Gateway, Istio,
+ * NGINX Gateway Fabric) work with `ip`, which skips a node hop.
+ */
+export const GATEWAY_CLASS_TARGET_TYPES: Readonly<Record<string, LoadBalancerTargetType>> = {
+  cilium: 'instance',
+};
+
+/** The target type of an implementation not in {@link GATEWAY_CLASS_TARGET_TYPES}: pod-backed proxies. */
+export const DEFAULT_TARGET_TYPE: LoadBalancerTargetType = 'ip';
+
+/** The load-balancer target type the GatewayClass `gatewayClassName` needs. */
+export function targetTypeFor(gatewayClassName: string): LoadBalancerTargetType {
+  return Object.hasOwn(GATEWAY_CLASS_TARGET_TYPES, gatewayClassName) ? GATEWAY_CLASS_TARGET_TYPES[gatewayClassName]! : DEFAULT_TARGET_TYPE;
+}
+
 /** Props shared by the public and the private Gateway. */
 export interface PlatformGatewayProps {
   /** @default - 'public' or 'private' */
@@ -36,6 +61,11 @@ export interface PlatformGatewayProps {
   readonly namespace: string;
   /** The GatewayClass of the cluster's Gateway API implementation. */
   readonly gatewayClassName: string;
+  /**
+   * NLB target type (`aws-load-balancer-nlb-target-type`).
+   * @default - what the implementation needs, `targetTypeFor(gatewayClassName)`: `instance` for cilium, otherwise `ip`
+   */
+  readonly loadBalancerTargetType?: LoadBalancerTargetType;
   /** DNS zone served: the HTTPS listener's hostname is its wildcard, `*.<zone>`. */
   readonly zone: string;
   /**
@@ -60,8 +90,8 @@ interface GatewayInternals extends PlatformGatewayProps {
  * listener (80) whose only route redirects to HTTPS.
  *
  * The load balancer is configured through `spec.infrastructure.annotations`, which Gateway API
- * implementations copy onto the Service they create: the AWS scheme (internet-facing or internal,
- * with IP targets) and the external-dns host names.
+ * implementations copy onto the Service they create: the AWS scheme (internet-facing or internal),
+ * the target type the implementation needs ({@link targetTypeFor}) and the external-dns host names.
  *
  * @see https://gateway-api.sigs.k8s.io/reference/spec/#gateway
  */
@@ -93,7 +123,7 @@ export abstract class PlatformGateway extends Construct {
     const infrastructureAnnotations: Record<string, string> = {
       'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
       'service.beta.kubernetes.io/aws-load-balancer-scheme': props.scheme,
-      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': props.loadBalancerTargetType ?? targetTypeFor(props.gatewayClassName),
     };
     const hostnames = [...new Set(props.hostnames)].sort();
     if (hostnames.length > 0) infrastructureAnnotations['external-dns.alpha.kubernetes.io/hostname'] = hostnames.join(',');

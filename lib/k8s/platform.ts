@@ -294,7 +294,11 @@ export class ClusterPlatform extends Construct {
     const chart = this.newLayerChart('gateways');
     // Some implementations run their proxies here: baseline enforced, restricted reported.
     platformNamespace(chart, 'Namespace', { name: namespace, enforce: 'baseline' });
-    const common = { namespace, gatewayClassName: cluster.gatewayClassName };
+    const common = {
+      namespace,
+      gatewayClassName: cluster.gatewayClassName,
+      loadBalancerTargetType: cluster.gateways?.loadBalancerTargetType,
+    };
     const gateways: Partial<Record<'public' | 'private', PlatformGateway>> = {};
     if (publicApps.length > 0) {
       gateways.public = new PublicGateway(chart, 'Public', {

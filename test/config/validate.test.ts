@@ -1135,7 +1135,19 @@ describe('validateConfig', () => {
       name: 'gateways has an unknown field',
       edit: (c) => { c.clusters[0].gateways.className = 'cilium'; },
       path: 'clusters[0].gateways.className',
-      message: 'unknown field; expected one of: namespace',
+      message: 'unknown field; expected one of: namespace, loadBalancerTargetType',
+    },
+    {
+      name: 'gateways.loadBalancerTargetType is not instance or ip',
+      edit: (c) => { c.clusters[0].gateways.loadBalancerTargetType = 'alb'; },
+      path: 'clusters[0].gateways.loadBalancerTargetType',
+      message: 'expected "instance" or "ip", got "alb"',
+    },
+    {
+      name: 'gateways.loadBalancerTargetType in capitals',
+      edit: (c) => { c.clusters[0].gateways.loadBalancerTargetType = 'IP'; },
+      path: 'clusters[0].gateways.loadBalancerTargetType',
+      message: 'expected "instance" or "ip", got "IP" (write it in lowercase: "ip")',
     },
     {
       name: 'monitoring is empty in YAML (null)',

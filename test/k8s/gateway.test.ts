@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { ApplicationRoute } from '../../lib/k8s/application-route.js';
 import { PrivateCertificate } from '../../lib/k8s/certificate.js';
 import { ClusterIssuerRef } from '../../lib/k8s/cluster-issuer.js';
-import { PrivateGateway, PublicGateway } from '../../lib/k8s/gateway.js';
+import { PrivateGateway, PublicGateway, targetTypeFor } from '../../lib/k8s/gateway.js';
 import { manifestsOf, only, testChart, yamlOf } from '../support/k8s.js';
 
 const common = { namespace: 'gateways', gatewayClassName: 'cilium' };
@@ -54,9 +54,24 @@ describe('PublicGateway', () => {
     expect(gw.spec.infrastructure.annotations).toEqual({
       'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
       'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
-      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'instance',
       'external-dns.alpha.kubernetes.io/hostname': 'echo.example.com,shop.example.com',
     });
+  });
+
+  test('the NLB target type is the implementation\'s: instance for cilium (no pod endpoints), ip for others, overridable', () => {
+    const targetType = (props: Partial<ConstructorParameters<typeof PublicGateway>[2]>) => {
+      const chart = testChart();
+      publicGateway(chart, props);
+      return only(chart, 'Gateway', 'public').spec.infrastructure.annotations['service.beta.kubernetes.io/aws-load-balancer-nlb-target-type'];
+    };
+    expect(targetType({})).toBe('instance');
+    expect(targetType({ gatewayClassName: 'envoy-gateway' })).toBe('ip');
+    expect(targetType({ gatewayClassName: 'istio' })).toBe('ip');
+    expect(targetType({ loadBalancerTargetType: 'ip' })).toBe('ip');
+    expect(targetType({ gatewayClassName: 'istio', loadBalancerTargetType: 'instance' })).toBe('instance');
+    // A class named like an Object.prototype member is not mistaken for a known implementation.
+    expect(targetTypeFor('constructor')).toBe('ip');
   });
 
   test('the HTTP listener\'s only route redirects to HTTPS', () => {

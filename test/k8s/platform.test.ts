@@ -42,6 +42,17 @@ describe('ClusterPlatform', () => {
     for (const name of ['gateways', 'certificates', 'routes']) expect(ks.get(name).spec.wait, name).toBe(true);
   });
 
+  test('clusters[].gateways.loadBalancerTargetType overrides the GatewayClass\'s target type on both Gateways', () => {
+    const targetTypes = (config: PlatformConfig) => synth(config).manifests.get('mycluster-0')!
+      .filter((m) => m.kind === 'Gateway')
+      .map((m) => `${m.metadata.name}=${m.spec.infrastructure.annotations['service.beta.kubernetes.io/aws-load-balancer-nlb-target-type']}`);
+    const config = example();
+    expect(config.clusters[0]!.gatewayClassName).toBe('cilium');
+    expect(targetTypes(config)).toEqual(['public=instance', 'private=instance']);
+    const cluster = { ...config.clusters[0]!, gateways: { ...config.clusters[0]!.gateways, loadBalancerTargetType: 'ip' as const } };
+    expect(targetTypes({ ...config, clusters: [cluster] })).toEqual(['public=ip', 'private=ip']);
+  });
+
   test('a cluster without applications gets no gateways, certificates or routes', () => {
     const config = { ...example(), applications: [] };
     expect([...kustomizations(config).keys()].sort())
