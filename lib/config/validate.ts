@@ -62,10 +62,11 @@ import type { PlatformConfig } from './types.js';
 export const ORGANIZATION_NAME_MAX_LENGTH = 64;
 
 /**
- * Oldest cert-manager chart accepted: the values we render, `crds.enabled` and
- * `config.enableGatewayAPI`, first exist in v1.15.0.
+ * Oldest cert-manager chart accepted: `config.gatewayAPI.enabled`, which we render instead of the
+ * deprecated `config.enableGatewayAPI`, first exists in v1.21.0 (an older controller does not know
+ * it: Gateway API support would stay off or the configuration be refused).
  */
-export const CERT_MANAGER_MIN_VERSION = 'v1.15.0';
+export const CERT_MANAGER_MIN_VERSION = 'v1.21.0';
 
 /** Oldest Gateway API release accepted: v1.0.0 is the first with the v1 Gateway and HTTPRoute APIs. */
 export const GATEWAY_API_MIN_VERSION = 'v1.0.0';
@@ -348,7 +349,7 @@ function versionHint(value: string, prefix: VersionPrefix, prefixReason: string)
 const CERT_MANAGER_VERSION = versionRule({
   product: 'cert-manager',
   minimum: CERT_MANAGER_MIN_VERSION,
-  why: 'the rendered Helm values crds.enabled and config.enableGatewayAPI need it',
+  why: 'the rendered Helm value config.gatewayAPI.enabled needs it',
   example: 'v1.21.1',
   prefix: 'v',
   prefixReason: 'the jetstack chart versions carry it',

@@ -9,6 +9,15 @@ import { MANAGED_BY_LABEL } from '../util/names.js';
 /** Namespace where Flux runs and where `flux bootstrap` puts its own objects. */
 export const FLUX_NAMESPACE = 'flux-system';
 
+/**
+ * The annotation that makes Flux's garbage collection skip an object: removed from the layer (a
+ * renamed construct, a refactoring, a layer dropped by mistake), it stays in the cluster instead of
+ * being deleted, and with it the state it holds. Deleting it is then a deliberate `kubectl delete`.
+ *
+ * @see https://fluxcd.io/flux/components/kustomize/kustomizations/#prune
+ */
+export const PRUNE_DISABLED_ANNOTATION = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' } as const;
+
 /** A Flux source that a layer's Kustomization reads its manifests from. */
 export interface FluxSourceRef {
   readonly kind: 'GitRepository' | 'OCIRepository';

@@ -6,6 +6,7 @@ import {
 } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
 import { MANAGED_BY_LABEL } from '../util/names.js';
+import { PRUNE_DISABLED_ANNOTATION } from './flux-layer.js';
 
 export interface ChartRepositoryProps {
   readonly name: string;
@@ -34,6 +35,13 @@ export interface ChartReleaseProps {
   readonly dependsOn?: readonly HelmRelease[];
   /** How often Flux reconciles the release and corrects drift. @default '30m' */
   readonly interval?: string;
+  /**
+   * The release installs CRDs whose objects hold state (Certificates, ExternalSecrets, Bundles):
+   * Flux never prunes the HelmRelease ({@link PRUNE_DISABLED_ANNOTATION}), so a HelmRelease dropped
+   * from `dist/` is not uninstalled.
+   * @default false
+   */
+  readonly keepOnPrune?: boolean;
 }
 
 /**
@@ -45,7 +53,12 @@ export interface ChartReleaseProps {
 export function chartRelease(scope: Construct, id: string, props: ChartReleaseProps): HelmRelease {
   const dependsOn = props.dependsOn ?? [];
   return new HelmRelease(scope, id, {
-    metadata: { name: props.name, namespace: props.namespace, labels: { ...MANAGED_BY_LABEL } },
+    metadata: {
+      name: props.name,
+      namespace: props.namespace,
+      labels: { ...MANAGED_BY_LABEL },
+      annotations: props.keepOnPrune ? { ...PRUNE_DISABLED_ANNOTATION } : undefined,
+    },
     spec: {
       interval: props.interval ?? '30m',
       releaseName: props.name,

@@ -293,7 +293,8 @@ export class ClusterPlatform extends Construct {
 
     const chart = this.newLayerChart('gateways');
     // Some implementations run their proxies here: baseline enforced, restricted reported.
-    platformNamespace(chart, 'Namespace', { name: namespace, enforce: 'baseline' });
+    // It holds the Gateways' TLS Secrets (the public one's key is Let's Encrypt-rate-limited): never pruned.
+    platformNamespace(chart, 'Namespace', { name: namespace, enforce: 'baseline', keepOnPrune: true });
     const common = {
       namespace,
       gatewayClassName: cluster.gatewayClassName,

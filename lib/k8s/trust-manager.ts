@@ -46,6 +46,8 @@ export class TrustManager extends Construct {
       version: props.version,
       repository: props.repository,
       dependsOn: [props.certManager],
+      // Its Bundle CRD goes with an uninstall, and every distributed ConfigMap with it.
+      keepOnPrune: true,
       values: {
         crds: { enabled: true },
         replicaCount: 2,

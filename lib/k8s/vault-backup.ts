@@ -14,6 +14,7 @@ import { parseCronSchedule } from '../util/cron.js';
 import { MANAGED_BY_LABEL, VAULT_BACKUP_SERVICE_ACCOUNT } from '../util/names.js';
 import { VAULT_BACKUP_SCRIPT } from './backup-scripts.js';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './cert-manager.js';
+import { PRUNE_DISABLED_ANNOTATION } from './flux-layer.js';
 import { platformNamespace } from './namespace.js';
 
 /** Names of the objects of the backup layer: what the README's runbook and the alerts refer to. */
@@ -175,7 +176,8 @@ export class VaultBackup extends Construct {
     this.namespace = props.namespace ?? DEFAULT_BACKUP_NAMESPACE;
     const labels = { ...MANAGED_BY_LABEL, 'app.kubernetes.io/name': 'vault-backup' };
     // Every pod here meets the restricted standard; the trust labels bring the private root.
-    platformNamespace(this, 'Namespace', { name: this.namespace, labels: props.trustNamespaceLabels });
+    // It holds the snapshot agent's AppRole secret id: never pruned.
+    platformNamespace(this, 'Namespace', { name: this.namespace, labels: props.trustNamespaceLabels, keepOnPrune: true });
 
     this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', {
       metadata: {
@@ -190,7 +192,8 @@ export class VaultBackup extends Construct {
     });
 
     this.externalSecret = new ExternalSecret(this, 'AppRoleSecretId', {
-      metadata: { name: APPROLE_SECRET, namespace: this.namespace, labels },
+      // Never pruned by Flux: deleting it deletes the Secret it owns.
+      metadata: { name: APPROLE_SECRET, namespace: this.namespace, labels, annotations: { ...PRUNE_DISABLED_ANNOTATION } },
       spec: {
         refreshInterval: '1h',
         secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: props.secretStoreName },

@@ -809,7 +809,13 @@ describe('validateConfig', () => {
       name: 'versions.certManager is older than the minimum',
       edit: (c) => { c.versions.certManager = 'v1.14.7'; },
       path: 'versions.certManager',
-      message: `expected cert-manager ${CERT_MANAGER_MIN_VERSION} or later (the rendered Helm values crds.enabled and config.enableGatewayAPI need it), got "v1.14.7"`,
+      message: `expected cert-manager ${CERT_MANAGER_MIN_VERSION} or later (the rendered Helm value config.gatewayAPI.enabled needs it), got "v1.14.7"`,
+    },
+    {
+      name: 'versions.certManager is 1.20, before config.gatewayAPI',
+      edit: (c) => { c.versions.certManager = 'v1.20.2'; },
+      path: 'versions.certManager',
+      message: 'expected cert-manager v1.21.0 or later (the rendered Helm value config.gatewayAPI.enabled needs it), got "v1.20.2"',
     },
     {
       name: 'versions.certManager lacks the v',

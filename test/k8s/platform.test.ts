@@ -53,6 +53,24 @@ describe('ClusterPlatform', () => {
     expect(targetTypes({ ...config, clusters: [cluster] })).toEqual(['public=ip', 'private=ip']);
   });
 
+  test('Flux never prunes what holds state: the namespaces of keys and secrets, the CRD-installing releases, the secret-owning ExternalSecrets', () => {
+    const manifests = synth(example()).manifests.get('mycluster-0')!;
+    const kept = manifests
+      .filter((m) => m.metadata.annotations?.['kustomize.toolkit.fluxcd.io/prune'] === 'disabled')
+      .map((m) => `${m.kind}/${m.metadata.name}`)
+      .sort();
+    expect(kept).toEqual([
+      'ExternalSecret/vault-approle',
+      'ExternalSecret/vault-snapshot-approle',
+      'HelmRelease/cert-manager',
+      'HelmRelease/external-secrets',
+      'HelmRelease/trust-manager',
+      'Namespace/cert-manager',
+      'Namespace/gateways',
+      'Namespace/vault-backup',
+    ].sort());
+  });
+
   test('a cluster without applications gets no gateways, certificates or routes', () => {
     const config = { ...example(), applications: [] };
     expect([...kustomizations(config).keys()].sort())
