@@ -15,12 +15,42 @@ import { isDnsLabel, isInDnsZone } from '../util/validators.js';
 import type { PrivateCertificate } from './certificate.js';
 import { resolveKey, type CertificateKey } from './certificate.js';
 import { CLUSTER_ISSUER_ANNOTATION, type IClusterIssuer } from './cluster-issuer.js';
+import type { FluxHealthCheckExpr } from './flux-layer.js';
 
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
 /** Listener names, which HTTPRoutes name in `parentRefs[].sectionName`. */
 export const HTTPS_LISTENER = 'https';
 export const HTTP_LISTENER = 'http';
+
+/**
+ * When Flux counts a Gateway or an HTTPRoute healthy. Neither has a `Ready` condition, so without
+ * these a layer of Gateways is Ready the moment they exist, even when no controller ever looks at
+ * them (Cilium started before the Gateway API CRDs existed: "Waiting for controller").
+ *
+ * - Gateway: `Programmed` True (the implementation configured its data plane and, with a
+ *   load balancer, got an address); failed when `Accepted` is False for a reason other than
+ *   `Pending` (the initial, controller-less state), e.g. an unsupported address or parameters.
+ * - HTTPRoute: every parent in `status.parents` (one per Gateway and controller) has `Accepted`
+ *   True, and there is at least one; failed when a parent refuses it (`Accepted` False: no matching
+ *   listener, a namespace the listener does not admit, a hostname outside it).
+ *
+ * Conditions are read by type with `exists`: `all` over an empty list is true.
+ */
+export const GATEWAY_HEALTH_CHECK_EXPRS: readonly FluxHealthCheckExpr[] = [
+  {
+    apiVersion: `${GATEWAY_API_GROUP}/v1`,
+    kind: 'Gateway',
+    current: "has(status.conditions) && status.conditions.exists(c, c.type == 'Programmed' && c.status == 'True')",
+    failed: "has(status.conditions) && status.conditions.exists(c, c.type == 'Accepted' && c.status == 'False' && c.reason != 'Pending')",
+  },
+  {
+    apiVersion: `${GATEWAY_API_GROUP}/v1`,
+    kind: 'HTTPRoute',
+    current: "has(status.parents) && size(status.parents) > 0 && status.parents.all(p, has(p.conditions) && p.conditions.exists(c, c.type == 'Accepted' && c.status == 'True'))",
+    failed: "has(status.parents) && status.parents.exists(p, has(p.conditions) && p.conditions.exists(c, c.type == 'Accepted' && c.status == 'False'))",
+  },
+];
 
 /** The label Kubernetes puts on every namespace with its own name; lets a selector list namespaces by name. */
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';

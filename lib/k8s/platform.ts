@@ -14,9 +14,9 @@ import { ApplicationRoute } from './application-route.js';
 import { CertManager, CertManagerAwsIdentity } from './cert-manager.js';
 import { AppRoleSecretId, AwsSecretsManagerStore, ExternalSecretsOperator } from './external-secrets.js';
 import { PrivateCertificate } from './certificate.js';
-import { FluxLayer } from './flux-layer.js';
+import { type FluxHealthCheckExpr, FluxLayer } from './flux-layer.js';
 import { GatewayApiCrds } from './gateway-api-crds.js';
-import { PlatformGateway, PrivateGateway, PublicGateway } from './gateway.js';
+import { GATEWAY_HEALTH_CHECK_EXPRS, PlatformGateway, PrivateGateway, PublicGateway } from './gateway.js';
 import { GatewayHttp01Solver, LetsEncryptIssuer, Route53Solver } from './letsencrypt-issuer.js';
 import { DEFAULT_TRUST_NAMESPACE_LABELS, PrivateCaBundle, TRUST_BUNDLE_KEY, TrustManager } from './trust-manager.js';
 import { SNAPSHOT_CRONJOB, VaultBackup, VERIFY_CRONJOB } from './vault-backup.js';
@@ -82,6 +82,8 @@ export class ClusterPlatform extends Construct {
   public readonly clusterName: string;
   /** The Kustomizations and Flux sources, written to `dist/<cluster>/flux/`. */
   public readonly fluxChart: Chart;
+  /** The Gateway API CRDs: the `gateway-api-crds` Kustomization, and the version of the bootstrap bundle. */
+  public readonly gatewayApiCrds: GatewayApiCrds;
   /** The layers, in the order Flux applies them. */
   public readonly layers: readonly Layer[];
   /**
@@ -111,7 +113,7 @@ export class ClusterPlatform extends Construct {
     this.backup = backup?.cluster.name === this.clusterName ? backup : undefined;
     this.fluxChart = new Chart(this, FLUX_FOLDER, { disableResourceNameHashes: true });
 
-    const crds = new GatewayApiCrds(this.fluxChart, 'GatewayApiCrds', {
+    const crds = this.gatewayApiCrds = new GatewayApiCrds(this.fluxChart, 'GatewayApiCrds', {
       version: this.platform.versions.gatewayApi,
       timeout: this.cluster.flux?.timeout,
     });
@@ -334,7 +336,10 @@ export class ClusterPlatform extends Construct {
         certificate,
       });
     }
-    const gatewaysLayer = this.applyLayer(chart, [issuers.layer]);
+    // Gateways Programmed, the HTTPS redirects accepted: kstatus alone would count them healthy at once.
+    const gatewaysLayer = this.applyLayer(chart, [issuers.layer], undefined, {
+      healthCheckExprs: GATEWAY_HEALTH_CHECK_EXPRS, timeout: GATEWAYS_LAYER_TIMEOUT,
+    });
     if (certificates) this.applyLayer(certificates, [issuers.layer, gatewaysLayer]);
 
     const routes = this.newLayerChart('routes');
@@ -349,7 +354,7 @@ export class ClusterPlatform extends Construct {
         path: app.path,
       });
     }
-    this.applyLayer(routes, [gatewaysLayer]);
+    this.applyLayer(routes, [gatewaysLayer], undefined, { healthCheckExprs: GATEWAY_HEALTH_CHECK_EXPRS });
   }
 
   /**
@@ -406,8 +411,11 @@ export class ClusterPlatform extends Construct {
     return chart;
   }
 
-  /** The Flux Kustomization that applies a layer chart, named and pathed after it. */
-  private applyLayer(chart: Chart, dependsOn: readonly FluxLayer[], healthChecks?: readonly ApiObject[]): FluxLayer {
+  /**
+   * The Flux Kustomization that applies a layer chart, named and pathed after it. Its timeout is
+   * `clusters[].flux.timeout` when set, otherwise the layer's own default.
+   */
+  private applyLayer(chart: Chart, dependsOn: readonly FluxLayer[], healthChecks?: readonly ApiObject[], options: LayerOptions = {}): FluxLayer {
     const name = chart.node.id;
     return new FluxLayer(this.fluxChart, name, {
       name,
@@ -415,11 +423,26 @@ export class ClusterPlatform extends Construct {
       sourceRef: { kind: 'GitRepository', name: this.cluster.flux?.gitRepository ?? 'flux-system' },
       dependsOn,
       healthChecks,
+      healthCheckExprs: options.healthCheckExprs,
       interval: this.cluster.flux?.interval,
-      timeout: this.cluster.flux?.timeout,
+      timeout: this.cluster.flux?.timeout ?? options.timeout,
     });
   }
 }
+
+/** What a layer adds to the Kustomization's defaults. */
+interface LayerOptions {
+  /** @default - no expression: kstatus judges every object */
+  readonly healthCheckExprs?: readonly FluxHealthCheckExpr[];
+  /** @default - FluxLayer's default, '5m' */
+  readonly timeout?: string;
+}
+
+/**
+ * How long the `gateways` layer may take: an NLB is provisioned for each Gateway (two to five
+ * minutes) before the implementation reports it Programmed.
+ */
+export const GATEWAYS_LAYER_TIMEOUT = '15m';
 
 /** What the `controllers` layer provides to the layers after it. */
 interface Controllers {

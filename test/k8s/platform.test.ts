@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
 import { parseConfig } from '../../lib/config/load.js';
 import type { PlatformConfig } from '../../lib/config/types.js';
 import { synthesizeKubernetes } from '../../lib/synth.js';
@@ -69,6 +70,39 @@ describe('ClusterPlatform', () => {
       'Namespace/gateways',
       'Namespace/vault-backup',
     ].sort());
+  });
+
+  test('gateways and routes wait for Gateways Programmed and HTTPRoutes accepted; gateways may take 15 minutes (the NLBs)', () => {
+    const ks = kustomizations(example());
+    for (const name of ['gateways', 'routes']) {
+      expect(ks.get(name).spec.healthCheckExprs.map((e: any) => `${e.apiVersion} ${e.kind}`), name)
+        .toEqual(['gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute']);
+      expect(ks.get(name).spec.healthCheckExprs[0].current, name).toContain("c.type == 'Programmed' && c.status == 'True'");
+    }
+    for (const name of ['controllers', 'issuers', 'trust', 'certificates']) expect(ks.get(name).spec.healthCheckExprs, name).toBeUndefined();
+    expect(ks.get('gateways').spec.timeout).toBe('15m');
+    expect(ks.get('trust').spec.timeout).toBe('5m');
+    // clusters[].flux.timeout, when set, is every layer's.
+    const config = example();
+    const cluster = { ...config.clusters[0]!, flux: { timeout: '7m' } };
+    const overridden = kustomizations({ ...config, clusters: [cluster] });
+    expect(['gateways', 'trust'].map((name) => overridden.get(name).spec.timeout)).toEqual(['7m', '7m']);
+  });
+
+  test('dist/<cluster>/bootstrap/gateway-api-crds is a kustomization of the same pinned CRDs, outside every layer', () => {
+    const { files } = synth(example());
+    const bundle = files.find((f) => f.path === 'mycluster-0/bootstrap/gateway-api-crds/kustomization.yaml');
+    expect(bundle?.content).toContain('kubectl apply --server-side -k dist/mycluster-0/bootstrap/gateway-api-crds');
+    expect(parse(bundle!.content)).toEqual({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['https://github.com/kubernetes-sigs/gateway-api//config/crd/standard?ref=v1.6.1'],
+    });
+    const crds = kustomizations(example()).get('gateway-api-crds');
+    expect(crds.spec.path).toBe('./config/crd/standard');
+    expect(files.filter((f) => f.path.includes('/bootstrap/')).map((f) => f.path)).toEqual([bundle!.path]);
+    // No Kustomization applies it.
+    expect([...kustomizations(example()).values()].some((k) => k.spec.path.includes('bootstrap'))).toBe(false);
   });
 
   test('a cluster without applications gets no gateways, certificates or routes', () => {
