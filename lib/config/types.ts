@@ -344,6 +344,13 @@ export interface VersionsConfig {
    * @example '2.9.0'
    */
   readonly externalSecrets?: string;
+  /**
+   * prometheus-operator-crds Helm chart version (prometheus-community repository, no `v`), which
+   * installs the ServiceMonitor and PrometheusRule CRDs. Required as soon as a cluster renders
+   * ServiceMonitors or alert rules without declaring `monitoring.prometheusOperatorCrds: present`.
+   * @example '31.0.1'
+   */
+  readonly prometheusOperatorCrds?: string;
 }
 
 /**
@@ -380,6 +387,21 @@ export interface MonitoringConfig {
    * @default false
    */
   readonly vaultAlerts?: boolean;
+  /**
+   * Labels put on every PrometheusRule and ServiceMonitor of the cluster, so that its Prometheus
+   * selects them: a default kube-prometheus-stack selects `release: <its release name>` only
+   * (`ruleSelector`, `serviceMonitorSelector`) and silently ignores the rest, `absent()` alerts included.
+   * @default {}
+   * @example { release: 'kube-prometheus-stack' }
+   */
+  readonly selectorLabels?: Readonly<Record<string, string>>;
+  /**
+   * Where the prometheus-operator CRDs come from: `install`, a `prometheus-operator-crds` layer
+   * (chart `versions.prometheusOperatorCrds`) that `controllers` waits for; `present`, the cluster
+   * already has them (a kube-prometheus-stack installed otherwise).
+   * @default 'install'
+   */
+  readonly prometheusOperatorCrds?: 'install' | 'present';
 }
 
 /**

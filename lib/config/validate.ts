@@ -83,6 +83,9 @@ export const TRUST_MANAGER_MIN_VERSION = 'v0.12.0';
  */
 export const X509_CERTIFICATE_EXPORTER_MIN_VERSION = '3.0.0';
 
+/** Oldest prometheus-operator-crds chart accepted: `crds.annotations`, which we render, is in its 5.0.0 values. */
+export const PROMETHEUS_OPERATOR_CRDS_MIN_VERSION = '5.0.0';
+
 /**
  * Fewest and most days before expiry of `monitoring.warningDaysLeft` and `criticalDaysLeft`: an
  * alert a year or more ahead would fire for most of a certificate's life.
@@ -184,14 +187,14 @@ const KUBERNETES_AUTH_FIELDS = ['mountPath', 'role', 'serviceAccount'] as const;
 const PUBLIC_CERTIFICATE_FIELDS = ['renewBefore', 'privateKey'] as const;
 const PRIVATE_CERTIFICATE_FIELDS = ['duration', 'renewBefore', 'privateKey'] as const;
 const PRIVATE_KEY_FIELDS = ['algorithm', 'size'] as const;
-const VERSIONS_FIELDS = ['certManager', 'gatewayApi', 'trustManager', 'x509CertificateExporter', 'externalSecrets'] as const;
+const VERSIONS_FIELDS = ['certManager', 'gatewayApi', 'trustManager', 'x509CertificateExporter', 'externalSecrets', 'prometheusOperatorCrds'] as const;
 const CLUSTER_FIELDS = ['name', 'region', 'gatewayClassName', 'workloadIdentity', 'flux', 'certManager', 'gateways', 'monitoring'] as const;
 const IRSA_FIELDS = ['type', 'oidcProviderArn'] as const;
 const POD_IDENTITY_FIELDS = ['type', 'eksClusterName'] as const;
 const FLUX_FIELDS = ['gitRepository', 'interval', 'timeout'] as const;
 const CERT_MANAGER_FIELDS = ['replicas', 'serviceMonitor'] as const;
 const GATEWAYS_SECTION_FIELDS = ['namespace', 'loadBalancerTargetType'] as const;
-const MONITORING_FIELDS = ['enabled', 'warningDaysLeft', 'criticalDaysLeft', 'vaultAlerts'] as const;
+const MONITORING_FIELDS = ['enabled', 'warningDaysLeft', 'criticalDaysLeft', 'vaultAlerts', 'selectorLabels', 'prometheusOperatorCrds'] as const;
 const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path'] as const;
 const SERVICE_FIELDS = ['name', 'port'] as const;
 const PKI_FIELDS = [
@@ -382,6 +385,17 @@ const X509_CERTIFICATE_EXPORTER_VERSION = versionRule({
   prefixReason: 'the enix chart versions have none',
 });
 
+const PROMETHEUS_OPERATOR_CRDS_VERSION = versionRule({
+  product: 'prometheus-operator-crds',
+  minimum: PROMETHEUS_OPERATOR_CRDS_MIN_VERSION,
+  why: 'the rendered Helm value crds.annotations needs it',
+  example: '31.0.1',
+  prefix: '',
+  prefixReason: 'the prometheus-community chart versions have none',
+});
+
+const PROMETHEUS_OPERATOR_CRDS_SOURCE = enumRule(['install', 'present']);
+
 const WORKLOAD_IDENTITY_TYPE = enumRule(WORKLOAD_IDENTITY_TYPES);
 
 const OIDC_PROVIDER_ARN = stringRule(
@@ -553,6 +567,9 @@ const ROOTS_FILE = pemFileRule(
 
 const NAMESPACE_LABELS_EXPECTED = 'a non-empty mapping of Kubernetes label keys to label values, '
   + 'such as { "gateway-pki.io/private-ca": "true" }';
+
+const SELECTOR_LABELS_EXPECTED = 'a non-empty mapping of Kubernetes label keys to label values, '
+  + 'such as { release: "kube-prometheus-stack" }';
 
 const LABEL_KEY_EXPECTED = `a label key: an optional DNS-1123 subdomain prefix and "/", then a name of at most ${LABEL_NAME_MAX_LENGTH} `
   + 'characters (letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit)';
@@ -767,6 +784,36 @@ function checkVersions(problems: Problems, raw: Mapping): void {
     field(problems, versions, path, 'x509CertificateExporter', X509_CERTIFICATE_EXPORTER_VERSION, monitored === undefined);
   }
   checkExternalSecretsVersion(problems, versions, raw);
+  const installing = prometheusOperatorCrdsInstalledPath(raw);
+  if (installing !== undefined && own(versions, 'prometheusOperatorCrds') === undefined) {
+    problems.add([...path, 'prometheusOperatorCrds'], `is required when a cluster renders ServiceMonitors or alert rules (${installing} is true) `
+      + `and does not set monitoring.prometheusOperatorCrds to "present": expected ${PROMETHEUS_OPERATOR_CRDS_VERSION.expected}`);
+  } else {
+    field(problems, versions, path, 'prometheusOperatorCrds', PROMETHEUS_OPERATOR_CRDS_VERSION, true);
+  }
+}
+
+/**
+ * Path of the first cluster setting that renders ServiceMonitors or PrometheusRules
+ * (`monitoring.enabled`, or `certManager.serviceMonitor` when given) in a cluster that does not
+ * declare `monitoring.prometheusOperatorCrds: present`: that cluster gets the CRDs from us.
+ */
+function prometheusOperatorCrdsInstalledPath(raw: Mapping): string | undefined {
+  const clusters = own(raw, 'clusters');
+  if (!Array.isArray(clusters)) {
+    return undefined;
+  }
+  for (const [index, cluster] of clusters.entries()) {
+    if (!isMapping(cluster)) continue;
+    const monitoring = own(cluster, 'monitoring');
+    const certManager = own(cluster, 'certManager');
+    if (isMapping(monitoring) && own(monitoring, 'prometheusOperatorCrds') === 'present') continue;
+    const monitored = isMapping(monitoring) && own(monitoring, 'enabled') === true;
+    const certManagerMonitor = isMapping(certManager) ? own(certManager, 'serviceMonitor') : undefined;
+    if (monitored) return formatPath(['clusters', index, 'monitoring', 'enabled']);
+    if (certManagerMonitor === true) return formatPath(['clusters', index, 'certManager', 'serviceMonitor']);
+  }
+  return undefined;
 }
 
 /** Path of the first `clusters[].monitoring.enabled` that is `true`, if any. */
@@ -1153,6 +1200,8 @@ function checkMonitoring(problems: Problems, cluster: Mapping, clusterPath: Path
     ? field<number>(problems, monitoring, path, 'criticalDaysLeft', DAYS_LEFT, true)
     : MONITORING_DEFAULT_CRITICAL_DAYS_LEFT;
   field(problems, monitoring, path, 'vaultAlerts', BOOLEAN, true);
+  checkLabelMap(problems, monitoring, path, 'selectorLabels', SELECTOR_LABELS_EXPECTED);
+  field(problems, monitoring, path, 'prometheusOperatorCrds', PROMETHEUS_OPERATOR_CRDS_SOURCE, true);
 
   if (warning === undefined || critical === undefined || critical < warning) {
     return;
@@ -1464,13 +1513,18 @@ function checkTrust(problems: Problems, raw: Mapping, options: ValidateOptions):
 
 /** `trust.namespaceLabels`: a non-empty mapping; each key, then its value, checked as Kubernetes does. */
 function checkNamespaceLabels(problems: Problems, trust: Mapping, trustPath: Path): void {
-  const path = [...trustPath, 'namespaceLabels'];
-  const labels = present(problems, trust, trustPath, 'namespaceLabels', NAMESPACE_LABELS_EXPECTED, true);
+  checkLabelMap(problems, trust, trustPath, 'namespaceLabels', NAMESPACE_LABELS_EXPECTED);
+}
+
+/** An optional mapping of Kubernetes labels: non-empty; each key, then its value, checked as Kubernetes does. */
+function checkLabelMap(problems: Problems, parent: Mapping, parentPath: Path, key: string, expected: string): void {
+  const path = [...parentPath, key];
+  const labels = present(problems, parent, parentPath, key, expected, true);
   if (labels === undefined) {
     return;
   }
   if (!isMapping(labels) || Object.keys(labels).length === 0) {
-    problems.add(path, expectedGot(NAMESPACE_LABELS_EXPECTED, labels,
+    problems.add(path, expectedGot(expected, labels,
       isMapping(labels) ? 'remove the key to use the default' : undefined));
     return;
   }

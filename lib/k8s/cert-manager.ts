@@ -69,6 +69,8 @@ export interface CertManagerProps {
   readonly replicas?: number;
   /** Create a ServiceMonitor (needs the prometheus-operator CRDs). @default false */
   readonly serviceMonitor?: boolean;
+  /** Labels of the ServiceMonitor, by which Prometheus selects it (`prometheus.servicemonitor.labels`). @default {} */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
   /** How often Flux reconciles the release, a Go duration. @default '30m' */
   readonly interval?: string;
 }
@@ -156,7 +158,7 @@ export class CertManager extends Construct {
       },
       prometheus: {
         enabled: true,
-        servicemonitor: { enabled: props.serviceMonitor ?? false },
+        servicemonitor: { enabled: props.serviceMonitor ?? false, labels: props.serviceMonitorLabels ? { ...props.serviceMonitorLabels } : undefined },
       },
     };
   }

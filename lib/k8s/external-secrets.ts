@@ -49,6 +49,8 @@ export interface ExternalSecretsOperatorProps {
   readonly awsIdentity: ExternalSecretsAwsIdentity;
   /** Create ServiceMonitors (needs the prometheus-operator CRDs). @default false */
   readonly serviceMonitor?: boolean;
+  /** Labels of the ServiceMonitors, by which Prometheus selects them (`serviceMonitor.additionalLabels`). @default {} */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -106,7 +108,7 @@ export class ExternalSecretsOperator extends Construct {
         securityContext: container,
         resources: RESOURCES.controller,
         podDisruptionBudget: budget,
-        serviceMonitor: { enabled: props.serviceMonitor ?? false },
+        serviceMonitor: { enabled: props.serviceMonitor ?? false, additionalLabels: props.serviceMonitorLabels ? { ...props.serviceMonitorLabels } : undefined },
         webhook: {
           replicaCount: 2,
           podSecurityContext: pod,

@@ -23,6 +23,7 @@ import { SNAPSHOT_CRONJOB, VaultBackup, VERIFY_CRONJOB } from './vault-backup.js
 import { VaultIssuer } from './vault-issuer.js';
 import { X509CertificateExporter } from './x509-exporter.js';
 import { platformNamespace } from './namespace.js';
+import { PrometheusOperatorCrds } from './prometheus-operator-crds.js';
 
 /** Folder, relative to the repository root, that Flux reads the synthesized layers from. */
 export const DIST_DIR = 'dist';
@@ -119,7 +120,10 @@ export class ClusterPlatform extends Construct {
     });
     const applications = (this.platform.applications ?? [])
       .filter((app) => (app.cluster ?? this.platform.clusters[0]!.name) === this.clusterName);
-    const controllers = this.addControllers(crds.layer);
+    const monitoringCrds = this.rendersMonitoringObjects() && this.cluster.monitoring?.prometheusOperatorCrds !== 'present'
+      ? this.addPrometheusOperatorCrds()
+      : undefined;
+    const controllers = this.addControllers([crds.layer, ...(monitoringCrds ? [monitoringCrds] : [])]);
     if (controllers.externalSecrets) this.secretsLayer = this.addSecrets(controllers);
     const trust = this.addTrust(controllers);
     if (this.cluster.monitoring?.enabled) this.addMonitoring(controllers.layer);
@@ -128,8 +132,23 @@ export class ClusterPlatform extends Construct {
     if (this.backup) this.addBackup(this.backup, controllers, trust);
   }
 
+  /** Whether the cluster gets ServiceMonitors or PrometheusRules, which need the prometheus-operator CRDs. */
+  private rendersMonitoringObjects(): boolean {
+    return (this.cluster.monitoring?.enabled ?? false) || (this.cluster.certManager?.serviceMonitor ?? false);
+  }
+
+  /**
+   * `prometheus-operator-crds`: the ServiceMonitor and PrometheusRule CRDs (and the rest of the
+   * chart's), which the charts of `controllers` render objects of; Ready with its HelmRelease.
+   */
+  private addPrometheusOperatorCrds(): FluxLayer {
+    const chart = this.newLayerChart('prometheus-operator-crds');
+    const crds = new PrometheusOperatorCrds(chart, 'PrometheusOperatorCrds', { version: this.platform.versions.prometheusOperatorCrds! });
+    return this.applyLayer(chart, [], [crds.release]);
+  }
+
   /** `controllers`: cert-manager, then trust-manager; Ready when both HelmReleases are. */
-  private addControllers(crds: FluxLayer): Controllers {
+  private addControllers(crds: readonly FluxLayer[]): Controllers {
     const chart = this.newLayerChart('controllers');
     const { platform, cluster } = this;
     const awsIdentity: CertManagerAwsIdentity = cluster.workloadIdentity.type === 'irsa'
@@ -140,6 +159,7 @@ export class ClusterPlatform extends Construct {
       awsIdentity,
       replicas: cluster.certManager?.replicas,
       serviceMonitor: cluster.certManager?.serviceMonitor ?? cluster.monitoring?.enabled ?? false,
+      serviceMonitorLabels: cluster.monitoring?.selectorLabels,
     });
     const trustManager = new TrustManager(chart, 'TrustManager', {
       version: platform.versions.trustManager,
@@ -147,6 +167,7 @@ export class ClusterPlatform extends Construct {
       certManager: certManager.release,
       namespace: certManager.namespace,
       serviceMonitor: cluster.monitoring?.enabled ?? false,
+      serviceMonitorLabels: cluster.monitoring?.selectorLabels,
     });
     // Only where a Vault AppRole secret id must reach the cluster (validation requires the version then).
     const externalSecrets = appRolesDeliveredTo(platform, cluster).length > 0
@@ -156,9 +177,10 @@ export class ClusterPlatform extends Construct {
           ? { type: 'irsa', roleArn: externalSecretsRoleArn(platform.aws.accountId, this.region, cluster.name) }
           : { type: 'pod-identity' },
         serviceMonitor: cluster.monitoring?.enabled ?? false,
+        serviceMonitorLabels: cluster.monitoring?.selectorLabels,
       })
       : undefined;
-    return { layer: this.applyLayer(chart, [crds], helmReleasesOf(chart)), certManager, trustManager, externalSecrets };
+    return { layer: this.applyLayer(chart, crds, helmReleasesOf(chart)), certManager, trustManager, externalSecrets };
   }
 
   /**
@@ -208,23 +230,28 @@ export class ClusterPlatform extends Construct {
     const chart = this.newLayerChart('monitoring');
     const exporter = new X509CertificateExporter(chart, 'X509CertificateExporter', {
       version: this.platform.versions.x509CertificateExporter!,
+      serviceMonitorLabels: monitoring.selectorLabels,
     });
     new AlertRules(chart, 'CertificateAlerts', {
       name: 'certificate-expiry',
       namespace: exporter.namespace,
+      selectorLabels: monitoring.selectorLabels,
       groups: [
         certificateExpiryAlerts({ warningDaysLeft: monitoring.warningDaysLeft, criticalDaysLeft: monitoring.criticalDaysLeft }),
         certManagerAlerts(),
       ],
     });
     if (monitoring.vaultAlerts) {
-      new AlertRules(chart, 'VaultAlerts', { name: 'vault', namespace: exporter.namespace, groups: [vaultAlerts()] });
+      new AlertRules(chart, 'VaultAlerts', {
+        name: 'vault', namespace: exporter.namespace, selectorLabels: monitoring.selectorLabels, groups: [vaultAlerts()],
+      });
     }
     if (this.backup) {
       // Beside the other rules, in the one namespace Prometheus' ruleNamespaceSelector must include.
       new AlertRules(chart, 'VaultBackupAlerts', {
         name: 'vault-backup',
         namespace: exporter.namespace,
+        selectorLabels: monitoring.selectorLabels,
         groups: [vaultBackupAlerts({
           namespace: this.backup.namespace,
           snapshotCronJob: SNAPSHOT_CRONJOB,

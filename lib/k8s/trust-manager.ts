@@ -21,6 +21,8 @@ export interface TrustManagerProps {
   readonly namespace: string;
   /** Create a ServiceMonitor for its metrics. @default false */
   readonly serviceMonitor?: boolean;
+  /** Labels of the ServiceMonitor, by which Prometheus selects it (`app.metrics.service.servicemonitor.labels`). @default {} */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -53,7 +55,7 @@ export class TrustManager extends Construct {
         replicaCount: 2,
         app: {
           trust: { namespace: props.namespace },
-          metrics: { service: { enabled: true, servicemonitor: { enabled: props.serviceMonitor ?? false } } },
+          metrics: { service: { enabled: true, servicemonitor: { enabled: props.serviceMonitor ?? false, labels: props.serviceMonitorLabels ? { ...props.serviceMonitorLabels } : undefined } } },
         },
         defaultPackage: { enabled: false },
         secretTargets: { enabled: false },

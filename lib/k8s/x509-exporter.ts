@@ -12,6 +12,8 @@ export interface X509CertificateExporterProps {
   readonly version: string;
   /** @default 'x509-certificate-exporter' */
   readonly namespace?: string;
+  /** Labels of the ServiceMonitor, by which Prometheus selects it (`prometheusServiceMonitor.extraLabels`). @default {} */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -50,7 +52,7 @@ export class X509CertificateExporter extends Construct {
           securityContext: { ...CONTAINER_SECURITY_CONTEXT, runAsUser: 65534, runAsGroup: 65534 },
         },
         hostPathsExporter: { daemonSets: {} },
-        prometheusServiceMonitor: { create: true },
+        prometheusServiceMonitor: { create: true, extraLabels: props.serviceMonitorLabels ? { ...props.serviceMonitorLabels } : undefined },
         prometheusRules: { create: false },
       },
     });

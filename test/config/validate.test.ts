@@ -1159,13 +1159,63 @@ describe('validateConfig', () => {
       name: 'monitoring is empty in YAML (null)',
       edit: (c) => { c.clusters[0].monitoring = null; },
       path: 'clusters[0].monitoring',
-      message: 'expected a mapping with enabled, warningDaysLeft, criticalDaysLeft, vaultAlerts, got null (an empty value; remove the key to use the default)',
+      message: 'expected a mapping with enabled, warningDaysLeft, criticalDaysLeft, vaultAlerts, selectorLabels, prometheusOperatorCrds, got null (an empty value; remove the key to use the default)',
     },
     {
       name: 'monitoring has an unknown field',
       edit: (c) => { c.clusters[0].monitoring = { enabled: true, warningDays: 30 }; },
       path: 'clusters[0].monitoring.warningDays',
-      message: 'unknown field; expected one of: enabled, warningDaysLeft, criticalDaysLeft, vaultAlerts',
+      message: 'unknown field; expected one of: enabled, warningDaysLeft, criticalDaysLeft, vaultAlerts, selectorLabels, prometheusOperatorCrds',
+    },
+    {
+      name: 'monitoring.selectorLabels is a list',
+      edit: (c) => { c.clusters[0].monitoring.selectorLabels = ['release=kube-prometheus-stack']; },
+      path: 'clusters[0].monitoring.selectorLabels',
+      message: 'expected a non-empty mapping of Kubernetes label keys to label values, such as { release: "kube-prometheus-stack" }, got a list ["release=kube-prometheus-stack"]',
+    },
+    {
+      name: 'monitoring.selectorLabels has a bad key',
+      edit: (c) => { c.clusters[0].monitoring.selectorLabels = { 'bad key': 'x' }; },
+      path: 'clusters[0].monitoring.selectorLabels["bad key"]',
+      message: 'expected a label key',
+    },
+    {
+      name: 'monitoring.selectorLabels has a value that is not a label value',
+      edit: (c) => { c.clusters[0].monitoring.selectorLabels = { release: 'kube prometheus' }; },
+      path: 'clusters[0].monitoring.selectorLabels.release',
+      message: 'got "kube prometheus"',
+    },
+    {
+      name: 'monitoring.prometheusOperatorCrds is neither install nor present',
+      edit: (c) => { c.clusters[0].monitoring.prometheusOperatorCrds = 'skip'; },
+      path: 'clusters[0].monitoring.prometheusOperatorCrds',
+      message: 'expected "install" or "present", got "skip"',
+    },
+    {
+      name: 'versions.prometheusOperatorCrds missing while a cluster installs the CRDs',
+      edit: (c) => { delete c.versions.prometheusOperatorCrds; c.clusters[0].monitoring.enabled = true; delete c.clusters[0].monitoring.prometheusOperatorCrds; },
+      path: 'versions.prometheusOperatorCrds',
+      message: 'is required when a cluster renders ServiceMonitors or alert rules (clusters[0].monitoring.enabled is true) and does not set monitoring.prometheusOperatorCrds to "present": expected an exact prometheus-operator-crds version "MAJOR.MINOR.PATCH" such as "31.0.1"',
+    },
+    {
+      name: 'versions.prometheusOperatorCrds missing while cert-manager alone renders a ServiceMonitor',
+      edit: (c) => {
+        delete c.versions.prometheusOperatorCrds; c.clusters[0].monitoring = { enabled: false }; c.clusters[0].certManager.serviceMonitor = true;
+      },
+      path: 'versions.prometheusOperatorCrds',
+      message: '(clusters[0].certManager.serviceMonitor is true)',
+    },
+    {
+      name: 'versions.prometheusOperatorCrds with a v',
+      edit: (c) => { c.versions.prometheusOperatorCrds = 'v31.0.1'; },
+      path: 'versions.prometheusOperatorCrds',
+      message: 'remove the leading "v": the prometheus-community chart versions have none',
+    },
+    {
+      name: 'versions.prometheusOperatorCrds older than 5.0.0',
+      edit: (c) => { c.versions.prometheusOperatorCrds = '4.6.0'; },
+      path: 'versions.prometheusOperatorCrds',
+      message: 'expected prometheus-operator-crds 5.0.0 or later (the rendered Helm value crds.annotations needs it), got "4.6.0"',
     },
     {
       name: 'monitoring.enabled is "yes"',

@@ -26,7 +26,8 @@ describe('ClusterPlatform', () => {
     const deps = Object.fromEntries([...ks].map(([name, k]) => [name, (k.spec.dependsOn ?? []).map((d: any) => d.name)]));
     expect(deps).toEqual({
       'gateway-api-crds': [],
-      controllers: ['gateway-api-crds'],
+      'prometheus-operator-crds': [],
+      controllers: ['gateway-api-crds', 'prometheus-operator-crds'],
       secrets: ['controllers'],
       trust: ['controllers'],
       monitoring: ['controllers'],
@@ -65,6 +66,7 @@ describe('ClusterPlatform', () => {
       'ExternalSecret/vault-snapshot-approle',
       'HelmRelease/cert-manager',
       'HelmRelease/external-secrets',
+      'HelmRelease/prometheus-operator-crds',
       'HelmRelease/trust-manager',
       'Namespace/cert-manager',
       'Namespace/gateways',
@@ -108,9 +110,9 @@ describe('ClusterPlatform', () => {
   test('a cluster without applications gets no gateways, certificates or routes', () => {
     const config = { ...example(), applications: [] };
     expect([...kustomizations(config).keys()].sort())
-      .toEqual(['backup', 'controllers', 'gateway-api-crds', 'issuers', 'monitoring', 'secrets', 'trust']);
+      .toEqual(['backup', 'controllers', 'gateway-api-crds', 'issuers', 'monitoring', 'prometheus-operator-crds', 'secrets', 'trust']);
     expect(synth(config).folders.map((f) => f.folder)).toEqual([
-      'mycluster-0/flux', 'mycluster-0/controllers', 'mycluster-0/secrets', 'mycluster-0/trust', 'mycluster-0/monitoring', 'mycluster-0/issuers',
+      'mycluster-0/flux', 'mycluster-0/prometheus-operator-crds', 'mycluster-0/controllers', 'mycluster-0/secrets', 'mycluster-0/trust', 'mycluster-0/monitoring', 'mycluster-0/issuers',
       'mycluster-0/backup',
     ]);
   });
@@ -125,6 +127,49 @@ describe('ClusterPlatform', () => {
     const withIt = synth(config).manifests.get('mycluster-0')!;
     expect(withIt.filter((m) => m.kind === 'PrometheusRule').map((m) => m.metadata.name)).toEqual(['certificate-expiry', 'vault', 'vault-backup']);
     expect(withIt.find((m) => m.metadata.name === 'cert-manager' && m.kind === 'HelmRelease').spec.values.prometheus.servicemonitor.enabled).toBe(true);
+  });
+
+  test('monitoring.selectorLabels reach every PrometheusRule and ServiceMonitor value of the charts; without them none is set', () => {
+    const labelsOf = (config: PlatformConfig) => {
+      const manifests = synth(config).manifests.get('mycluster-0')!;
+      const values = (name: string) => manifests.find((m) => m.kind === 'HelmRelease' && m.metadata.name === name).spec.values;
+      return {
+        rules: manifests.filter((m) => m.kind === 'PrometheusRule').map((m) => m.metadata.labels.release),
+        certManager: values('cert-manager').prometheus.servicemonitor.labels,
+        trustManager: values('trust-manager').app.metrics.service.servicemonitor.labels,
+        externalSecrets: values('external-secrets').serviceMonitor.additionalLabels,
+        exporter: values('x509-certificate-exporter').prometheusServiceMonitor.extraLabels,
+      };
+    };
+    const config = example();
+    const release = { release: 'kube-prometheus-stack' };
+    expect(config.clusters[0]!.monitoring!.selectorLabels).toEqual(release);
+    expect(labelsOf(config)).toEqual({
+      rules: ['kube-prometheus-stack', 'kube-prometheus-stack', 'kube-prometheus-stack'],
+      certManager: release, trustManager: release, externalSecrets: release, exporter: release,
+    });
+    const cluster = { ...config.clusters[0]!, monitoring: { enabled: true, vaultAlerts: true } };
+    expect(labelsOf({ ...config, clusters: [cluster] })).toEqual({
+      rules: [undefined, undefined, undefined], certManager: undefined, trustManager: undefined, externalSecrets: undefined, exporter: undefined,
+    });
+  });
+
+  test('the prometheus-operator CRDs are installed before controllers unless the cluster says it has them, or renders no monitoring object', () => {
+    const config = example();
+    const ks = kustomizations(config);
+    expect(ks.get('prometheus-operator-crds').spec.healthChecks).toEqual([
+      { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', name: 'prometheus-operator-crds', namespace: 'flux-system' },
+    ]);
+    const release = synth(config).manifests.get('mycluster-0')!.find((m) => m.kind === 'HelmRelease' && m.metadata.name === 'prometheus-operator-crds');
+    expect(release.spec.chart.spec).toMatchObject({ chart: 'prometheus-operator-crds', version: '31.0.1', sourceRef: { name: 'prometheus-community' } });
+    expect(release.spec.values).toEqual({ crds: { annotations: { 'helm.sh/resource-policy': 'keep' } } });
+    const present = { ...config.clusters[0]!, monitoring: { ...config.clusters[0]!.monitoring, prometheusOperatorCrds: 'present' as const } };
+    expect(kustomizations({ ...config, clusters: [present] }).has('prometheus-operator-crds')).toBe(false);
+    expect(kustomizations({ ...config, clusters: [present] }).get('controllers').spec.dependsOn).toEqual([{ name: 'gateway-api-crds', namespace: 'flux-system' }]);
+    const none = { ...config.clusters[0]!, monitoring: { enabled: false }, certManager: { serviceMonitor: false } };
+    expect(kustomizations({ ...config, clusters: [none] }).has('prometheus-operator-crds')).toBe(false);
+    const certManagerOnly = { ...none, certManager: { serviceMonitor: true } };
+    expect(kustomizations({ ...config, clusters: [certManagerOnly] }).has('prometheus-operator-crds')).toBe(true);
   });
 
   test('the monitoring thresholds of the configuration reach the alert rules', () => {
@@ -160,7 +205,7 @@ describe('ClusterPlatform', () => {
     const routes = (cluster: string) => rendered.manifests.get(cluster)!.filter((m) => m.kind === 'HTTPRoute' && m.metadata.namespace !== 'gateways').map((m) => m.metadata.name);
     expect(routes('mycluster-0')).toEqual(['echo']);
     expect(routes('second')).toEqual(['grafana']);
-    const release = rendered.manifests.get('second')!.find((m) => m.kind === 'HelmRelease');
+    const release = rendered.manifests.get('second')!.find((m) => m.kind === 'HelmRelease' && m.metadata.name === 'cert-manager');
     expect(release.spec.values.serviceAccount).toEqual({});
     expect(rendered.files.some((f) => f.path === 'second/flux/kustomization.flux-system.routes.yaml')).toBe(true);
   });
