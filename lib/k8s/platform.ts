@@ -24,6 +24,7 @@ import { VaultIssuer } from './vault-issuer.js';
 import { X509CertificateExporter } from './x509-exporter.js';
 import { platformNamespace } from './namespace.js';
 import { PrometheusOperatorCrds } from './prometheus-operator-crds.js';
+import { type EgressAllowance, NamespaceIsolation } from './network-policy.js';
 
 /** Folder, relative to the repository root, that Flux reads the synthesized layers from. */
 export const DIST_DIR = 'dist';
@@ -180,7 +181,54 @@ export class ClusterPlatform extends Construct {
         serviceMonitorLabels: cluster.monitoring?.selectorLabels,
       })
       : undefined;
+    const metrics = this.rendersMonitoringObjects();
+    new NamespaceIsolation(chart, 'CertManagerNetwork', {
+      namespace: certManager.namespace,
+      egress: [
+        // ACME, Route53 and STS (DNS-01), the EKS API endpoint: public or VPC addresses not known here.
+        { name: 'https', ports: [443] },
+        // The DNS-01 self-check asks the zone's authoritative name servers directly.
+        { name: 'dns-authoritative', ports: [53], udp: true },
+        ...(platform.acme.http01 ? [{ name: 'http01-self-check', ports: [80] }] : []),
+        this.vaultEgress(),
+        ...this.podIdentityEgress(),
+      ],
+      ingress: [
+        // The API server calls the webhooks of cert-manager (10250) and trust-manager (6443).
+        { name: 'webhooks', ports: [CERT_MANAGER_WEBHOOK_PORT, TRUST_MANAGER_WEBHOOK_PORT], from: 'anywhere' },
+        ...(metrics ? [{ name: 'metrics', ports: [CERT_MANAGER_METRICS_PORT], from: 'cluster' as const }] : []),
+      ],
+    });
+    if (externalSecrets) {
+      new NamespaceIsolation(chart, 'ExternalSecretsNetwork', {
+        namespace: externalSecrets.namespace,
+        // Secrets Manager, STS, the EKS API endpoint.
+        egress: [{ name: 'https', ports: [443] }, ...this.podIdentityEgress()],
+        ingress: [
+          { name: 'webhook', ports: [EXTERNAL_SECRETS_WEBHOOK_PORT], from: 'anywhere' },
+          ...(cluster.monitoring?.enabled ? [{ name: 'metrics', ports: [EXTERNAL_SECRETS_METRICS_PORT], from: 'cluster' as const }] : []),
+        ],
+      });
+    }
     return { layer: this.applyLayer(chart, crds, helmReleasesOf(chart)), certManager, trustManager, externalSecrets };
+  }
+
+  /**
+   * Egress to Vault, on the port of `vault.address` (443 when it has none): to the VPC of the
+   * `vaultCluster` when the platform runs Vault, otherwise anywhere (its address is not known here).
+   */
+  private vaultEgress(): EgressAllowance {
+    const url = new URL(this.platform.vault.address);
+    const port = url.port === '' ? 443 : Number(url.port);
+    const vpcCidr = this.platform.vaultCluster?.network.vpcCidr;
+    return { name: 'vault', ports: [port], cidrs: vpcCidr ? [vpcCidr] : undefined };
+  }
+
+  /** With EKS Pod Identity, the node's agent on its link-local addresses, port 80, hands out the credentials. */
+  private podIdentityEgress(): EgressAllowance[] {
+    return this.cluster.workloadIdentity.type === 'pod-identity'
+      ? [{ name: 'eks-pod-identity-agent', ports: [80], cidrs: EKS_POD_IDENTITY_AGENT_CIDRS }]
+      : [];
   }
 
   /**
@@ -231,6 +279,12 @@ export class ClusterPlatform extends Construct {
     const exporter = new X509CertificateExporter(chart, 'X509CertificateExporter', {
       version: this.platform.versions.x509CertificateExporter!,
       serviceMonitorLabels: monitoring.selectorLabels,
+    });
+    new NamespaceIsolation(chart, 'ExporterNetwork', {
+      namespace: exporter.namespace,
+      // The API server (it lists the TLS Secrets), whose EKS endpoint addresses are not known here.
+      egress: [{ name: 'kube-apiserver', ports: [443] }],
+      ingress: [{ name: 'metrics', ports: [X509_EXPORTER_METRICS_PORT], from: 'cluster' }],
     });
     new AlertRules(chart, 'CertificateAlerts', {
       name: 'certificate-expiry',
@@ -422,6 +476,11 @@ export class ClusterPlatform extends Construct {
       verifySchedule: backup.verifySchedule,
       maxAgeHours: backup.maxAgeHours,
     });
+    new NamespaceIsolation(chart, 'Network', {
+      namespace: backup.namespace,
+      // Vault, then S3, STS and KMS; nothing may connect to the jobs.
+      egress: [this.vaultEgress(), { name: 'aws-https', ports: [443] }, ...this.podIdentityEgress()],
+    });
     // After the ClusterSecretStore its ExternalSecret reads (the `secrets` layer, which the backup
     // cluster always has: it receives the snapshot AppRole's secret id), and the private root.
     this.applyLayer(chart, [this.secretsLayer ?? controllers.layer, trust.layer]);
@@ -456,6 +515,17 @@ export class ClusterPlatform extends Construct {
     });
   }
 }
+
+/** Ports the NetworkPolicies open, as the charts' defaults set them (checked in each chart's values). */
+export const CERT_MANAGER_WEBHOOK_PORT = 10250;
+export const CERT_MANAGER_METRICS_PORT = 9402;
+export const TRUST_MANAGER_WEBHOOK_PORT = 6443;
+export const EXTERNAL_SECRETS_WEBHOOK_PORT = 10250;
+export const EXTERNAL_SECRETS_METRICS_PORT = 8080;
+export const X509_EXPORTER_METRICS_PORT = 9793;
+
+/** The EKS Pod Identity agent's link-local addresses (IPv4 and IPv6). */
+export const EKS_POD_IDENTITY_AGENT_CIDRS = ['169.254.170.23/32', 'fd00:ec2::23/128'] as const;
 
 /** What a layer adds to the Kustomization's defaults. */
 interface LayerOptions {

@@ -299,6 +299,10 @@ describe('the backup layer in the platform', () => {
       'mycluster-0/backup/externalsecret.vault-backup.vault-snapshot-approle.yaml',
       'mycluster-0/backup/kustomization.yaml',
       'mycluster-0/backup/namespace.vault-backup.yaml',
+      'mycluster-0/backup/networkpolicy.vault-backup.allow-dns.yaml',
+      'mycluster-0/backup/networkpolicy.vault-backup.allow-egress-aws-https.yaml',
+      'mycluster-0/backup/networkpolicy.vault-backup.allow-egress-vault.yaml',
+      'mycluster-0/backup/networkpolicy.vault-backup.default-deny.yaml',
       'mycluster-0/backup/serviceaccount.vault-backup.vault-backup.yaml',
     ]);
     const layer = objects.find((m: any) => m.kind === 'Kustomization' && m.metadata.name === 'backup');
