@@ -402,6 +402,12 @@ export interface MonitoringConfig {
    * @default 'install'
    */
   readonly prometheusOperatorCrds?: 'install' | 'present';
+  /**
+   * More namespaces whose TLS Secrets x509-certificate-exporter watches, besides the Gateways'
+   * and cert-manager's (`secretsExporter.includeNamespaces`): those of your own Certificates.
+   * @default []
+   */
+  readonly certificateNamespaces?: readonly string[];
 }
 
 /**
@@ -436,7 +442,10 @@ export interface FluxConfig {
   readonly gitRepository?: string;
   /** How often Flux re-applies each layer, a Go duration. @default '10m' */
   readonly interval?: string;
-  /** How long Flux waits for a layer to become healthy, a Go duration. @default '5m' */
+  /**
+   * How long Flux waits for a layer to become healthy, a Go duration; when set, every layer's.
+   * @default - '5m', '15m' for `controllers` (three chained releases) and `gateways` (the NLBs)
+   */
   readonly timeout?: string;
 }
 

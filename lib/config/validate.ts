@@ -47,7 +47,7 @@ import {
 import { ConfigError, type ConfigProblem, formatPath, SHOWN_VALUE_MAX_LENGTH } from './errors.js';
 import {
   ACCOUNT_ID, APPROLE_PATH, BOOLEAN, DNS_LABEL, DNS_SUBDOMAIN, dnsNameHint, enumRule, expectedGot, field, HOSTNAME, integerRule,
-  IP_ADDRESS, isMapping, listItem, type Mapping, mappingOf, numbers, own, type Path, pemFileRule, PORT, present, Problems, quoted,
+  IP_ADDRESS, isMapping, listField, listItem, type Mapping, mappingOf, numbers, own, type Path, pemFileRule, PORT, present, Problems, quoted,
   REGION, reportUnknownKeys, ROLE_ID, type Rule, SECRET_KEY, section, stringRule, VAULT_MOUNT, VAULT_ROLE, type ClusterSummary, type ValidAws, type ValidDns,
 } from './rules.js';
 import { checkBackup } from './check-backup.js';
@@ -194,7 +194,7 @@ const POD_IDENTITY_FIELDS = ['type', 'eksClusterName'] as const;
 const FLUX_FIELDS = ['gitRepository', 'interval', 'timeout'] as const;
 const CERT_MANAGER_FIELDS = ['replicas', 'serviceMonitor'] as const;
 const GATEWAYS_SECTION_FIELDS = ['namespace', 'loadBalancerTargetType'] as const;
-const MONITORING_FIELDS = ['enabled', 'warningDaysLeft', 'criticalDaysLeft', 'vaultAlerts', 'selectorLabels', 'prometheusOperatorCrds'] as const;
+const MONITORING_FIELDS = ['enabled', 'warningDaysLeft', 'criticalDaysLeft', 'vaultAlerts', 'selectorLabels', 'prometheusOperatorCrds', 'certificateNamespaces'] as const;
 const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path'] as const;
 const SERVICE_FIELDS = ['name', 'port'] as const;
 const PKI_FIELDS = [
@@ -1202,6 +1202,10 @@ function checkMonitoring(problems: Problems, cluster: Mapping, clusterPath: Path
   field(problems, monitoring, path, 'vaultAlerts', BOOLEAN, true);
   checkLabelMap(problems, monitoring, path, 'selectorLabels', SELECTOR_LABELS_EXPECTED);
   field(problems, monitoring, path, 'prometheusOperatorCrds', PROMETHEUS_OPERATOR_CRDS_SOURCE, true);
+  listField(problems, monitoring, path, 'certificateNamespaces', DNS_LABEL, {
+    minItems: 1,
+    duplicate: (item: unknown, first: number) => expectedGot('a namespace not listed before', item, `already certificateNamespaces[${first}]`),
+  });
 
   if (warning === undefined || critical === undefined || critical < warning) {
     return;

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import {
   HelmRelease,
   HelmReleaseSpecChartSpecSourceRefKind,
+  HelmReleaseSpecDriftDetectionMode,
   HelmReleaseSpecUpgradeRemediationStrategy,
 } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
@@ -77,6 +78,17 @@ export function chartRelease(scope: Construct, id: string, props: ChartReleasePr
       dependsOn: dependsOn.length > 0
         ? dependsOn.map((release) => ({ name: release.name, namespace: release.metadata.namespace }))
         : undefined,
+      // Objects of the release edited in the cluster are put back as the chart renders them. The
+      // CA bundles that cert-manager's cainjector and External Secrets' cert-controller write into
+      // webhook configurations and CRDs are theirs, not drift.
+      driftDetection: {
+        mode: HelmReleaseSpecDriftDetectionMode.ENABLED,
+        ignore: [
+          { paths: ['/webhooks'], target: { kind: 'ValidatingWebhookConfiguration' } },
+          { paths: ['/webhooks'], target: { kind: 'MutatingWebhookConfiguration' } },
+          { paths: ['/spec/conversion/webhook/clientConfig/caBundle'], target: { kind: 'CustomResourceDefinition' } },
+        ],
+      },
       install: { remediation: { retries: 3 } },
       upgrade: { remediation: { retries: 3, strategy: HelmReleaseSpecUpgradeRemediationStrategy.ROLLBACK } },
       values: props.values,

@@ -127,7 +127,7 @@ export class ClusterPlatform extends Construct {
     const controllers = this.addControllers([crds.layer, ...(monitoringCrds ? [monitoringCrds] : [])]);
     if (controllers.externalSecrets) this.secretsLayer = this.addSecrets(controllers);
     const trust = this.addTrust(controllers);
-    if (this.cluster.monitoring?.enabled) this.addMonitoring(controllers.layer);
+    if (this.cluster.monitoring?.enabled) this.addMonitoring(controllers);
     const issuers = this.addIssuers(controllers, applications.some((app) => app.gateway === 'public'));
     if (applications.length > 0) this.addGateways(issuers, applications);
     if (this.backup) this.addBackup(this.backup, controllers, trust);
@@ -210,7 +210,10 @@ export class ClusterPlatform extends Construct {
         ],
       });
     }
-    return { layer: this.applyLayer(chart, crds, helmReleasesOf(chart)), certManager, trustManager, externalSecrets };
+    return {
+      layer: this.applyLayer(chart, crds, helmReleasesOf(chart), { timeout: CONTROLLERS_LAYER_TIMEOUT }),
+      certManager, trustManager, externalSecrets,
+    };
   }
 
   /**
@@ -273,12 +276,13 @@ export class ClusterPlatform extends Construct {
   }
 
   /** `monitoring`: x509-certificate-exporter and the alert rules, in the exporter's namespace. */
-  private addMonitoring(controllers: FluxLayer): void {
+  private addMonitoring(controllers: Controllers): void {
     const monitoring = this.cluster.monitoring!;
     const chart = this.newLayerChart('monitoring');
     const exporter = new X509CertificateExporter(chart, 'X509CertificateExporter', {
       version: this.platform.versions.x509CertificateExporter!,
       serviceMonitorLabels: monitoring.selectorLabels,
+      secretNamespaces: [this.gatewaysNamespace(), controllers.certManager.namespace, ...(monitoring.certificateNamespaces ?? [])],
     });
     new NamespaceIsolation(chart, 'ExporterNetwork', {
       namespace: exporter.namespace,
@@ -314,7 +318,7 @@ export class ClusterPlatform extends Construct {
         })],
       });
     }
-    this.applyLayer(chart, [controllers]);
+    this.applyLayer(chart, [controllers.layer]);
   }
 
   /**
@@ -540,6 +544,13 @@ interface LayerOptions {
  * minutes) before the implementation reports it Programmed.
  */
 export const GATEWAYS_LAYER_TIMEOUT = '15m';
+
+/**
+ * How long the `controllers` layer may take: three releases install in it one after the other
+ * (cert-manager, then trust-manager, whose webhook certificate cert-manager issues), each with its
+ * CRDs, webhook and retries.
+ */
+export const CONTROLLERS_LAYER_TIMEOUT = '15m';
 
 /** What the `controllers` layer provides to the layers after it. */
 interface Controllers {

@@ -53,6 +53,8 @@ export class TrustManager extends Construct {
       values: {
         crds: { enabled: true },
         replicaCount: 2,
+        // With two replicas, a drain never takes both: the webhook validates every Bundle.
+        podDisruptionBudget: { enabled: true, minAvailable: 1 },
         app: {
           trust: { namespace: props.namespace },
           metrics: { service: { enabled: true, servicemonitor: { enabled: props.serviceMonitor ?? false, labels: props.serviceMonitorLabels ? { ...props.serviceMonitorLabels } : undefined } } },

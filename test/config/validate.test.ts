@@ -1159,13 +1159,13 @@ describe('validateConfig', () => {
       name: 'monitoring is empty in YAML (null)',
       edit: (c) => { c.clusters[0].monitoring = null; },
       path: 'clusters[0].monitoring',
-      message: 'expected a mapping with enabled, warningDaysLeft, criticalDaysLeft, vaultAlerts, selectorLabels, prometheusOperatorCrds, got null (an empty value; remove the key to use the default)',
+      message: 'expected a mapping with enabled, warningDaysLeft, criticalDaysLeft, vaultAlerts, selectorLabels, prometheusOperatorCrds, certificateNamespaces, got null (an empty value; remove the key to use the default)',
     },
     {
       name: 'monitoring has an unknown field',
       edit: (c) => { c.clusters[0].monitoring = { enabled: true, warningDays: 30 }; },
       path: 'clusters[0].monitoring.warningDays',
-      message: 'unknown field; expected one of: enabled, warningDaysLeft, criticalDaysLeft, vaultAlerts, selectorLabels, prometheusOperatorCrds',
+      message: 'unknown field; expected one of: enabled, warningDaysLeft, criticalDaysLeft, vaultAlerts, selectorLabels, prometheusOperatorCrds, certificateNamespaces',
     },
     {
       name: 'monitoring.selectorLabels is a list',
@@ -1184,6 +1184,24 @@ describe('validateConfig', () => {
       edit: (c) => { c.clusters[0].monitoring.selectorLabels = { release: 'kube prometheus' }; },
       path: 'clusters[0].monitoring.selectorLabels.release',
       message: 'got "kube prometheus"',
+    },
+    {
+      name: 'monitoring.certificateNamespaces is empty',
+      edit: (c) => { c.clusters[0].monitoring.certificateNamespaces = []; },
+      path: 'clusters[0].monitoring.certificateNamespaces',
+      message: 'expected a list of at least one items, each a DNS-1123 label',
+    },
+    {
+      name: 'monitoring.certificateNamespaces has a bad namespace',
+      edit: (c) => { c.clusters[0].monitoring.certificateNamespaces = ['Shop']; },
+      path: 'clusters[0].monitoring.certificateNamespaces[0]',
+      message: 'got "Shop"',
+    },
+    {
+      name: 'monitoring.certificateNamespaces lists one twice',
+      edit: (c) => { c.clusters[0].monitoring.certificateNamespaces = ['shop', 'shop']; },
+      path: 'clusters[0].monitoring.certificateNamespaces[1]',
+      message: 'expected a namespace not listed before, got "shop" (already certificateNamespaces[0])',
     },
     {
       name: 'monitoring.prometheusOperatorCrds is neither install nor present',

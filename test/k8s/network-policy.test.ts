@@ -11,7 +11,7 @@ import { manifestsOf, only, testChart } from '../support/k8s.js';
 const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
 const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
-const synth = (config: PlatformConfig): any[] =>
+const synth = (config: PlatformConfig): readonly any[] =>
   synthesizeKubernetes(config, { vaultCaBundle: CHAIN, trustRoots: ROOT }).manifests.get('mycluster-0')!;
 
 let registry: SchemaRegistry;

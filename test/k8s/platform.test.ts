@@ -107,6 +107,32 @@ describe('ClusterPlatform', () => {
     expect([...kustomizations(example()).values()].some((k) => k.spec.path.includes('bootstrap'))).toBe(false);
   });
 
+  test('controllers may take 15 minutes (three chained releases); every HelmRelease corrects drift but the injected CA bundles', () => {
+    const ks = kustomizations(example());
+    expect(ks.get('controllers').spec.timeout).toBe('15m');
+    const releases = synth(example()).manifests.get('mycluster-0')!.filter((m) => m.kind === 'HelmRelease');
+    expect(releases.map((r) => r.metadata.name).sort()).toEqual(
+      ['cert-manager', 'external-secrets', 'prometheus-operator-crds', 'trust-manager', 'x509-certificate-exporter'],
+    );
+    for (const release of releases) {
+      expect(release.spec.driftDetection.mode, release.metadata.name).toBe('enabled');
+      expect(release.spec.driftDetection.ignore.map((i: any) => `${i.target.kind} ${i.paths.join(',')}`), release.metadata.name).toEqual([
+        'ValidatingWebhookConfiguration /webhooks',
+        'MutatingWebhookConfiguration /webhooks',
+        'CustomResourceDefinition /spec/conversion/webhook/clientConfig/caBundle',
+      ]);
+    }
+  });
+
+  test('x509-certificate-exporter watches the Gateways\' and cert-manager\'s namespaces, and monitoring.certificateNamespaces', () => {
+    const includes = (config: PlatformConfig) => synth(config).manifests.get('mycluster-0')!
+      .find((m) => m.kind === 'HelmRelease' && m.metadata.name === 'x509-certificate-exporter').spec.values.secretsExporter.includeNamespaces;
+    const config = example();
+    expect(includes(config)).toEqual(['cert-manager', 'gateways']);
+    const cluster = { ...config.clusters[0]!, monitoring: { ...config.clusters[0]!.monitoring, certificateNamespaces: ['shop', 'gateways'] } };
+    expect(includes({ ...config, clusters: [cluster] })).toEqual(['cert-manager', 'gateways', 'shop']);
+  });
+
   test('a cluster without applications gets no gateways, certificates or routes', () => {
     const config = { ...example(), applications: [] };
     expect([...kustomizations(config).keys()].sort())
