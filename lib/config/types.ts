@@ -350,6 +350,13 @@ export interface VersionsConfig {
    * @example '2.9.0'
    */
   readonly externalSecrets?: string;
+  /**
+   * prometheus-operator-crds Helm chart version (prometheus-community repository, no `v`), which
+   * installs the ServiceMonitor and PrometheusRule CRDs. Required as soon as a cluster renders
+   * ServiceMonitors or alert rules without declaring `monitoring.prometheusOperatorCrds: present`.
+   * @example '31.0.1'
+   */
+  readonly prometheusOperatorCrds?: string;
 }
 
 /**
@@ -386,6 +393,27 @@ export interface MonitoringConfig {
    * @default false
    */
   readonly vaultAlerts?: boolean;
+  /**
+   * Labels put on every PrometheusRule and ServiceMonitor of the cluster, so that its Prometheus
+   * selects them: a default kube-prometheus-stack selects `release: <its release name>` only
+   * (`ruleSelector`, `serviceMonitorSelector`) and silently ignores the rest, `absent()` alerts included.
+   * @default {}
+   * @example { release: 'kube-prometheus-stack' }
+   */
+  readonly selectorLabels?: Readonly<Record<string, string>>;
+  /**
+   * Where the prometheus-operator CRDs come from: `install`, a `prometheus-operator-crds` layer
+   * (chart `versions.prometheusOperatorCrds`) that `controllers` waits for; `present`, the cluster
+   * already has them (a kube-prometheus-stack installed otherwise).
+   * @default 'install'
+   */
+  readonly prometheusOperatorCrds?: 'install' | 'present';
+  /**
+   * More namespaces whose TLS Secrets x509-certificate-exporter watches, besides the Gateways'
+   * and cert-manager's (`secretsExporter.includeNamespaces`): those of your own Certificates.
+   * @default []
+   */
+  readonly certificateNamespaces?: readonly string[];
 }
 
 /**
@@ -420,7 +448,10 @@ export interface FluxConfig {
   readonly gitRepository?: string;
   /** How often Flux re-applies each layer, a Go duration. @default '10m' */
   readonly interval?: string;
-  /** How long Flux waits for a layer to become healthy, a Go duration. @default '5m' */
+  /**
+   * How long Flux waits for a layer to become healthy, a Go duration; when set, every layer's.
+   * @default - '5m', '15m' for `controllers` (three chained releases) and `gateways` (the NLBs)
+   */
   readonly timeout?: string;
 }
 
@@ -436,6 +467,13 @@ export interface CertManagerConfig {
 export interface GatewaysConfig {
   /** Namespace of both Gateways, of the private Certificate and of their Secrets. @default 'gateways' */
   readonly namespace?: string;
+  /**
+   * What the NLBs in front of the Gateways register as targets: `instance` (the nodes, on the
+   * Service's node port) or `ip` (the pods behind the Service). Cilium needs `instance`: its
+   * Gateway Service has no pod endpoints.
+   * @default - `instance` for the GatewayClass `cilium`, `ip` for any other
+   */
+  readonly loadBalancerTargetType?: 'instance' | 'ip';
 }
 
 /** One Kubernetes (EKS) cluster that Flux reconciles from `dist/<name>/`. */

@@ -47,7 +47,7 @@ import {
 import { ConfigError, type ConfigProblem, formatPath, SHOWN_VALUE_MAX_LENGTH } from './errors.js';
 import {
   ACCOUNT_ID, APPROLE_PATH, BOOLEAN, DNS_LABEL, DNS_SUBDOMAIN, dnsNameHint, enumRule, expectedGot, field, HOSTNAME, integerRule,
-  IP_ADDRESS, isMapping, listItem, type Mapping, mappingOf, numbers, own, type Path, pemFileRule, PORT, present, Problems, quoted,
+  IP_ADDRESS, isMapping, listField, listItem, type Mapping, mappingOf, numbers, own, type Path, pemFileRule, PORT, present, Problems, quoted,
   REGION, reportUnknownKeys, ROLE_ID, type Rule, SECRET_KEY, section, stringRule, VAULT_MOUNT, VAULT_ROLE, type ClusterSummary, type ValidAws, type ValidDns,
 } from './rules.js';
 import { checkBackup } from './check-backup.js';
@@ -62,10 +62,11 @@ import type { PlatformConfig } from './types.js';
 export const ORGANIZATION_NAME_MAX_LENGTH = 64;
 
 /**
- * Oldest cert-manager chart accepted: the values we render, `crds.enabled` and
- * `config.enableGatewayAPI`, first exist in v1.15.0.
+ * Oldest cert-manager chart accepted: `config.gatewayAPI.enabled`, which we render instead of the
+ * deprecated `config.enableGatewayAPI`, first exists in v1.21.0 (an older controller does not know
+ * it: Gateway API support would stay off or the configuration be refused).
  */
-export const CERT_MANAGER_MIN_VERSION = 'v1.15.0';
+export const CERT_MANAGER_MIN_VERSION = 'v1.21.0';
 
 /** Oldest Gateway API release accepted: v1.0.0 is the first with the v1 Gateway and HTTPRoute APIs. */
 export const GATEWAY_API_MIN_VERSION = 'v1.0.0';
@@ -81,6 +82,9 @@ export const TRUST_MANAGER_MIN_VERSION = 'v0.12.0';
  * render (`secretsExporter`, `hostPathsExporter.daemonSets`) follow the layout of its 3.x charts.
  */
 export const X509_CERTIFICATE_EXPORTER_MIN_VERSION = '3.0.0';
+
+/** Oldest prometheus-operator-crds chart accepted: `crds.annotations`, which we render, is in its 5.0.0 values. */
+export const PROMETHEUS_OPERATOR_CRDS_MIN_VERSION = '5.0.0';
 
 /**
  * Fewest and most days before expiry of `monitoring.warningDaysLeft` and `criticalDaysLeft`: an
@@ -183,14 +187,14 @@ const KUBERNETES_AUTH_FIELDS = ['mountPath', 'role', 'serviceAccount'] as const;
 const PUBLIC_CERTIFICATE_FIELDS = ['renewBefore', 'privateKey'] as const;
 const PRIVATE_CERTIFICATE_FIELDS = ['duration', 'renewBefore', 'privateKey'] as const;
 const PRIVATE_KEY_FIELDS = ['algorithm', 'size'] as const;
-const VERSIONS_FIELDS = ['certManager', 'gatewayApi', 'trustManager', 'x509CertificateExporter', 'externalSecrets'] as const;
+const VERSIONS_FIELDS = ['certManager', 'gatewayApi', 'trustManager', 'x509CertificateExporter', 'externalSecrets', 'prometheusOperatorCrds'] as const;
 const CLUSTER_FIELDS = ['name', 'region', 'gatewayClassName', 'workloadIdentity', 'flux', 'certManager', 'gateways', 'monitoring'] as const;
 const IRSA_FIELDS = ['type', 'oidcProviderArn'] as const;
 const POD_IDENTITY_FIELDS = ['type', 'eksClusterName'] as const;
 const FLUX_FIELDS = ['gitRepository', 'interval', 'timeout'] as const;
 const CERT_MANAGER_FIELDS = ['replicas', 'serviceMonitor'] as const;
-const GATEWAYS_SECTION_FIELDS = ['namespace'] as const;
-const MONITORING_FIELDS = ['enabled', 'warningDaysLeft', 'criticalDaysLeft', 'vaultAlerts'] as const;
+const GATEWAYS_SECTION_FIELDS = ['namespace', 'loadBalancerTargetType'] as const;
+const MONITORING_FIELDS = ['enabled', 'warningDaysLeft', 'criticalDaysLeft', 'vaultAlerts', 'selectorLabels', 'prometheusOperatorCrds', 'certificateNamespaces'] as const;
 const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path'] as const;
 const SERVICE_FIELDS = ['name', 'port'] as const;
 const PKI_FIELDS = [
@@ -206,6 +210,7 @@ const WORKLOAD_IDENTITY_TYPES = ['irsa', 'pod-identity'] as const;
 /** Longest EKS cluster name (the EKS CreateCluster API limit). */
 export const EKS_CLUSTER_NAME_MAX_LENGTH = 100;
 const GATEWAYS = ['public', 'private'] as const;
+const LOAD_BALANCER_TARGET_TYPES = ['instance', 'ip'] as const;
 const ACME_ISSUERS = ['staging', 'production'] as const;
 
 /** What {@link validateConfig} may do beyond checking values. */
@@ -347,7 +352,7 @@ function versionHint(value: string, prefix: VersionPrefix, prefixReason: string)
 const CERT_MANAGER_VERSION = versionRule({
   product: 'cert-manager',
   minimum: CERT_MANAGER_MIN_VERSION,
-  why: 'the rendered Helm values crds.enabled and config.enableGatewayAPI need it',
+  why: 'the rendered Helm value config.gatewayAPI.enabled needs it',
   example: 'v1.21.1',
   prefix: 'v',
   prefixReason: 'the jetstack chart versions carry it',
@@ -379,6 +384,17 @@ const X509_CERTIFICATE_EXPORTER_VERSION = versionRule({
   prefix: '',
   prefixReason: 'the enix chart versions have none',
 });
+
+const PROMETHEUS_OPERATOR_CRDS_VERSION = versionRule({
+  product: 'prometheus-operator-crds',
+  minimum: PROMETHEUS_OPERATOR_CRDS_MIN_VERSION,
+  why: 'the rendered Helm value crds.annotations needs it',
+  example: '31.0.1',
+  prefix: '',
+  prefixReason: 'the prometheus-community chart versions have none',
+});
+
+const PROMETHEUS_OPERATOR_CRDS_SOURCE = enumRule(['install', 'present']);
 
 const WORKLOAD_IDENTITY_TYPE = enumRule(WORKLOAD_IDENTITY_TYPES);
 
@@ -417,6 +433,8 @@ const REPLICAS = integerRule(CERT_MANAGER_REPLICAS_MIN, CERT_MANAGER_REPLICAS_MA
 const DAYS_LEFT = integerRule(MONITORING_DAYS_LEFT_MIN, MONITORING_DAYS_LEFT_MAX, ' (days before expiry)');
 
 const GATEWAY = enumRule(GATEWAYS);
+
+const LOAD_BALANCER_TARGET_TYPE = enumRule(LOAD_BALANCER_TARGET_TYPES);
 
 const PATH_PREFIX = stringRule(
   `a path prefix starting with "/", at most ${HTTP_PATH_MAX_LENGTH} characters, without whitespace, `
@@ -549,6 +567,9 @@ const ROOTS_FILE = pemFileRule(
 
 const NAMESPACE_LABELS_EXPECTED = 'a non-empty mapping of Kubernetes label keys to label values, '
   + 'such as { "gateway-pki.io/private-ca": "true" }';
+
+const SELECTOR_LABELS_EXPECTED = 'a non-empty mapping of Kubernetes label keys to label values, '
+  + 'such as { release: "kube-prometheus-stack" }';
 
 const LABEL_KEY_EXPECTED = `a label key: an optional DNS-1123 subdomain prefix and "/", then a name of at most ${LABEL_NAME_MAX_LENGTH} `
   + 'characters (letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit)';
@@ -763,6 +784,36 @@ function checkVersions(problems: Problems, raw: Mapping): void {
     field(problems, versions, path, 'x509CertificateExporter', X509_CERTIFICATE_EXPORTER_VERSION, monitored === undefined);
   }
   checkExternalSecretsVersion(problems, versions, raw);
+  const installing = prometheusOperatorCrdsInstalledPath(raw);
+  if (installing !== undefined && own(versions, 'prometheusOperatorCrds') === undefined) {
+    problems.add([...path, 'prometheusOperatorCrds'], `is required when a cluster renders ServiceMonitors or alert rules (${installing} is true) `
+      + `and does not set monitoring.prometheusOperatorCrds to "present": expected ${PROMETHEUS_OPERATOR_CRDS_VERSION.expected}`);
+  } else {
+    field(problems, versions, path, 'prometheusOperatorCrds', PROMETHEUS_OPERATOR_CRDS_VERSION, true);
+  }
+}
+
+/**
+ * Path of the first cluster setting that renders ServiceMonitors or PrometheusRules
+ * (`monitoring.enabled`, or `certManager.serviceMonitor` when given) in a cluster that does not
+ * declare `monitoring.prometheusOperatorCrds: present`: that cluster gets the CRDs from us.
+ */
+function prometheusOperatorCrdsInstalledPath(raw: Mapping): string | undefined {
+  const clusters = own(raw, 'clusters');
+  if (!Array.isArray(clusters)) {
+    return undefined;
+  }
+  for (const [index, cluster] of clusters.entries()) {
+    if (!isMapping(cluster)) continue;
+    const monitoring = own(cluster, 'monitoring');
+    const certManager = own(cluster, 'certManager');
+    if (isMapping(monitoring) && own(monitoring, 'prometheusOperatorCrds') === 'present') continue;
+    const monitored = isMapping(monitoring) && own(monitoring, 'enabled') === true;
+    const certManagerMonitor = isMapping(certManager) ? own(certManager, 'serviceMonitor') : undefined;
+    if (monitored) return formatPath(['clusters', index, 'monitoring', 'enabled']);
+    if (certManagerMonitor === true) return formatPath(['clusters', index, 'certManager', 'serviceMonitor']);
+  }
+  return undefined;
 }
 
 /** Path of the first `clusters[].monitoring.enabled` that is `true`, if any. */
@@ -1116,6 +1167,7 @@ function checkClusters(problems: Problems, raw: Mapping, aws: ValidAws): Cluster
     const gateways = section(problems, item, path, 'gateways', GATEWAYS_SECTION_FIELDS, true);
     if (gateways) {
       field(problems, gateways, [...path, 'gateways'], 'namespace', DNS_LABEL, true);
+      field(problems, gateways, [...path, 'gateways'], 'loadBalancerTargetType', LOAD_BALANCER_TARGET_TYPE, true);
     }
     checkMonitoring(problems, item, path);
   });
@@ -1149,6 +1201,12 @@ function checkMonitoring(problems: Problems, cluster: Mapping, clusterPath: Path
     ? field<number>(problems, monitoring, path, 'criticalDaysLeft', DAYS_LEFT, true)
     : MONITORING_DEFAULT_CRITICAL_DAYS_LEFT;
   field(problems, monitoring, path, 'vaultAlerts', BOOLEAN, true);
+  checkLabelMap(problems, monitoring, path, 'selectorLabels', SELECTOR_LABELS_EXPECTED);
+  field(problems, monitoring, path, 'prometheusOperatorCrds', PROMETHEUS_OPERATOR_CRDS_SOURCE, true);
+  listField(problems, monitoring, path, 'certificateNamespaces', DNS_LABEL, {
+    minItems: 1,
+    duplicate: (item: unknown, first: number) => expectedGot('a namespace not listed before', item, `already certificateNamespaces[${first}]`),
+  });
 
   if (warning === undefined || critical === undefined || critical < warning) {
     return;
@@ -1460,13 +1518,18 @@ function checkTrust(problems: Problems, raw: Mapping, options: ValidateOptions):
 
 /** `trust.namespaceLabels`: a non-empty mapping; each key, then its value, checked as Kubernetes does. */
 function checkNamespaceLabels(problems: Problems, trust: Mapping, trustPath: Path): void {
-  const path = [...trustPath, 'namespaceLabels'];
-  const labels = present(problems, trust, trustPath, 'namespaceLabels', NAMESPACE_LABELS_EXPECTED, true);
+  checkLabelMap(problems, trust, trustPath, 'namespaceLabels', NAMESPACE_LABELS_EXPECTED);
+}
+
+/** An optional mapping of Kubernetes labels: non-empty; each key, then its value, checked as Kubernetes does. */
+function checkLabelMap(problems: Problems, parent: Mapping, parentPath: Path, key: string, expected: string): void {
+  const path = [...parentPath, key];
+  const labels = present(problems, parent, parentPath, key, expected, true);
   if (labels === undefined) {
     return;
   }
   if (!isMapping(labels) || Object.keys(labels).length === 0) {
-    problems.add(path, expectedGot(NAMESPACE_LABELS_EXPECTED, labels,
+    problems.add(path, expectedGot(expected, labels,
       isMapping(labels) ? 'remove the key to use the default' : undefined));
     return;
   }

@@ -249,6 +249,12 @@ export interface AlertRulesProps {
   readonly name: string;
   readonly namespace: string;
   readonly groups: readonly AlertGroup[];
+  /**
+   * Labels by which the cluster's Prometheus selects rules (`ruleSelector`; a default
+   * kube-prometheus-stack selects `release: <its release name>` and ignores any other rule).
+   * @default {}
+   */
+  readonly selectorLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -265,7 +271,7 @@ export class AlertRules extends Construct {
     super(scope, id);
     this.groups = props.groups;
     this.rule = new PrometheusRule(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.namespace, labels: { ...MANAGED_BY_LABEL } },
+      metadata: { name: props.name, namespace: props.namespace, labels: { ...props.selectorLabels, ...MANAGED_BY_LABEL } },
       spec: {
         groups: props.groups.map((group) => ({
           name: group.name,

@@ -69,6 +69,8 @@ export interface CertManagerProps {
   readonly replicas?: number;
   /** Create a ServiceMonitor (needs the prometheus-operator CRDs). @default false */
   readonly serviceMonitor?: boolean;
+  /** Labels of the ServiceMonitor, by which Prometheus selects it (`prometheus.servicemonitor.labels`). @default {} */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
   /** How often Flux reconciles the release, a Go duration. @default '30m' */
   readonly interval?: string;
 }
@@ -78,10 +80,12 @@ export interface CertManagerProps {
  *
  * - CRDs are installed and upgraded by the chart (`crds.enabled`), and kept if the release is
  *   ever uninstalled (`crds.keep`): deleting them would delete every Certificate.
- * - Gateway API support is on (`config.enableGatewayAPI`, the ControllerConfiguration field read
- *   by cert-manager 1.15 and later; the `ExperimentalGatewayAPISupport` feature gate and the
- *   `--enable-gateway-api` flag belong to older versions). The Gateway API CRDs must exist first:
- *   order the layer after them.
+ * - Gateway API support is on (`config.gatewayAPI.enabled`, the ControllerConfiguration field of
+ *   cert-manager 1.21, which deprecates `enableGatewayAPI`; the `--enable-gateway-api` flag still
+ *   exists, and the `ExperimentalGatewayAPISupport` feature gate, Beta, is on by default). The
+ *   Gateway API CRDs must exist first: order the layer after them.
+ * - The namespace and the HelmRelease are never pruned by Flux (`kustomize.toolkit.fluxcd.io/prune: disabled`):
+ *   they hold the ACME account keys, the AppRole secret id and every Certificate.
  * - Hardened: non-root, read-only root filesystem, all capabilities dropped, seccomp, requests and
  *   limits, leader election in its own namespace (no rights needed in `kube-system`).
  *
@@ -101,8 +105,9 @@ export class CertManager extends Construct {
     }
     this.namespace = props.namespace ?? 'cert-manager';
 
-    // Every cert-manager pod meets the restricted standard; enforce it so none regresses.
-    platformNamespace(this, 'Namespace', { name: this.namespace });
+    // Every cert-manager pod meets the restricted standard; enforce it so none regresses. The
+    // namespace holds the ACME account keys and the Vault AppRole secret id: never pruned.
+    platformNamespace(this, 'Namespace', { name: this.namespace, keepOnPrune: true });
 
     this.repository = chartRepository(this, 'Repository', {
       name: 'jetstack', namespace: this.namespace, url: JETSTACK_CHART_REPOSITORY,
@@ -114,6 +119,7 @@ export class CertManager extends Construct {
       version: props.version,
       repository: this.repository,
       interval: props.interval,
+      keepOnPrune: true,
       values: this.values(replicas, props),
     });
   }
@@ -140,7 +146,7 @@ export class CertManager extends Construct {
       config: {
         apiVersion: 'controller.config.cert-manager.io/v1alpha1',
         kind: 'ControllerConfiguration',
-        enableGatewayAPI: true,
+        gatewayAPI: { enabled: true },
       },
       serviceAccount: serviceAccountAnnotations ? { annotations: serviceAccountAnnotations } : {},
       webhook: component('webhook', 'webhook'),
@@ -152,7 +158,7 @@ export class CertManager extends Construct {
       },
       prometheus: {
         enabled: true,
-        servicemonitor: { enabled: props.serviceMonitor ?? false },
+        servicemonitor: { enabled: props.serviceMonitor ?? false, labels: props.serviceMonitorLabels ? { ...props.serviceMonitorLabels } : undefined },
       },
     };
   }

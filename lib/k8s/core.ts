@@ -9,6 +9,7 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -54,5 +55,11 @@ export class KubeRoleBinding extends ApiObject {
 export class KubeCronJob extends ApiObject {
   constructor(scope: Construct, id: string, body: Body<ICronJob>) {
     super(scope, id, { apiVersion: 'batch/v1', kind: 'CronJob', ...body });
+  }
+}
+
+export class KubeNetworkPolicy extends ApiObject {
+  constructor(scope: Construct, id: string, body: Body<INetworkPolicy>) {
+    super(scope, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', ...body });
   }
 }

@@ -14,6 +14,7 @@ import type { HelmRepository } from '../../imports/flux-helmrepositories-source.
 import { EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, MANAGED_BY_LABEL, SECRET_STORE_NAME } from '../util/names.js';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './cert-manager.js';
 import { chartRelease, chartRepository } from './helm.js';
+import { PRUNE_DISABLED_ANNOTATION } from './flux-layer.js';
 import { platformNamespace } from './namespace.js';
 
 /** The Helm repository of the External Secrets Operator. */
@@ -48,6 +49,8 @@ export interface ExternalSecretsOperatorProps {
   readonly awsIdentity: ExternalSecretsAwsIdentity;
   /** Create ServiceMonitors (needs the prometheus-operator CRDs). @default false */
   readonly serviceMonitor?: boolean;
+  /** Labels of the ServiceMonitors, by which Prometheus selects them (`serviceMonitor.additionalLabels`). @default {} */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -55,7 +58,9 @@ export interface ExternalSecretsOperatorProps {
  * Vault AppRole secret ids from AWS Secrets Manager into the cluster, so that they never go through
  * `dist/` or Git.
  *
- * - CRDs installed and upgraded by the chart (`installCRDs`).
+ * - CRDs installed and upgraded by the chart (`installCRDs`), kept by Helm on uninstall
+ *   (`crds.annotations` sets `helm.sh/resource-policy: keep` on each); the HelmRelease is never
+ *   pruned by Flux either.
  * - Its own namespace, enforcing the `restricted` Pod Security Standard; every component non-root,
  *   read-only root filesystem, no capability, seccomp `RuntimeDefault`, requests and limits (the
  *   chart's `*.securityContext.enabled` switches render them).
@@ -86,8 +91,12 @@ export class ExternalSecretsOperator extends Construct {
       chart: 'external-secrets',
       version: props.version,
       repository: this.repository,
+      keepOnPrune: true,
       values: {
         installCRDs: true,
+        // Helm keeps the CRDs when the release is uninstalled: deleting them would delete every
+        // ExternalSecret, and through `creationPolicy: Owner` the AppRole Secrets they created.
+        crds: { annotations: { 'helm.sh/resource-policy': 'keep' } },
         replicaCount: 2,
         leaderElect: true,
         serviceAccount: {
@@ -99,7 +108,7 @@ export class ExternalSecretsOperator extends Construct {
         securityContext: container,
         resources: RESOURCES.controller,
         podDisruptionBudget: budget,
-        serviceMonitor: { enabled: props.serviceMonitor ?? false },
+        serviceMonitor: { enabled: props.serviceMonitor ?? false, additionalLabels: props.serviceMonitorLabels ? { ...props.serviceMonitorLabels } : undefined },
         webhook: {
           replicaCount: 2,
           podSecurityContext: pod,
@@ -171,7 +180,7 @@ export interface AppRoleSecretIdProps {
 /**
  * An ExternalSecret that creates the Secret holding a Vault AppRole secret id, copied from AWS
  * Secrets Manager. The Secret is owned by the ExternalSecret (`creationPolicy: Owner`: removed with
- * it), and kept if the remote secret disappears (`deletionPolicy: Retain`), so a mistaken deletion in
+ * it; the ExternalSecret is therefore never pruned by Flux), and kept if the remote secret disappears (`deletionPolicy: Retain`), so a mistaken deletion in
  * AWS does not cut cert-manager from Vault at once.
  *
  * @see https://external-secrets.io/latest/api/externalsecret/
@@ -182,7 +191,10 @@ export class AppRoleSecretId extends Construct {
   constructor(scope: Construct, id: string, props: AppRoleSecretIdProps) {
     super(scope, id);
     this.resource = new ExternalSecret(this, 'Resource', {
-      metadata: { name: props.secretName, namespace: props.namespace, labels: { ...MANAGED_BY_LABEL } },
+      // Never pruned: with `creationPolicy: Owner`, deleting it deletes the AppRole Secret.
+      metadata: {
+        name: props.secretName, namespace: props.namespace, labels: { ...MANAGED_BY_LABEL }, annotations: { ...PRUNE_DISABLED_ANNOTATION },
+      },
       spec: {
         refreshInterval: props.refreshInterval ?? SECRET_ID_REFRESH_INTERVAL,
         secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: props.store.storeName },

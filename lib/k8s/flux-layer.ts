@@ -9,12 +9,37 @@ import { MANAGED_BY_LABEL } from '../util/names.js';
 /** Namespace where Flux runs and where `flux bootstrap` puts its own objects. */
 export const FLUX_NAMESPACE = 'flux-system';
 
+/**
+ * The annotation that makes Flux's garbage collection skip an object: removed from the layer (a
+ * renamed construct, a refactoring, a layer dropped by mistake), it stays in the cluster instead of
+ * being deleted, and with it the state it holds. Deleting it is then a deliberate `kubectl delete`.
+ *
+ * @see https://fluxcd.io/flux/components/kustomize/kustomizations/#prune
+ */
+export const PRUNE_DISABLED_ANNOTATION = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' } as const;
+
 /** A Flux source that a layer's Kustomization reads its manifests from. */
 export interface FluxSourceRef {
   readonly kind: 'GitRepository' | 'OCIRepository';
   readonly name: string;
   /** @default FLUX_NAMESPACE */
   readonly namespace?: string;
+}
+
+/**
+ * How Flux judges the health of one kind of object that has no `Ready` condition (Flux
+ * `spec.healthCheckExprs`): CEL expressions over the object itself (`status`, `metadata`…).
+ * Without one, kstatus counts such an object healthy as soon as it exists.
+ *
+ * @see https://fluxcd.io/flux/components/kustomize/kustomizations/#health-check-expressions
+ */
+export interface FluxHealthCheckExpr {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** True once the object reached the desired state. */
+  readonly current: string;
+  /** True when it cannot get there: the layer fails at once instead of at its timeout. @default - only the timeout fails it */
+  readonly failed?: string;
 }
 
 export interface FluxLayerProps {
@@ -38,6 +63,12 @@ export interface FluxLayerProps {
    * @default - wait for every object of the layer
    */
   readonly healthChecks?: readonly ApiObject[];
+  /**
+   * Health of kinds that kstatus cannot judge (a Gateway has no `Ready` condition), applied to the
+   * objects that `wait` or `healthChecks` select.
+   * @default []
+   */
+  readonly healthCheckExprs?: readonly FluxHealthCheckExpr[];
   /** How often Flux re-applies the layer and corrects drift, a Go duration. @default '10m' */
   readonly interval?: string;
   /** How long an apply plus its health checks may take, a Go duration. @default '5m' */
@@ -96,6 +127,9 @@ export class FluxLayer extends Construct {
             name: obj.name,
             namespace: obj.metadata.namespace,
           }))
+          : undefined,
+        healthCheckExprs: props.healthCheckExprs && props.healthCheckExprs.length > 0
+          ? props.healthCheckExprs.map((e) => ({ apiVersion: e.apiVersion, kind: e.kind, current: e.current, failed: e.failed }))
           : undefined,
       },
     });

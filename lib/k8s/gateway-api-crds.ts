@@ -9,6 +9,26 @@ export const GATEWAY_API_REPOSITORY = 'https://github.com/kubernetes-sigs/gatewa
 /** Folder of the standard-channel CRDs in that repository (the experimental one would add alpha kinds). */
 export const GATEWAY_API_STANDARD_PATH = 'config/crd/standard';
 
+/**
+ * Folder of `dist/<cluster>/`, outside every layer (Flux never reads it), holding the same CRDs as a
+ * kustomization to apply by hand before the CNI: Cilium looks for the Gateway API CRDs once, when
+ * its operator starts, so they must exist before Cilium is installed.
+ */
+export const GATEWAY_API_BOOTSTRAP_FOLDER = 'bootstrap/gateway-api-crds';
+
+/**
+ * The kustomization of {@link GATEWAY_API_BOOTSTRAP_FOLDER}: the standard-channel CRDs of the
+ * release `version`, as a kustomize remote resource (the repository, `//`, the folder, the tag),
+ * the very folder and tag the `gateway-api-crds` Kustomization applies.
+ */
+export function gatewayApiBootstrapKustomization(version: string): Record<string, unknown> {
+  return {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: [`${GATEWAY_API_REPOSITORY}//${GATEWAY_API_STANDARD_PATH}?ref=${version}`],
+  };
+}
+
 export interface GatewayApiCrdsProps {
   /** Release tag whose standard-channel CRDs are installed. @example 'v1.6.1' */
   readonly version: string;
@@ -34,10 +54,13 @@ export interface GatewayApiCrdsProps {
  */
 export class GatewayApiCrds extends Construct {
   public readonly layer: FluxLayer;
+  /** The release tag installed. */
+  public readonly version: string;
   public readonly source: GitRepository;
 
   constructor(scope: Construct, id: string, props: GatewayApiCrdsProps) {
     super(scope, id);
+    this.version = props.version;
     const interval = props.interval ?? '1h';
     this.source = new GitRepository(this, 'Source', {
       metadata: { name: 'gateway-api', namespace: FLUX_NAMESPACE, labels: { ...MANAGED_BY_LABEL } },

@@ -15,6 +15,7 @@ import { isDnsLabel, isInDnsZone } from '../util/validators.js';
 import type { PrivateCertificate } from './certificate.js';
 import { resolveKey, type CertificateKey } from './certificate.js';
 import { CLUSTER_ISSUER_ANNOTATION, type IClusterIssuer } from './cluster-issuer.js';
+import type { FluxHealthCheckExpr } from './flux-layer.js';
 
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
@@ -22,11 +23,65 @@ export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 export const HTTPS_LISTENER = 'https';
 export const HTTP_LISTENER = 'http';
 
+/**
+ * When Flux counts a Gateway or an HTTPRoute healthy. Neither has a `Ready` condition, so without
+ * these a layer of Gateways is Ready the moment they exist, even when no controller ever looks at
+ * them (Cilium started before the Gateway API CRDs existed: "Waiting for controller").
+ *
+ * - Gateway: `Programmed` True (the implementation configured its data plane and, with a
+ *   load balancer, got an address); failed when `Accepted` is False for a reason other than
+ *   `Pending` (the initial, controller-less state), e.g. an unsupported address or parameters.
+ * - HTTPRoute: every parent in `status.parents` (one per Gateway and controller) has `Accepted`
+ *   True, and there is at least one; failed when a parent refuses it (`Accepted` False: no matching
+ *   listener, a namespace the listener does not admit, a hostname outside it).
+ *
+ * Conditions are read by type with `exists`: `all` over an empty list is true.
+ */
+export const GATEWAY_HEALTH_CHECK_EXPRS: readonly FluxHealthCheckExpr[] = [
+  {
+    apiVersion: `${GATEWAY_API_GROUP}/v1`,
+    kind: 'Gateway',
+    current: "has(status.conditions) && status.conditions.exists(c, c.type == 'Programmed' && c.status == 'True')",
+    failed: "has(status.conditions) && status.conditions.exists(c, c.type == 'Accepted' && c.status == 'False' && c.reason != 'Pending')",
+  },
+  {
+    apiVersion: `${GATEWAY_API_GROUP}/v1`,
+    kind: 'HTTPRoute',
+    current: "has(status.parents) && size(status.parents) > 0 && status.parents.all(p, has(p.conditions) && p.conditions.exists(c, c.type == 'Accepted' && c.status == 'True'))",
+    failed: "has(status.parents) && status.parents.exists(p, has(p.conditions) && p.conditions.exists(c, c.type == 'Accepted' && c.status == 'False'))",
+  },
+];
+
 /** The label Kubernetes puts on every namespace with its own name; lets a selector list namespaces by name. */
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** What the load balancer in front of a Gateway faces. */
 export type LoadBalancerScheme = 'internet-facing' | 'internal';
+
+/**
+ * What the AWS Load Balancer Controller registers as the NLB's targets: `ip`, the pods behind the
+ * Gateway's Service; `instance`, the nodes, on the Service's node port.
+ */
+export type LoadBalancerTargetType = 'instance' | 'ip';
+
+/**
+ * The target type each known Gateway API implementation needs, by GatewayClass name. Cilium's
+ * Gateway Service is served by the eBPF datapath of every node: its Endpoints hold a placeholder,
+ * not proxy pods, so with `ip` targets the NLB registers nothing (aws-load-balancer-controller
+ * issue 3754). Implementations whose proxies are pods behind the Service (Envoy Gateway, Istio,
+ * NGINX Gateway Fabric) work with `ip`, which skips a node hop.
+ */
+export const GATEWAY_CLASS_TARGET_TYPES: Readonly<Record<string, LoadBalancerTargetType>> = {
+  cilium: 'instance',
+};
+
+/** The target type of an implementation not in {@link GATEWAY_CLASS_TARGET_TYPES}: pod-backed proxies. */
+export const DEFAULT_TARGET_TYPE: LoadBalancerTargetType = 'ip';
+
+/** The load-balancer target type the GatewayClass `gatewayClassName` needs. */
+export function targetTypeFor(gatewayClassName: string): LoadBalancerTargetType {
+  return Object.hasOwn(GATEWAY_CLASS_TARGET_TYPES, gatewayClassName) ? GATEWAY_CLASS_TARGET_TYPES[gatewayClassName]! : DEFAULT_TARGET_TYPE;
+}
 
 /** Props shared by the public and the private Gateway. */
 export interface PlatformGatewayProps {
@@ -36,6 +91,11 @@ export interface PlatformGatewayProps {
   readonly namespace: string;
   /** The GatewayClass of the cluster's Gateway API implementation. */
   readonly gatewayClassName: string;
+  /**
+   * NLB target type (`aws-load-balancer-nlb-target-type`).
+   * @default - what the implementation needs, `targetTypeFor(gatewayClassName)`: `instance` for cilium, otherwise `ip`
+   */
+  readonly loadBalancerTargetType?: LoadBalancerTargetType;
   /** DNS zone served: the HTTPS listener's hostname is its wildcard, `*.<zone>`. */
   readonly zone: string;
   /**
@@ -60,8 +120,8 @@ interface GatewayInternals extends PlatformGatewayProps {
  * listener (80) whose only route redirects to HTTPS.
  *
  * The load balancer is configured through `spec.infrastructure.annotations`, which Gateway API
- * implementations copy onto the Service they create: the AWS scheme (internet-facing or internal,
- * with IP targets) and the external-dns host names.
+ * implementations copy onto the Service they create: the AWS scheme (internet-facing or internal),
+ * the target type the implementation needs ({@link targetTypeFor}) and the external-dns host names.
  *
  * @see https://gateway-api.sigs.k8s.io/reference/spec/#gateway
  */
@@ -93,7 +153,7 @@ export abstract class PlatformGateway extends Construct {
     const infrastructureAnnotations: Record<string, string> = {
       'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
       'service.beta.kubernetes.io/aws-load-balancer-scheme': props.scheme,
-      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': props.loadBalancerTargetType ?? targetTypeFor(props.gatewayClassName),
     };
     const hostnames = [...new Set(props.hostnames)].sort();
     if (hostnames.length > 0) infrastructureAnnotations['external-dns.alpha.kubernetes.io/hostname'] = hostnames.join(',');

@@ -2,10 +2,12 @@ import { Construct } from 'constructs';
 import {
   HelmRelease,
   HelmReleaseSpecChartSpecSourceRefKind,
+  HelmReleaseSpecDriftDetectionMode,
   HelmReleaseSpecUpgradeRemediationStrategy,
 } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
 import { MANAGED_BY_LABEL } from '../util/names.js';
+import { PRUNE_DISABLED_ANNOTATION } from './flux-layer.js';
 
 export interface ChartRepositoryProps {
   readonly name: string;
@@ -34,6 +36,13 @@ export interface ChartReleaseProps {
   readonly dependsOn?: readonly HelmRelease[];
   /** How often Flux reconciles the release and corrects drift. @default '30m' */
   readonly interval?: string;
+  /**
+   * The release installs CRDs whose objects hold state (Certificates, ExternalSecrets, Bundles):
+   * Flux never prunes the HelmRelease ({@link PRUNE_DISABLED_ANNOTATION}), so a HelmRelease dropped
+   * from `dist/` is not uninstalled.
+   * @default false
+   */
+  readonly keepOnPrune?: boolean;
 }
 
 /**
@@ -45,7 +54,12 @@ export interface ChartReleaseProps {
 export function chartRelease(scope: Construct, id: string, props: ChartReleaseProps): HelmRelease {
   const dependsOn = props.dependsOn ?? [];
   return new HelmRelease(scope, id, {
-    metadata: { name: props.name, namespace: props.namespace, labels: { ...MANAGED_BY_LABEL } },
+    metadata: {
+      name: props.name,
+      namespace: props.namespace,
+      labels: { ...MANAGED_BY_LABEL },
+      annotations: props.keepOnPrune ? { ...PRUNE_DISABLED_ANNOTATION } : undefined,
+    },
     spec: {
       interval: props.interval ?? '30m',
       releaseName: props.name,
@@ -64,6 +78,17 @@ export function chartRelease(scope: Construct, id: string, props: ChartReleasePr
       dependsOn: dependsOn.length > 0
         ? dependsOn.map((release) => ({ name: release.name, namespace: release.metadata.namespace }))
         : undefined,
+      // Objects of the release edited in the cluster are put back as the chart renders them. The
+      // CA bundles that cert-manager's cainjector and External Secrets' cert-controller write into
+      // webhook configurations and CRDs are theirs, not drift.
+      driftDetection: {
+        mode: HelmReleaseSpecDriftDetectionMode.ENABLED,
+        ignore: [
+          { paths: ['/webhooks'], target: { kind: 'ValidatingWebhookConfiguration' } },
+          { paths: ['/webhooks'], target: { kind: 'MutatingWebhookConfiguration' } },
+          { paths: ['/spec/conversion/webhook/clientConfig/caBundle'], target: { kind: 'CustomResourceDefinition' } },
+        ],
+      },
       install: { remediation: { retries: 3 } },
       upgrade: { remediation: { retries: 3, strategy: HelmReleaseSpecUpgradeRemediationStrategy.ROLLBACK } },
       values: props.values,

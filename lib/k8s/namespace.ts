@@ -1,6 +1,7 @@
 import { KubeNamespace } from './core.js';
 import type { Construct } from 'constructs';
 import { MANAGED_BY_LABEL } from '../util/names.js';
+import { PRUNE_DISABLED_ANNOTATION } from './flux-layer.js';
 
 export interface PlatformNamespaceProps {
   readonly name: string;
@@ -12,6 +13,13 @@ export interface PlatformNamespaceProps {
   readonly enforce?: 'restricted' | 'baseline';
   /** More labels (trust-manager's selector, for instance). @default {} */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * The namespace holds state nothing in `dist/` can recreate (ACME account keys, TLS Secrets,
+   * AppRole secret ids): Flux never prunes it ({@link PRUNE_DISABLED_ANNOTATION}), since deleting a
+   * namespace deletes every Secret in it.
+   * @default false
+   */
+  readonly keepOnPrune?: boolean;
 }
 
 /** A namespace the platform creates: our label, and its Pod Security Standard. */
@@ -26,6 +34,7 @@ export function platformNamespace(scope: Construct, id: string, props: PlatformN
         'pod-security.kubernetes.io/warn': 'restricted',
         ...props.labels,
       },
+      annotations: props.keepOnPrune ? { ...PRUNE_DISABLED_ANNOTATION } : undefined,
     },
   });
 }

@@ -14,15 +14,17 @@ import { ApplicationRoute } from './application-route.js';
 import { CertManager, CertManagerAwsIdentity } from './cert-manager.js';
 import { AppRoleSecretId, AwsSecretsManagerStore, ExternalSecretsOperator } from './external-secrets.js';
 import { PrivateCertificate } from './certificate.js';
-import { FluxLayer } from './flux-layer.js';
+import { type FluxHealthCheckExpr, FluxLayer } from './flux-layer.js';
 import { GatewayApiCrds } from './gateway-api-crds.js';
-import { PlatformGateway, PrivateGateway, PublicGateway } from './gateway.js';
+import { GATEWAY_HEALTH_CHECK_EXPRS, PlatformGateway, PrivateGateway, PublicGateway } from './gateway.js';
 import { GatewayHttp01Solver, LetsEncryptIssuer, Route53Solver } from './letsencrypt-issuer.js';
 import { DEFAULT_TRUST_NAMESPACE_LABELS, PrivateCaBundle, TRUST_BUNDLE_KEY, TrustManager } from './trust-manager.js';
 import { SNAPSHOT_CRONJOB, VaultBackup, VERIFY_CRONJOB } from './vault-backup.js';
 import { VaultIssuer } from './vault-issuer.js';
 import { X509CertificateExporter } from './x509-exporter.js';
 import { platformNamespace } from './namespace.js';
+import { PrometheusOperatorCrds } from './prometheus-operator-crds.js';
+import { type EgressAllowance, NamespaceIsolation } from './network-policy.js';
 
 /** Folder, relative to the repository root, that Flux reads the synthesized layers from. */
 export const DIST_DIR = 'dist';
@@ -82,6 +84,8 @@ export class ClusterPlatform extends Construct {
   public readonly clusterName: string;
   /** The Kustomizations and Flux sources, written to `dist/<cluster>/flux/`. */
   public readonly fluxChart: Chart;
+  /** The Gateway API CRDs: the `gateway-api-crds` Kustomization, and the version of the bootstrap bundle. */
+  public readonly gatewayApiCrds: GatewayApiCrds;
   /** The layers, in the order Flux applies them. */
   public readonly layers: readonly Layer[];
   /**
@@ -111,23 +115,41 @@ export class ClusterPlatform extends Construct {
     this.backup = backup?.cluster.name === this.clusterName ? backup : undefined;
     this.fluxChart = new Chart(this, FLUX_FOLDER, { disableResourceNameHashes: true });
 
-    const crds = new GatewayApiCrds(this.fluxChart, 'GatewayApiCrds', {
+    const crds = this.gatewayApiCrds = new GatewayApiCrds(this.fluxChart, 'GatewayApiCrds', {
       version: this.platform.versions.gatewayApi,
       timeout: this.cluster.flux?.timeout,
     });
     const applications = (this.platform.applications ?? [])
       .filter((app) => (app.cluster ?? this.platform.clusters[0]!.name) === this.clusterName);
-    const controllers = this.addControllers(crds.layer);
+    const monitoringCrds = this.rendersMonitoringObjects() && this.cluster.monitoring?.prometheusOperatorCrds !== 'present'
+      ? this.addPrometheusOperatorCrds()
+      : undefined;
+    const controllers = this.addControllers([crds.layer, ...(monitoringCrds ? [monitoringCrds] : [])]);
     if (controllers.externalSecrets) this.secretsLayer = this.addSecrets(controllers);
     const trust = this.addTrust(controllers);
-    if (this.cluster.monitoring?.enabled) this.addMonitoring(controllers.layer);
+    if (this.cluster.monitoring?.enabled) this.addMonitoring(controllers);
     const issuers = this.addIssuers(controllers, applications.some((app) => app.gateway === 'public'));
     if (applications.length > 0) this.addGateways(issuers, applications);
     if (this.backup) this.addBackup(this.backup, controllers, trust);
   }
 
+  /** Whether the cluster gets ServiceMonitors or PrometheusRules, which need the prometheus-operator CRDs. */
+  private rendersMonitoringObjects(): boolean {
+    return (this.cluster.monitoring?.enabled ?? false) || (this.cluster.certManager?.serviceMonitor ?? false);
+  }
+
+  /**
+   * `prometheus-operator-crds`: the ServiceMonitor and PrometheusRule CRDs (and the rest of the
+   * chart's), which the charts of `controllers` render objects of; Ready with its HelmRelease.
+   */
+  private addPrometheusOperatorCrds(): FluxLayer {
+    const chart = this.newLayerChart('prometheus-operator-crds');
+    const crds = new PrometheusOperatorCrds(chart, 'PrometheusOperatorCrds', { version: this.platform.versions.prometheusOperatorCrds! });
+    return this.applyLayer(chart, [], [crds.release]);
+  }
+
   /** `controllers`: cert-manager, then trust-manager; Ready when both HelmReleases are. */
-  private addControllers(crds: FluxLayer): Controllers {
+  private addControllers(crds: readonly FluxLayer[]): Controllers {
     const chart = this.newLayerChart('controllers');
     const { platform, cluster } = this;
     const awsIdentity: CertManagerAwsIdentity = cluster.workloadIdentity.type === 'irsa'
@@ -138,6 +160,7 @@ export class ClusterPlatform extends Construct {
       awsIdentity,
       replicas: cluster.certManager?.replicas,
       serviceMonitor: cluster.certManager?.serviceMonitor ?? cluster.monitoring?.enabled ?? false,
+      serviceMonitorLabels: cluster.monitoring?.selectorLabels,
     });
     const trustManager = new TrustManager(chart, 'TrustManager', {
       version: platform.versions.trustManager,
@@ -145,6 +168,7 @@ export class ClusterPlatform extends Construct {
       certManager: certManager.release,
       namespace: certManager.namespace,
       serviceMonitor: cluster.monitoring?.enabled ?? false,
+      serviceMonitorLabels: cluster.monitoring?.selectorLabels,
     });
     // Only where a Vault AppRole secret id must reach the cluster (validation requires the version then).
     const externalSecrets = appRolesDeliveredTo(platform, cluster).length > 0
@@ -154,9 +178,60 @@ export class ClusterPlatform extends Construct {
           ? { type: 'irsa', roleArn: externalSecretsRoleArn(platform.aws.accountId, this.region, cluster.name) }
           : { type: 'pod-identity' },
         serviceMonitor: cluster.monitoring?.enabled ?? false,
+        serviceMonitorLabels: cluster.monitoring?.selectorLabels,
       })
       : undefined;
-    return { layer: this.applyLayer(chart, [crds], helmReleasesOf(chart)), certManager, trustManager, externalSecrets };
+    const metrics = this.rendersMonitoringObjects();
+    new NamespaceIsolation(chart, 'CertManagerNetwork', {
+      namespace: certManager.namespace,
+      egress: [
+        // ACME, Route53 and STS (DNS-01), the EKS API endpoint: public or VPC addresses not known here.
+        { name: 'https', ports: [443] },
+        // The DNS-01 self-check asks the zone's authoritative name servers directly.
+        { name: 'dns-authoritative', ports: [53], udp: true },
+        ...(platform.acme.http01 ? [{ name: 'http01-self-check', ports: [80] }] : []),
+        this.vaultEgress(),
+        ...this.podIdentityEgress(),
+      ],
+      ingress: [
+        // The API server calls the webhooks of cert-manager (10250) and trust-manager (6443).
+        { name: 'webhooks', ports: [CERT_MANAGER_WEBHOOK_PORT, TRUST_MANAGER_WEBHOOK_PORT], from: 'anywhere' },
+        ...(metrics ? [{ name: 'metrics', ports: [CERT_MANAGER_METRICS_PORT], from: 'cluster' as const }] : []),
+      ],
+    });
+    if (externalSecrets) {
+      new NamespaceIsolation(chart, 'ExternalSecretsNetwork', {
+        namespace: externalSecrets.namespace,
+        // Secrets Manager, STS, the EKS API endpoint.
+        egress: [{ name: 'https', ports: [443] }, ...this.podIdentityEgress()],
+        ingress: [
+          { name: 'webhook', ports: [EXTERNAL_SECRETS_WEBHOOK_PORT], from: 'anywhere' },
+          ...(cluster.monitoring?.enabled ? [{ name: 'metrics', ports: [EXTERNAL_SECRETS_METRICS_PORT], from: 'cluster' as const }] : []),
+        ],
+      });
+    }
+    return {
+      layer: this.applyLayer(chart, crds, helmReleasesOf(chart), { timeout: CONTROLLERS_LAYER_TIMEOUT }),
+      certManager, trustManager, externalSecrets,
+    };
+  }
+
+  /**
+   * Egress to Vault, on the port of `vault.address` (443 when it has none): to the VPC of the
+   * `vaultCluster` when the platform runs Vault, otherwise anywhere (its address is not known here).
+   */
+  private vaultEgress(): EgressAllowance {
+    const url = new URL(this.platform.vault.address);
+    const port = url.port === '' ? 443 : Number(url.port);
+    const vpcCidr = this.platform.vaultCluster?.network.vpcCidr;
+    return { name: 'vault', ports: [port], cidrs: vpcCidr ? [vpcCidr] : undefined };
+  }
+
+  /** With EKS Pod Identity, the node's agent on its link-local addresses, port 80, hands out the credentials. */
+  private podIdentityEgress(): EgressAllowance[] {
+    return this.cluster.workloadIdentity.type === 'pod-identity'
+      ? [{ name: 'eks-pod-identity-agent', ports: [80], cidrs: EKS_POD_IDENTITY_AGENT_CIDRS }]
+      : [];
   }
 
   /**
@@ -201,28 +276,40 @@ export class ClusterPlatform extends Construct {
   }
 
   /** `monitoring`: x509-certificate-exporter and the alert rules, in the exporter's namespace. */
-  private addMonitoring(controllers: FluxLayer): void {
+  private addMonitoring(controllers: Controllers): void {
     const monitoring = this.cluster.monitoring!;
     const chart = this.newLayerChart('monitoring');
     const exporter = new X509CertificateExporter(chart, 'X509CertificateExporter', {
       version: this.platform.versions.x509CertificateExporter!,
+      serviceMonitorLabels: monitoring.selectorLabels,
+      secretNamespaces: [this.gatewaysNamespace(), controllers.certManager.namespace, ...(monitoring.certificateNamespaces ?? [])],
+    });
+    new NamespaceIsolation(chart, 'ExporterNetwork', {
+      namespace: exporter.namespace,
+      // The API server (it lists the TLS Secrets), whose EKS endpoint addresses are not known here.
+      egress: [{ name: 'kube-apiserver', ports: [443] }],
+      ingress: [{ name: 'metrics', ports: [X509_EXPORTER_METRICS_PORT], from: 'cluster' }],
     });
     new AlertRules(chart, 'CertificateAlerts', {
       name: 'certificate-expiry',
       namespace: exporter.namespace,
+      selectorLabels: monitoring.selectorLabels,
       groups: [
         certificateExpiryAlerts({ warningDaysLeft: monitoring.warningDaysLeft, criticalDaysLeft: monitoring.criticalDaysLeft }),
         certManagerAlerts(),
       ],
     });
     if (monitoring.vaultAlerts) {
-      new AlertRules(chart, 'VaultAlerts', { name: 'vault', namespace: exporter.namespace, groups: [vaultAlerts()] });
+      new AlertRules(chart, 'VaultAlerts', {
+        name: 'vault', namespace: exporter.namespace, selectorLabels: monitoring.selectorLabels, groups: [vaultAlerts()],
+      });
     }
     if (this.backup) {
       // Beside the other rules, in the one namespace Prometheus' ruleNamespaceSelector must include.
       new AlertRules(chart, 'VaultBackupAlerts', {
         name: 'vault-backup',
         namespace: exporter.namespace,
+        selectorLabels: monitoring.selectorLabels,
         groups: [vaultBackupAlerts({
           namespace: this.backup.namespace,
           snapshotCronJob: SNAPSHOT_CRONJOB,
@@ -231,7 +318,7 @@ export class ClusterPlatform extends Construct {
         })],
       });
     }
-    this.applyLayer(chart, [controllers]);
+    this.applyLayer(chart, [controllers.layer]);
   }
 
   /**
@@ -293,8 +380,13 @@ export class ClusterPlatform extends Construct {
 
     const chart = this.newLayerChart('gateways');
     // Some implementations run their proxies here: baseline enforced, restricted reported.
-    platformNamespace(chart, 'Namespace', { name: namespace, enforce: 'baseline' });
-    const common = { namespace, gatewayClassName: cluster.gatewayClassName };
+    // It holds the Gateways' TLS Secrets (the public one's key is Let's Encrypt-rate-limited): never pruned.
+    platformNamespace(chart, 'Namespace', { name: namespace, enforce: 'baseline', keepOnPrune: true });
+    const common = {
+      namespace,
+      gatewayClassName: cluster.gatewayClassName,
+      loadBalancerTargetType: cluster.gateways?.loadBalancerTargetType,
+    };
     const gateways: Partial<Record<'public' | 'private', PlatformGateway>> = {};
     if (publicApps.length > 0) {
       gateways.public = new PublicGateway(chart, 'Public', {
@@ -329,7 +421,10 @@ export class ClusterPlatform extends Construct {
         certificate,
       });
     }
-    const gatewaysLayer = this.applyLayer(chart, [issuers.layer]);
+    // Gateways Programmed, the HTTPS redirects accepted: kstatus alone would count them healthy at once.
+    const gatewaysLayer = this.applyLayer(chart, [issuers.layer], undefined, {
+      healthCheckExprs: GATEWAY_HEALTH_CHECK_EXPRS, timeout: GATEWAYS_LAYER_TIMEOUT,
+    });
     if (certificates) this.applyLayer(certificates, [issuers.layer, gatewaysLayer]);
 
     const routes = this.newLayerChart('routes');
@@ -344,7 +439,7 @@ export class ClusterPlatform extends Construct {
         path: app.path,
       });
     }
-    this.applyLayer(routes, [gatewaysLayer]);
+    this.applyLayer(routes, [gatewaysLayer], undefined, { healthCheckExprs: GATEWAY_HEALTH_CHECK_EXPRS });
   }
 
   /**
@@ -385,6 +480,11 @@ export class ClusterPlatform extends Construct {
       verifySchedule: backup.verifySchedule,
       maxAgeHours: backup.maxAgeHours,
     });
+    new NamespaceIsolation(chart, 'Network', {
+      namespace: backup.namespace,
+      // Vault, then S3, STS and KMS; nothing may connect to the jobs.
+      egress: [this.vaultEgress(), { name: 'aws-https', ports: [443] }, ...this.podIdentityEgress()],
+    });
     // After the ClusterSecretStore its ExternalSecret reads (the `secrets` layer, which the backup
     // cluster always has: it receives the snapshot AppRole's secret id), and the private root.
     this.applyLayer(chart, [this.secretsLayer ?? controllers.layer, trust.layer]);
@@ -401,8 +501,11 @@ export class ClusterPlatform extends Construct {
     return chart;
   }
 
-  /** The Flux Kustomization that applies a layer chart, named and pathed after it. */
-  private applyLayer(chart: Chart, dependsOn: readonly FluxLayer[], healthChecks?: readonly ApiObject[]): FluxLayer {
+  /**
+   * The Flux Kustomization that applies a layer chart, named and pathed after it. Its timeout is
+   * `clusters[].flux.timeout` when set, otherwise the layer's own default.
+   */
+  private applyLayer(chart: Chart, dependsOn: readonly FluxLayer[], healthChecks?: readonly ApiObject[], options: LayerOptions = {}): FluxLayer {
     const name = chart.node.id;
     return new FluxLayer(this.fluxChart, name, {
       name,
@@ -410,11 +513,44 @@ export class ClusterPlatform extends Construct {
       sourceRef: { kind: 'GitRepository', name: this.cluster.flux?.gitRepository ?? 'flux-system' },
       dependsOn,
       healthChecks,
+      healthCheckExprs: options.healthCheckExprs,
       interval: this.cluster.flux?.interval,
-      timeout: this.cluster.flux?.timeout,
+      timeout: this.cluster.flux?.timeout ?? options.timeout,
     });
   }
 }
+
+/** Ports the NetworkPolicies open, as the charts' defaults set them (checked in each chart's values). */
+export const CERT_MANAGER_WEBHOOK_PORT = 10250;
+export const CERT_MANAGER_METRICS_PORT = 9402;
+export const TRUST_MANAGER_WEBHOOK_PORT = 6443;
+export const EXTERNAL_SECRETS_WEBHOOK_PORT = 10250;
+export const EXTERNAL_SECRETS_METRICS_PORT = 8080;
+export const X509_EXPORTER_METRICS_PORT = 9793;
+
+/** The EKS Pod Identity agent's link-local addresses (IPv4 and IPv6). */
+export const EKS_POD_IDENTITY_AGENT_CIDRS = ['169.254.170.23/32', 'fd00:ec2::23/128'] as const;
+
+/** What a layer adds to the Kustomization's defaults. */
+interface LayerOptions {
+  /** @default - no expression: kstatus judges every object */
+  readonly healthCheckExprs?: readonly FluxHealthCheckExpr[];
+  /** @default - FluxLayer's default, '5m' */
+  readonly timeout?: string;
+}
+
+/**
+ * How long the `gateways` layer may take: an NLB is provisioned for each Gateway (two to five
+ * minutes) before the implementation reports it Programmed.
+ */
+export const GATEWAYS_LAYER_TIMEOUT = '15m';
+
+/**
+ * How long the `controllers` layer may take: three releases install in it one after the other
+ * (cert-manager, then trust-manager, whose webhook certificate cert-manager issues), each with its
+ * CRDs, webhook and retries.
+ */
+export const CONTROLLERS_LAYER_TIMEOUT = '15m';
 
 /** What the `controllers` layer provides to the layers after it. */
 interface Controllers {

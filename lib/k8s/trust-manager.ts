@@ -21,6 +21,8 @@ export interface TrustManagerProps {
   readonly namespace: string;
   /** Create a ServiceMonitor for its metrics. @default false */
   readonly serviceMonitor?: boolean;
+  /** Labels of the ServiceMonitor, by which Prometheus selects it (`app.metrics.service.servicemonitor.labels`). @default {} */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -46,12 +48,16 @@ export class TrustManager extends Construct {
       version: props.version,
       repository: props.repository,
       dependsOn: [props.certManager],
+      // Its Bundle CRD goes with an uninstall, and every distributed ConfigMap with it.
+      keepOnPrune: true,
       values: {
         crds: { enabled: true },
         replicaCount: 2,
+        // With two replicas, a drain never takes both: the webhook validates every Bundle.
+        podDisruptionBudget: { enabled: true, minAvailable: 1 },
         app: {
           trust: { namespace: props.namespace },
-          metrics: { service: { enabled: true, servicemonitor: { enabled: props.serviceMonitor ?? false } } },
+          metrics: { service: { enabled: true, servicemonitor: { enabled: props.serviceMonitor ?? false, labels: props.serviceMonitorLabels ? { ...props.serviceMonitorLabels } : undefined } } },
         },
         defaultPackage: { enabled: false },
         secretTargets: { enabled: false },

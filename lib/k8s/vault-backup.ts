@@ -14,6 +14,7 @@ import { parseCronSchedule } from '../util/cron.js';
 import { MANAGED_BY_LABEL, VAULT_BACKUP_SERVICE_ACCOUNT } from '../util/names.js';
 import { VAULT_BACKUP_SCRIPT } from './backup-scripts.js';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './cert-manager.js';
+import { PRUNE_DISABLED_ANNOTATION } from './flux-layer.js';
 import { platformNamespace } from './namespace.js';
 
 /** Names of the objects of the backup layer: what the README's runbook and the alerts refer to. */
@@ -56,6 +57,21 @@ const WORK_SIZE_LIMIT = '2Gi';
  */
 const VAULT_CLI_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
 const AWS_CLI_RESOURCES = { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } };
+
+/**
+ * Local disk of each container: the emptyDirs count against the pod's ephemeral storage, so the
+ * scheduler reserves room for the work volume (requests), and the kubelet evicts the pod past the
+ * work and tmp volumes plus room for logs (limits), before the node's disk fills.
+ */
+export const EPHEMERAL_STORAGE = { request: WORK_SIZE_LIMIT, limit: '2560Mi' } as const;
+
+/**
+ * The pod annotation that keeps the EKS pod identity webhook (IRSA and Pod Identity) from putting
+ * AWS credentials into the named containers: the Vault CLI containers never call AWS.
+ *
+ * @see https://github.com/aws/amazon-eks-pod-identity-webhook#usage
+ */
+export const SKIP_CONTAINERS_ANNOTATION = 'eks.amazonaws.com/skip-containers';
 
 /** Vault's default client timeout, 60 s, counts the whole snapshot download; ten minutes leave room. */
 const CLIENT_TIMEOUT = '600s';
@@ -175,7 +191,8 @@ export class VaultBackup extends Construct {
     this.namespace = props.namespace ?? DEFAULT_BACKUP_NAMESPACE;
     const labels = { ...MANAGED_BY_LABEL, 'app.kubernetes.io/name': 'vault-backup' };
     // Every pod here meets the restricted standard; the trust labels bring the private root.
-    platformNamespace(this, 'Namespace', { name: this.namespace, labels: props.trustNamespaceLabels });
+    // It holds the snapshot agent's AppRole secret id: never pruned.
+    platformNamespace(this, 'Namespace', { name: this.namespace, labels: props.trustNamespaceLabels, keepOnPrune: true });
 
     this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', {
       metadata: {
@@ -190,7 +207,8 @@ export class VaultBackup extends Construct {
     });
 
     this.externalSecret = new ExternalSecret(this, 'AppRoleSecretId', {
-      metadata: { name: APPROLE_SECRET, namespace: this.namespace, labels },
+      // Never pruned by Flux: deleting it deletes the Secret it owns.
+      metadata: { name: APPROLE_SECRET, namespace: this.namespace, labels, annotations: { ...PRUNE_DISABLED_ANNOTATION } },
       spec: {
         refreshInterval: '1h',
         secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: props.secretStoreName },
@@ -272,6 +290,7 @@ export class VaultBackup extends Construct {
       name: SNAPSHOT_CRONJOB,
       namespace: this.namespace,
       labels: { ...labels, 'app.kubernetes.io/component': 'snapshot' },
+      podAnnotations: { [SKIP_CONTAINERS_ANNOTATION]: 'snapshot' },
       schedule,
       // Started up to an hour late (a controller restart), never more: the stale alert covers a missed night.
       startingDeadlineSeconds: 3600,
@@ -300,6 +319,7 @@ export class VaultBackup extends Construct {
       name: VERIFY_CRONJOB,
       namespace: this.namespace,
       labels: { ...labels, 'app.kubernetes.io/component': 'verify' },
+      podAnnotations: { [SKIP_CONTAINERS_ANNOTATION]: 'verify' },
       schedule: verifySchedule,
       // Weekly: six hours late is still that week's verification.
       startingDeadlineSeconds: 6 * 3600,
@@ -321,6 +341,8 @@ interface CronJobOptions {
   readonly name: string;
   readonly namespace: string;
   readonly labels: Record<string, string>;
+  /** Annotations of the Jobs' pods. */
+  readonly podAnnotations: Record<string, string>;
   readonly schedule: string;
   readonly startingDeadlineSeconds: number;
   readonly backoffLimit: number;
@@ -347,7 +369,7 @@ function cronJob(scope: Construct, id: string, options: CronJobOptions): KubeCro
           // Eight days: longer than the weekly verification's period, so a failed Job (and its
           // alert) stays until the next run has had its chance.
           ttlSecondsAfterFinished: 8 * 86_400,
-          template: { metadata: { labels: options.labels }, spec: options.pod },
+          template: { metadata: { labels: options.labels, annotations: options.podAnnotations }, spec: options.pod },
         },
       },
     },
@@ -355,7 +377,10 @@ function cronJob(scope: Construct, id: string, options: CronJobOptions): KubeCro
 }
 
 function resources(sizing: typeof VAULT_CLI_RESOURCES): Container['resources'] {
-  return { requests: { ...sizing.requests }, limits: { ...sizing.limits } };
+  return {
+    requests: { ...sizing.requests, 'ephemeral-storage': EPHEMERAL_STORAGE.request },
+    limits: { ...sizing.limits, 'ephemeral-storage': EPHEMERAL_STORAGE.limit },
+  };
 }
 
 function checkSchedule(prop: string, schedule: string): void {

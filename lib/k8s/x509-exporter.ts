@@ -12,6 +12,13 @@ export interface X509CertificateExporterProps {
   readonly version: string;
   /** @default 'x509-certificate-exporter' */
   readonly namespace?: string;
+  /**
+   * The only namespaces whose TLS Secrets the exporter watches (`secretsExporter.includeNamespaces`).
+   * The chart's ClusterRole still lets it read every Secret: an accepted risk, see the README.
+   */
+  readonly secretNamespaces: readonly string[];
+  /** Labels of the ServiceMonitor, by which Prometheus selects it (`prometheusServiceMonitor.extraLabels`). @default {} */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -41,6 +48,7 @@ export class X509CertificateExporter extends Construct {
       values: {
         secretsExporter: {
           enabled: true,
+          includeNamespaces: [...new Set(props.secretNamespaces)].sort(),
           secretTypes: [
             { type: 'kubernetes.io/tls', key: 'tls.crt' },
             { type: 'kubernetes.io/tls', key: 'ca.crt' },
@@ -50,7 +58,7 @@ export class X509CertificateExporter extends Construct {
           securityContext: { ...CONTAINER_SECURITY_CONTEXT, runAsUser: 65534, runAsGroup: 65534 },
         },
         hostPathsExporter: { daemonSets: {} },
-        prometheusServiceMonitor: { create: true },
+        prometheusServiceMonitor: { create: true, extraLabels: props.serviceMonitorLabels ? { ...props.serviceMonitorLabels } : undefined },
         prometheusRules: { create: false },
       },
     });

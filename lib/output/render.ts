@@ -1,5 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { FLUX_FOLDER, type ClusterPlatform } from '../k8s/platform.js';
+import { GATEWAY_API_BOOTSTRAP_FOLDER, gatewayApiBootstrapKustomization } from '../k8s/gateway-api-crds.js';
 import { toYaml } from './yaml.js';
 
 /** One file of `dist/`, with its path relative to `dist/` (always `/`-separated). */
@@ -57,6 +58,7 @@ export function renderDist(clusters: readonly ClusterPlatform[]): RenderedDist {
       folders.push({ folder, objects: rendered.length });
       if (layer !== FLUX_FOLDER) files.push(kustomizationFile(folder, rendered));
     }
+    files.push(gatewayApiBootstrapFile(cluster));
   }
   files.sort((a, b) => compare(a.path, b.path));
   return { files, folders, manifests };
@@ -99,6 +101,21 @@ function kustomizationFile(folder: string, files: readonly DistFile[]): DistFile
   return {
     path: `${folder}/kustomization.yaml`,
     content: `${GENERATED_HEADER_PREFIX}: the files of this layer, for kustomize and Flux.\n${toYaml(body)}`,
+  };
+}
+
+/**
+ * `<cluster>/bootstrap/gateway-api-crds/kustomization.yaml`: the Gateway API CRDs to apply before
+ * the CNI (README, "A fresh cluster"). Not a layer: no Kustomization points at it, and building it
+ * fetches the upstream repository.
+ */
+function gatewayApiBootstrapFile(cluster: ClusterPlatform): DistFile {
+  return {
+    path: `${cluster.clusterName}/${GATEWAY_API_BOOTSTRAP_FOLDER}/kustomization.yaml`,
+    content: `${GENERATED_HEADER_PREFIX}: the Gateway API CRDs of versions.gatewayApi, to apply before the CNI:\n`
+      + `#   kubectl apply --server-side -k dist/${cluster.clusterName}/${GATEWAY_API_BOOTSTRAP_FOLDER}\n`
+      + `# Flux does not read this folder; its gateway-api-crds Kustomization applies the same CRDs afterwards.\n`
+      + toYaml(gatewayApiBootstrapKustomization(cluster.gatewayApiCrds.version)),
   };
 }
 

@@ -24,8 +24,10 @@ describe('CertManager', () => {
     expect(values.config).toEqual({
       apiVersion: 'controller.config.cert-manager.io/v1alpha1',
       kind: 'ControllerConfiguration',
-      enableGatewayAPI: true,
+      // cert-manager 1.21's field; enableGatewayAPI is deprecated there.
+      gatewayAPI: { enabled: true },
     });
+    expect(values.config).not.toHaveProperty('enableGatewayAPI');
     expect(values.global.leaderElection.namespace).toBe('cert-manager');
     expect(values.prometheus.servicemonitor.enabled).toBe(false);
     expect(only(chart, 'HelmRepository', 'jetstack').spec.url).toBe('https://charts.jetstack.io');
@@ -47,6 +49,16 @@ describe('CertManager', () => {
       expect(Object.keys(component.resources.requests).sort()).toEqual(['cpu', 'memory']);
       expect(Object.keys(component.resources.limits).sort()).toEqual(['cpu', 'memory']);
     }
+  });
+
+  test('Flux never prunes the namespace (ACME account keys, AppRole secret id) nor the HelmRelease (every Certificate)', () => {
+    const chart = testChart();
+    new CertManager(chart, 'CertManager', { version: 'v1.21.1', awsIdentity: IRSA });
+    const prune = 'kustomize.toolkit.fluxcd.io/prune';
+    expect(only(chart, 'Namespace', 'cert-manager').metadata.annotations).toEqual({ [prune]: 'disabled' });
+    expect(only(chart, 'HelmRelease', 'cert-manager').metadata.annotations).toEqual({ [prune]: 'disabled' });
+    // The chart source is stateless: pruning it is harmless.
+    expect(only(chart, 'HelmRepository', 'jetstack').metadata.annotations).toBeUndefined();
   });
 
   test('the namespace enforces the restricted pod security standard', () => {

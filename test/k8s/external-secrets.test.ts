@@ -42,6 +42,10 @@ describe('ExternalSecretsOperator', () => {
     expect(only(chart, 'HelmRepository', 'external-secrets').spec.url).toBe('https://charts.external-secrets.io');
     const values = release.spec.values;
     expect(values.installCRDs).toBe(true);
+    // The chart merges crds.annotations into every CRD it renders: Helm keeps them on uninstall.
+    expect(values.crds).toEqual({ annotations: { 'helm.sh/resource-policy': 'keep' } });
+    expect(release.metadata.annotations).toEqual({ 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
+    expect(only(chart, 'Namespace', 'external-secrets').metadata.annotations).toBeUndefined();
     expect(values.serviceAccount).toEqual({ create: true, name: 'external-secrets', annotations: { 'eks.amazonaws.com/role-arn': ROLE_ARN } });
     for (const component of [values, values.webhook, values.certController]) {
       expect(component.securityContext).toEqual({
@@ -84,6 +88,8 @@ describe('AwsSecretsManagerStore and AppRoleSecretId', () => {
     });
     const secret = only(chart, 'ExternalSecret', 'vault-approle');
     expect(secret.apiVersion).toBe('external-secrets.io/v1');
+    // Owner of the AppRole Secret: a prune would delete it, so Flux never prunes the ExternalSecret.
+    expect(secret.metadata.annotations).toEqual({ 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
     expect(secret.spec).toEqual({
       refreshInterval: '1h',
       secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws-secrets-manager' },

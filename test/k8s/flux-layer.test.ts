@@ -27,6 +27,20 @@ describe('FluxLayer', () => {
     expect(spec.healthChecks).toBeUndefined();
   });
 
+  test('healthCheckExprs are rendered as given, beside wait (Flux evaluates them only with wait or healthChecks)', () => {
+    const chart = testChart();
+    new FluxLayer(chart, 'Gateways', {
+      name: 'gateways', path: './g', sourceRef: REPO,
+      healthCheckExprs: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', current: 'true', failed: 'false' }],
+    });
+    const spec = only(chart, 'Kustomization', 'gateways').spec;
+    expect(spec.wait).toBe(true);
+    expect(spec.healthCheckExprs).toEqual([{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', current: 'true', failed: 'false' }]);
+    const plain = testChart();
+    new FluxLayer(plain, 'Issuers', { name: 'issuers', path: './i', sourceRef: REPO, healthCheckExprs: [] });
+    expect(only(plain, 'Kustomization', 'issuers').spec.healthCheckExprs).toBeUndefined();
+  });
+
   test('dependsOn is built from the layers it is given', () => {
     const chart = testChart();
     const crds = new FluxLayer(chart, 'Crds', { name: 'crds', path: './crds', sourceRef: REPO });

@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
+import { celEnv, celList, celMap, parse, plan, type CelInput } from '@bufbuild/cel';
 import { ApplicationRoute } from '../../lib/k8s/application-route.js';
 import { PrivateCertificate } from '../../lib/k8s/certificate.js';
 import { ClusterIssuerRef } from '../../lib/k8s/cluster-issuer.js';
-import { PrivateGateway, PublicGateway } from '../../lib/k8s/gateway.js';
+import { GATEWAY_HEALTH_CHECK_EXPRS, PrivateGateway, PublicGateway, targetTypeFor } from '../../lib/k8s/gateway.js';
 import { manifestsOf, only, testChart, yamlOf } from '../support/k8s.js';
 
 const common = { namespace: 'gateways', gatewayClassName: 'cilium' };
@@ -54,9 +55,24 @@ describe('PublicGateway', () => {
     expect(gw.spec.infrastructure.annotations).toEqual({
       'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
       'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
-      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'instance',
       'external-dns.alpha.kubernetes.io/hostname': 'echo.example.com,shop.example.com',
     });
+  });
+
+  test('the NLB target type is the implementation\'s: instance for cilium (no pod endpoints), ip for others, overridable', () => {
+    const targetType = (props: Partial<ConstructorParameters<typeof PublicGateway>[2]>) => {
+      const chart = testChart();
+      publicGateway(chart, props);
+      return only(chart, 'Gateway', 'public').spec.infrastructure.annotations['service.beta.kubernetes.io/aws-load-balancer-nlb-target-type'];
+    };
+    expect(targetType({})).toBe('instance');
+    expect(targetType({ gatewayClassName: 'envoy-gateway' })).toBe('ip');
+    expect(targetType({ gatewayClassName: 'istio' })).toBe('ip');
+    expect(targetType({ loadBalancerTargetType: 'ip' })).toBe('ip');
+    expect(targetType({ gatewayClassName: 'istio', loadBalancerTargetType: 'instance' })).toBe('instance');
+    // A class named like an Object.prototype member is not mistaken for a known implementation.
+    expect(targetTypeFor('constructor')).toBe('ip');
   });
 
   test('the HTTP listener\'s only route redirects to HTTPS', () => {
@@ -168,5 +184,47 @@ describe('ApplicationRoute', () => {
     expect(() => new ApplicationRoute(chart, 'X', {
       name: 'x', namespace: 'echo', gateway, hostname: 'deep.echo.example.com', serviceName: 'x', servicePort: 80,
     })).toThrow('route "echo/x": gateway "public" (*.example.com) has no certificate for "deep.echo.example.com"');
+  });
+});
+
+describe('GATEWAY_HEALTH_CHECK_EXPRS (what Flux waits for)', () => {
+  const toCel = (v: unknown): CelInput => {
+    if (Array.isArray(v)) return celList(v.map(toCel));
+    if (v !== null && typeof v === 'object') return celMap(new Map(Object.entries(v).map(([k, x]) => [k, toCel(x)])));
+    return v as CelInput;
+  };
+  /** Flux evaluates each expression with the object's top-level fields as variables. */
+  const evaluate = (kind: string, which: 'current' | 'failed', object: Record<string, unknown>): unknown => {
+    const expr = GATEWAY_HEALTH_CHECK_EXPRS.find((e) => e.kind === kind)![which]!;
+    const bindings = Object.fromEntries(Object.entries(object).map(([k, v]) => [k, toCel(v)]));
+    return (plan(celEnv(), parse(expr)) as (b: Record<string, CelInput>) => unknown)(bindings);
+  };
+  const condition = (type: string, status: string, reason = 'Whatever') => ({ type, status, reason, message: '' });
+  const gateway = (...conditions: object[]) => ({ metadata: { name: 'public' }, status: { conditions } });
+  const route = (...parents: object[][]) => ({ metadata: { name: 'echo' }, status: { parents: parents.map((conditions) => ({ conditions })) } });
+
+  test('a Gateway is healthy once Programmed; no controller (the CRD defaults, Pending) is in progress, not failed', () => {
+    const pending = gateway(condition('Accepted', 'Unknown', 'Pending'), condition('Programmed', 'Unknown', 'Pending'));
+    expect([evaluate('Gateway', 'current', pending), evaluate('Gateway', 'failed', pending)]).toEqual([false, false]);
+    const noStatus = { metadata: { name: 'public' } };
+    expect([evaluate('Gateway', 'current', noStatus), evaluate('Gateway', 'failed', noStatus)]).toEqual([false, false]);
+    const waitingForAddress = gateway(condition('Accepted', 'True'), condition('Programmed', 'False', 'AddressNotAssigned'));
+    expect([evaluate('Gateway', 'current', waitingForAddress), evaluate('Gateway', 'failed', waitingForAddress)]).toEqual([false, false]);
+    const programmed = gateway(condition('Accepted', 'True'), condition('Programmed', 'True'));
+    expect(evaluate('Gateway', 'current', programmed)).toBe(true);
+    const refused = gateway(condition('Accepted', 'False', 'UnsupportedAddress'), condition('Programmed', 'False'));
+    expect(evaluate('Gateway', 'failed', refused)).toBe(true);
+  });
+
+  test('an HTTPRoute is healthy once every parent accepted it; none yet is in progress; one refusal fails', () => {
+    const none = { metadata: { name: 'echo' }, status: { parents: [] } };
+    expect([evaluate('HTTPRoute', 'current', none), evaluate('HTTPRoute', 'failed', none)]).toEqual([false, false]);
+    const noStatus = { metadata: { name: 'echo' } };
+    expect([evaluate('HTTPRoute', 'current', noStatus), evaluate('HTTPRoute', 'failed', noStatus)]).toEqual([false, false]);
+    expect(evaluate('HTTPRoute', 'current', route([condition('Accepted', 'True'), condition('ResolvedRefs', 'True')]))).toBe(true);
+    const oneOfTwo = route([condition('Accepted', 'True')], [condition('ResolvedRefs', 'True')]);
+    expect([evaluate('HTTPRoute', 'current', oneOfTwo), evaluate('HTTPRoute', 'failed', oneOfTwo)]).toEqual([false, false]);
+    const refused = route([condition('Accepted', 'False', 'NotAllowedByListeners')]);
+    expect([evaluate('HTTPRoute', 'current', refused), evaluate('HTTPRoute', 'failed', refused)]).toEqual([false, true]);
   });
 });

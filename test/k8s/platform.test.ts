@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
 import { parseConfig } from '../../lib/config/load.js';
 import type { PlatformConfig } from '../../lib/config/types.js';
 import { synthesizeKubernetes } from '../../lib/synth.js';
@@ -25,7 +26,8 @@ describe('ClusterPlatform', () => {
     const deps = Object.fromEntries([...ks].map(([name, k]) => [name, (k.spec.dependsOn ?? []).map((d: any) => d.name)]));
     expect(deps).toEqual({
       'gateway-api-crds': [],
-      controllers: ['gateway-api-crds'],
+      'prometheus-operator-crds': [],
+      controllers: ['gateway-api-crds', 'prometheus-operator-crds'],
       secrets: ['controllers'],
       trust: ['controllers'],
       monitoring: ['controllers'],
@@ -42,12 +44,101 @@ describe('ClusterPlatform', () => {
     for (const name of ['gateways', 'certificates', 'routes']) expect(ks.get(name).spec.wait, name).toBe(true);
   });
 
+  test('clusters[].gateways.loadBalancerTargetType overrides the GatewayClass\'s target type on both Gateways', () => {
+    const targetTypes = (config: PlatformConfig) => synth(config).manifests.get('mycluster-0')!
+      .filter((m) => m.kind === 'Gateway')
+      .map((m) => `${m.metadata.name}=${m.spec.infrastructure.annotations['service.beta.kubernetes.io/aws-load-balancer-nlb-target-type']}`);
+    const config = example();
+    expect(config.clusters[0]!.gatewayClassName).toBe('cilium');
+    expect(targetTypes(config)).toEqual(['public=instance', 'private=instance']);
+    const cluster = { ...config.clusters[0]!, gateways: { ...config.clusters[0]!.gateways, loadBalancerTargetType: 'ip' as const } };
+    expect(targetTypes({ ...config, clusters: [cluster] })).toEqual(['public=ip', 'private=ip']);
+  });
+
+  test('Flux never prunes what holds state: the namespaces of keys and secrets, the CRD-installing releases, the secret-owning ExternalSecrets', () => {
+    const manifests = synth(example()).manifests.get('mycluster-0')!;
+    const kept = manifests
+      .filter((m) => m.metadata.annotations?.['kustomize.toolkit.fluxcd.io/prune'] === 'disabled')
+      .map((m) => `${m.kind}/${m.metadata.name}`)
+      .sort();
+    expect(kept).toEqual([
+      'ExternalSecret/vault-approle',
+      'ExternalSecret/vault-snapshot-approle',
+      'HelmRelease/cert-manager',
+      'HelmRelease/external-secrets',
+      'HelmRelease/prometheus-operator-crds',
+      'HelmRelease/trust-manager',
+      'Namespace/cert-manager',
+      'Namespace/gateways',
+      'Namespace/vault-backup',
+    ].sort());
+  });
+
+  test('gateways and routes wait for Gateways Programmed and HTTPRoutes accepted; gateways may take 15 minutes (the NLBs)', () => {
+    const ks = kustomizations(example());
+    for (const name of ['gateways', 'routes']) {
+      expect(ks.get(name).spec.healthCheckExprs.map((e: any) => `${e.apiVersion} ${e.kind}`), name)
+        .toEqual(['gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute']);
+      expect(ks.get(name).spec.healthCheckExprs[0].current, name).toContain("c.type == 'Programmed' && c.status == 'True'");
+    }
+    for (const name of ['controllers', 'issuers', 'trust', 'certificates']) expect(ks.get(name).spec.healthCheckExprs, name).toBeUndefined();
+    expect(ks.get('gateways').spec.timeout).toBe('15m');
+    expect(ks.get('trust').spec.timeout).toBe('5m');
+    // clusters[].flux.timeout, when set, is every layer's.
+    const config = example();
+    const cluster = { ...config.clusters[0]!, flux: { timeout: '7m' } };
+    const overridden = kustomizations({ ...config, clusters: [cluster] });
+    expect(['gateways', 'trust'].map((name) => overridden.get(name).spec.timeout)).toEqual(['7m', '7m']);
+  });
+
+  test('dist/<cluster>/bootstrap/gateway-api-crds is a kustomization of the same pinned CRDs, outside every layer', () => {
+    const { files } = synth(example());
+    const bundle = files.find((f) => f.path === 'mycluster-0/bootstrap/gateway-api-crds/kustomization.yaml');
+    expect(bundle?.content).toContain('kubectl apply --server-side -k dist/mycluster-0/bootstrap/gateway-api-crds');
+    expect(parse(bundle!.content)).toEqual({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['https://github.com/kubernetes-sigs/gateway-api//config/crd/standard?ref=v1.6.1'],
+    });
+    const crds = kustomizations(example()).get('gateway-api-crds');
+    expect(crds.spec.path).toBe('./config/crd/standard');
+    expect(files.filter((f) => f.path.includes('/bootstrap/')).map((f) => f.path)).toEqual([bundle!.path]);
+    // No Kustomization applies it.
+    expect([...kustomizations(example()).values()].some((k) => k.spec.path.includes('bootstrap'))).toBe(false);
+  });
+
+  test('controllers may take 15 minutes (three chained releases); every HelmRelease corrects drift but the injected CA bundles', () => {
+    const ks = kustomizations(example());
+    expect(ks.get('controllers').spec.timeout).toBe('15m');
+    const releases = synth(example()).manifests.get('mycluster-0')!.filter((m) => m.kind === 'HelmRelease');
+    expect(releases.map((r) => r.metadata.name).sort()).toEqual(
+      ['cert-manager', 'external-secrets', 'prometheus-operator-crds', 'trust-manager', 'x509-certificate-exporter'],
+    );
+    for (const release of releases) {
+      expect(release.spec.driftDetection.mode, release.metadata.name).toBe('enabled');
+      expect(release.spec.driftDetection.ignore.map((i: any) => `${i.target.kind} ${i.paths.join(',')}`), release.metadata.name).toEqual([
+        'ValidatingWebhookConfiguration /webhooks',
+        'MutatingWebhookConfiguration /webhooks',
+        'CustomResourceDefinition /spec/conversion/webhook/clientConfig/caBundle',
+      ]);
+    }
+  });
+
+  test('x509-certificate-exporter watches the Gateways\' and cert-manager\'s namespaces, and monitoring.certificateNamespaces', () => {
+    const includes = (config: PlatformConfig) => synth(config).manifests.get('mycluster-0')!
+      .find((m) => m.kind === 'HelmRelease' && m.metadata.name === 'x509-certificate-exporter').spec.values.secretsExporter.includeNamespaces;
+    const config = example();
+    expect(includes(config)).toEqual(['cert-manager', 'gateways']);
+    const cluster = { ...config.clusters[0]!, monitoring: { ...config.clusters[0]!.monitoring, certificateNamespaces: ['shop', 'gateways'] } };
+    expect(includes({ ...config, clusters: [cluster] })).toEqual(['cert-manager', 'gateways', 'shop']);
+  });
+
   test('a cluster without applications gets no gateways, certificates or routes', () => {
     const config = { ...example(), applications: [] };
     expect([...kustomizations(config).keys()].sort())
-      .toEqual(['backup', 'controllers', 'gateway-api-crds', 'issuers', 'monitoring', 'secrets', 'trust']);
+      .toEqual(['backup', 'controllers', 'gateway-api-crds', 'issuers', 'monitoring', 'prometheus-operator-crds', 'secrets', 'trust']);
     expect(synth(config).folders.map((f) => f.folder)).toEqual([
-      'mycluster-0/flux', 'mycluster-0/controllers', 'mycluster-0/secrets', 'mycluster-0/trust', 'mycluster-0/monitoring', 'mycluster-0/issuers',
+      'mycluster-0/flux', 'mycluster-0/prometheus-operator-crds', 'mycluster-0/controllers', 'mycluster-0/secrets', 'mycluster-0/trust', 'mycluster-0/monitoring', 'mycluster-0/issuers',
       'mycluster-0/backup',
     ]);
   });
@@ -62,6 +153,49 @@ describe('ClusterPlatform', () => {
     const withIt = synth(config).manifests.get('mycluster-0')!;
     expect(withIt.filter((m) => m.kind === 'PrometheusRule').map((m) => m.metadata.name)).toEqual(['certificate-expiry', 'vault', 'vault-backup']);
     expect(withIt.find((m) => m.metadata.name === 'cert-manager' && m.kind === 'HelmRelease').spec.values.prometheus.servicemonitor.enabled).toBe(true);
+  });
+
+  test('monitoring.selectorLabels reach every PrometheusRule and ServiceMonitor value of the charts; without them none is set', () => {
+    const labelsOf = (config: PlatformConfig) => {
+      const manifests = synth(config).manifests.get('mycluster-0')!;
+      const values = (name: string) => manifests.find((m) => m.kind === 'HelmRelease' && m.metadata.name === name).spec.values;
+      return {
+        rules: manifests.filter((m) => m.kind === 'PrometheusRule').map((m) => m.metadata.labels.release),
+        certManager: values('cert-manager').prometheus.servicemonitor.labels,
+        trustManager: values('trust-manager').app.metrics.service.servicemonitor.labels,
+        externalSecrets: values('external-secrets').serviceMonitor.additionalLabels,
+        exporter: values('x509-certificate-exporter').prometheusServiceMonitor.extraLabels,
+      };
+    };
+    const config = example();
+    const release = { release: 'kube-prometheus-stack' };
+    expect(config.clusters[0]!.monitoring!.selectorLabels).toEqual(release);
+    expect(labelsOf(config)).toEqual({
+      rules: ['kube-prometheus-stack', 'kube-prometheus-stack', 'kube-prometheus-stack'],
+      certManager: release, trustManager: release, externalSecrets: release, exporter: release,
+    });
+    const cluster = { ...config.clusters[0]!, monitoring: { enabled: true, vaultAlerts: true } };
+    expect(labelsOf({ ...config, clusters: [cluster] })).toEqual({
+      rules: [undefined, undefined, undefined], certManager: undefined, trustManager: undefined, externalSecrets: undefined, exporter: undefined,
+    });
+  });
+
+  test('the prometheus-operator CRDs are installed before controllers unless the cluster says it has them, or renders no monitoring object', () => {
+    const config = example();
+    const ks = kustomizations(config);
+    expect(ks.get('prometheus-operator-crds').spec.healthChecks).toEqual([
+      { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', name: 'prometheus-operator-crds', namespace: 'flux-system' },
+    ]);
+    const release = synth(config).manifests.get('mycluster-0')!.find((m) => m.kind === 'HelmRelease' && m.metadata.name === 'prometheus-operator-crds');
+    expect(release.spec.chart.spec).toMatchObject({ chart: 'prometheus-operator-crds', version: '31.0.1', sourceRef: { name: 'prometheus-community' } });
+    expect(release.spec.values).toEqual({ crds: { annotations: { 'helm.sh/resource-policy': 'keep' } } });
+    const present = { ...config.clusters[0]!, monitoring: { ...config.clusters[0]!.monitoring, prometheusOperatorCrds: 'present' as const } };
+    expect(kustomizations({ ...config, clusters: [present] }).has('prometheus-operator-crds')).toBe(false);
+    expect(kustomizations({ ...config, clusters: [present] }).get('controllers').spec.dependsOn).toEqual([{ name: 'gateway-api-crds', namespace: 'flux-system' }]);
+    const none = { ...config.clusters[0]!, monitoring: { enabled: false }, certManager: { serviceMonitor: false } };
+    expect(kustomizations({ ...config, clusters: [none] }).has('prometheus-operator-crds')).toBe(false);
+    const certManagerOnly = { ...none, certManager: { serviceMonitor: true } };
+    expect(kustomizations({ ...config, clusters: [certManagerOnly] }).has('prometheus-operator-crds')).toBe(true);
   });
 
   test('the monitoring thresholds of the configuration reach the alert rules', () => {
@@ -97,7 +231,7 @@ describe('ClusterPlatform', () => {
     const routes = (cluster: string) => rendered.manifests.get(cluster)!.filter((m) => m.kind === 'HTTPRoute' && m.metadata.namespace !== 'gateways').map((m) => m.metadata.name);
     expect(routes('mycluster-0')).toEqual(['echo']);
     expect(routes('second')).toEqual(['grafana']);
-    const release = rendered.manifests.get('second')!.find((m) => m.kind === 'HelmRelease');
+    const release = rendered.manifests.get('second')!.find((m) => m.kind === 'HelmRelease' && m.metadata.name === 'cert-manager');
     expect(release.spec.values.serviceAccount).toEqual({});
     expect(rendered.files.some((f) => f.path === 'second/flux/kustomization.flux-system.routes.yaml')).toBe(true);
   });

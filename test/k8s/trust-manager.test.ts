@@ -33,6 +33,8 @@ describe('TrustManager', () => {
       defaultPackage: { enabled: false },
       secretTargets: { enabled: false },
     });
+    // Two replicas and a budget: a node drain never takes the webhook down.
+    expect([release.spec.values.replicaCount, release.spec.values.podDisruptionBudget]).toEqual([2, { enabled: true, minAvailable: 1 }]);
   });
 });
 
@@ -83,7 +85,7 @@ describe('PrivateCaBundle', () => {
 describe('X509CertificateExporter', () => {
   test('watches tls.crt and ca.crt of TLS Secrets, non-root; our rules replace the chart\'s', () => {
     const chart = testChart();
-    new X509CertificateExporter(chart, 'Exporter', { version: '3.19.1' });
+    new X509CertificateExporter(chart, 'Exporter', { version: '3.19.1', secretNamespaces: ['gateways', 'cert-manager', 'gateways'] });
     const release = only(chart, 'HelmRelease', 'x509-certificate-exporter');
     expect(yamlOf(chart)).toMatchSnapshot();
     expect(release.spec.chart.spec).toMatchObject({ chart: 'x509-certificate-exporter', version: '3.19.1', sourceRef: { name: 'enix' } });
@@ -94,6 +96,8 @@ describe('X509CertificateExporter', () => {
       { type: 'kubernetes.io/tls', key: 'ca.crt' },
     ]);
     expect(values.secretsExporter.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    // Only the namespaces given, sorted, once each (the chart's ClusterRole still reads every Secret).
+    expect(values.secretsExporter.includeNamespaces).toEqual(['cert-manager', 'gateways']);
     expect(values.prometheusRules).toEqual({ create: false });
     expect(values.prometheusServiceMonitor).toEqual({ create: true });
     expect(values.hostPathsExporter).toEqual({ daemonSets: {} });

@@ -128,11 +128,25 @@ describe('VaultBackup', () => {
           capabilities: { drop: ['ALL'] },
           seccompProfile: { type: 'RuntimeDefault' },
         });
-        expect(Object.keys(container.resources.requests).sort()).toEqual(['cpu', 'memory']);
-        expect(Object.keys(container.resources.limits).sort()).toEqual(['cpu', 'memory']);
+        expect(Object.keys(container.resources.requests).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
+        expect(Object.keys(container.resources.limits).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
+        // The work emptyDir (2Gi) is reserved on the node and bounded with the rest of the pod's disk.
+        expect([container.resources.requests['ephemeral-storage'], container.resources.limits['ephemeral-storage']]).toEqual(['2Gi', '2560Mi']);
         expect(container.image).toMatch(/^(hashicorp\/vault:1\.21\.1|amazon\/aws-cli:2\.31\.0)$/);
         expect(container.command.slice(0, 2)).toEqual(['/bin/sh', '/scripts/vault-backup.sh']);
       }
+    }
+  });
+
+  test('the Vault CLI containers get no AWS credentials from the pod identity webhook (skip-containers); the AWS CLI ones do', () => {
+    const chart = backupChart();
+    const annotations = (name: string) => only(chart, 'CronJob', name).spec.jobTemplate.spec.template.metadata.annotations;
+    expect(annotations(SNAPSHOT_CRONJOB)).toEqual({ 'eks.amazonaws.com/skip-containers': 'snapshot' });
+    expect(annotations(VERIFY_CRONJOB)).toEqual({ 'eks.amazonaws.com/skip-containers': 'verify' });
+    // The skipped names are exactly the containers running the Vault image.
+    for (const name of [SNAPSHOT_CRONJOB, VERIFY_CRONJOB]) {
+      const vault = containersOf(only(chart, 'CronJob', name)).filter((c) => c.image.startsWith('hashicorp/vault')).map((c) => c.name);
+      expect(vault.join(',')).toBe(annotations(name)['eks.amazonaws.com/skip-containers']);
     }
   });
 
@@ -299,6 +313,10 @@ describe('the backup layer in the platform', () => {
       'mycluster-0/backup/externalsecret.vault-backup.vault-snapshot-approle.yaml',
       'mycluster-0/backup/kustomization.yaml',
       'mycluster-0/backup/namespace.vault-backup.yaml',
+      'mycluster-0/backup/networkpolicy.vault-backup.allow-dns.yaml',
+      'mycluster-0/backup/networkpolicy.vault-backup.allow-egress-aws-https.yaml',
+      'mycluster-0/backup/networkpolicy.vault-backup.allow-egress-vault.yaml',
+      'mycluster-0/backup/networkpolicy.vault-backup.default-deny.yaml',
       'mycluster-0/backup/serviceaccount.vault-backup.vault-backup.yaml',
     ]);
     const layer = objects.find((m: any) => m.kind === 'Kustomization' && m.metadata.name === 'backup');
