@@ -7,33 +7,16 @@
 //   npm run import -- --online     # imports straight from the URLs (needs GitHub access)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { crdTreePath } from './crd-sources.mjs';
 
 const CDK8S_CLI = 'cdk8s-cli@2.207.60';
 const root = resolve(import.meta.dirname, '..');
 const sharedCrds = resolve(root, '..', 'shared', 'crds');
 
-/** Upstream repository → folder under ../shared/crds (the folder is followed by the tag). */
-const LOCAL_FOLDER = {
-  'cert-manager/cert-manager': 'cert-manager',
-  'kubernetes-sigs/gateway-api': 'gateway-api',
-  'fluxcd/source-controller': 'flux-source-controller',
-  'fluxcd/helm-controller': 'flux-helm-controller',
-  'fluxcd/kustomize-controller': 'flux-kustomize-controller',
-  'external-secrets/external-secrets': 'external-secrets',
-  'prometheus-operator/prometheus-operator': 'prometheus-operator',
-  'cert-manager/trust-manager': 'trust-manager',
-};
-
 function localCopy(url) {
-  const m = /^https:\/\/raw\.githubusercontent\.com\/([^/]+\/[^/]+)\/(v[^/]+)\/(.+)$/.exec(url);
-  if (!m) throw new Error(`cdk8s.yaml: cannot map "${url}" to ../shared/crds (expected a raw GitHub release URL)`);
-  const [, repo, tag, path] = m;
-  const folder = LOCAL_FOLDER[repo];
-  if (!folder) throw new Error(`cdk8s.yaml: no local folder known for repository "${repo}"`);
-  const channel = repo === 'kubernetes-sigs/gateway-api' ? path.split('/').at(-2) : '';
-  const file = join(sharedCrds, folder, tag, channel, basename(path));
+  const file = join(sharedCrds, ...crdTreePath(url).split('/'));
   if (!existsSync(file)) throw new Error(`${file} not found (is ../shared beside the project?)`);
   return file;
 }

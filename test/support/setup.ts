@@ -14,8 +14,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
+// @ts-expect-error: plain JavaScript module without type declarations (shared with scripts/import-crds.mjs)
+import { crdTreePath } from '../../scripts/crd-sources.mjs';
 
 /** A command the tests run, and where it comes from. */
 export interface ToolRequirement {
@@ -148,18 +150,6 @@ export function findMirror(env: NodeJS.ProcessEnv = process.env, candidates: rea
 // ---------------------------------------------------------------------------------------------
 // The upstream CRDs
 
-/** Repository of a release URL → folder of the CRD tree (the layout of ../shared/crds, which lib/validate/schemas.ts reads). */
-export const CRD_FOLDERS: Readonly<Record<string, string>> = {
-  'cert-manager/cert-manager': 'cert-manager',
-  'kubernetes-sigs/gateway-api': 'gateway-api',
-  'fluxcd/source-controller': 'flux-source-controller',
-  'fluxcd/helm-controller': 'flux-helm-controller',
-  'fluxcd/kustomize-controller': 'flux-kustomize-controller',
-  'external-secrets/external-secrets': 'external-secrets',
-  'prometheus-operator/prometheus-operator': 'prometheus-operator',
-  'cert-manager/trust-manager': 'trust-manager',
-};
-
 /** One CRD file to have: where it is published and where it goes in the tree. */
 export interface CrdFile {
   readonly url: string;
@@ -173,11 +163,7 @@ export function crdFileLayout(cdk8sYaml: string): CrdFile[] {
   if (!Array.isArray(imports)) throw new Error('cdk8s.yaml: expected a list of imports, name:=url');
   return imports.map((entry: unknown) => {
     const url = String(entry).split(':=')[1] ?? '';
-    const m = /^https:\/\/raw\.githubusercontent\.com\/([^/]+\/[^/]+)\/(v[^/]+)\/(.+)$/.exec(url);
-    const folder = m ? CRD_FOLDERS[m[1]!] : undefined;
-    if (!m || folder === undefined) throw new Error(`cdk8s.yaml: cannot place ${JSON.stringify(url)} in the CRD tree (expected a raw GitHub release URL of a known project)`);
-    const channel = m[1] === 'kubernetes-sigs/gateway-api' ? `${m[3]!.split('/').at(-2)}/` : '';
-    return { url, path: `${folder}/${m[2]}/${channel}${basename(m[3]!)}` };
+    return { url, path: crdTreePath(url) as string };
   });
 }
 

@@ -3,6 +3,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { Construct } from 'constructs';
 import type { PolicyStatement } from '../iam.js';
+import { accountPrincipal, KEY_ADMIN_ACTIONS } from '../kms.js';
 
 /**
  * What the CloudWatch agent needs to write into an existing log group: create its stream (one per
@@ -21,14 +22,6 @@ const LOGS_KEY_ACTIONS = [
 const VOLUME_KEY_ACTIONS = [
   'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom',
   'kms:ReEncryptTo',
-];
-
-/** How the account administers a key through IAM: named actions, no use of the key, no `kms:*`. */
-const KEY_ADMIN_ACTIONS = [
-  'kms:CancelKeyDeletion', 'kms:CreateAlias', 'kms:DeleteAlias', 'kms:DescribeKey', 'kms:DisableKey', 'kms:DisableKeyRotation',
-  'kms:EnableKey', 'kms:EnableKeyRotation', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListGrants', 'kms:ListKeyPolicies',
-  'kms:ListKeyRotations', 'kms:ListResourceTags', 'kms:PutKeyPolicy', 'kms:RevokeGrant', 'kms:RotateKeyOnDemand',
-  'kms:ScheduleKeyDeletion', 'kms:TagResource', 'kms:UntagResource', 'kms:UpdateAlias', 'kms:UpdateKeyDescription',
 ];
 
 export interface VaultAuditLogProps {
@@ -107,7 +100,7 @@ function auditKeyPolicy(props: { partition: string; accountId: string; region: s
       {
         Sid: 'AccountAdministersTheKey',
         Effect: 'Allow',
-        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+        Principal: { AWS: accountPrincipal(partition, accountId) },
         Action: KEY_ADMIN_ACTIONS,
         // In a key policy, "*" is this key.
         Resource: '*',
