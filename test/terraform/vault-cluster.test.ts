@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { gzipSync as fflateGzip } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../lib/config/load.js';
@@ -507,6 +508,10 @@ describe('Vault node user data', () => {
     const userData = userDataOf(stack);
     // EC2's limit applies to the bytes it receives (gzip, which cloud-init recognises by its magic).
     expect([...userDataBytes(stack).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    // The same bytes on every machine: no timestamp (bytes 4-7), a fixed OS byte (9), and the
+    // compressor pinned in package-lock.json (fflate): node:zlib's output varies with Node and the CPU.
+    expect([...userDataBytes(stack).subarray(4, 10)]).toEqual([0, 0, 0, 0, 2, 3]);
+    expect(userDataBytes(stack).equals(Buffer.from(fflateGzip(Buffer.from(userData), { level: 9, mtime: 0 })))).toBe(true);
     expect(userDataBytes(stack).length).toBeLessThan(16 * 1024);
     // Headroom: the script stays readable at a size gzip keeps far below the limit.
     expect(Buffer.byteLength(userData)).toBeLessThan(32 * 1024);
