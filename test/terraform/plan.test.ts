@@ -33,9 +33,10 @@ const FIXTURE = {
   amiId: 'ami-0a1b2c3d4e5f6a7b8',
   breakGlassRoleArn: 'arn:aws:iam::210987654321:role/plan-break-glass',
   drRegion: 'eu-north-1',
+  auditLogRetentionDays: 545,
   vpc: { id: 'vpc-0c0ffee0c0ffee001', cidr: '10.42.0.0/16' },
   clientCidrs: ['10.99.0.0/16'],
-  backup: { namespace: 'snapshots', glacierAfterDays: 20, expireAfterDays: 110 },
+  backup: { namespace: 'snapshots', glacierAfterDays: 20, expireAfterDays: 110, objectLockDays: 25 },
 } as const;
 
 /** The example configuration (a copy, in a PKI workspace) edited into {@link FIXTURE}. */
@@ -53,6 +54,7 @@ function editIntoFixture(config: any): void {
   config.vaultCluster.ami = { id: FIXTURE.amiId };
   config.vaultCluster.unsealKey = { ...config.vaultCluster.unsealKey, breakGlassRoleArn: FIXTURE.breakGlassRoleArn };
   config.vaultCluster.disasterRecovery = { region: FIXTURE.drRegion };
+  config.vaultCluster.audit = { ...config.vaultCluster.audit, logRetentionDays: FIXTURE.auditLogRetentionDays };
   config.vaultCluster.network = { ...config.vaultCluster.network, vpcCidr: FIXTURE.vpc.cidr, clientCidrs: [...FIXTURE.clientCidrs] };
   Object.assign(config.backup, FIXTURE.backup);
 }
@@ -72,11 +74,14 @@ const PLAN_TESTS_BY_STACK: Readonly<Record<string, PlanTest>> = {
     file: 'vault-aws.tftest.hcl',
     vars: {
       account_id: FIXTURE.accountId,
+      region: FIXTURE.region,
       voters: FIXTURE.voters,
       ami_id: FIXTURE.amiId,
       vpc_cidr: FIXTURE.vpc.cidr,
       client_cidrs: FIXTURE.clientCidrs,
       private_zone_id: FIXTURE.privateZone.hostedZoneID,
+      break_glass_role_arn: FIXTURE.breakGlassRoleArn,
+      audit_log_retention_days: FIXTURE.auditLogRetentionDays,
     },
   },
   'vault-backup-aws': {
@@ -89,6 +94,8 @@ const PLAN_TESTS_BY_STACK: Readonly<Record<string, PlanTest>> = {
       key_prefix: 'raft',
       glacier_after_days: FIXTURE.backup.glacierAfterDays,
       expire_after_days: FIXTURE.backup.expireAfterDays,
+      object_lock_days: FIXTURE.backup.objectLockDays,
+      break_glass_role_arn: FIXTURE.breakGlassRoleArn,
     },
   },
   [CLUSTER_STACK]: {
@@ -122,58 +129,78 @@ interface Mutation {
   readonly failures: readonly string[];
 }
 
-const only = (block: Record<string, any>): any => {
-  const values = Object.values(block);
-  if (values.length !== 1) throw new Error(`expected one element, got ${values.length}`);
-  return values[0];
+/**
+ * The element of a resource or data block whose CDKTF id is `id` plus its hash (`VaultBackup_Encryption`
+ * finds `VaultBackup_Encryption_BDFC6C04`, not `VaultBackup_AccessLogsEncryption_…`).
+ */
+const named = (block: Record<string, any>, id: string): any => {
+  const found = Object.keys(block).filter((key) => key.startsWith(`${id}_`));
+  if (found.length !== 1) throw new Error(`expected one ${id}_<hash>, got ${JSON.stringify(Object.keys(block))}`);
+  return block[found[0]!];
+};
+
+/** Edits the JSON policy document of a resource in place. */
+const editPolicy = (resource: any, edit: (document: any) => void): void => {
+  const document = JSON.parse(resource.policy);
+  edit(document);
+  resource.policy = JSON.stringify(document);
 };
 
 const MUTATIONS: readonly Mutation[] = [
   {
     stack: 'vault-aws',
-    what: 'IMDSv1 allowed, the VPC rule opened to 0.0.0.0/0, the zone precondition removed',
+    what: 'IMDSv1 allowed, the VPC rule opened to 0.0.0.0/0, the seal key\'s break-glass deny removed, the zone precondition removed',
     patch: (stack) => {
-      only(stack.resource.aws_launch_template).metadata_options.http_tokens = 'optional';
-      const vpcRule = Object.entries<any>(stack.resource.aws_vpc_security_group_ingress_rule).find(([id]) => id.startsWith('VaultCluster_NodeApiFromVpc_'))!;
-      vpcRule[1].cidr_ipv4 = '0.0.0.0/0';
-      delete only(stack.resource.aws_autoscaling_group).lifecycle;
+      named(stack.resource.aws_launch_template, 'VaultCluster_LaunchTemplate').metadata_options.http_tokens = 'optional';
+      named(stack.resource.aws_vpc_security_group_ingress_rule, 'VaultCluster_NodeApiFromVpc').cidr_ipv4 = '0.0.0.0/0';
+      editPolicy(named(stack.resource.aws_kms_key, 'VaultCluster_SealKey'), (document) => {
+        document.Statement = document.Statement.filter((statement: any) => statement.Effect !== 'Deny');
+      });
+      delete named(stack.resource.aws_autoscaling_group, 'VaultCluster_AutoScalingGroup').lifecycle;
     },
     // A run whose expected failure does not happen is an error: Terraform skips the runs after it,
     // so each mutant removes one check only.
     failures: [
       'IMDSv2 must be required with a hop limit of 1',
       'No ingress rule may admit the whole Internet.',
+      'The seal key policy must deny ScheduleKeyDeletion, DisableKey and PutKeyPolicy to every principal but the break-glass role',
       'run "refuses_subnets_in_two_zones"... fail',
       'Missing expected failure',
     ],
   },
   {
     stack: 'vault-backup-aws',
-    what: 'the bucket encrypted with S3-managed keys, the role allowed to delete, the OIDC audience postcondition removed',
+    what: 'the bucket encrypted with S3-managed keys, the role allowed to delete, the access logs written into the bucket itself, the lock shortened, the OIDC audience postcondition removed',
     patch: (stack) => {
-      only(stack.resource.aws_s3_bucket_server_side_encryption_configuration).rule[0].apply_server_side_encryption_by_default = { sse_algorithm: 'AES256' };
-      const policy = only(stack.resource.aws_iam_role_policy);
+      named(stack.resource.aws_s3_bucket_server_side_encryption_configuration, 'VaultBackup_Encryption').rule[0].apply_server_side_encryption_by_default = { sse_algorithm: 'AES256' };
+      const policy = named(stack.resource.aws_iam_role_policy, 'VaultBackup_RolePolicy');
       policy.policy = policy.policy.replace('"s3:GetObject"', '"s3:GetObject","s3:DeleteObject"');
-      delete only(stack.data.aws_iam_openid_connect_provider).lifecycle;
+      const logging = named(stack.resource.aws_s3_bucket_logging, 'VaultBackup_AccessLogging');
+      logging.target_bucket = logging.bucket;
+      named(stack.resource.aws_s3_bucket_object_lock_configuration, 'VaultBackup_ObjectLock').rule.default_retention.days = 1;
+      delete named(stack.data.aws_iam_openid_connect_provider, 'OidcProvider').lifecycle;
     },
     failures: [
       'The bucket must be encrypted with SSE-KMS under the snapshot key',
       'The backup role may list, put and get snapshots and use the key, nothing else',
+      'The snapshot bucket\'s access logs must go to the log bucket',
+      `The snapshots must be locked in GOVERNANCE mode for ${FIXTURE.backup.objectLockDays} days`,
       'run "refuses_an_oidc_provider_without_the_sts_audience"... fail',
     ],
   },
   {
     stack: CLUSTER_STACK,
-    what: 'cert-manager allowed to change every hosted zone, the account postcondition removed',
+    what: 'cert-manager allowed to change every hosted zone, a secret id under the AWS-managed key, the account postcondition removed',
     patch: (stack) => {
-      const policy = Object.entries<any>(stack.resource.aws_iam_role_policy).find(([id]) => id.startsWith('CertManagerDns01_'))![1];
-      const document = JSON.parse(policy.policy);
-      document.Statement[0].Resource = ['arn:aws:route53:::hostedzone/*'];
-      policy.policy = JSON.stringify(document);
-      delete only(stack.data.aws_caller_identity).lifecycle;
+      editPolicy(named(stack.resource.aws_iam_role_policy, 'CertManagerDns01_Route53'), (document) => {
+        document.Statement[0].Resource = ['arn:aws:route53:::hostedzone/*'];
+      });
+      delete named(stack.resource.aws_secretsmanager_secret, 'SecretId-cert-manager').kms_key_id;
+      delete named(stack.data.aws_caller_identity, 'AwsAccount').lifecycle;
     },
     failures: [
       `cert-manager may change TXT challenge records of zone ${FIXTURE.publicZone.hostedZoneID}`,
+      'The AppRole secret ids must be encrypted with the cluster\'s secrets key',
       'run "refuses_another_account"... fail',
       'Missing expected failure',
     ],

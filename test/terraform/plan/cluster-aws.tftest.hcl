@@ -8,7 +8,7 @@
 #   account_id, region, cluster, oidc_provider_arn, public_zone_id, public_zone_name
 # and fixture/aws.tfmock.hcl, the facts of the configured account (the caller identity).
 # The cluster receives AppRole secret ids (cert-manager's, the backup jobs'), so External Secrets'
-# role and secrets exist.
+# role, the secrets and the cluster's secrets key exist.
 
 mock_provider "aws" {
   source          = "./fixture"
@@ -33,6 +33,21 @@ override_resource {
   target          = aws_iam_role.ExternalSecrets_A8297C6E
   override_during = plan
   values          = { arn = "arn:aws:iam::000000000000:role/mock-external-secrets" }
+}
+override_resource {
+  target          = aws_kms_key.SecretsKey_317DCF94
+  override_during = plan
+  values          = { arn = "arn:aws:kms:eu-central-1:000000000000:key/00000000-0000-4000-8000-0000secrets", key_id = "00000000-0000-4000-8000-0000secrets" }
+}
+override_resource {
+  target          = aws_secretsmanager_secret.SecretId-cert-manager_82130B7B
+  override_during = plan
+  values          = { arn = "arn:aws:secretsmanager:eu-central-1:000000000000:secret:mock/cert-manager-AbCdEf" }
+}
+override_resource {
+  target          = aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A
+  override_during = plan
+  values          = { arn = "arn:aws:secretsmanager:eu-central-1:000000000000:secret:mock/vault-snapshot-AbCdEf" }
 }
 
 run "plans_green" {
@@ -70,13 +85,38 @@ run "plans_green" {
   }
   assert {
     condition = (aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.role == aws_iam_role.ExternalSecrets_A8297C6E.name
-      && flatten(jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement[*].Resource) == ["arn:aws:secretsmanager:${var.region}:${var.account_id}:secret:gateway-pki/${var.cluster}/*"]
-    && toset(flatten(jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement[*].Action)) == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]))
-    error_message = "External Secrets may read the secrets of cluster ${var.cluster} in ${var.region} and ${var.account_id} only, got ${aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy}."
+      && one([for s in jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement : s.Resource if s.Sid == "ReadClusterSecrets"]) == ["arn:aws:secretsmanager:${var.region}:${var.account_id}:secret:gateway-pki/${var.cluster}/*"]
+      && toset(one([for s in jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement : s.Action if s.Sid == "ReadClusterSecrets"])) == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
+      && one([for s in jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement : s.Resource if s.Sid == "DecryptClusterSecrets"]) == [aws_kms_key.SecretsKey_317DCF94.arn]
+      && one([for s in jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement : s.Action if s.Sid == "DecryptClusterSecrets"]) == ["kms:Decrypt"]
+      && one([for s in jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement : s.Condition.StringEquals["kms:ViaService"] if s.Sid == "DecryptClusterSecrets"]) == "secretsmanager.${var.region}.amazonaws.com"
+    && length(jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement) == 2)
+    error_message = "External Secrets may read the secrets of cluster ${var.cluster} in ${var.region} and ${var.account_id}, and decrypt them through Secrets Manager with the cluster's key, only, got ${aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy}."
   }
   assert {
     condition     = alltrue([for s in [aws_secretsmanager_secret.SecretId-cert-manager_82130B7B, aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A] : startswith(s.name, "gateway-pki/${var.cluster}/")])
     error_message = "The AppRole secret ids must live under gateway-pki/${var.cluster}/, where External Secrets reads."
+  }
+
+  # ---- The cluster's secrets key: the AppRole secret ids are encrypted with it (not with
+  # aws/secretsmanager); it rotates, External Secrets alone decrypts, through Secrets Manager; each
+  # secret's policy denies its value to every other principal.
+  assert {
+    condition     = alltrue([for s in [aws_secretsmanager_secret.SecretId-cert-manager_82130B7B, aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A] : s.kms_key_id == aws_kms_key.SecretsKey_317DCF94.arn])
+    error_message = "The AppRole secret ids must be encrypted with the cluster's secrets key, got ${jsonencode([for s in [aws_secretsmanager_secret.SecretId-cert-manager_82130B7B, aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A] : s.kms_key_id])}."
+  }
+  assert {
+    condition = (aws_kms_key.SecretsKey_317DCF94.enable_key_rotation == true
+      && one([for s in jsondecode(aws_kms_key.SecretsKey_317DCF94.policy).Statement : s.Principal.AWS if s.Sid == "ReadersDecryptThroughSecretsManager"]) == ["arn:aws:iam::${var.account_id}:role/${aws_iam_role.ExternalSecrets_A8297C6E.name}"]
+      && one([for s in jsondecode(aws_kms_key.SecretsKey_317DCF94.policy).Statement : s.Condition.StringEquals["kms:ViaService"] if s.Sid == "ReadersDecryptThroughSecretsManager"]) == "secretsmanager.${var.region}.amazonaws.com"
+      && alltrue([for s in jsondecode(aws_kms_key.SecretsKey_317DCF94.policy).Statement : s.Effect == "Allow" && !contains(s.Action, "kms:*")])
+    && alltrue([for s in jsondecode(aws_kms_key.SecretsKey_317DCF94.policy).Statement : s.Principal.AWS == "arn:aws:iam::${var.account_id}:root" if s.Sid != "ReadersDecryptThroughSecretsManager"]))
+    error_message = "The secrets key must rotate, be administered by account ${var.account_id} (no kms:*) and decrypt for External Secrets through Secrets Manager only, got ${aws_kms_key.SecretsKey_317DCF94.policy}."
+  }
+  assert {
+    condition = (toset([for p in [aws_secretsmanager_secret_policy.SecretsKey_SecretId-cert-managerPolicy_69222AE7, aws_secretsmanager_secret_policy.SecretsKey_SecretId-vault-snapshotPolicy_3CFE20E0] : p.secret_arn]) == toset([aws_secretsmanager_secret.SecretId-cert-manager_82130B7B.arn, aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A.arn])
+    && alltrue([for p in [aws_secretsmanager_secret_policy.SecretsKey_SecretId-cert-managerPolicy_69222AE7, aws_secretsmanager_secret_policy.SecretsKey_SecretId-vault-snapshotPolicy_3CFE20E0] : p.block_public_policy == true && one(jsondecode(p.policy).Statement).Effect == "Deny" && one(jsondecode(p.policy).Statement).Action == ["secretsmanager:GetSecretValue"] && one(jsondecode(p.policy).Statement).Condition.ArnNotEquals["aws:PrincipalArn"] == ["arn:aws:iam::${var.account_id}:role/${aws_iam_role.ExternalSecrets_A8297C6E.name}"]]))
+    error_message = "Each AppRole secret id's policy must deny its value to every principal but External Secrets' role."
   }
 }
 

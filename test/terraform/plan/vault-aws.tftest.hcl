@@ -6,11 +6,18 @@
 # test/terraform/plan.test.ts copies this file into cdktf.out/stacks/vault-aws/ and runs
 # `terraform test`. It passes, with -var, what the configuration under test says (nothing here
 # names the example's account, region, cluster or networks):
-#   account_id, voters, ami_id, vpc_cidr, client_cidrs, private_zone_id
+#   account_id, region, voters, ami_id, vpc_cidr, client_cidrs, private_zone_id,
+#   break_glass_role_arn, audit_log_retention_days
 # and writes fixture/aws.tfmock.hcl, the facts of the account the configuration describes: the
 # caller identity (its account) and the VPC (an id, its CIDR). The rest of the mocked world is below:
 # three private subnets in three zones, an AMI, and known ARNs for the resources whose ARNs the
 # policies reference (unknown at plan time otherwise).
+#
+# The stack has a second configuration of the provider, aws.dr (the DR Region), for the seal key's
+# replica and the alarm's forwarder there. It is mocked apart, and gives the replica key an ARN of
+# its own: a replica planned by the default configuration (the primary Region) would get the
+# default mock's "misplaced" ARN instead, and the assertions naming the replica's ARN would fail.
+# The forwarder's addresses carry the DR Region of the configuration under test (-eunorth1).
 #
 # Resource addresses are CDKTF's: construct path plus hash, stable while the construct ids are
 # (lib/terraform/vault-cluster/vault-cluster.ts); the one per client CIDR is numbered from 0.
@@ -32,6 +39,28 @@ mock_provider "aws" {
       name                = "al2023-ami-2023.9.20251208.0-kernel-6.1-x86_64"
       root_device_type    = "ebs"
       virtualization_type = "hvm"
+    }
+  }
+
+  # A replica key planned here, in the primary Region, instead of by aws.dr: an ARN the
+  # replica's assertion refuses (rather than an unknown one, which would stop the run).
+  mock_resource "aws_kms_replica_key" {
+    defaults = {
+      arn    = "arn:aws:kms:xx-misplaced-1:000000000000:key/mrk-000000000000400080000misplaced"
+      key_id = "mrk-000000000000400080000misplaced"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias           = "dr"
+  source          = "./fixture"
+  override_during = plan
+
+  mock_resource "aws_kms_replica_key" {
+    defaults = {
+      arn    = "arn:aws:kms:dr-mock-1:000000000000:key/mrk-00000000000040008000seal0replica"
+      key_id = "mrk-00000000000040008000seal0replica"
     }
   }
 }
@@ -65,6 +94,31 @@ override_resource {
   target          = aws_kms_key.VaultCluster_SealKey_11C3384E
   override_during = plan
   values = { arn = "arn:aws:kms:eu-central-1:000000000000:key/00000000-0000-4000-8000-00000000seal", key_id = "00000000-0000-4000-8000-00000000seal" }
+}
+override_resource {
+  target          = aws_kms_key.VaultCluster_SecretsKey_6BD12447
+  override_during = plan
+  values = { arn = "arn:aws:kms:eu-central-1:000000000000:key/00000000-0000-4000-8000-0000secrets", key_id = "00000000-0000-4000-8000-0000secrets" }
+}
+override_resource {
+  target          = aws_kms_key.VaultCluster_AuditLog_Key_28BAC281
+  override_during = plan
+  values = { arn = "arn:aws:kms:eu-central-1:000000000000:key/00000000-0000-4000-8000-000000audit", key_id = "00000000-0000-4000-8000-000000audit" }
+}
+override_resource {
+  target          = aws_kms_key.VaultCluster_SealKeyAlarm_TopicKey_B6722B03
+  override_during = plan
+  values = { arn = "arn:aws:kms:eu-central-1:000000000000:key/00000000-0000-4000-8000-000000alarm", key_id = "00000000-0000-4000-8000-000000alarm" }
+}
+override_resource {
+  target          = aws_sns_topic.VaultCluster_SealKeyAlarm_Topic_49BF26B0
+  override_during = plan
+  values = { arn = "arn:aws:sns:eu-central-1:000000000000:mock-seal-key-alarm" }
+}
+override_resource {
+  target          = aws_cloudwatch_event_rule.VaultCluster_SealKeyAlarm_Rule_EF47C66E
+  override_during = plan
+  values = { arn = "arn:aws:events:eu-central-1:000000000000:rule/mock-seal-key-destruction" }
 }
 override_resource {
   target          = aws_secretsmanager_secret.VaultCluster_TlsCertificate_6BE86B3D
@@ -218,19 +272,57 @@ run "plans_green" {
     error_message = "The API name must be an alias of the load balancer in the private zone ${var.private_zone_id}."
   }
 
-  # ---- Seal key: rotated, its policy names the account's root for administration (no kms:*)
-  # and the node role for DescribeKey/Encrypt/Decrypt, nothing else.
+  # ---- Seal key: rotated, multi-Region; its policy names the account's root for administration
+  # (no kms:*), the node role for DescribeKey/Encrypt/Decrypt, and denies everyone but the
+  # break-glass role the calls that destroy it or lock the account out of it.
   assert {
-    condition     = aws_kms_key.VaultCluster_SealKey_11C3384E.enable_key_rotation == true
-    error_message = "The seal key must rotate."
+    condition     = aws_kms_key.VaultCluster_SealKey_11C3384E.enable_key_rotation == true && aws_kms_key.VaultCluster_SealKey_11C3384E.multi_region == true
+    error_message = "The seal key must rotate and be multi-Region (its replica unseals a restore in the DR Region), got rotation ${aws_kms_key.VaultCluster_SealKey_11C3384E.enable_key_rotation}, multi_region ${aws_kms_key.VaultCluster_SealKey_11C3384E.multi_region}."
   }
   assert {
-    condition = (length(jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement) == 2
-      && alltrue([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Effect == "Allow" && !contains(s.Action, "kms:*")])
+    condition = (toset([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Sid if s.Effect == "Allow"]) == toset(["AccountAdministersTheKey", "NodesUnseal"])
+      && alltrue([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : !contains(s.Action, "kms:*")])
       && one([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Principal.AWS if s.Sid == "AccountAdministersTheKey"]) == "arn:aws:iam::${var.account_id}:root"
       && one([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Principal.AWS if s.Sid == "NodesUnseal"]) == aws_iam_role.VaultCluster_NodeRole_FF1CF9DE.arn
     && toset(one([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Action if s.Sid == "NodesUnseal"])) == toset(["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt"]))
     error_message = "The seal key policy must let account ${var.account_id} administer the key (no kms:*) and the node role only unseal, got ${aws_kms_key.VaultCluster_SealKey_11C3384E.policy}."
+  }
+  assert {
+    condition = (length([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s if s.Effect == "Deny"]) == 1
+      && one([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Principal if s.Effect == "Deny"]) == { AWS = "*" }
+      && toset(one([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Action if s.Effect == "Deny"])) == toset(["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"])
+      && one([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Resource if s.Effect == "Deny"]) == ["*"]
+    && flatten([one([for s in jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy).Statement : s.Condition.ArnNotEquals["aws:PrincipalArn"] if s.Effect == "Deny"])]) == [var.break_glass_role_arn])
+    error_message = "The seal key policy must deny ScheduleKeyDeletion, DisableKey and PutKeyPolicy to every principal but the break-glass role ${var.break_glass_role_arn}, got ${aws_kms_key.VaultCluster_SealKey_11C3384E.policy}."
+  }
+
+  # ---- Its replica, in the DR Region (planned by the aws.dr configuration: the ARN its mock
+  # gives), of this key, under the same policy; both keep their alias.
+  assert {
+    condition = (startswith(aws_kms_replica_key.VaultCluster_SealKeyReplica_D15ACC8C.arn, "arn:aws:kms:dr-mock-1:")
+      && aws_kms_replica_key.VaultCluster_SealKeyReplica_D15ACC8C.primary_key_arn == aws_kms_key.VaultCluster_SealKey_11C3384E.arn
+    && aws_kms_alias.VaultCluster_SealKeyReplicaAlias_7AA73AE5.target_key_id == aws_kms_replica_key.VaultCluster_SealKeyReplica_D15ACC8C.key_id)
+    error_message = "The seal key must have a replica, planned by the provider aws.dr (the DR Region), with its alias there, got ${aws_kms_replica_key.VaultCluster_SealKeyReplica_D15ACC8C.arn} of ${aws_kms_replica_key.VaultCluster_SealKeyReplica_D15ACC8C.primary_key_arn}."
+  }
+  assert {
+    condition     = jsondecode(aws_kms_replica_key.VaultCluster_SealKeyReplica_D15ACC8C.policy) == jsondecode(aws_kms_key.VaultCluster_SealKey_11C3384E.policy) && aws_kms_alias.VaultCluster_SealKeyAlias_13D9D723.target_key_id == aws_kms_key.VaultCluster_SealKey_11C3384E.key_id
+    error_message = "The seal key's replica must carry the seal key's policy (the break-glass deny included), got ${aws_kms_replica_key.VaultCluster_SealKeyReplica_D15ACC8C.policy}."
+  }
+
+  # ---- The alarm: calls that destroy either key reach an encrypted SNS topic; the DR Region's
+  # events are forwarded to this Region's default bus.
+  assert {
+    condition = (toset(jsondecode(aws_cloudwatch_event_rule.VaultCluster_SealKeyAlarm_Rule_EF47C66E.event_pattern).detail.eventName) == toset(["ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy"])
+      && toset(jsondecode(aws_cloudwatch_event_rule.VaultCluster_SealKeyAlarm_Rule_EF47C66E.event_pattern).detail.resources.ARN) == toset([aws_kms_key.VaultCluster_SealKey_11C3384E.arn, aws_kms_replica_key.VaultCluster_SealKeyReplica_D15ACC8C.arn])
+      && aws_cloudwatch_event_target.VaultCluster_SealKeyAlarm_ToTopic_8019E67B.rule == aws_cloudwatch_event_rule.VaultCluster_SealKeyAlarm_Rule_EF47C66E.name
+      && aws_cloudwatch_event_target.VaultCluster_SealKeyAlarm_ToTopic_8019E67B.arn == aws_sns_topic.VaultCluster_SealKeyAlarm_Topic_49BF26B0.arn
+      && aws_sns_topic.VaultCluster_SealKeyAlarm_Topic_49BF26B0.kms_master_key_id == aws_kms_key.VaultCluster_SealKeyAlarm_TopicKey_B6722B03.arn
+    && one(jsondecode(aws_sns_topic_policy.VaultCluster_SealKeyAlarm_TopicPolicy_9B22215B.policy).Statement[*].Condition.ArnEquals["aws:SourceArn"]) == aws_cloudwatch_event_rule.VaultCluster_SealKeyAlarm_Rule_EF47C66E.arn)
+    error_message = "ScheduleKeyDeletion, DisableKey and PutKeyPolicy on the seal key or its replica must alarm on the KMS-encrypted topic, published by that rule only, got ${aws_cloudwatch_event_rule.VaultCluster_SealKeyAlarm_Rule_EF47C66E.event_pattern}."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.VaultCluster_SealKeyAlarm_Rule-eunorth1_DF6EADB0.event_pattern) == jsondecode(aws_cloudwatch_event_rule.VaultCluster_SealKeyAlarm_Rule_EF47C66E.event_pattern) && aws_cloudwatch_event_target.VaultCluster_SealKeyAlarm_ToPrimaryBus-eunorth1_84A27C8D.arn == "arn:aws:events:${var.region}:${var.account_id}:event-bus/default"
+    error_message = "The DR Region's KMS events on the seal key must be forwarded to the default event bus of ${var.region}."
   }
 
   # ---- Node role: unseal with this key, auto-join, read the three TLS secrets; "*" only where no
@@ -246,6 +338,39 @@ run "plans_green" {
     condition     = aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.role == aws_iam_role.VaultCluster_NodeRole_FF1CF9DE.id && jsondecode(aws_iam_role.VaultCluster_NodeRole_FF1CF9DE.assume_role_policy).Statement[*].Principal == [{ Service = "ec2.amazonaws.com" }]
     error_message = "The node role must be assumable by EC2 only, and carry the node policy."
   }
+  assert {
+    condition = (one([for s in jsondecode(aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy).Statement : s.Resource if s.Sid == "LaunchHook"]) == ["arn:aws:autoscaling:${var.region}:${var.account_id}:autoScalingGroup:*:autoScalingGroupName/${aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.name}"]
+    && [for s in jsondecode(aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy).Statement : s.Action if anytrue([for a in s.Action : startswith(a, "autoscaling:")])] == [["autoscaling:CompleteLifecycleAction"]])
+    error_message = "The nodes may complete the launch hook of their own group (${aws_autoscaling_group.VaultCluster_AutoScalingGroup_B28637E7.name}, in ${var.region} and ${var.account_id}) only, got ${aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy}."
+  }
+  assert {
+    condition = (one([for s in jsondecode(aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy).Statement : s.Resource if s.Sid == "TlsMaterialKey"]) == [aws_kms_key.VaultCluster_SecretsKey_6BD12447.arn]
+      && one([for s in jsondecode(aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy).Statement : s.Action if s.Sid == "TlsMaterialKey"]) == ["kms:Decrypt"]
+    && one([for s in jsondecode(aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy).Statement : s.Condition.StringEquals["kms:ViaService"] if s.Sid == "TlsMaterialKey"]) == "secretsmanager.${var.region}.amazonaws.com")
+    error_message = "The nodes may decrypt with the secrets key through Secrets Manager in ${var.region} only, got ${aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy}."
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy).Statement : s.Resource if s.Sid == "AuditLogShipping"]) == ["arn:aws:logs:${var.region}:${var.account_id}:log-group:${aws_cloudwatch_log_group.VaultCluster_AuditLog_F1579A1A.name}:*"]
+    error_message = "The nodes may write to the audit log group's streams only, got ${aws_iam_role_policy.VaultCluster_NodePolicy_1281ACFD.policy}."
+  }
+
+  # ---- Audit trail: the log group and the nodes' audit volume under the audit key, the group
+  # kept as configured.
+  assert {
+    condition = (aws_cloudwatch_log_group.VaultCluster_AuditLog_F1579A1A.kms_key_id == aws_kms_key.VaultCluster_AuditLog_Key_28BAC281.arn
+      && aws_cloudwatch_log_group.VaultCluster_AuditLog_F1579A1A.retention_in_days == var.audit_log_retention_days
+    && aws_kms_key.VaultCluster_AuditLog_Key_28BAC281.enable_key_rotation == true)
+    error_message = "The audit log group must be encrypted with the rotated audit key and kept ${var.audit_log_retention_days} days, got key ${aws_cloudwatch_log_group.VaultCluster_AuditLog_F1579A1A.kms_key_id}, ${aws_cloudwatch_log_group.VaultCluster_AuditLog_F1579A1A.retention_in_days} days."
+  }
+  assert {
+    condition = (one([for s in jsondecode(aws_kms_key.VaultCluster_AuditLog_Key_28BAC281.policy).Statement : s.Principal.Service if s.Sid == "CloudWatchLogsEncryptsTheAuditLogGroup"]) == "logs.${var.region}.amazonaws.com"
+    && one([for s in jsondecode(aws_kms_key.VaultCluster_AuditLog_Key_28BAC281.policy).Statement : s.Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"] if s.Sid == "CloudWatchLogsEncryptsTheAuditLogGroup"]) == "arn:aws:logs:${var.region}:${var.account_id}:log-group:${aws_cloudwatch_log_group.VaultCluster_AuditLog_F1579A1A.name}")
+    error_message = "The audit key may be used by CloudWatch Logs of ${var.region} for the audit log group only, got ${aws_kms_key.VaultCluster_AuditLog_Key_28BAC281.policy}."
+  }
+  assert {
+    condition     = length([for d in aws_launch_template.VaultCluster_LaunchTemplate_7281F87F.block_device_mappings : d if d.ebs[0].kms_key_id == aws_kms_key.VaultCluster_AuditLog_Key_28BAC281.arn]) == 1
+    error_message = "One volume of each node, the audit volume, must be encrypted with the audit key."
+  }
 
   # ---- TLS material: file() read the test PKI's files at plan time (a missing file fails the
   # plan); the values themselves are write-only, so the plan and state never hold them.
@@ -256,6 +381,17 @@ run "plans_green" {
   assert {
     condition     = aws_secretsmanager_secret_version.VaultCluster_TlsKeyValue_CA7905F1.secret_id == aws_secretsmanager_secret.VaultCluster_TlsKey_152471EC.id
     error_message = "The key's value must go into the key's secret."
+  }
+  assert {
+    condition = (alltrue([for secret in [aws_secretsmanager_secret.VaultCluster_TlsCertificate_6BE86B3D, aws_secretsmanager_secret.VaultCluster_TlsKey_152471EC, aws_secretsmanager_secret.VaultCluster_TlsCaChain_0EEAE2A0] : secret.kms_key_id == aws_kms_key.VaultCluster_SecretsKey_6BD12447.arn])
+    && aws_kms_key.VaultCluster_SecretsKey_6BD12447.enable_key_rotation == true)
+    error_message = "The TLS secrets must be encrypted with the stack's rotated secrets key, not aws/secretsmanager."
+  }
+  assert {
+    condition = (toset([for p in [aws_secretsmanager_secret_policy.VaultCluster_SecretsKey_TlsCertificatePolicy_55824E16, aws_secretsmanager_secret_policy.VaultCluster_SecretsKey_TlsKeyPolicy_563ACFAB, aws_secretsmanager_secret_policy.VaultCluster_SecretsKey_TlsCaChainPolicy_E0011407] : p.secret_arn]) == toset([aws_secretsmanager_secret.VaultCluster_TlsCertificate_6BE86B3D.arn, aws_secretsmanager_secret.VaultCluster_TlsKey_152471EC.arn, aws_secretsmanager_secret.VaultCluster_TlsCaChain_0EEAE2A0.arn])
+      && alltrue([for p in [aws_secretsmanager_secret_policy.VaultCluster_SecretsKey_TlsCertificatePolicy_55824E16, aws_secretsmanager_secret_policy.VaultCluster_SecretsKey_TlsKeyPolicy_563ACFAB, aws_secretsmanager_secret_policy.VaultCluster_SecretsKey_TlsCaChainPolicy_E0011407] : p.block_public_policy == true && one(jsondecode(p.policy).Statement).Effect == "Deny" && one(jsondecode(p.policy).Statement).Action == ["secretsmanager:GetSecretValue"] && toset(one(jsondecode(p.policy).Statement).Condition.ArnNotEquals["aws:PrincipalArn"]) == toset([aws_iam_role.VaultCluster_NodeRole_FF1CF9DE.arn, data.aws_iam_session_context.VaultCluster_CallerRole_EA36B5BC.issuer_arn])])
+    && toset(one([for s in jsondecode(aws_kms_key.VaultCluster_SecretsKey_6BD12447.policy).Statement : s.Principal.AWS if s.Sid == "ReadersDecryptThroughSecretsManager"])) == toset([aws_iam_role.VaultCluster_NodeRole_FF1CF9DE.arn, data.aws_iam_session_context.VaultCluster_CallerRole_EA36B5BC.issuer_arn]))
+    error_message = "Each TLS secret's policy must deny its value to all but the node role and the applying role, who alone may decrypt with the secrets key."
   }
 
   # ---- Network: no ingress from 0.0.0.0/0; the API from the VPC and the VPN only.
