@@ -51,6 +51,7 @@ import {
   REGION, reportUnknownKeys, ROLE_ID, type Rule, SECRET_KEY, section, stringRule, VAULT_MOUNT, VAULT_ROLE, type ClusterSummary, type ValidAws, type ValidDns,
 } from './rules.js';
 import { checkBackup } from './check-backup.js';
+import { checkOwnership } from './check-ownership.js';
 import { checkTerraform } from './check-terraform.js';
 import { checkVaultCluster } from './check-vault-cluster.js';
 import {
@@ -755,6 +756,7 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
   checkBackup(problems, raw, { aws, clusters, vaultCluster });
   checkTerraform(problems, raw);
   checkVaultSetupAcrossSections(problems, raw, { clusters });
+  checkOwnership(problems, raw);
   // The issuing CAs' files relate the whole configuration (domains, CA chain) to what was signed
   // offline: checked once nothing else is wrong, as a cross-field check is once its fields are valid.
   if (options.checkIssuingCertificates && problems.list.length === 0) {

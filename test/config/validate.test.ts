@@ -48,6 +48,7 @@ import {
   parseOidcProviderArn,
   SECRET_KEY_MAX_LENGTH,
 } from '../../lib/util/validators.js';
+import { secondCluster } from '../support/clusters.js';
 
 const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
 const EXAMPLE: unknown = parse(readFileSync(EXAMPLE_FILE, 'utf8'));
@@ -65,7 +66,7 @@ function exampleWith(edit: (config: Editable) => void): unknown {
 
 /** Adds a second cluster, `mycluster-1`, and pins every application and the backups to `mycluster-0`. */
 function withSecondCluster(config: Editable): void {
-  config.clusters.push({ ...structuredClone(config.clusters[0]), name: 'mycluster-1' });
+  config.clusters.push(secondCluster(config.clusters[0]));
   for (const application of config.applications) {
     application.cluster = 'mycluster-0';
   }
@@ -1908,7 +1909,7 @@ describe('validateConfig', () => {
       c.clusters[0].flux = { gitRepository: 'flux-system', interval: '1h30m', timeout: '90s' };
       c.applications[0].cluster = 'mycluster-0';
       c.applications[0].path = '/api/v1';
-      c.applications[1].hostname = 'priv.example.com';
+      c.applications[1].hostname = 'portal.priv.example.com';
     });
     // WHEN
     const problems = validateConfig(config);

@@ -14,6 +14,7 @@ import { validateConfig } from '../../lib/config/validate.js';
 import {
   appRoleSettings, appRolesDeliveredTo, defaultLeafMaxTtl, effectiveAllowedDomains, vaultAuth, vaultPkiSettings, vaultSetupSettings,
 } from '../../lib/config/vault-setup.js';
+import { secondCluster } from '../support/clusters.js';
 
 const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
 const EXAMPLE_TEXT = readFileSync(EXAMPLE_FILE, 'utf8');
@@ -328,7 +329,7 @@ describe('vault setup configuration', () => {
       name: 'Kubernetes auth with two clusters',
       edit: (c) => {
         c.vault.auth = { kubernetes: { role: 'cert-manager' } };
-        c.clusters.push({ ...structuredClone(c.clusters[0]), name: 'mycluster-1' });
+        c.clusters.push(secondCluster(c.clusters[0]));
         for (const application of c.applications) application.cluster = 'mycluster-0';
         c.backup.cluster = 'mycluster-0';
       },
@@ -339,7 +340,7 @@ describe('vault setup configuration', () => {
       name: 'the default Kubernetes auth (vault.auth omitted) with two clusters',
       edit: (c) => {
         delete c.vault.auth;
-        c.clusters.push({ ...structuredClone(c.clusters[0]), name: 'mycluster-1' });
+        c.clusters.push(secondCluster(c.clusters[0]));
         for (const application of c.applications) application.cluster = 'mycluster-0';
         c.backup.cluster = 'mycluster-0';
       },

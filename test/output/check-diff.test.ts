@@ -11,6 +11,7 @@ import { previewOutputs } from '../../lib/output/commit.js';
 import { renderDiff, renderDiffStat } from '../../lib/output/diff.js';
 import { EXAMPLE_CONFIG, runSynth } from '../support/cli.js';
 import { readTree } from '../support/tree.js';
+import { secondCluster } from '../support/clusters.js';
 
 let work: string;
 /** A synth of the example into `<base>/dist` and `<base>/cdktf.out`, with its config in `<base>/config`. */
@@ -89,7 +90,7 @@ describe('npm run synth -- --check', () => {
 
   test('a cluster removed from the configuration: its files are listed as removed', async () => {
     const root = copyWith('second-cluster', (config) => {
-      config.clusters.push({ ...structuredClone(config.clusters[0]), name: 'mycluster-1' });
+      config.clusters.push(secondCluster(config.clusters[0]));
       for (const application of config.applications) application.cluster = 'mycluster-0';
       if (config.backup) config.backup.cluster = 'mycluster-0';
     });

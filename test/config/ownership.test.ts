@@ -1,0 +1,140 @@
+/**
+ * Names and identities the platform owns (lib/config/check-ownership.ts): values valid alone that
+ * collide with what synth generates or hand one section's identity to another.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { validateConfig } from '../../lib/config/validate.js';
+import { secondCluster } from '../support/clusters.js';
+
+const EXAMPLE: unknown = parse(readFileSync(resolve(__dirname, '../../config/platform.yaml'), 'utf8'));
+
+// The example as plain data, edited as a user would edit the YAML.
+type Editable = any;
+
+function exampleWith(edit: (config: Editable) => void): unknown {
+  const config = structuredClone(EXAMPLE) as Editable;
+  edit(config);
+  return config;
+}
+
+/** A second cluster with its own OIDC provider; every application stays on the first. */
+function withSecondCluster(config: Editable): void {
+  config.clusters.push(secondCluster(config.clusters[0]));
+  for (const application of config.applications) application.cluster = 'mycluster-0';
+  if (config.backup) config.backup.cluster = 'mycluster-0';
+}
+
+describe('names and identities the platform owns', () => {
+  it('accepts the example, a second cluster with its own provider, and namespaces of the applications\' own', () => {
+    expect(validateConfig(EXAMPLE)).toEqual([]);
+    expect(validateConfig(exampleWith(withSecondCluster))).toEqual([]);
+    expect(validateConfig(exampleWith((c) => { c.applications[0].namespace = 'team-echo'; c.clusters[0].gateways = { namespace: 'edge' }; }))).toEqual([]);
+    // The backup namespace belongs to the backups only where they run.
+    expect(validateConfig(exampleWith((c) => {
+      withSecondCluster(c);
+      c.applications[0].cluster = 'mycluster-1';
+      c.applications[0].namespace = 'vault-backup';
+    }))).toEqual([]);
+  });
+
+  const cases: ReadonlyArray<{ name: string; edit: (c: Editable) => void; path: string; message: string }> = [
+    {
+      name: 'a cluster is named vault: its stack would be vault-aws, the Vault servers\'',
+      edit: (c) => { c.clusters[0].name = 'vault'; for (const a of c.applications) a.cluster = 'vault'; c.backup.cluster = 'vault'; },
+      path: 'clusters[0].name',
+      message: 'expected a cluster name whose stack, <name>-aws, is not one of the platform\'s, got "vault" (its stack would be vault-aws, the Vault servers\' stack',
+    },
+    {
+      name: 'a cluster is named vault-backup',
+      edit: (c) => { withSecondCluster(c); c.clusters[1].name = 'vault-backup'; },
+      path: 'clusters[1].name',
+      message: 'its stack would be vault-backup-aws, the backups\' stack: synth would write both into one folder',
+    },
+    {
+      name: 'the private zone has the public zone\'s ID',
+      edit: (c) => { c.dns.privateZone.hostedZoneID = c.dns.publicZone.hostedZoneID; },
+      path: 'dns.privateZone.hostedZoneID',
+      message: 'Vault\'s private record would be published in public DNS',
+    },
+    {
+      name: 'two clusters share an OIDC provider',
+      edit: (c) => { withSecondCluster(c); c.clusters[1].workloadIdentity.oidcProviderArn = c.clusters[0].workloadIdentity.oidcProviderArn; },
+      path: 'clusters[1].workloadIdentity.oidcProviderArn',
+      message: 'already clusters[0]\'s: each cluster\'s roles would trust the other cluster\'s service accounts',
+    },
+    ...['kube-system', 'kube-public', 'kube-node-lease', 'default'].map((namespace) => ({
+      name: `an application in ${namespace}`,
+      edit: (c: Editable) => { c.applications[0].namespace = namespace; },
+      path: 'applications[0].namespace',
+      message: `expected a namespace of the application's own, got "${namespace}" (owned by the Kubernetes system)`,
+    })),
+    ...[['flux-system', 'Flux'], ['cert-manager', 'cert-manager'], ['external-secrets', 'External Secrets'], ['x509-certificate-exporter', 'the certificate exporter']]
+      .map(([namespace, owner]) => ({
+        name: `an application in ${namespace}, a platform namespace`,
+        edit: (c: Editable) => { c.applications[1].namespace = namespace; },
+        path: 'applications[1].namespace',
+        message: `owned by ${owner}`,
+      })),
+    {
+      name: 'an application in the Gateways\' namespace',
+      edit: (c) => { c.applications[0].namespace = 'gateways'; },
+      path: 'applications[0].namespace',
+      message: 'owned by the cluster\'s Gateways and their certificates (clusters[].gateways.namespace)',
+    },
+    {
+      name: 'an application in a renamed Gateways\' namespace',
+      edit: (c) => { c.clusters[0].gateways = { namespace: 'edge' }; c.applications[0].namespace = 'edge'; },
+      path: 'applications[0].namespace',
+      message: 'owned by the cluster\'s Gateways',
+    },
+    {
+      name: 'an application in the backups\' namespace of its cluster',
+      edit: (c) => { c.applications[0].namespace = 'vault-backup'; },
+      path: 'applications[0].namespace',
+      message: 'owned by the Vault backups (backup.namespace)',
+    },
+    {
+      name: 'the Gateways in kube-system',
+      edit: (c) => { c.clusters[0].gateways = { namespace: 'kube-system' }; },
+      path: 'clusters[0].gateways.namespace',
+      message: 'expected a namespace of the Gateways\' own, got "kube-system" (owned by the Kubernetes system)',
+    },
+    {
+      name: 'the Gateways in cert-manager\'s namespace',
+      edit: (c) => { c.clusters[0].gateways = { namespace: 'cert-manager' }; },
+      path: 'clusters[0].gateways.namespace',
+      message: 'owned by cert-manager (the controllers layer)',
+    },
+    {
+      name: 'the Gateways in the backups\' namespace',
+      edit: (c) => { c.clusters[0].gateways = { namespace: 'vault-backup' }; },
+      path: 'clusters[0].gateways.namespace',
+      message: 'owned by the Vault backups (backup.namespace)',
+    },
+    {
+      name: 'an application takes Vault\'s host name',
+      edit: (c) => { c.applications[1].hostname = 'vault.priv.example.com'; },
+      path: 'applications[1].hostname',
+      message: 'expected a host name other than Vault\'s, got "vault.priv.example.com" (the host of vault.address',
+    },
+    {
+      name: 'a private application on the private zone\'s apex',
+      edit: (c) => { c.applications[1].hostname = 'priv.example.com'; },
+      path: 'applications[1].hostname',
+      message: 'expected a name below the private zone, got "priv.example.com" (the zone apex itself',
+    },
+  ];
+
+  it.each(cases)('reports $path when $name', ({ edit, path, message }) => {
+    // GIVEN
+    const config = exampleWith(edit);
+    // WHEN
+    const problems = validateConfig(config);
+    // THEN
+    expect(problems.map((p) => p.path)).toEqual([path]);
+    expect(problems[0]!.message).toContain(message);
+  });
+});
