@@ -285,6 +285,13 @@ const HOSTED_ZONE_ID = stringRule(
 const ORGANIZATION_NAME: Rule = {
   expected: `a non-empty organization name of at most ${ORGANIZATION_NAME_MAX_LENGTH} characters (the X.509 limit of O=)`,
   problem(value) {
+    // A control character (a pasted tab or newline) ends up in every certificate's subject, where
+    // clients display it or refuse it.
+    const control = typeof value === 'string' ? /[\u0000-\u001f\u007f]/.exec(value) : null;
+    if (control !== null) {
+      return expectedGot(this.expected, value, `a control character, U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, `
+        + `at position ${control.index + 1}: remove it`);
+    }
     if (typeof value === 'string' && value.trim() !== '' && value.length <= ORGANIZATION_NAME_MAX_LENGTH) {
       return undefined;
     }
@@ -299,10 +306,21 @@ const EKS_CLUSTER_NAME = stringRule(
   (value) => new RegExp(`^[0-9A-Za-z][A-Za-z0-9_-]{0,${EKS_CLUSTER_NAME_MAX_LENGTH - 1}}$`).test(value),
 );
 
+/**
+ * Two-letter codes people write for a country that ISO 3166-1 does not assign to it (reserved for
+ * other uses), with the code that is: certificates with them carry an invalid `C=`.
+ */
+const NOT_ISO_COUNTRY_CODES: Readonly<Record<string, string>> = {
+  UK: 'UK is not an ISO 3166-1 code: the United Kingdom is "GB"',
+  EL: 'EL is the EU\'s abbreviation for Greece, not its ISO 3166-1 code: "GR"',
+  EU: 'EU is not a country: give the organization\'s country',
+};
+
 const COUNTRY = stringRule(
   'an ISO 3166-1 alpha-2 country code, two uppercase letters such as "FR"',
-  (value) => /^[A-Z]{2}$/.test(value),
-  (value) => (/^[a-zA-Z]{2}$/.test(value) ? `write it in uppercase: ${JSON.stringify(value.toUpperCase())}` : undefined),
+  (value) => /^[A-Z]{2}$/.test(value) && NOT_ISO_COUNTRY_CODES[value] === undefined,
+  (value) => NOT_ISO_COUNTRY_CODES[value.toUpperCase()]
+    ?? (/^[a-zA-Z]{2}$/.test(value) ? `write it in uppercase: ${JSON.stringify(value.toUpperCase())}` : undefined),
 );
 
 const EMAIL = stringRule('an e-mail address such as "security@example.com"', isEmail, (value) =>

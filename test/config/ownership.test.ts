@@ -27,7 +27,7 @@ function withSecondCluster(config: Editable): void {
   if (config.backup) config.backup.cluster = 'mycluster-0';
 }
 
-describe('names and identities the platform owns', () => {
+describe('names and identities the platform owns, and values valid in form but wrong', () => {
   it('accepts the example, a second cluster with its own provider, and namespaces of the applications\' own', () => {
     expect(validateConfig(EXAMPLE)).toEqual([]);
     expect(validateConfig(exampleWith(withSecondCluster))).toEqual([]);
@@ -125,6 +125,36 @@ describe('names and identities the platform owns', () => {
       edit: (c) => { c.applications[1].hostname = 'priv.example.com'; },
       path: 'applications[1].hostname',
       message: 'expected a name below the private zone, got "priv.example.com" (the zone apex itself',
+    },
+    {
+      name: 'the country is UK, which ISO 3166-1 does not assign',
+      edit: (c) => { c.organization.country = 'UK'; },
+      path: 'organization.country',
+      message: 'got "UK" (UK is not an ISO 3166-1 code: the United Kingdom is "GB")',
+    },
+    {
+      name: 'the country is uk, in lowercase: the fix is GB, not UK',
+      edit: (c) => { c.organization.country = 'uk'; },
+      path: 'organization.country',
+      message: 'the United Kingdom is "GB"',
+    },
+    {
+      name: 'the country is EL, the EU\'s code for Greece',
+      edit: (c) => { c.organization.country = 'EL'; },
+      path: 'organization.country',
+      message: '"GR"',
+    },
+    {
+      name: 'the organization name holds a pasted tab',
+      edit: (c) => { c.organization.name = 'Example\tCorp'; },
+      path: 'organization.name',
+      message: 'a control character, U+0009, at position 8: remove it',
+    },
+    {
+      name: 'the organization name ends with a newline (a YAML block scalar)',
+      edit: (c) => { c.organization.name = 'Example Corp\n'; },
+      path: 'organization.name',
+      message: 'U+000A, at position 13',
     },
   ];
 
