@@ -87,8 +87,15 @@ export const CRON_SCHEDULE: Rule = {
     if ('error' in parsed) {
       return expectedGot(CRON_SCHEDULE_EXPECTED, value, parsed.error);
     }
-    return longestGapMinutes(parsed.schedule) === undefined
-      ? expectedGot(CRON_SCHEDULE_EXPECTED, value, 'it never runs: no such date')
+    if (longestGapMinutes(parsed.schedule) === undefined) {
+      return expectedGot(CRON_SCHEDULE_EXPECTED, value, 'it never runs: no such date');
+    }
+    // `* 4 * * *` is every minute from 04:00 to 04:59, not once at 4: each run is a full Raft
+    // snapshot (or a download of one), and Kubernetes would start the next while one still runs.
+    const minutes = parsed.schedule.minutes.size;
+    return minutes > 1
+      ? expectedGot(CRON_SCHEDULE_EXPECTED, value, `it runs ${minutes} times an hour; at most once an hour, with one minute in the first field `
+        + `(${JSON.stringify(['0', ...value.trim().split(/\s+/).slice(1)].join(' '))} for once at the hours given)`)
       : undefined;
   },
 };

@@ -75,8 +75,20 @@ export class ConfigReadError extends ConfigError {
 /** The message of a {@link ConfigError}: a summary line, then one indented line per problem. */
 export function formatConfigError(source: string, problems: readonly ConfigProblem[]): string {
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  return [`${source}: configuration is invalid (${count}):`, ...problems.map(formatProblem)].join('\n');
+  const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map(formatProblem);
+  const more = problems.length - shown.length;
+  return [
+    `${source}: configuration is invalid (${count}):`,
+    ...shown,
+    ...(more > 0 ? [`  and ${more} more (the first ${MAX_PROBLEMS_SHOWN} are listed; fix them and run again)`] : []),
+  ].join('\n');
 }
+
+/**
+ * Most problems listed in a message: past that (a file of another kind, a section pasted at the
+ * wrong depth), the first ones say what is wrong and the rest would only scroll them away.
+ */
+export const MAX_PROBLEMS_SHOWN = 50;
 
 /**
  * One problem as a line of the message: `  path (line N): message`. A problem about the whole file

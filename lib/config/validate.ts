@@ -458,8 +458,11 @@ const LOAD_BALANCER_TARGET_TYPE = enumRule(LOAD_BALANCER_TARGET_TYPES);
 const PATH_PREFIX = stringRule(
   `a path prefix starting with "/", at most ${HTTP_PATH_MAX_LENGTH} characters, without whitespace, `
     + '"//", "/./", "/../", "%2F" or "#" (the HTTPRoute PathPrefix rules)',
-  isHttpPathPrefix,
-  (value) => (/\s/.test(value) ? 'remove the whitespace, or encode it as %20' : undefined),
+  (value) => isHttpPathPrefix(value) && !value.includes('*'),
+  (value) => (/\s/.test(value) ? 'remove the whitespace, or encode it as %20'
+    : value.includes('*') ? `a PathPrefix matches "*" literally, not as a wildcard: ${JSON.stringify(value.replace(/\/?\*.*$/, '') || '/')} `
+      + 'already matches every path below it'
+      : undefined),
 );
 
 const SERVICE_NAME = stringRule(

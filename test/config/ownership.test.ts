@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { validateConfig } from '../../lib/config/validate.js';
+import { type ConfigError, MAX_PROBLEMS_SHOWN } from '../../lib/config/errors.js';
+import { assertValidConfig, validateConfig } from '../../lib/config/validate.js';
 import { secondCluster } from '../support/clusters.js';
 
 const EXAMPLE: unknown = parse(readFileSync(resolve(__dirname, '../../config/platform.yaml'), 'utf8'));
@@ -156,6 +157,24 @@ describe('names and identities the platform owns, and values valid in form but w
       path: 'organization.name',
       message: 'U+000A, at position 13',
     },
+    {
+      name: 'an application path ends with /*, which a PathPrefix matches literally',
+      edit: (c) => { c.applications[0].path = '/api/*'; },
+      path: 'applications[0].path',
+      message: 'a PathPrefix matches "*" literally, not as a wildcard: "/api" already matches every path below it',
+    },
+    {
+      name: 'the snapshot schedule is every minute of hour 4, not once at 4',
+      edit: (c) => { c.backup.schedule = '* 4 * * *'; },
+      path: 'backup.schedule',
+      message: 'it runs 60 times an hour; at most once an hour, with one minute in the first field ("0 4 * * *" for once at the hours given)',
+    },
+    {
+      name: 'the verification runs every 15 minutes',
+      edit: (c) => { c.backup.verifySchedule = '*/15 6 * * 0'; },
+      path: 'backup.verifySchedule',
+      message: 'it runs 4 times an hour',
+    },
   ];
 
   it.each(cases)('reports $path when $name', ({ edit, path, message }) => {
@@ -166,5 +185,33 @@ describe('names and identities the platform owns, and values valid in form but w
     // THEN
     expect(problems.map((p) => p.path)).toEqual([path]);
     expect(problems[0]!.message).toContain(message);
+  });
+
+  it('accepts hourly and daily schedules', () => {
+    expect(validateConfig(exampleWith((c) => { c.backup.schedule = '0 * * * *'; }))).toEqual([]);
+    expect(validateConfig(exampleWith((c) => { c.backup.schedule = '30 2,14 * * *'; }))).toEqual([]);
+  });
+
+  it('lists at most 50 problems, then how many more', () => {
+    // GIVEN 60 applications, each on a host name outside both zones
+    const config = exampleWith((c) => {
+      c.applications = Array.from({ length: 60 }, (_, i) => ({ ...c.applications[0], name: `app-${i}`, hostname: `app-${i}.example.org` }));
+    });
+    // WHEN
+    const error = (() => {
+      try {
+        assertValidConfig(config, 'acme.yaml');
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    // THEN every problem is kept, the message lists the first 50
+    expect(error.problems).toHaveLength(60);
+    const lines = error.message.split('\n');
+    expect(lines[0]).toBe('acme.yaml: configuration is invalid (60 problems):');
+    expect(lines).toHaveLength(1 + MAX_PROBLEMS_SHOWN + 1);
+    expect(lines.at(-2)).toMatch(/^ {2}applications\[49\]\.hostname: /);
+    expect(lines.at(-1)).toBe('  and 10 more (the first 50 are listed; fix them and run again)');
   });
 });
