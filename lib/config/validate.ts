@@ -51,6 +51,7 @@ import {
   REGION, reportUnknownKeys, ROLE_ID, type Rule, SECRET_KEY, section, stringRule, VAULT_MOUNT, VAULT_ROLE, type ClusterSummary, type ValidAws, type ValidDns,
 } from './rules.js';
 import { checkBackup } from './check-backup.js';
+import { checkCredentials } from './check-credentials.js';
 import { checkOwnership } from './check-ownership.js';
 import { checkTerraform } from './check-terraform.js';
 import { checkVaultCluster } from './check-vault-cluster.js';
@@ -253,6 +254,7 @@ export interface ValidateOptions {
 export function validateConfig(raw: unknown, options: ValidateOptions = {}): ConfigProblem[] {
   const problems = new Problems();
   checkPlatform(problems, raw, options);
+  checkCredentials(problems, raw);
   return problems.list;
 }
 
