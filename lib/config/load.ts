@@ -116,12 +116,47 @@ export function parseConfig(text: string, source: string): PlatformConfig {
   return parseAndValidate(text, source, {});
 }
 
+/** Largest configuration file read: the example is a few KB; past this, it is not the right file. */
+export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
+
 function readConfigFile(file: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     throw new ConfigReadError(file, readErrorReason(err));
   }
+  const problem = notConfigText(bytes);
+  if (problem !== undefined) throw new ConfigReadError(file, problem);
+  return bytes.toString('utf8');
+}
+
+/**
+ * Why `bytes` cannot be a configuration file (one problem, rather than the dozens YAML would
+ * report about binary or UTF-16 text), or `undefined`.
+ */
+export function notConfigText(bytes: Buffer): string | undefined {
+  if (bytes.length > CONFIG_FILE_MAX_BYTES) {
+    return `the file is ${(bytes.length / 1024 / 1024).toFixed(1)} MiB, expected a YAML configuration of a few KB (at most 1 MiB): is it the right file?`;
+  }
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) ? 'UTF-16 LE' : (bytes[0] === 0xfe && bytes[1] === 0xff) ? 'UTF-16 BE' : undefined;
+  if (utf16 !== undefined) return `the file is ${utf16} text (it starts with that byte order mark), expected UTF-8: save it as UTF-8`;
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    // ASCII text in UTF-16 without a byte order mark: every other byte is NUL.
+    const pairs = Math.min(bytes.length >> 1, 64);
+    let zeros = 0;
+    for (let i = 0; i < pairs * 2; i += 1) if (bytes[i] === 0) zeros += 1;
+    return zeros >= pairs / 2
+      ? 'the file looks like UTF-16 text (every other byte is NUL), expected UTF-8: save it as UTF-8'
+      : `the file is not text (a NUL byte at offset ${nul}), expected a YAML configuration`;
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return 'the file is not UTF-8 text (an invalid byte sequence; Latin-1 or Windows-1252?), expected UTF-8: save it as UTF-8';
+  }
+  return undefined;
 }
 
 function parseAndValidate(text: string, source: string, options: ValidateOptions): PlatformConfig {

@@ -119,6 +119,33 @@ describe('loadConfig', () => {
     expect(error.problems).toEqual([{ path: '', message: 'cannot read the configuration file: no such file; check the path' }]);
   });
 
+  it.each([
+    ['UTF-16 LE with a byte order mark', () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(exampleTextWith('', ''), 'utf16le')]),
+      'the file is UTF-16 LE text (it starts with that byte order mark), expected UTF-8: save it as UTF-8'],
+    ['UTF-16 without a byte order mark', () => Buffer.from(exampleTextWith('', ''), 'utf16le'),
+      'the file looks like UTF-16 text (every other byte is NUL), expected UTF-8: save it as UTF-8'],
+    ['a binary file', () => Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, ...Array.from({ length: 120 }, (_, i) => (i * 37) % 251 + 1)]),
+      'the file is not text (a NUL byte at offset 7), expected a YAML configuration'],
+    ['Latin-1 text', () => Buffer.from('organization:\n  name: Soci\xe9t\xe9 G\xe9n\xe9rale\n', 'latin1'),
+      'the file is not UTF-8 text (an invalid byte sequence; Latin-1 or Windows-1252?), expected UTF-8: save it as UTF-8'],
+    ['a huge file', () => Buffer.alloc(2 * 1024 * 1024, 0x23),
+      'the file is 2.0 MiB, expected a YAML configuration of a few KB (at most 1 MiB): is it the right file?'],
+  ])('reads %s as one clear problem, not dozens of YAML errors', (name, bytes, reason) => {
+    // GIVEN
+    const file = join(scratch, `${name.replace(/\W+/g, '-')}.yaml`);
+    writeFileSync(file, bytes());
+    // WHEN
+    const error = configErrorOf(() => loadConfig(file));
+    // THEN
+    expect(error.problems).toEqual([{ path: '', message: `cannot read the configuration file: ${reason}` }]);
+  });
+
+  it('reads UTF-8 with a byte order mark as the same configuration', () => {
+    const file = join(scratch, 'bom.yaml');
+    writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(EXAMPLE_FILE)]));
+    expect(loadConfig(file)).toEqual(loadConfig(EXAMPLE_FILE));
+  });
+
   it('fails clearly when the path is a directory', () => {
     // WHEN
     const error = configErrorOf(() => loadConfig(scratch));
