@@ -780,6 +780,7 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
   checkTerraform(problems, raw);
   checkVaultSetupAcrossSections(problems, raw, { clusters });
   checkOwnership(problems, raw);
+  checkAlertsAgainstRenewal(problems, raw);
   // The issuing CAs' files relate the whole configuration (domains, CA chain) to what was signed
   // offline: checked once nothing else is wrong, as a cross-field check is once its fields are valid.
   if (options.checkIssuingCertificates && problems.list.length === 0) {
@@ -1197,6 +1198,54 @@ function checkClusters(problems: Problems, raw: Mapping, aws: ValidAws): Cluster
     checkMonitoring(problems, item, path);
   });
   return { count: value.length, names, given };
+}
+
+/**
+ * Days before expiry at which cert-manager renews the public certificate when
+ * `publicCertificate.renewBefore` is omitted: a third of Let's Encrypt's 90 days.
+ */
+const PUBLIC_DEFAULT_RENEW_BEFORE_DAYS = 30;
+
+/**
+ * `clusters[].monitoring.criticalDaysLeft` against the certificates' renewal: the critical alert
+ * pages; set at or above a certificate's `renewBefore`, it pages for every healthy certificate
+ * before cert-manager has even tried to renew it. Checked once both fields are valid alone.
+ */
+function checkAlertsAgainstRenewal(problems: Problems, raw: Mapping): void {
+  const days = (section: string, fallback: number): { days: number; given: boolean } | undefined => {
+    const mapping = own(raw, section);
+    const value = isMapping(mapping) ? own(mapping, 'renewBefore') : undefined;
+    if (value === undefined) return { days: fallback, given: false };
+    const nanoseconds = typeof value === 'string' ? parseGoDuration(value) : undefined;
+    return nanoseconds === undefined ? undefined : { days: nanoseconds / 1e9 / 86400, given: true };
+  };
+  const renewals = [
+    { what: 'the public certificate', field: 'publicCertificate.renewBefore', renewal: days('publicCertificate', PUBLIC_DEFAULT_RENEW_BEFORE_DAYS) },
+    { what: 'the private certificate', field: 'privateCertificate.renewBefore', renewal: days('privateCertificate', parseGoDuration(PRIVATE_CERTIFICATE_DEFAULT_RENEW_BEFORE)! / 1e9 / 86400) },
+  ];
+  const clusters = own(raw, 'clusters');
+  if (!Array.isArray(clusters)) return;
+  clusters.forEach((cluster: unknown, index) => {
+    const monitoring = isMapping(cluster) ? own(cluster, 'monitoring') : undefined;
+    if (!isMapping(monitoring) || own(monitoring, 'enabled') !== true) return;
+    const given = own(monitoring, 'criticalDaysLeft');
+    const critical = given === undefined ? MONITORING_DEFAULT_CRITICAL_DAYS_LEFT : given;
+    if (typeof critical !== 'number' || !Number.isInteger(critical)) return;
+    const criticalPath = formatPath(['clusters', index, 'monitoring', 'criticalDaysLeft']);
+    const wrongAlone = (path: string): boolean => problems.list.some((problem) => problem.path === path);
+    if (wrongAlone(criticalPath) || wrongAlone(formatPath(['clusters', index, 'monitoring', 'warningDaysLeft']))) return;
+    for (const { what, field: renewField, renewal } of renewals) {
+      const lifetimeField = renewField.replace('renewBefore', 'duration');
+      if (renewal === undefined || wrongAlone(renewField) || wrongAlone(lifetimeField) || critical < renewal.days) continue;
+      const renewDays = Number.isInteger(renewal.days) ? `${renewal.days}` : renewal.days.toFixed(1);
+      problems.add(['clusters', index, 'monitoring', 'criticalDaysLeft'], expectedGot(
+        `fewer days than ${what} is renewed before expiry (${renewField}${renewal.given ? '' : ', default'}: ${renewDays} days)`, critical,
+        `${given === undefined ? 'the default ' : ''}critical alert would page for every healthy certificate before cert-manager even tries to renew it; `
+          + `lower it, or renew earlier`,
+      ));
+      return;
+    }
+  });
 }
 
 /**

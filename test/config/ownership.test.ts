@@ -175,6 +175,25 @@ describe('names and identities the platform owns, and values valid in form but w
       path: 'backup.verifySchedule',
       message: 'it runs 4 times an hour',
     },
+    {
+      name: 'the critical alert pages at 20 days while the private certificate renews at 15',
+      edit: (c) => { c.clusters[0].monitoring = { ...c.clusters[0].monitoring, warningDaysLeft: 40, criticalDaysLeft: 20 }; },
+      path: 'clusters[0].monitoring.criticalDaysLeft',
+      message: 'expected fewer days than the private certificate is renewed before expiry (privateCertificate.renewBefore: 15 days), got 20 '
+        + '(critical alert would page for every healthy certificate before cert-manager even tries to renew it',
+    },
+    {
+      name: 'the default critical alert (14 days) with a private certificate renewed at 10 days',
+      edit: (c) => { delete c.clusters[0].monitoring.criticalDaysLeft; delete c.clusters[0].monitoring.warningDaysLeft; c.privateCertificate.renewBefore = '240h'; },
+      path: 'clusters[0].monitoring.criticalDaysLeft',
+      message: '(privateCertificate.renewBefore: 10 days), got 14 (the default critical alert would page',
+    },
+    {
+      name: 'the critical alert at 30 days, when cert-manager renews Let\'s Encrypt\'s certificate (default)',
+      edit: (c) => { c.privateCertificate.renewBefore = '1000h'; c.clusters[0].monitoring = { ...c.clusters[0].monitoring, warningDaysLeft: 45, criticalDaysLeft: 30 }; },
+      path: 'clusters[0].monitoring.criticalDaysLeft',
+      message: '(publicCertificate.renewBefore, default: 30 days), got 30',
+    },
   ];
 
   it.each(cases)('reports $path when $name', ({ edit, path, message }) => {
@@ -185,6 +204,13 @@ describe('names and identities the platform owns, and values valid in form but w
     // THEN
     expect(problems.map((p) => p.path)).toEqual([path]);
     expect(problems[0]!.message).toContain(message);
+  });
+
+  it('accepts a critical alert below every renewal, and any threshold with alerts off', () => {
+    expect(validateConfig(exampleWith((c) => { c.clusters[0].monitoring = { ...c.clusters[0].monitoring, criticalDaysLeft: 7 }; }))).toEqual([]);
+    expect(validateConfig(exampleWith((c) => {
+      c.clusters[0].monitoring = { enabled: false, warningDaysLeft: 90, criticalDaysLeft: 60 };
+    }))).toEqual([]);
   });
 
   it('accepts hourly and daily schedules', () => {
