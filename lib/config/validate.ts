@@ -55,6 +55,7 @@ import { checkCredentials } from './check-credentials.js';
 import { checkOwnership } from './check-ownership.js';
 import { checkTerraform } from './check-terraform.js';
 import { checkVaultCluster } from './check-vault-cluster.js';
+import { vaultServerNameProblem } from './vault-setup.js';
 import {
   checkAppRoleFields, checkExternalSecretsVersion, checkVaultPkiFields, checkVaultSetupAcrossSections, checkVaultSetupSection,
 } from './check-vault-setup.js';
@@ -949,7 +950,10 @@ function checkVault(
   }
   const vaultHost = checkVaultAddress(problems, vault, dns);
   checkVaultCaBundle(problems, vault, options, rootsFromCaBundle);
-  field(problems, vault, ['vault'], 'serverName', SERVER_NAME, true);
+  const serverName = field<string>(problems, vault, ['vault'], 'serverName', SERVER_NAME, true);
+  const serverNameProblem = serverName === undefined || dns.privateZone === undefined
+    ? undefined : vaultServerNameProblem(serverName, vaultHost, dns.privateZone);
+  if (serverNameProblem !== undefined) problems.add(['vault', 'serverName'], serverNameProblem);
   const pki = section(problems, vault, ['vault'], 'pki', VAULT_PKI_FIELDS, true);
   if (pki) {
     field(problems, pki, ['vault', 'pki'], 'mount', VAULT_MOUNT, true);

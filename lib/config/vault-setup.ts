@@ -8,7 +8,7 @@
  */
 
 import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE } from '../util/names.js';
-import { parseGoDuration } from '../util/validators.js';
+import { isInDnsZone, parseGoDuration } from '../util/validators.js';
 import { resolveBackup } from './backup.js';
 import { raftQuorum, raftVoters } from './check-vault-cluster.js';
 import type { ClusterConfig, PlatformConfig, VaultAuthConfig, VaultEngine } from './types.js';
@@ -271,4 +271,16 @@ export function appRolesDeliveredTo(config: PlatformConfig, cluster: ClusterConf
  */
 export function goDurationSeconds(duration: string): number {
   return Math.floor(parseGoDuration(duration)! / 1e9);
+}
+
+/**
+ * Why `vault.serverName` cannot be on Vault's server certificate, or `undefined`: the certificate
+ * `npm run pki` makes is signed by the intermediate CA, which is name-constrained to the private
+ * zone. One rule for synth (lib/config/validate.ts) and `npm run pki` (lib/pki/profile.ts), so that
+ * neither accepts what the other refuses.
+ */
+export function vaultServerNameProblem(serverName: string, vaultHost: string | undefined, privateZone: string): string | undefined {
+  if (serverName === vaultHost || isInDnsZone(serverName, privateZone)) return undefined;
+  return `expected a name in the private zone ${JSON.stringify(privateZone)} (dns.privateZone.name) to put on Vault's server certificate, `
+    + `got ${JSON.stringify(serverName)} (the intermediate CA is name-constrained to that zone; remove vault.serverName or use a name of the zone)`;
 }

@@ -3,12 +3,12 @@
  * limited to, the names and addresses of the Vault server certificate, its key.
  *
  * Pure: derived from a validated {@link PlatformConfig}, so each field is already known to be
- * well-formed; only `vault.serverName`, which synth accepts anywhere, is checked here against the
- * private zone, since the server certificate must carry it.
+ * well-formed; `vault.serverName` is checked against the private zone again (the same rule as
+ * synth's, `vaultServerNameProblem`), since the server certificate must carry it.
  */
 
 import type { PlatformConfig } from '../config/types.js';
-import { effectiveAllowedDomains } from '../config/vault-setup.js';
+import { effectiveAllowedDomains, vaultServerNameProblem } from '../config/vault-setup.js';
 import { isInDnsZone } from '../util/validators.js';
 import { PkiError } from './errors.js';
 
@@ -57,11 +57,9 @@ export function pkiProfile(config: PlatformConfig): PkiProfile {
   const serverDnsNames = [vaultHost];
   const serverName = config.vault.serverName;
   if (serverName !== undefined && serverName !== vaultHost) {
-    if (!isInDnsZone(serverName, privateZone)) {
-      throw new PkiError(`vault.serverName: expected a name in the private zone ${JSON.stringify(privateZone)} `
-        + `(dns.privateZone.name) to put on Vault's server certificate, got ${JSON.stringify(serverName)} (the intermediate CA `
-        + 'is name-constrained to that zone; remove vault.serverName or use a name of the zone)');
-    }
+    // Synth refuses it too; a configuration loaded without validation (a library caller) still fails here.
+    const problem = vaultServerNameProblem(serverName, vaultHost, privateZone);
+    if (problem !== undefined) throw new PkiError(`vault.serverName: ${problem}`);
     serverDnsNames.push(serverName);
   }
   for (const name of config.pki?.serverExtraDnsNames ?? []) {

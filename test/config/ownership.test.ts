@@ -194,6 +194,12 @@ describe('names and identities the platform owns, and values valid in form but w
       path: 'clusters[0].monitoring.criticalDaysLeft',
       message: '(publicCertificate.renewBefore, default: 30 days), got 30',
     },
+    {
+      name: 'vault.serverName outside the private zone, which npm run pki refuses too',
+      edit: (c) => { c.vault.serverName = 'vault.example.org'; },
+      path: 'vault.serverName',
+      message: 'expected a name in the private zone "priv.example.com" (dns.privateZone.name) to put on Vault\'s server certificate, got "vault.example.org"',
+    },
   ];
 
   it.each(cases)('reports $path when $name', ({ edit, path, message }) => {

@@ -278,7 +278,8 @@ describe('pki init with pki settings', () => {
     const before = readFileSync(ws.committedChain);
     const run = await initIn(ws);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('vault.serverName: expected a name in the private zone "priv.example.com"');
+    // The configuration's own rule (the one synth applies), with the field's line.
+    expect(run.stderr).toMatch(/^ {2}vault\.serverName \(line \d+\): expected a name in the private zone "priv\.example\.com"/m);
     expect(run.stderr).toContain('got "vault.example.org"');
     expect(existsSync(ws.tls)).toBe(false);
     expect(readFileSync(ws.committedChain)).toEqual(before);
