@@ -14,8 +14,11 @@
  *   owner each: an application or a Gateway there would be pruned, policed or deleted with it.
  * - **Host names**: an application named like Vault's API would take its certificate and its
  *   record; one on the private zone's apex would shadow the zone itself.
+ * - **Vault's domains**: no `vault.pki.allowedDomains` in (or above) the public zone, the private
+ *   zone inside it excepted: Vault would sign Let's Encrypt's names, trusted by every client of
+ *   the private root.
  */
-import { isDnsLabel } from '../util/validators.js';
+import { isDnsLabel, isDnsName, isInDnsZone } from '../util/validators.js';
 import { VAULT_AWS_STACK, VAULT_BACKUP_STACK, VAULT_CONFIG_STACK } from '../util/names.js';
 import { DEFAULT_BACKUP_NAMESPACE } from './backup.js';
 import { expectedGot, isMapping, type Mapping, own, type Problems } from './rules.js';
@@ -167,4 +170,23 @@ export function checkOwnership(problems: Problems, raw: Mapping): void {
       ));
     }
   });
+
+  // Vault's role never signs the public zone's names (beyond the private zone inside it): those
+  // are Let's Encrypt's, and every client of the private root would trust Vault's for them.
+  const publicZone = text(isMapping(dns) ? own(dns, 'publicZone') : undefined, 'name');
+  const pki = isMapping(vault) ? own(vault, 'pki') : undefined;
+  const domains = isMapping(pki) ? own(pki, 'allowedDomains') : undefined;
+  if (Array.isArray(domains) && publicZone !== undefined) {
+    domains.forEach((domain: unknown, index) => {
+      if (typeof domain !== 'string' || !isDnsName(domain)) return;
+      if (privateZone !== undefined && isInDnsZone(domain, privateZone)) return;
+      const covers = isInDnsZone(publicZone, domain);
+      if (!covers && !isInDnsZone(domain, publicZone)) return;
+      problems.add(['vault', 'pki', 'allowedDomains', index], expectedGot(
+        `a domain of the private PKI, not of the public zone ${JSON.stringify(publicZone)}`, domain,
+        `${covers ? 'it contains the whole public zone' : 'it is a name of the public zone'}: Vault would sign public names, which only `
+          + `Let's Encrypt should, and every client of the private root would trust them; use ${JSON.stringify(privateZone ?? `priv.${publicZone}`)}`,
+      ));
+    });
+  }
 }

@@ -200,6 +200,18 @@ describe('names and identities the platform owns, and values valid in form but w
       path: 'vault.serverName',
       message: 'expected a name in the private zone "priv.example.com" (dns.privateZone.name) to put on Vault\'s server certificate, got "vault.example.org"',
     },
+    {
+      name: 'Vault may sign names of the public zone',
+      edit: (c) => { c.vault.pki = { ...c.vault.pki, allowedDomains: ['priv.example.com', 'api.example.com'] }; },
+      path: 'vault.pki.allowedDomains[1]',
+      message: 'got "api.example.com" (it is a name of the public zone: Vault would sign public names, which only Let\'s Encrypt should',
+    },
+    {
+      name: 'Vault may sign the whole public zone',
+      edit: (c) => { c.vault.pki = { ...c.vault.pki, allowedDomains: ['example.com'] }; },
+      path: 'vault.pki.allowedDomains[0]',
+      message: 'it contains the whole public zone',
+    },
   ];
 
   it.each(cases)('reports $path when $name', ({ edit, path, message }) => {
@@ -216,6 +228,12 @@ describe('names and identities the platform owns, and values valid in form but w
     expect(validateConfig(exampleWith((c) => { c.clusters[0].monitoring = { ...c.clusters[0].monitoring, criticalDaysLeft: 7 }; }))).toEqual([]);
     expect(validateConfig(exampleWith((c) => {
       c.clusters[0].monitoring = { enabled: false, warningDaysLeft: 90, criticalDaysLeft: 60 };
+    }))).toEqual([]);
+  });
+
+  it('accepts Vault domains of the private zone, cluster.local and other internal zones', () => {
+    expect(validateConfig(exampleWith((c) => {
+      c.vault.pki = { ...c.vault.pki, allowedDomains: ['priv.example.com', 'cluster.local', 'corp.example.net'] };
     }))).toEqual([]);
   });
 
