@@ -2,13 +2,16 @@
  * Names and identities the platform owns (lib/config/check-ownership.ts): values valid alone that
  * collide with what synth generates or hand one section's identity to another.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { type ConfigError, MAX_PROBLEMS_SHOWN } from '../../lib/config/errors.js';
 import { assertValidConfig, validateConfig } from '../../lib/config/validate.js';
+import { runSynth } from '../support/cli.js';
 import { secondCluster } from '../support/clusters.js';
+import { readTree } from '../support/tree.js';
 
 const EXAMPLE: unknown = parse(readFileSync(resolve(__dirname, '../../config/platform.yaml'), 'utf8'));
 
@@ -263,5 +266,42 @@ describe('names and identities the platform owns, and values valid in form but w
     expect(lines).toHaveLength(1 + MAX_PROBLEMS_SHOWN + 1);
     expect(lines.at(-2)).toMatch(/^ {2}applications\[49\]\.hostname: /);
     expect(lines.at(-1)).toBe('  and 10 more (the first 50 are listed; fix them and run again)');
+  });
+});
+
+describe('npm run synth with such mistakes', () => {
+  it('exits 1 listing each at its field with its line, no stack trace, and leaves dist/ and cdktf.out/ byte-identical', async () => {
+    // GIVEN a synthesized checkout whose configuration then gets five mistakes valid in form
+    const root = mkdtempSync(join(tmpdir(), 'ownership-'));
+    cpSync(resolve(__dirname, '../../config'), join(root, 'config'), { recursive: true });
+    const args = ['--config', join(root, 'config', 'platform.yaml'), '--out', join(root, 'dist'), '--terraform-out', join(root, 'cdktf.out')];
+    expect((await runSynth(args)).code).toBe(0);
+    const config = structuredClone(EXAMPLE) as any;
+    config.organization.country = 'UK';
+    config.dns.privateZone.hostedZoneID = config.dns.publicZone.hostedZoneID;
+    config.applications[0].namespace = 'kube-system';
+    config.applications[1].hostname = 'vault.priv.example.com';
+    config.backup.schedule = '* 4 * * *';
+    const text = stringify(config);
+    writeFileSync(join(root, 'config', 'platform.yaml'), text);
+    const before = readTree(root);
+    // WHEN
+    const run = await runSynth(args);
+    // THEN
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    const line = (needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    const problems = run.stderr.split('\n').filter((l) => l.startsWith('  '));
+    expect(problems.map((l) => l.split(':')[0])).toEqual([
+      `  organization.country (line ${line('country: UK')})`,
+      `  backup.schedule (line ${line('schedule: "* 4 * * *"')})`,
+      `  dns.privateZone.hostedZoneID (line ${text.split('\n').findIndex((l, i) => l.includes('hostedZoneID') && i > line('privateZone:') - 1) + 1})`,
+      `  applications[0].namespace (line ${line('namespace: kube-system')})`,
+      `  applications[1].hostname (line ${line('hostname: vault.priv.example.com')})`,
+    ]);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.stderr).toContain('were left unchanged');
+    expect(readTree(root)).toEqual(before);
+    rmSync(root, { recursive: true, force: true });
   });
 });
