@@ -293,7 +293,51 @@ export const ACCOUNT_ID: Rule = {
   },
 };
 
-export const REGION = stringRule('an AWS region code such as "eu-west-3"', isAwsRegion, (value) => {
+/**
+ * The words AWS builds Region codes from: an area, then directions (GovCloud and the isolated
+ * partitions add one word), then a number. A Region code of other words is a typo; a new Region of
+ * these words (the next number of an area) is accepted without a release of ours.
+ */
+export const AWS_REGION_AREAS: readonly string[] = ['af', 'ap', 'ca', 'cn', 'eu', 'eusc', 'il', 'me', 'mx', 'sa', 'us'];
+export const AWS_REGION_WORDS: readonly string[] = [
+  'central', 'de', 'east', 'gov', 'iso', 'isob', 'isoe', 'isof', 'north', 'northeast', 'northwest', 'south', 'southeast', 'southwest', 'west',
+];
+
+/** Edit distance counting a swap of two neighbours as one edit (optimal string alignment), for "did you mean". */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The nearest of `choices` to `word`, when it is near enough to be a typo of it. */
+function nearest(word: string, choices: readonly string[]): string | undefined {
+  const ranked = choices.map((choice) => ({ choice, distance: editDistance(word, choice) })).sort((x, y) => x.distance - y.distance);
+  return ranked[0] !== undefined && ranked[0].distance <= (word.length >= 4 ? 2 : 1) ? ranked[0].choice : undefined;
+}
+
+/** The word of a well-formed Region code that AWS does not use, with the code it was likely meant as. */
+function regionWordProblem(value: string): string | undefined {
+  const parts = value.split('-');
+  const number = parts.pop()!;
+  const [area, ...words] = parts;
+  const fixed = [AWS_REGION_AREAS.includes(area!) ? area! : nearest(area!, AWS_REGION_AREAS), ...words.map((w) => (AWS_REGION_WORDS.includes(w) ? w : nearest(w, AWS_REGION_WORDS)))];
+  const wrong = [area!, ...words].find((w, i) => fixed[i] !== w);
+  if (wrong === undefined) return undefined;
+  const meant = fixed.every((w) => w !== undefined) ? `; did you mean ${JSON.stringify([...fixed, number].join('-'))}?` : '';
+  return `"${wrong}" is no word of an AWS Region code${meant}`;
+}
+
+export const REGION = stringRule('an AWS region code such as "eu-west-3"', (value) => isAwsRegion(value) && regionWordProblem(value) === undefined, (value) => {
+  if (isAwsRegion(value) && regionWordProblem(value) !== undefined) {
+    return regionWordProblem(value);
+  }
   if (isAwsRegion(value.toLowerCase())) {
     return 'write it in lowercase';
   }

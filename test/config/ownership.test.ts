@@ -215,6 +215,18 @@ describe('names and identities the platform owns, and values valid in form but w
       path: 'vault.pki.allowedDomains[0]',
       message: 'it contains the whole public zone',
     },
+    {
+      name: 'a direction misspelled in aws.region',
+      edit: (c) => { c.aws.region = 'eu-wset-3'; },
+      path: 'aws.region',
+      message: 'got "eu-wset-3" ("wset" is no word of an AWS Region code; did you mean "eu-west-3"?)',
+    },
+    {
+      name: 'an area misspelled in vaultCluster.region',
+      edit: (c) => { c.vaultCluster.region = 'ue-west-3'; },
+      path: 'vaultCluster.region',
+      message: '"ue" is no word of an AWS Region code; did you mean "eu-west-3"?',
+    },
   ];
 
   it.each(cases)('reports $path when $name', ({ edit, path, message }) => {
@@ -238,6 +250,14 @@ describe('names and identities the platform owns, and values valid in form but w
     expect(validateConfig(exampleWith((c) => {
       c.vault.pki = { ...c.vault.pki, allowedDomains: ['priv.example.com', 'cluster.local', 'corp.example.net'] };
     }))).toEqual([]);
+  });
+
+  it('accepts Region codes of AWS\'s words, a Region it may open next among them', () => {
+    for (const region of ['us-gov-west-1', 'cn-northwest-1', 'ap-southeast-7', 'mx-central-1', 'eusc-de-east-1', 'us-isob-east-1', 'ap-southeast-9']) {
+      expect(validateConfig(exampleWith((c) => { c.backup.bucketName = undefined; delete c.backup.bucketName; c.terraform = { backend: { s3: {
+        bucket: 'acme-terraform-state', region, kmsKeyId: 'arn:aws:kms:eu-west-3:123456789012:key/0b9f3c2e-4d1a-4e8b-9c7d-2a6f5e8b1c34',
+      } } }; })), region).toEqual([]);
+    }
   });
 
   it('accepts hourly and daily schedules', () => {
