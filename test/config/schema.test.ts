@@ -68,6 +68,42 @@ describe('config/platform.schema.json', () => {
     expect(fields.filter((field) => nodeAt(field) === undefined)).toEqual([]);
   });
 
+  it('has every field documented in a README table (the reference, and the pki table)', () => {
+    // First cells name fields as `a.b.c`, or several as `a.b.c` / `.d` (a sibling of c).
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const documented = new Set<string>();
+    for (const [, cell] of readme.matchAll(/^\| (`[a-zA-Z][^|]*`) \|/gm)) {
+      let base = '';
+      for (const [, name] of cell!.matchAll(/`([a-zA-Z.][\w.[\]]*)`/g)) {
+        const full = name!.startsWith('.') ? `${base}${name}` : name!;
+        base = full.slice(0, full.lastIndexOf('.'));
+        documented.add(full.replace(/\[\]/g, ''));
+      }
+    }
+    const leaves: string[] = [];
+    const resolve = (n: any): any => {
+      while (n?.$ref !== undefined) n = schema.definitions[n.$ref.replace('#/definitions/', '')];
+      return n;
+    };
+    const walk = (node: any, path: string): void => {
+      const alternatives = [node, ...(node?.anyOf ?? []), ...(node?.oneOf ?? [])].map(resolve).filter((n) => n?.properties !== undefined);
+      if (alternatives.length === 0) {
+        leaves.push(path);
+        return;
+      }
+      for (const alternative of alternatives) {
+        for (const [key, child] of Object.entries<any>(alternative.properties)) {
+          const next = path === '' ? key : `${path}.${key}`;
+          const resolved = resolve(child);
+          walk(resolved?.type === 'array' ? resolve(resolved.items) : resolved, next);
+        }
+      }
+    };
+    walk(resolve(schema), '');
+    expect(leaves.length).toBeGreaterThan(150);
+    expect([...new Set(leaves)].filter((leaf) => !documented.has(leaf))).toEqual([]);
+  });
+
   it('carries the documented defaults as values', () => {
     expect(nodeAt('privateCertificate.duration').default).toBe('2160h');
     expect(nodeAt('clusters[].monitoring.criticalDaysLeft').default).toBe(14);
