@@ -443,3 +443,27 @@ run "refuses_another_account" {
 
   expect_failures = [data.aws_caller_identity.AwsAccount_CEC68315]
 }
+
+# The pinned image is looked up at plan time: one of another architecture, or one that is not an
+# EBS-backed HVM image, stops the plan before any node is replaced with it.
+run "refuses_an_image_of_another_architecture" {
+  command = plan
+
+  override_data {
+    target = data.aws_ami.VaultCluster_Ami_60E34222
+    values = { architecture = "arm64", root_device_type = "ebs", virtualization_type = "hvm" }
+  }
+
+  expect_failures = [aws_launch_template.VaultCluster_LaunchTemplate_7281F87F]
+}
+
+run "refuses_an_instance_store_image" {
+  command = plan
+
+  override_data {
+    target = data.aws_ami.VaultCluster_Ami_60E34222
+    values = { architecture = "x86_64", root_device_type = "instance-store", virtualization_type = "hvm" }
+  }
+
+  expect_failures = [aws_launch_template.VaultCluster_LaunchTemplate_7281F87F]
+}
