@@ -64,11 +64,11 @@ const CODE_CACHED = ['synth'];
 const { inputFiles, recordBuild } = createRequire(import.meta.url)('./inputs.cjs');
 
 /**
- * Builds every bundle into build/ and, unless `record` is false (the caller records it), the
- * fingerprint of the inputs it was built from (scripts/inputs.cjs), taken before the build so that
- * an input changed during the build makes the next run build again.
+ * Builds every bundle into build/, and records the fingerprint of the inputs it was built from
+ * (scripts/inputs.cjs), taken before the build so that an input changed during the build makes
+ * the next run build again.
  */
-export async function buildAll({ record = true } = {}) {
+export async function buildAll() {
   const inputs = inputFiles();
   await build({
     absWorkingDir: root,
@@ -96,7 +96,7 @@ export async function buildAll({ record = true } = {}) {
     const hash = createHash('sha256').update(readFileSync(join(root, 'build', `${name}.bundle.cjs`))).digest('hex').slice(0, 16);
     writeFileSync(join(root, 'build', `${name}.cjs`), `'use strict';\nrequire('./launch.cjs')('${name}.bundle.cjs', '${hash}');\n`);
   }
-  if (record) recordBuild(inputs);
+  recordBuild(inputs);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildAll();

@@ -15,8 +15,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-/** Folders and files the bundles are built from, relative to the project's root. */
-const INPUTS = ['apps', 'lib', 'imports', 'scripts', 'package-lock.json', 'tsconfig.json'];
+/**
+ * Folders and files the bundles are built from, relative to the project's root: the sources, the
+ * build script and what it puts into the bundles (not the bench or the import script).
+ */
+const INPUTS = [
+  'apps', 'lib', 'imports', 'package-lock.json', 'tsconfig.json',
+  'scripts/build.mjs', 'scripts/launch.cjs', 'scripts/archiver-stub.cjs', 'scripts/stack-trace-stub.cjs', 'scripts/inputs.cjs',
+];
 const RECORD = path.join(root, 'build', '.inputs.json');
 
 /** Every input file, relative and sorted, with its stat. */
@@ -90,4 +96,4 @@ function recordBuild(files = inputFiles()) {
   writeRecord({ stat: statFingerprint(files), content: contentFingerprint(files) });
 }
 
-module.exports = { INPUTS, RECORD, inputFiles, isBuildCurrent, recordBuild };
+module.exports = { inputFiles, isBuildCurrent, recordBuild };

@@ -9,7 +9,7 @@
 // process is gone is taken over.
 const fs = require('node:fs');
 const path = require('node:path');
-const { isBuildCurrent, recordBuild, inputFiles } = require('./inputs.cjs');
+const { isBuildCurrent } = require('./inputs.cjs');
 
 const root = path.resolve(__dirname, '..');
 const ENTRIES = ['synth', 'pki', 'validate'];
@@ -27,6 +27,34 @@ function isAlive(pid) {
   }
 }
 
+/**
+ * Removes the lock of `holder`, a build that was killed: renamed first to a name of our own (only
+ * one waiter can rename a given file), then checked to be that lock and not one a live run created
+ * meanwhile, which is put back. The same takeover as lib/output/lock.ts, which this script, run
+ * before the build, cannot import.
+ */
+function takeOverStale(holder) {
+  const mine = `${LOCK}.stale.${process.pid}`;
+  try {
+    fs.renameSync(LOCK, mine);
+  } catch (err) {
+    if (err.code === 'ENOENT') return true; // another waiter took it over first
+    throw err;
+  }
+  if (Number.parseInt(fs.readFileSync(mine, 'utf8') || '0', 10) === holder) {
+    fs.rmSync(mine, { force: true });
+  } else {
+    // A live lock created between our read and the rename: put it back unless yet another exists.
+    try {
+      fs.linkSync(mine, LOCK);
+    } catch {
+      // EEXIST: a newer lock is in place; ours is no longer needed.
+    }
+    fs.rmSync(mine, { force: true });
+  }
+  return true;
+}
+
 /** Takes build/.build.lock, waiting for a live holder; returns false when the wait timed out. */
 function takeLock() {
   fs.mkdirSync(path.dirname(LOCK), { recursive: true });
@@ -38,11 +66,14 @@ function takeLock() {
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
     }
-    const holder = Number.parseInt(fs.readFileSync(LOCK, { encoding: 'utf8', flag: 'r' }) || '0', 10);
-    if (holder > 0 && !isAlive(holder)) {
-      fs.rmSync(LOCK, { force: true }); // a build that was killed: its lock is stale
-      continue;
+    let holder;
+    try {
+      holder = Number.parseInt(fs.readFileSync(LOCK, 'utf8') || '0', 10);
+    } catch (err) {
+      if (err.code === 'ENOENT') continue; // released between our attempt and the read: try again
+      throw err;
     }
+    if (holder > 0 && !isAlive(holder) && takeOverStale(holder)) continue;
     if (Date.now() > deadline) return false;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
@@ -53,11 +84,9 @@ async function ensureBuilt() {
   if (!takeLock()) throw new Error(`another build has held ${LOCK} for ${LOCK_WAIT_MS / 1000} s; remove it if no build is running`);
   try {
     if (isBuildCurrent(OUTPUTS)) return; // built by the run we waited for
-    const files = inputFiles(); // the inputs as the build reads them
     process.stderr.write(`${process.argv[2]}: building build/ (first run, or the sources changed since the last build; a few seconds)\n`);
     const { buildAll } = await import('./build.mjs');
-    await buildAll({ record: false });
-    recordBuild(files);
+    await buildAll();
   } finally {
     fs.rmSync(LOCK, { force: true });
   }

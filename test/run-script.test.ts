@@ -4,7 +4,7 @@
  * builds here never race the suite's own build/.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -61,12 +61,14 @@ describe('scripts/run.cjs', () => {
   test('an input changed: rebuilt once, by one of two runs started together, and both run the new code', async () => {
     const built = builtAt();
     const before = record().content;
-    appendFileSync(join(project, 'apps', 'synth.ts'), '\n// a change\n');
+    // A change the runs can see: the usage text they print.
+    const source = join(project, 'apps', 'synth.ts');
+    writeFileSync(source, readFileSync(source, 'utf8').replace('usage: npm run synth -- ', 'usage (changed): npm run synth -- '));
     const [a, b] = await Promise.all([run('synth', '--help'), run('synth', '--help')]);
     expect([a.code, b.code]).toEqual([0, 0]);
     // One built; the other waited on build/.build.lock and found build/ current.
     expect([a.stderr, b.stderr].filter((stderr) => stderr.includes('building build/'))).toHaveLength(1);
-    expect(a.stdout).toMatch(/^usage: npm run synth -- /);
+    expect(a.stdout).toMatch(/^usage \(changed\): npm run synth -- /);
     expect(b.stdout).toBe(a.stdout);
     expect(builtAt()).not.toBe(built);
     expect(record().content).not.toBe(before);
