@@ -2,9 +2,10 @@
 // like ../shared/crds: `<project folder>/<tag>/[<channel>/]<file>`. Used by scripts/import-crds.mjs
 // (offline imports) and by the test set-up (test/support/setup.ts: the download cache), so that
 // both read the same tree lib/validate/schemas.ts reads.
+import { parse } from 'yaml';
 
 /** Upstream repository → folder of the CRD tree (the folder is followed by the tag). */
-export const CRD_FOLDERS = {
+const CRD_FOLDERS = {
   'cert-manager/cert-manager': 'cert-manager',
   'kubernetes-sigs/gateway-api': 'gateway-api',
   'fluxcd/source-controller': 'flux-source-controller',
@@ -30,4 +31,14 @@ export function crdTreePath(url) {
   // Gateway API publishes channels (standard, experimental) as folders of the same tag.
   const channel = repo === 'kubernetes-sigs/gateway-api' ? `${parts.at(-2)}/` : '';
   return `${folder}/${tag}/${channel}${parts.at(-1)}`;
+}
+
+/** The imports of `cdk8s.yaml` (its text): each module name with the release URL it is generated from. */
+export function cdk8sImports(cdk8sYaml) {
+  const imports = parse(cdk8sYaml)?.imports;
+  if (!Array.isArray(imports)) throw new Error('cdk8s.yaml: expected a list of imports, name:=url');
+  return imports.map((entry) => {
+    const [name, url] = String(entry).split(':=');
+    return { name, url: url ?? '' };
+  });
 }

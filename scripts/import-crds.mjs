@@ -8,8 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
-import { crdTreePath } from './crd-sources.mjs';
+import { cdk8sImports, crdTreePath } from './crd-sources.mjs';
 
 const CDK8S_CLI = 'cdk8s-cli@2.207.60';
 const root = resolve(import.meta.dirname, '..');
@@ -22,10 +21,7 @@ function localCopy(url) {
 }
 
 const online = process.argv.includes('--online');
-const specs = parse(readFileSync(join(root, 'cdk8s.yaml'), 'utf8')).imports.map((entry) => {
-  const [name, url] = entry.split(':=');
-  return `${name}:=${online ? url : localCopy(url)}`;
-});
+const specs = cdk8sImports(readFileSync(join(root, 'cdk8s.yaml'), 'utf8')).map(({ name, url }) => `${name}:=${online ? url : localCopy(url)}`);
 
 let cli = ['npx', '--yes', CDK8S_CLI];
 try {

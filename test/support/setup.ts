@@ -15,9 +15,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse } from 'yaml';
 // @ts-expect-error: plain JavaScript module without type declarations (shared with scripts/import-crds.mjs)
-import { crdTreePath } from '../../scripts/crd-sources.mjs';
+import { cdk8sImports, crdTreePath } from '../../scripts/crd-sources.mjs';
+import { findTool } from './tools.js';
 
 /** A command the tests run, and where it comes from. */
 export interface ToolRequirement {
@@ -92,14 +92,7 @@ export function machineFacts(requirements: readonly ToolRequirement[] = TOOL_REQ
   return { present, isRoot: process.getuid?.() === 0, hasAptGet: onPath('apt-get') };
 }
 
-function onPath(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const onPath = (command: string): boolean => findTool(command) !== undefined;
 
 /** Installs the planned packages with apt-get (one `update`, then each tool's first package that installs). */
 export function installPackages(plan: ToolPlan, log: (line: string) => void): void {
@@ -159,12 +152,7 @@ export interface CrdFile {
 
 /** The CRD files `cdk8s.yaml` names (`name:=url`), each with its place in the CRD tree. */
 export function crdFileLayout(cdk8sYaml: string): CrdFile[] {
-  const imports: unknown = (parse(cdk8sYaml) as { imports?: unknown } | null)?.imports;
-  if (!Array.isArray(imports)) throw new Error('cdk8s.yaml: expected a list of imports, name:=url');
-  return imports.map((entry: unknown) => {
-    const url = String(entry).split(':=')[1] ?? '';
-    return { url, path: crdTreePath(url) as string };
-  });
+  return (cdk8sImports(cdk8sYaml) as Array<{ url: string }>).map(({ url }) => ({ url, path: crdTreePath(url) as string }));
 }
 
 /** What {@link provideCrds} decided. */

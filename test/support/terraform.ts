@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { DistFile } from '../../lib/output/render.js';
-import { findMirror, MIRROR_CANDIDATES } from './setup.js';
+import { findMirror } from './setup.js';
 import { findTool } from './tools.js';
 
 /** The filesystem mirror holding hashicorp/aws (the global setup exports the one it found as GATEWAY_PKI_TF_MIRROR), or undefined. */
 export function findProviderMirror(): string | undefined {
-  return findMirror(process.env, MIRROR_CANDIDATES, false);
+  return findMirror(process.env, undefined, false);
 }
 
 export function findTerraform(): string | undefined {
