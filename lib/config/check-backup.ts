@@ -15,7 +15,8 @@
  * are defaults (the defaults agree).
  */
 import { longestGapMinutes, parseCronSchedule } from '../util/cron.js';
-import { EXTERNAL_SECRETS_NAMESPACE } from '../util/names.js';
+import { DEFAULT_GATEWAYS_NAMESPACE } from '../util/names.js';
+import { PLATFORM_NAMESPACES, SYSTEM_NAMESPACES } from './check-ownership.js';
 import { isDnsLabel, isIpAddress } from '../util/validators.js';
 import {
   ACCESS_LOG_BUCKET_SUFFIX, DEFAULT_BACKUP_SCHEDULE, DEFAULT_EXPIRE_AFTER_DAYS, DEFAULT_GLACIER_AFTER_DAYS, DEFAULT_MAX_AGE_HOURS, DEFAULT_OBJECT_LOCK_DAYS, engineOfImage,
@@ -59,9 +60,7 @@ const BUCKET_RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--t
  * two layers manage one Namespace object. cert-manager's, the exporter's and Flux's names are the
  * constructs' defaults (lib/k8s); the backup cluster's gateways namespace is added from its config.
  */
-const RESERVED_NAMESPACES = [
-  'default', 'kube-system', 'kube-public', 'kube-node-lease', 'flux-system', 'cert-manager', EXTERNAL_SECRETS_NAMESPACE, 'x509-certificate-exporter',
-];
+const RESERVED_NAMESPACES = [...SYSTEM_NAMESPACES, ...Object.keys(PLATFORM_NAMESPACES)];
 
 /** What {@link checkBackup} needs from the sections before it. */
 export interface BackupContext {
@@ -246,7 +245,7 @@ function gatewaysNamespace(raw: Mapping, name: string | undefined): string[] {
   const cluster: unknown = list.find((item: unknown) => isMapping(item) && own(item, 'name') === name);
   const gateways = isMapping(cluster) ? own(cluster, 'gateways') : undefined;
   const namespace = isMapping(gateways) ? own(gateways, 'namespace') : undefined;
-  return [typeof namespace === 'string' && isDnsLabel(namespace) ? namespace : 'gateways'];
+  return [typeof namespace === 'string' && isDnsLabel(namespace) ? namespace : DEFAULT_GATEWAYS_NAMESPACE];
 }
 
 /**

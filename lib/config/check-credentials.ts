@@ -25,15 +25,16 @@ const REDACTED = '[the value, not shown]';
  * problems. Call once every other check has run.
  */
 export function checkCredentials(problems: Problems, raw: unknown): void {
-  const found: Array<{ readonly path: string; readonly value: string }> = [];
+  const found: string[] = [];
   const visit = (value: unknown, path: PathSegment[]): void => {
     if (typeof value === 'string') {
       const credential = CREDENTIALS.find(({ pattern }) => pattern.test(value));
-      if (credential !== undefined) found.push({ path: formatPath(path), value });
+      if (credential !== undefined) found.push(value);
       const at = formatPath(path);
-      // A field whose own check already refused the value as a secret (saying so, without it) keeps
-      // that one problem; any other problem there (the value is no DNS label either) gives way to this one.
-      if (credential !== undefined && !problems.list.some((p) => p.path === at && /not shown|private key|secret/i.test(redact(p.message, value, '')))) {
+      // A field whose own check already refused the value as a secret (its message says it is not
+      // shown, or names the private key) keeps that one problem; any other problem there (the value
+      // is no DNS label either) gives way to this one.
+      if (credential !== undefined && !problems.list.some((p) => p.path === at && /not shown|private key/i.test(redact(p.message, value, '')))) {
         for (let i = problems.list.length - 1; i >= 0; i -= 1) if (problems.list[i]!.path === at) problems.list.splice(i, 1);
         problems.add(path, `this looks like ${credential.what} (not shown): a secret never goes in the configuration, which is committed `
           + 'and printed in problems like this one; revoke it, and give the tools it belongs to their own secret store '
@@ -49,7 +50,7 @@ export function checkCredentials(problems: Problems, raw: unknown): void {
   if (found.length === 0) return;
   // The other checks ran first and may quote the value (`expected …, got "hvs.…"`).
   for (const problem of problems.list) {
-    for (const { value } of found) {
+    for (const value of found) {
       if (problem.message.includes(value.slice(0, 24))) {
         (problem as { message: string }).message = redact(problem.message, value);
       }

@@ -19,30 +19,28 @@
  *   the private root.
  */
 import { isDnsLabel, isDnsName, isInDnsZone } from '../util/validators.js';
-import { VAULT_AWS_STACK, VAULT_BACKUP_STACK, VAULT_CONFIG_STACK } from '../util/names.js';
+import {
+  DEFAULT_GATEWAYS_NAMESPACE, EXTERNAL_SECRETS_NAMESPACE, VAULT_AWS_STACK, VAULT_BACKUP_STACK,
+} from '../util/names.js';
 import { DEFAULT_BACKUP_NAMESPACE } from './backup.js';
-import { expectedGot, isMapping, type Mapping, own, type Problems } from './rules.js';
+import { expectedGot, isMapping, type Mapping, own, type Problems, type ValidDns } from './rules.js';
 
 /** Namespaces of the Kubernetes system: never a platform or application namespace. */
-export const SYSTEM_NAMESPACES: readonly string[] = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
+export const SYSTEM_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /** Namespaces the platform's layers create and own, whatever the configuration, with their owner. */
 export const PLATFORM_NAMESPACES: Readonly<Record<string, string>> = {
   'flux-system': 'Flux',
   'cert-manager': 'cert-manager (the controllers layer)',
-  'external-secrets': 'External Secrets (the controllers layer)',
+  [EXTERNAL_SECRETS_NAMESPACE]: 'External Secrets (the controllers layer)',
   'x509-certificate-exporter': 'the certificate exporter (the monitoring layer)',
 };
-
-/** The default of `clusters[].gateways.namespace`. */
-const DEFAULT_GATEWAYS_NAMESPACE = 'gateways';
 
 /** The stack a cluster named `cluster` would get, and the platform stack of that name, if any. */
 function stackCollision(cluster: string): string | undefined {
   const stack = `${cluster}-aws`;
   if (stack === VAULT_AWS_STACK) return `${VAULT_AWS_STACK}, the Vault servers' stack`;
   if (stack === VAULT_BACKUP_STACK) return `${VAULT_BACKUP_STACK}, the backups' stack`;
-  if (stack === VAULT_CONFIG_STACK) return `${VAULT_CONFIG_STACK}, the Vault configuration's stack`;
   return undefined;
 }
 
@@ -56,8 +54,11 @@ const list = (mapping: Mapping, key: string): unknown[] => {
   return Array.isArray(value) ? value : [];
 };
 
-/** Who owns `namespace` in `cluster`, or `undefined` when nobody of the platform does. */
-function namespaceOwner(namespace: string, gatewaysNamespace: string, backupNamespace: string | undefined): string | undefined {
+/**
+ * Who owns `namespace` in a cluster whose Gateways and backups (if it runs them) live in the
+ * namespaces given, or `undefined` when nobody of the platform does.
+ */
+function namespaceOwner(namespace: string, gatewaysNamespace: string | undefined, backupNamespace: string | undefined): string | undefined {
   if (SYSTEM_NAMESPACES.includes(namespace)) return 'the Kubernetes system';
   const platform = PLATFORM_NAMESPACES[namespace];
   if (platform !== undefined) return platform;
@@ -66,13 +67,13 @@ function namespaceOwner(namespace: string, gatewaysNamespace: string, backupName
   return undefined;
 }
 
-/** The host of a valid-looking `https://host[:port][/]` address, lowercase, or `undefined`. */
-function addressHost(address: string | undefined): string | undefined {
-  const match = address === undefined ? null : /^https:\/\/([a-z0-9.-]+)(?::\d+)?\/?$/.exec(address);
-  return match?.[1];
+/** What {@link checkOwnership} needs from the sections before it, each `undefined` when invalid. */
+export interface OwnershipContext extends ValidDns {
+  /** The host of `vault.address` (checkVaultAddress). */
+  readonly vaultHost?: string;
 }
 
-export function checkOwnership(problems: Problems, raw: Mapping): void {
+export function checkOwnership(problems: Problems, raw: Mapping, { publicZone, privateZone, vaultHost }: OwnershipContext): void {
   const clusters = list(raw, 'clusters').filter(isMapping);
   const allClusters = list(raw, 'clusters');
 
@@ -119,29 +120,27 @@ export function checkOwnership(problems: Problems, raw: Mapping): void {
   // Namespaces: one owner each.
   const backup = own(raw, 'backup');
   const backupNamespace = isMapping(backup) ? (text(backup, 'namespace') ?? DEFAULT_BACKUP_NAMESPACE) : undefined;
+  const backupNamespaceGiven = text(backup, 'namespace') !== undefined;
   const backupCluster = text(backup, 'cluster') ?? (clusters.length === 1 ? text(clusters[0], 'name') : undefined);
+  /** The backups' namespace in `cluster`, where they run there. */
+  const backupNamespaceIn = (cluster: string | undefined): string | undefined =>
+    (backupCluster === undefined || backupCluster === cluster ? backupNamespace : undefined);
   const gatewaysNamespaceOf = new Map<string, string>();
   allClusters.forEach((cluster, index) => {
     if (!isMapping(cluster)) return;
     const name = text(cluster, 'name');
-    const gateways = own(cluster, 'gateways');
-    const namespace = text(gateways, 'namespace') ?? DEFAULT_GATEWAYS_NAMESPACE;
-    if (name !== undefined) gatewaysNamespaceOf.set(name, namespace);
-    if (!isDnsLabel(namespace)) return;
-    const owner = SYSTEM_NAMESPACES.includes(namespace) ? 'the Kubernetes system'
-      : PLATFORM_NAMESPACES[namespace]
-        ?? (backupNamespace !== undefined && namespace === backupNamespace && (backupCluster === undefined || backupCluster === name)
-          ? 'the Vault backups (backup.namespace)' : undefined);
-    if (owner !== undefined && text(gateways, 'namespace') !== undefined) {
-      problems.add(['clusters', index, 'gateways', 'namespace'], expectedGot(
-        'a namespace of the Gateways\' own', namespace, `owned by ${owner}`,
-      ));
+    const given = text(own(cluster, 'gateways'), 'namespace');
+    if (name !== undefined) gatewaysNamespaceOf.set(name, given ?? DEFAULT_GATEWAYS_NAMESPACE);
+    // The default namespace is the platform's own; only one the user chose can collide. A backup
+    // namespace given explicitly is compared with the Gateways' by checkBackup, at backup.namespace.
+    const owner = given === undefined || !isDnsLabel(given) ? undefined
+      : namespaceOwner(given, undefined, backupNamespaceGiven ? undefined : backupNamespaceIn(name));
+    if (owner !== undefined) {
+      problems.add(['clusters', index, 'gateways', 'namespace'], expectedGot('a namespace of the Gateways\' own', given, `owned by ${owner}`));
     }
   });
   const onlyCluster = clusters.length === 1 ? text(clusters[0], 'name') : undefined;
   const vault = own(raw, 'vault');
-  const vaultHost = addressHost(text(vault, 'address'));
-  const privateZone = text(isMapping(dns) ? own(dns, 'privateZone') : undefined, 'name');
   list(raw, 'applications').forEach((application, index) => {
     if (!isMapping(application)) return;
     const path = ['applications', index];
@@ -149,9 +148,7 @@ export function checkOwnership(problems: Problems, raw: Mapping): void {
     const namespace = text(application, 'namespace');
     if (namespace !== undefined && isDnsLabel(namespace)) {
       const owner = namespaceOwner(
-        namespace,
-        (cluster === undefined ? undefined : gatewaysNamespaceOf.get(cluster)) ?? DEFAULT_GATEWAYS_NAMESPACE,
-        backupCluster === undefined || backupCluster === cluster ? backupNamespace : undefined,
+        namespace, (cluster === undefined ? undefined : gatewaysNamespaceOf.get(cluster)) ?? DEFAULT_GATEWAYS_NAMESPACE, backupNamespaceIn(cluster),
       );
       if (owner !== undefined) {
         problems.add([...path, 'namespace'], expectedGot('a namespace of the application\'s own', namespace, `owned by ${owner}`));
@@ -173,7 +170,6 @@ export function checkOwnership(problems: Problems, raw: Mapping): void {
 
   // Vault's role never signs the public zone's names (beyond the private zone inside it): those
   // are Let's Encrypt's, and every client of the private root would trust Vault's for them.
-  const publicZone = text(isMapping(dns) ? own(dns, 'publicZone') : undefined, 'name');
   const pki = isMapping(vault) ? own(vault, 'pki') : undefined;
   const domains = isMapping(pki) ? own(pki, 'allowedDomains') : undefined;
   if (Array.isArray(domains) && publicZone !== undefined) {

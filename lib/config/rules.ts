@@ -334,17 +334,22 @@ function regionWordProblem(value: string): string | undefined {
   return `"${wrong}" is no word of an AWS Region code${meant}`;
 }
 
-export const REGION = stringRule('an AWS region code such as "eu-west-3"', (value) => isAwsRegion(value) && regionWordProblem(value) === undefined, (value) => {
-  if (isAwsRegion(value) && regionWordProblem(value) !== undefined) {
-    return regionWordProblem(value);
-  }
-  if (isAwsRegion(value.toLowerCase())) {
-    return 'write it in lowercase';
-  }
-  return /[a-z]$/.test(value) && isAwsRegion(value.slice(0, -1))
-    ? `that is an availability zone; the region is ${JSON.stringify(value.slice(0, -1))}`
-    : undefined;
-});
+const REGION_EXPECTED = 'an AWS region code such as "eu-west-3"';
+
+export const REGION: Rule = {
+  expected: REGION_EXPECTED,
+  problem(value) {
+    if (typeof value !== 'string') return expectedGot(REGION_EXPECTED, value);
+    if (isAwsRegion(value)) {
+      const word = regionWordProblem(value);
+      return word === undefined ? undefined : expectedGot(REGION_EXPECTED, value, word);
+    }
+    const hint = isAwsRegion(value.toLowerCase()) ? 'write it in lowercase'
+      : /[a-z]$/.test(value) && isAwsRegion(value.slice(0, -1)) ? `that is an availability zone; the region is ${JSON.stringify(value.slice(0, -1))}`
+        : undefined;
+    return expectedGot(REGION_EXPECTED, value, hint);
+  },
+};
 
 
 export const PORT = integerRule(PORT_MIN, PORT_MAX);

@@ -255,7 +255,6 @@ export interface ValidateOptions {
 export function validateConfig(raw: unknown, options: ValidateOptions = {}): ConfigProblem[] {
   const problems = new Problems();
   checkPlatform(problems, raw, options);
-  checkCredentials(problems, raw);
   return problems.list;
 }
 
@@ -780,8 +779,10 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
   checkBackup(problems, raw, { aws, clusters, vaultCluster });
   checkTerraform(problems, raw);
   checkVaultSetupAcrossSections(problems, raw, { clusters });
-  checkOwnership(problems, raw);
+  checkOwnership(problems, raw, { ...dns, vaultHost });
   checkAlertsAgainstRenewal(problems, raw);
+  // Last of the field checks: it names and redacts what they may have quoted.
+  checkCredentials(problems, raw);
   // The issuing CAs' files relate the whole configuration (domains, CA chain) to what was signed
   // offline: checked once nothing else is wrong, as a cross-field check is once its fields are valid.
   if (options.checkIssuingCertificates && problems.list.length === 0) {

@@ -4,10 +4,9 @@ import { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd
 import { type ResolvedBackup, resolveBackup } from '../config/backup.js';
 import type { ApplicationConfig, ClusterConfig, PlatformConfig } from '../config/types.js';
 import { appRoleSettings, appRolesDeliveredTo, vaultAuth } from '../config/vault-setup.js';
-import { CERT_MANAGER_APPROLE, externalSecretsRoleArn } from '../util/names.js';
 import {
-  appRoleSecretIdName, certManagerRoleArn, SECRET_STORE_NAME, SNAPSHOT_APPROLE, VAULT_BACKUP_SERVICE_ACCOUNT,
-  VAULT_SNAPSHOT_KEY_PREFIX, vaultBackupKeyAliasArn, vaultBackupRoleArn,
+  appRoleSecretIdName, CERT_MANAGER_APPROLE, certManagerRoleArn, DEFAULT_GATEWAYS_NAMESPACE, externalSecretsRoleArn, SECRET_STORE_NAME,
+  SNAPSHOT_APPROLE, VAULT_BACKUP_SERVICE_ACCOUNT, VAULT_SNAPSHOT_KEY_PREFIX, vaultBackupKeyAliasArn, vaultBackupRoleArn,
 } from '../util/names.js';
 import { AlertRules, certificateExpiryAlerts, certManagerAlerts, vaultAlerts, vaultBackupAlerts } from './alert-rules.js';
 import { ApplicationRoute } from './application-route.js';
@@ -491,7 +490,7 @@ export class ClusterPlatform extends Construct {
   }
 
   private gatewaysNamespace(): string {
-    return this.cluster.gateways?.namespace ?? 'gateways';
+    return this.cluster.gateways?.namespace ?? DEFAULT_GATEWAYS_NAMESPACE;
   }
 
   /** A new chart for the layer folder `name`; charts carry no namespace (see the class comment). */

@@ -61,6 +61,9 @@ export const SECRET_STORE_NAME = 'aws-secrets-manager';
  * `dist/` pin them, and its IAM role trusts exactly that service account.
  */
 export const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
+
+/** `clusters[].gateways.namespace` when omitted: the Gateways, their certificates and Secrets. */
+export const DEFAULT_GATEWAYS_NAMESPACE = 'gateways';
 export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = 'external-secrets';
 
 /**

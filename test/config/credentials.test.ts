@@ -2,19 +2,9 @@
  * Credentials pasted into the configuration (lib/config/check-credentials.ts): reported at their
  * field, and never shown in any message, theirs or another check's.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { validateConfig } from '../../lib/config/validate.js';
-
-const EXAMPLE: unknown = parse(readFileSync(resolve(__dirname, '../../config/platform.yaml'), 'utf8'));
-
-function exampleWith(edit: (config: any) => void): unknown {
-  const config = structuredClone(EXAMPLE) as any;
-  edit(config);
-  return config;
-}
+import { exampleWith } from '../support/example-config.js';
 
 // Made up, of each credential's form.
 const VAULT_TOKEN = 'hvs.CAESIJm2c2pYd0xR7aQhZ2vWnT5bKkUe3LfG';
@@ -46,6 +36,12 @@ describe('credentials in the configuration', () => {
     for (const problem of problems) expect(problem.message).not.toContain(secret.slice(0, 12));
   });
 
+  it('names a credential in a field whose own message merely mentions a Secret', () => {
+    const problems = validateConfig(exampleWith((c) => { c.vault.auth.appRole.secretRef = { name: 'vault-approle', key: SECRET_KEY }; }));
+    expect(problems.filter((p) => p.path === 'vault.auth.appRole.secretRef.key').map((p) => p.message))
+      .toEqual([expect.stringContaining('this looks like an AWS secret access key (not shown)')]);
+  });
+
   it('lets the field\'s own check speak when it already refuses the value without showing it', () => {
     const problems = validateConfig(exampleWith((c) => { c.vault.auth.appRole.secretRef = 'hvs.CAESIJm2c2pYd0xR7aQhZ2vWnT5bKkUe3LfG'; }));
     expect(problems.map((p) => p.path)).toEqual(['vault.auth.appRole.secretRef']);
@@ -56,7 +52,8 @@ describe('credentials in the configuration', () => {
   it('accepts what only resembles a credential: hex digests, UUIDs, ARNs, base64 without / or +', () => {
     expect(validateConfig(exampleWith((c) => {
       c.organization.name = 'AKIA Holdings';
-      c.validation = { suppressions: [{ rule: 'TF-009', reason: 'Z0123456789EXAMPLEPUBZ0123456789EXAMPLE' }] };
+      // 40 letters and digits of both cases, without / or +: not an AWS secret key.
+      c.validation = { suppressions: [{ rule: 'TF-009', reason: 'Z0123456789examplePUBZ0123456789EXAMPLEa' }] };
     }))).toEqual([]);
   });
 });

@@ -2,34 +2,19 @@
  * Names and identities the platform owns (lib/config/check-ownership.ts): values valid alone that
  * collide with what synth generates or hand one section's identity to another.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { type ConfigError, MAX_PROBLEMS_SHOWN } from '../../lib/config/errors.js';
 import { assertValidConfig, validateConfig } from '../../lib/config/validate.js';
 import { runSynth } from '../support/cli.js';
-import { secondCluster } from '../support/clusters.js';
+import { EXAMPLE, exampleWith, withSecondCluster } from '../support/example-config.js';
 import { readTree } from '../support/tree.js';
-
-const EXAMPLE: unknown = parse(readFileSync(resolve(__dirname, '../../config/platform.yaml'), 'utf8'));
 
 // The example as plain data, edited as a user would edit the YAML.
 type Editable = any;
-
-function exampleWith(edit: (config: Editable) => void): unknown {
-  const config = structuredClone(EXAMPLE) as Editable;
-  edit(config);
-  return config;
-}
-
-/** A second cluster with its own OIDC provider; every application stays on the first. */
-function withSecondCluster(config: Editable): void {
-  config.clusters.push(secondCluster(config.clusters[0]));
-  for (const application of config.applications) application.cluster = 'mycluster-0';
-  if (config.backup) config.backup.cluster = 'mycluster-0';
-}
 
 describe('names and identities the platform owns, and values valid in form but wrong', () => {
   it('accepts the example, a second cluster with its own provider, and namespaces of the applications\' own', () => {
@@ -226,6 +211,12 @@ describe('names and identities the platform owns, and values valid in form but w
       edit: (c) => { c.vaultCluster.region = 'ue-west-3'; },
       path: 'vaultCluster.region',
       message: '"ue" is no word of an AWS Region code; did you mean "eu-west-3"?',
+    },
+    {
+      name: 'the Gateways in the namespace backup.namespace names: reported once, at backup.namespace',
+      edit: (c) => { c.backup.namespace = 'edge'; c.clusters[0].gateways = { namespace: 'edge' }; },
+      path: 'backup.namespace',
+      message: 'another part of the platform or Kubernetes already manages it',
     },
   ];
 

@@ -48,30 +48,14 @@ import {
   parseOidcProviderArn,
   SECRET_KEY_MAX_LENGTH,
 } from '../../lib/util/validators.js';
-import { secondCluster } from '../support/clusters.js';
+import { EXAMPLE, exampleWith, withSecondCluster } from '../support/example-config.js';
 
 const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
-const EXAMPLE: unknown = parse(readFileSync(EXAMPLE_FILE, 'utf8'));
 const ARN = 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
 
 // The example as plain data: each case edits it freely, as a user would edit the YAML.
 type Editable = any;
 
-/** The example configuration, deep-cloned, with one edit applied. */
-function exampleWith(edit: (config: Editable) => void): unknown {
-  const config = structuredClone(EXAMPLE) as Editable;
-  edit(config);
-  return config;
-}
-
-/** Adds a second cluster, `mycluster-1`, and pins every application and the backups to `mycluster-0`. */
-function withSecondCluster(config: Editable): void {
-  config.clusters.push(secondCluster(config.clusters[0]));
-  for (const application of config.applications) {
-    application.cluster = 'mycluster-0';
-  }
-  if (config.backup) config.backup.cluster = 'mycluster-0';
-}
 
 /**
  * Removes vault.caBundleFile, for a case that gives vault.caBundleSecretRef instead, and names the

@@ -14,7 +14,7 @@ import { validateConfig } from '../../lib/config/validate.js';
 import {
   appRoleSettings, appRolesDeliveredTo, defaultLeafMaxTtl, effectiveAllowedDomains, vaultAuth, vaultPkiSettings, vaultSetupSettings,
 } from '../../lib/config/vault-setup.js';
-import { secondCluster } from '../support/clusters.js';
+import { secondCluster } from '../support/example-config.js';
 
 const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
 const EXAMPLE_TEXT = readFileSync(EXAMPLE_FILE, 'utf8');

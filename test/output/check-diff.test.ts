@@ -11,7 +11,7 @@ import { previewOutputs } from '../../lib/output/commit.js';
 import { renderDiff, renderDiffStat } from '../../lib/output/diff.js';
 import { EXAMPLE_CONFIG, runSynth } from '../support/cli.js';
 import { readTree } from '../support/tree.js';
-import { secondCluster } from '../support/clusters.js';
+import { secondCluster } from '../support/example-config.js';
 
 let work: string;
 /** A synth of the example into `<base>/dist` and `<base>/cdktf.out`, with its config in `<base>/config`. */

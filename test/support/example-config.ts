@@ -1,8 +1,29 @@
 /**
+ * The example configuration as plain data, for tests that edit it as a user edits the YAML, and a
+ * second cluster made from its first.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { EXAMPLE_CONFIG } from './cli.js';
+
+// Plain data: each case edits a deep clone freely.
+type Editable = any;
+
+/** config/platform.yaml, parsed once. */
+export const EXAMPLE: unknown = parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));
+
+/** The example configuration, deep-cloned, with one edit applied. */
+export function exampleWith(edit: (config: Editable) => void): unknown {
+  const config = structuredClone(EXAMPLE) as Editable;
+  edit(config);
+  return config;
+}
+
+/**
  * A second cluster for tests, copied from the first: its own name and, with IRSA, its own OIDC
  * provider (two clusters may never share one: lib/config/check-ownership.ts).
  */
-export function secondCluster(first: any, name = 'mycluster-1'): any {
+export function secondCluster(first: Editable, name = 'mycluster-1'): Editable {
   const copy = { ...structuredClone(first), name };
   const arn: unknown = copy.workloadIdentity?.oidcProviderArn;
   if (typeof arn === 'string') {
@@ -10,4 +31,11 @@ export function secondCluster(first: any, name = 'mycluster-1'): any {
     copy.workloadIdentity.oidcProviderArn = arn.replace(/\/id\/[0-9A-F]{32}$/, `/id/${'FEDCBA9876543210'.repeat(2)}`);
   }
   return copy;
+}
+
+/** Adds a second cluster, `mycluster-1`, and pins every application and the backups to `mycluster-0`. */
+export function withSecondCluster(config: Editable): void {
+  config.clusters.push(secondCluster(config.clusters[0]));
+  for (const application of config.applications) application.cluster = 'mycluster-0';
+  if (config.backup) config.backup.cluster = 'mycluster-0';
 }
