@@ -126,24 +126,25 @@ function main(argv: string[]): number {
 
     const [dist, tf] = result.targets as [TargetSummary, TargetSummary];
     const stacks = terraform.filter((f) => f.path.endsWith('/cdk.tf.json')).map((f) => f.path.split('/')[1]!);
+    const objects = rendered.folders.reduce((n, f) => n + f.objects, 0);
+    const nextSteps = terraformNextSteps(config, issuingCertificates);
+    for (const warning of result.warnings) process.stderr.write(`synth: warning: ${warning}\n`);
     if (args.json) {
       const summary = (target: TargetSummary) => ({
         folder: target.label, added: target.added, changed: target.changed, removed: target.removed, kept: target.kept, adopted: target.adopted,
       });
       process.stdout.write(`${JSON.stringify({
         clusters: config.clusters.map((c) => c.name),
-        objects: rendered.folders.reduce((n, f) => n + f.objects, 0),
+        objects,
         layers: rendered.folders.map((f) => ({ folder: f.folder, objects: f.objects })),
         stacks,
         outputs: [summary(dist), summary(tf)],
-        next: terraformNextSteps(config, issuingCertificates).map((line) => line.replace(/^next: /, '')),
+        next: nextSteps.map((line) => line.replace(/^next: /, '')),
         warnings: result.warnings,
       }, null, 2)}\n`);
-      for (const warning of result.warnings) process.stderr.write(`synth: warning: ${warning}\n`);
       return 0;
     }
     const width = Math.max(...rendered.folders.map((f) => f.folder.length));
-    const objects = rendered.folders.reduce((n, f) => n + f.objects, 0);
     const lines = [
       `synthesized ${config.clusters.length} cluster${config.clusters.length > 1 ? 's' : ''}, ${objects} objects, into ${shown.dist}/`,
       ...rendered.folders.map((f) => `  ${f.folder.padEnd(width)}  ${f.objects} object${f.objects === 1 ? '' : 's'}`),
@@ -152,10 +153,9 @@ function main(argv: string[]): number {
       ...dist.changed.map((p) => `  ~ ${p}`),
       ...dist.removed.map((p) => `  - ${p}`),
       `terraform: ${stacks.length} stack${stacks.length === 1 ? '' : 's'} (${stacks.join(', ')}) into ${shown.terraform}/, ${counts(tf)}`,
-      ...terraformNextSteps(config, issuingCertificates),
+      ...nextSteps,
     ];
     process.stdout.write(lines.join('\n') + '\n');
-    for (const warning of result.warnings) process.stderr.write(`synth: warning: ${warning}\n`);
     return 0;
   } catch (err) {
     if (err instanceof OutputError) {

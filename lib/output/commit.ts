@@ -143,7 +143,6 @@ export function recoverOutputs(folders: readonly { dir: string; label: string }[
 
 /** What {@link writeOutputs} would change in one folder. */
 export interface TargetPreview extends TargetSummary {
-  readonly dir: string;
   /** The manifest would be rewritten although no file changes (a folder adopted, or edited by hand). */
   readonly manifestChanged: boolean;
   /** An interrupted synth left its journal here: the next synth completes it first. */
@@ -164,7 +163,6 @@ export function previewOutputs(targets: readonly OutputTarget[]): TargetPreview[
     const plan = planTarget(target);
     return {
       ...plan.summary,
-      dir: target.dir,
       manifestChanged: plan.puts.includes(OUTPUT_MANIFEST) && plan.puts.length + plan.removes.length === 1,
       interrupted: existsSync(join(target.dir, JOURNAL_FILE)),
       before: (path) => readFileSync(join(target.dir, path), 'utf8'),

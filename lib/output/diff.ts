@@ -13,9 +13,10 @@ import type { TargetPreview } from './commit.js';
 export interface DiffOptions {
   /** ANSI colours (for a terminal). @default false */
   readonly color?: boolean;
-  /** Lines of context around each change. @default 3 */
-  readonly context?: number;
 }
+
+/** Lines of context around each change, as `diff -u` and `git diff` show. */
+const CONTEXT_LINES = 3;
 
 interface FileChange {
   readonly path: string;
@@ -45,7 +46,7 @@ export function renderDiff(previews: readonly TargetPreview[], options: DiffOpti
   const out: string[] = [];
   for (const change of fileChanges(previews)) {
     const patch = structuredPatch(change.path, change.path, change.before ?? '', change.after ?? '', undefined, undefined,
-      { context: options.context ?? 3 });
+      { context: CONTEXT_LINES });
     out.push(paint(ANSI.bold, `--- ${change.before === undefined ? '/dev/null' : `a/${change.path}`}`));
     out.push(paint(ANSI.bold, `+++ ${change.after === undefined ? '/dev/null' : `b/${change.path}`}`));
     for (const hunk of patch.hunks) {

@@ -104,6 +104,21 @@ describe('npm run synth -- --check', () => {
     expect(run.stdout).toMatch(new RegExp(`^  - ${join(root, 'cdktf.out')}/stacks/mycluster-1-aws/cdk\\.tf\\.json$`, 'm'));
   });
 
+  test('a manifest edited by hand, or the journal of an interrupted synth, is out of date', async () => {
+    const edited = copyWith('manifest-edited');
+    const manifest = join(edited, 'dist', '.gateway-pki-output.json');
+    // The same list of files, reformatted: nothing to add or remove, but not what synth writes.
+    writeFileSync(manifest, JSON.stringify(JSON.parse(readFileSync(manifest, 'utf8'))));
+    const run = await runSynth(args(edited, '--check'));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`  ~ ${join(edited, 'dist')}/.gateway-pki-output.json (the list of files synth owns)\n`);
+    const interrupted = copyWith('interrupted');
+    writeFileSync(join(interrupted, 'dist', '.gateway-pki-commit.json'), '{"generator":"gateway-pki","targets":[]}\n');
+    const journal = await runSynth(args(interrupted, '--check', '--json'));
+    expect(journal.code).toBe(1);
+    expect(JSON.parse(journal.stdout).outputs[0]).toMatchObject({ upToDate: false, interrupted: true, added: [], changed: [], removed: [] });
+  });
+
   test('bad combinations of options: exit 2 with the usage', async () => {
     for (const [options, message] of [
       [['--check', '--diff'], '--check and --diff are two answers to one question: give one'],
@@ -115,6 +130,23 @@ describe('npm run synth -- --check', () => {
       expect(run.stderr).toContain(message);
       expect(run.stderr).toContain('usage: npm run synth');
     }
+  });
+});
+
+describe('npm run synth -- --json', () => {
+  test('the summary of a write as JSON: clusters, objects per layer, stacks, what changed in each folder', async () => {
+    const root = copyWith('json', moreReplicas);
+    const run = await runSynth(args(root, '--json'));
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.clusters).toEqual(['mycluster-0']);
+    expect(summary.objects).toBe(summary.layers.reduce((n: number, layer: { objects: number }) => n + layer.objects, 0));
+    expect(summary.stacks).toEqual(expect.arrayContaining(['mycluster-0-aws', 'vault-config']));
+    expect(summary.outputs.map((o: any) => [o.folder, o.added, o.changed, o.removed])).toEqual([
+      [join(root, 'dist'), [], [HELMRELEASE], []],
+      [join(root, 'cdktf.out'), [], [], []],
+    ]);
+    expect(summary.next).toEqual([expect.stringMatching(/^vault-config is in phase 1 of 2/)]);
   });
 });
 
