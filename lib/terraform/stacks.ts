@@ -5,7 +5,7 @@ import type { ClusterConfig, PlatformConfig } from '../config/types.js';
 import { appRolesDeliveredTo } from '../config/vault-setup.js';
 import {
   appRoleSecretIdName, awsPartition, certManagerRoleName, clusterSecretsPrefix, EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT,
-  externalSecretsRoleName,
+  externalSecretsRoleArn, externalSecretsRoleName,
 } from '../util/names.js';
 import { AwsAccountCheck } from './aws-account-check.js';
 import { CertManagerDnsRole } from './cert-manager-dns-role.js';
@@ -63,9 +63,8 @@ export class ClusterAwsStack extends PlatformStack {
 
     const appRoles = appRolesDeliveredTo(platform, cluster);
     if (appRoles.length > 0) {
-      const roleName = externalSecretsRoleName(cluster.name);
       // The role's ARN by name: the key policy is created before the role, which refers to the key.
-      const roleArn = `arn:${awsPartition(region)}:iam::${platform.aws.accountId}:role/${roleName}`;
+      const roleArn = externalSecretsRoleArn(platform.aws.accountId, region, cluster.name);
       const secretsKey = new SecretsKey(this, 'SecretsKey', {
         alias: `alias/gateway-pki-${cluster.name}-secrets`,
         description: `Cluster ${cluster.name}: encrypts the AppRole secret ids ${clusterSecretsPrefix(cluster.name)}*, read by External Secrets only`,
@@ -75,7 +74,7 @@ export class ClusterAwsStack extends PlatformStack {
         readers: [roleArn],
       });
       this.externalSecretsRole = new ExternalSecretsRole(this, 'ExternalSecrets', {
-        roleName,
+        roleName: externalSecretsRoleName(cluster.name),
         accountId: platform.aws.accountId,
         region,
         partition: awsPartition(region),

@@ -822,6 +822,7 @@ const POLICY_FIELDS: ReadonlyArray<{ readonly type: string; readonly field: stri
   { type: 'aws_iam_role', field: 'assume_role_policy', kind: 'trust' },
   { type: 'aws_kms_key', field: 'policy', kind: 'key' },
   { type: 'aws_kms_key_policy', field: 'policy', kind: 'key' },
+  { type: 'aws_kms_replica_key', field: 'policy', kind: 'key' },
   { type: 'aws_s3_bucket_policy', field: 'policy', kind: 'bucket' },
 ];
 
@@ -1187,9 +1188,9 @@ function checkSecretsKey(input: ValidationInput): Finding[] {
 const SEAL_KEY_MUST_DENY = ['kms:ScheduleKeyDeletion'];
 
 /** The `kms_key_id` of every `seal "awskms"` stanza in the user data of a stack's launch templates and instances. */
-function sealKeyIds(input: ValidationInput, file: string): Set<string> {
+function sealKeyIds(stack: TerraformStackFile): Set<string> {
   const ids = new Set<string>();
-  for (const resource of resources(input, 'aws_launch_template', 'aws_instance').filter((r) => r.file === file)) {
+  for (const resource of ['aws_launch_template', 'aws_instance'].flatMap((type) => tfObjects(stack, 'resource', type))) {
     for (const field of ['user_data', 'user_data_base64']) {
       const value: unknown = resource.body[field];
       if (typeof value !== 'string') continue;
@@ -1205,20 +1206,18 @@ function sealKeyIds(input: ValidationInput, file: string): Set<string> {
 function sealKeys(input: ValidationInput): Set<string> {
   const sealed = new Set<string>();
   for (const stack of input.terraform) {
-    const ids = sealKeyIds(input, stack.file);
+    const ids = sealKeyIds(stack);
     if (ids.size === 0) continue;
-    const keyOf = (reference: unknown): string | undefined =>
-      typeof reference === 'string' ? /^\$\{(aws_kms_(?:replica_)?key\.[\w-]+)\.(?:key_id|arn|id)\}$/.exec(reference)?.[1] : undefined;
     for (const alias of tfObjects(stack, 'resource', 'aws_kms_alias')) {
-      const key = keyOf(alias.body.target_key_id);
+      const key = kmsKeyOf(alias.body.target_key_id);
       if (key !== undefined && ids.has(alias.body.name)) sealed.add(key);
     }
     for (const id of ids) {
-      const key = keyOf(id);
+      const key = kmsKeyOf(id);
       if (key !== undefined) sealed.add(key);
     }
     for (const replica of tfObjects(stack, 'resource', 'aws_kms_replica_key')) {
-      const primary = keyOf(replica.body.primary_key_arn);
+      const primary = kmsKeyOf(replica.body.primary_key_arn);
       if (primary !== undefined && sealed.has(primary)) sealed.add(replica.address);
     }
   }
@@ -1226,47 +1225,44 @@ function sealKeys(input: ValidationInput): Set<string> {
 }
 
 /** Whether a statement denies `action` to everyone but, at most, principals named in a condition (`aws:PrincipalArn`). */
-function deniesToAllButNamed(statement: any, action: string): boolean {
-  if (!isObject(statement) || statement.Effect !== 'Deny') return false;
-  const principal = statement.Principal;
-  const everyone = principal === '*' || (isObject(principal) && [principal.AWS].flat().includes('*'));
-  const actions = [statement.Action].flat();
-  const covers = actions.some((a) => a === action || a === '*' || a === 'kms:*');
-  const conditions = isObject(statement.Condition) ? statement.Condition : {};
-  // Only an exception by principal ARN keeps the deny meaningful; any other condition may leave it void.
-  const onlyPrincipalExceptions = Object.entries(conditions).every(([operator, keys]) =>
-    /^(ArnNotEquals|ArnNotLike|StringNotEquals|StringNotLike)$/.test(operator) && isObject(keys)
-      && Object.keys(keys).every((key) => key.toLowerCase() === 'aws:principalarn'));
-  return everyone && covers && statement.NotAction === undefined && onlyPrincipalExceptions;
+/**
+ * Whether `statement` denies `action` to every principal, with at most an exception by principal ARN
+ * (any other condition, such as MFA, may leave the deny void).
+ */
+function deniesToAllButNamed(statement: Statement, action: string): boolean {
+  const covers = (statement.actions ?? []).some(({ value }) => value === action || value === '*' || value === 'kms:*');
+  const onlyPrincipalExceptions = statement.conditions.every((condition) =>
+    /^(ArnNotEquals|ArnNotLike|StringNotEquals|StringNotLike)$/.test(condition.test) && condition.variable.toLowerCase() === 'aws:principalarn');
+  return statement.effect === 'Deny' && statement.everyone && covers && statement.notActions === undefined && onlyPrincipalExceptions;
 }
+
+/** The key a reference names (`${aws_kms_key.x.arn}`, `.key_id`, `.id`), as an address. */
+const kmsKeyOf = (reference: unknown): string | undefined =>
+  typeof reference === 'string' ? /^\$\{(aws_kms_(?:replica_)?key\.[\w-]+)\.(?:key_id|arn|id)\}$/.exec(reference)?.[1] : undefined;
 
 function checkKeyPolicies(input: ValidationInput): Finding[] {
   const sealed = sealKeys(input);
+  const documents = policyDocumentsByAddress(input);
+  // A policy attached apart (aws_kms_key_policy) is the key's policy, as its own argument would be.
+  const attached = new Map(resources(input, 'aws_kms_key_policy').map((p) => [`${p.file}\n${kmsKeyOf(p.body.key_id)}`, p]));
   return resources(input, 'aws_kms_key', 'aws_kms_replica_key').flatMap((resource) => {
-    const policy: unknown = resource.body.policy;
+    const holder = attached.get(`${resource.file}\n${resource.address}`) ?? resource;
+    const policy: unknown = holder.body.policy;
     if (typeof policy !== 'string' || policy.trim() === '') {
       return [tfFinding('TF-016', resource, ['policy'], 'the key has the default key policy, which lets every IAM policy of the account '
         + `grant any use of it: policy is ${show(policy)}; expected an explicit policy naming its administrators and users`)];
     }
     if (!sealed.has(resource.address)) return [];
-    // A policy with Terraform references inside its strings is still JSON: its statements can be read.
-    let document: any;
-    try {
-      document = JSON.parse(policy);
-    } catch {
-      return [tfFinding('TF-016', resource, ['policy'], 'the seal key\'s policy cannot be read here (not a JSON document); expected '
-        + 'a document that denies kms:ScheduleKeyDeletion to all but a break-glass role')];
+    const content = readPolicy(policy, ['policy'], holder.file, documents);
+    if (!('statements' in content)) {
+      return [tfFinding('TF-016', holder, ['policy'], `the seal key's policy cannot be read here (${'unreadable' in content ? content.unreadable : content.document}); `
+        + 'expected a document that denies kms:ScheduleKeyDeletion to all but a break-glass role')];
     }
-    return missingDenies(resource, document);
+    return SEAL_KEY_MUST_DENY.filter((action) => !content.statements.some((s) => deniesToAllButNamed(s, action))).map((action) =>
+      tfFinding('TF-016', holder, ['policy'], `any IAM administrator of the account can destroy the seal key, and with it every `
+        + `snapshot: no statement denies ${action} to every principal but a break-glass role; expected a Deny with Principal "*" and `
+        + 'at most an aws:PrincipalArn exception'));
   });
-}
-
-function missingDenies(resource: TfObject, document: any): Finding[] {
-  const statements: unknown[] = [document?.Statement].flat().filter((s) => s !== undefined);
-  return SEAL_KEY_MUST_DENY.filter((action) => !statements.some((s) => deniesToAllButNamed(s, action))).map((action) =>
-    tfFinding('TF-016', resource, ['policy'], `any IAM administrator of the account can destroy the seal key, and with it every `
-      + `snapshot: no statement denies ${action} to every principal but a break-glass role; expected a Deny with Principal "*" and `
-      + 'at most an aws:PrincipalArn exception'));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -934,6 +934,18 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
   ],
   'TF-011': [
     {
+      name: 'the local path is absolute on Windows',
+      edit: (f) => { f.stack.terraform.backend.local.path = 'C:\\work\\gateway-pki\\cdktf.out\\stacks\\mycluster-0-aws\\terraform.tfstate'; },
+      at: inStack('terraform.backend.local', 'path'),
+      message: 'the path is absolute, "C:\\\\work',
+    },
+    {
+      name: 'the local path, with Windows separators, stays inside the output folder',
+      edit: (f) => { f.stack.terraform.backend.local.path = '..\\..\\state\\mycluster-0-aws.tfstate'; },
+      at: inStack('terraform.backend.local', 'path'),
+      message: 'is cdktf.out/state/mycluster-0-aws.tfstate, inside cdktf.out/',
+    },
+    {
       name: 'the stack has no backend (Terraform\'s default: terraform.tfstate in the stack\'s folder)',
       edit: (f) => { delete f.stack.terraform; },
       at: inStack('terraform.backend'),
@@ -1115,6 +1127,14 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
   ],
   'TF-016': [
     {
+      name: 'the seal names the key by its id, not an alias, and the key does not deny its deletion',
+      edit: (f) => {
+        lt(f).user_data = base64(`${USER_DATA}seal "awskms" {\n  kms_key_id = "\${aws_kms_key.unseal.key_id}"\n}\n`);
+      },
+      at: inStack('aws_kms_key.unseal', 'policy'),
+      message: 'any IAM administrator of the account can destroy the seal key',
+    },
+    {
       name: 'a key has no policy (the default one)',
       edit: (f) => { delete f.stack.resource.aws_kms_key.unseal.policy; },
       at: inStack('aws_kms_key.unseal', 'policy'),
@@ -1249,6 +1269,12 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
   ],
   'TF-022': [
     {
+      name: 'an AppRole\'s secret id lifetime is not set (Vault\'s default: none)',
+      edit: (f) => { delete appRole(f).secret_id_ttl; },
+      at: inStack('vault_approle_auth_backend_role.CertManagerAppRole', 'secret_id_ttl'),
+      message: 'a leaked secret id works forever: secret_id_ttl is not set',
+    },
+    {
       name: 'an AppRole\'s secret id never expires',
       edit: (f) => { appRole(f).secret_id_ttl = 0; },
       at: inStack('vault_approle_auth_backend_role.CertManagerAppRole', 'secret_id_ttl'),
@@ -1268,6 +1294,15 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     },
   ],
 };
+
+describe('TF-016 on a seal key whose policy cannot be read', () => {
+  it('reports it, beside TF-008 (which cannot check it either)', () => {
+    const findings = checkPolicies(inputWith((f) => { makeSealKey(f); f.stack.resource.aws_kms_key.unseal.policy = '${jsonencode(local.key_policy)}'; }));
+    expect(where(findings).map(([rule]) => rule)).toEqual(['TF-008', 'TF-016']);
+    expect(findings[1]!.message).toBe('the seal key\'s policy cannot be read here (the policy is the Terraform expression "${jsonencode(local.key_policy)}", '
+      + 'whose statements are only known at plan); expected a document that denies kms:ScheduleKeyDeletion to all but a break-glass role');
+  });
+});
 
 describe('POLICY_RULES', () => {
   it('has unique, stable-shaped ids in order, each with a one-line title and rationale', () => {
@@ -1326,6 +1361,24 @@ describe('checkPolicies', () => {
     }],
     ['a flag explicitly false', (f: Fixtures) => { snapshot(f).command = ['vault', 'status', '-tls-skip-verify=false']; }],
     ['-k outside curl', (f: Fixtures) => { snapshot(f).command = ['sh', '-c', 'curl -fsS https://vault:8200; sort -k 2 /work/list']; }],
+    ['a key whose policy is attached apart (aws_kms_key_policy)', (f: Fixtures) => {
+      const key = f.stack.resource.aws_kms_key.unseal;
+      f.stack.resource.aws_kms_key_policy = { unseal: { key_id: '${aws_kms_key.unseal.id}', policy: key.policy } };
+      delete key.policy;
+    }],
+    ['the seal key\'s deny in a policy document data source', (f: Fixtures) => {
+      makeSealKey(f);
+      f.stack.data.aws_iam_policy_document.unseal = {
+        statement: [
+          { sid: 'VaultUnseal', effect: 'Allow', actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey'], resources: ['*'],
+            principals: [{ type: 'AWS', identifiers: ['${aws_iam_role.vault.arn}'] }] },
+          { sid: 'OnlyBreakGlassDestroysTheKey', effect: 'Deny', actions: ['kms:DisableKey', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'],
+            resources: ['*'], principals: [{ type: 'AWS', identifiers: ['*'] }],
+            condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: ['arn:aws:iam::123456789012:role/break-glass'] }] },
+        ],
+      };
+      f.stack.resource.aws_kms_key.unseal.policy = '${data.aws_iam_policy_document.unseal.json}';
+    }],
     ['state in an encrypted S3 bucket with a key of ours', (f: Fixtures) => {
       f.stack.terraform.backend = {
         s3: {

@@ -12,14 +12,11 @@ import { accountPrincipal, KEY_ADMIN_ACTIONS } from '../kms.js';
  */
 export const AUDIT_LOG_SHIPPING_ACTIONS = ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'] as const;
 
-/** What CloudWatch Logs does with the key of an encrypted log group (AWS's documented key policy, actions named). */
-const LOGS_KEY_ACTIONS = [
-  'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom',
-  'kms:ReEncryptTo',
-];
-
-/** What the Auto Scaling group's service-linked role does with the key of the volumes it launches. */
-const VOLUME_KEY_ACTIONS = [
+/**
+ * What a service encrypting with the key does (AWS's documented key policies, actions named): CloudWatch
+ * Logs for the log group, the Auto Scaling group's service-linked role for the volumes it launches.
+ */
+const KEY_USE_ACTIONS = [
   'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom',
   'kms:ReEncryptTo',
 ];
@@ -109,7 +106,7 @@ function auditKeyPolicy(props: { partition: string; accountId: string; region: s
         Sid: 'CloudWatchLogsEncryptsTheAuditLogGroup',
         Effect: 'Allow',
         Principal: { Service: `logs.${region}.amazonaws.com` },
-        Action: LOGS_KEY_ACTIONS,
+        Action: KEY_USE_ACTIONS,
         Resource: '*',
         Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': props.logGroupArn } },
       },
@@ -117,7 +114,7 @@ function auditKeyPolicy(props: { partition: string; accountId: string; region: s
         Sid: 'AutoScalingEncryptsTheAuditVolumes',
         Effect: 'Allow',
         Principal: { AWS: autoScalingServiceRole(partition, accountId) },
-        Action: VOLUME_KEY_ACTIONS,
+        Action: KEY_USE_ACTIONS,
         Resource: '*',
       },
       {
