@@ -12,7 +12,7 @@
  */
 import { stringify } from 'yaml';
 import type { Architecture, EngineProfile, PackageDownload } from './engine.js';
-import { NODE_PLACEHOLDERS, type NodeTlsPaths } from './server-config.js';
+import { API_PORT, HEALTH_CHECK_PATH, NODE_PLACEHOLDERS, type NodeTlsPaths } from './server-config.js';
 
 /** Where the boot script and the configuration template are written. */
 export const BOOT_SCRIPT_PATH = '/usr/local/sbin/gateway-pki-node-setup';
@@ -171,6 +171,8 @@ export function renderBootScript(props: NodeBootProps): string {
     ['SECRET_CA_CHAIN', props.tlsSecrets.caChain],
     ['TLS_REVISION', String(props.tlsRevision)],
     ['TLS_SERVER_NAME', props.tlsServerName],
+    ['API_PORT', String(API_PORT)],
+    ['HEALTH_PATH', HEALTH_CHECK_PATH.replace(/^\/v1\//, '')],
     ['AUTO_SCALING_GROUP', props.launchHook.autoScalingGroupName],
     ['LAUNCH_HOOK', props.launchHook.hookName],
     ['BOOTSTRAP', String(props.bootstrap)],
@@ -393,13 +395,13 @@ start_service() {
 
 # The local server by its certificate's name, verified against the CA chain (verification is never skipped).
 local_api() {
-  curl -sS --proto '=https' --max-time 5 --cacert "$TLS_CA_CHAIN" --resolve "$TLS_SERVER_NAME:8200:127.0.0.1" \
-    "https://$TLS_SERVER_NAME:8200/v1/$1"
+  curl -sS --proto '=https' --max-time 5 --cacert "$TLS_CA_CHAIN" --resolve "$TLS_SERVER_NAME:$API_PORT:127.0.0.1" \
+    "https://$TLS_SERVER_NAME:$API_PORT/v1/$1"
 }
 
 # 200: unsealed, active or a standby reaching the active node; 501 uninitialised; 503 sealed.
 health_code() {
-  code=$(local_api 'sys/health?standbyok=true&perfstandbyok=true' -o /dev/null -w '%{http_code}' 2>/dev/null) || code=000
+  code=$(local_api "$HEALTH_PATH" -o /dev/null -w '%{http_code}' 2>/dev/null) || code=000
   printf '%s\n' "$code"
 }
 

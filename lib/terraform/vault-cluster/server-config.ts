@@ -48,6 +48,14 @@ export interface ServerConfigProps {
 export const API_PORT = 8200;
 export const CLUSTER_PORT = 8201;
 
+/**
+ * What the load balancer asks each node, and the boot script before it lets its node into service: `/v1/sys/health` answers 200 for the active node and,
+ * with `standbyok` and `perfstandbyok`, for standbys that are unsealed and reach the active node.
+ * Everything else answers otherwise and is unhealthy: sealed (503), not initialised (501), DR
+ * secondary (472), a standby that lost the active node (474), removed from the cluster (530).
+ */
+export const HEALTH_CHECK_PATH = '/v1/sys/health?standbyok=true&perfstandbyok=true';
+
 /** How long Prometheus metrics are kept in memory for `/v1/sys/metrics` (must be non-zero to expose them). */
 export const PROMETHEUS_RETENTION = '24h';
 

@@ -36,7 +36,7 @@ import { VaultAuditLog } from './audit-log.js';
 import { KeyDestructionAlarm } from './key-destruction-alarm.js';
 import { type Architecture, type EngineProfile } from './engine.js';
 import { AUDIT_DEVICE, cloudWatchAgentDownload, LAUNCH_HOOK_HEARTBEAT_SECONDS, nodeTlsPaths, renderCloudConfig, type TlsSecretNames } from './node-boot.js';
-import { API_PORT, CLUSTER_PORT, renderServerConfig } from './server-config.js';
+import { API_PORT, CLUSTER_PORT, HEALTH_CHECK_PATH, renderServerConfig } from './server-config.js';
 
 /** How the nodes are sized, after HashiCorp's Raft reference architecture (vCPU and memory ranges). */
 export const INSTANCE_SIZES = {
@@ -44,13 +44,7 @@ export const INSTANCE_SIZES = {
   large: { vcpu: { min: 4, max: 8 }, memoryMib: { min: 32768, max: 65536 } },
 } as const;
 
-/**
- * What the load balancer asks each node: `/v1/sys/health` answers 200 for the active node and,
- * with `standbyok` and `perfstandbyok`, for standbys that are unsealed and reach the active node.
- * Everything else answers otherwise and is unhealthy: sealed (503), not initialised (501), DR
- * secondary (472), a standby that lost the active node (474), removed from the cluster (530).
- */
-export const HEALTH_CHECK_PATH = '/v1/sys/health?standbyok=true&perfstandbyok=true';
+export { HEALTH_CHECK_PATH };
 
 /**
  * The first apply (`bootstrap`): uninitialised nodes answer 200 too, so that the Auto Scaling group
