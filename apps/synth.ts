@@ -211,4 +211,9 @@ function label(value: string): string {
   return value.replace(/[\\/]+$/, '') || value;
 }
 
+// `npm run diff | head`: a reader that stops early is not an error of ours (no EPIPE stack trace).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
 process.exitCode = main(process.argv.slice(2));

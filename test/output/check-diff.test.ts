@@ -5,11 +5,12 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { previewOutputs } from '../../lib/output/commit.js';
 import { renderDiff, renderDiffStat } from '../../lib/output/diff.js';
-import { EXAMPLE_CONFIG, runSynth } from '../support/cli.js';
+import { EXAMPLE_CONFIG, runSynth, SYNTH_BUNDLE } from '../support/cli.js';
 import { readTree } from '../support/tree.js';
 import { secondCluster } from '../support/example-config.js';
 
@@ -166,6 +167,28 @@ describe('npm run diff', () => {
     expect(readTree(root)).toEqual(before);
     const stat = await runSynth(args(root, '--diff', '--stat'));
     expect(stat).toEqual({ code: 0, stderr: '', stdout: ` ${dist}/${HELMRELEASE} | 6 +++---\n 1 file changed, 3 insertions(+), 3 deletions(-)\n` });
+  });
+
+  test('a reader that stops early (npm run diff | head -1) ends it quietly', async () => {
+    // Four more clusters: a diff of every file of each, far more than the 64 KiB a pipe holds.
+    const root = copyWith('diff-head', (config) => {
+      for (const n of [1, 2, 3, 4]) {
+        const cluster = secondCluster(config.clusters[0], `mycluster-${n}`);
+        cluster.workloadIdentity.oidcProviderArn = cluster.workloadIdentity.oidcProviderArn.replace(/\/id\/.*$/, `/id/${String(n).repeat(32)}`);
+        config.clusters.push(cluster);
+      }
+      for (const application of config.applications) application.cluster = 'mycluster-0';
+      config.backup.cluster = 'mycluster-0';
+    });
+    const { stderr, code } = await new Promise<{ stderr: string; code: number | null }>((done) => {
+      const child = spawn(process.execPath, [SYNTH_BUNDLE, ...args(root, '--diff')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (chunk) => { err += chunk; });
+      child.stdout.once('data', () => child.stdout.destroy());
+      child.on('close', (exit) => done({ stderr: err, code: exit }));
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   test('nothing to change: no output at all', async () => {
