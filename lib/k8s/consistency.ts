@@ -9,6 +9,8 @@
  * so they read the objects defensively: a malformed object is the schema check's to report.
  */
 
+import { NAMESPACE_NAME_LABEL } from '../util/names.js';
+
 /** The shape of a manifest as far as these checks read it. */
 export interface Manifest {
   readonly apiVersion: string;
@@ -36,7 +38,6 @@ const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
 const ISSUER_ANNOTATION = 'cert-manager.io/issuer';
 const ISSUER_KIND_ANNOTATION = 'cert-manager.io/issuer-kind';
 const ISSUER_GROUP_ANNOTATION = 'cert-manager.io/issuer-group';
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 const isKind = (m: Manifest, group: string, kind: string) => m.kind === kind && m.apiVersion.startsWith(`${group}/`);
 const id = (m: Manifest) => `${m.kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`;

@@ -10,7 +10,7 @@ import {
   HttpRouteSpecRulesFiltersRequestRedirectStatusCode,
   HttpRouteSpecRulesFiltersType,
 } from '../../imports/gw-httproutes-gateway.networking.k8s.io.js';
-import { MANAGED_BY_LABEL } from '../util/names.js';
+import { MANAGED_BY_LABEL, NAMESPACE_NAME_LABEL } from '../util/names.js';
 import { isDnsLabel, isInDnsZone } from '../util/validators.js';
 import type { PrivateCertificate } from './certificate.js';
 import { resolveKey, type CertificateKey } from './certificate.js';
@@ -53,7 +53,6 @@ export const GATEWAY_HEALTH_CHECK_EXPRS: readonly FluxHealthCheckExpr[] = [
 ];
 
 /** The label Kubernetes puts on every namespace with its own name; lets a selector list namespaces by name. */
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** What the load balancer in front of a Gateway faces. */
 export type LoadBalancerScheme = 'internet-facing' | 'internal';

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { INetworkPolicyEgressRule, INetworkPolicyIngressRule } from 'kubernetes-models/networking.k8s.io/v1';
-import { MANAGED_BY_LABEL } from '../util/names.js';
+import { MANAGED_BY_LABEL, NAMESPACE_NAME_LABEL } from '../util/names.js';
 import { KubeNetworkPolicy } from './core.js';
 
 /** Every address: for peers whose addresses are not known when synthesizing (AWS endpoints, ACME, the EKS API endpoint). */
@@ -74,7 +74,7 @@ export class NamespaceIsolation extends Construct {
     policy('allow-dns', {
       egress: [{
         to: [{
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+          namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } },
           podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
         }],
         ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],

@@ -125,3 +125,6 @@ export const VAULT_AWS_STACK = 'vault-aws';
 export const VAULT_CONFIG_STACK = 'vault-config';
 /** Terraform stack of the snapshot bucket, its key and the backup role: it outlives the Vault cluster. */
 export const VAULT_BACKUP_STACK = 'vault-backup-aws';
+
+/** The label Kubernetes sets on every namespace to its own name, which namespace selectors match on. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';

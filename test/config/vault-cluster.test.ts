@@ -73,6 +73,8 @@ describe('vaultCluster validation', () => {
     }, 'vaultCluster.unsealKey.breakGlassRoleArn', /^is only for a key this stack creates/],
     ['a created key without a break-glass role', (c: any) => { delete c.unsealKey; }, 'vaultCluster.unsealKey.breakGlassRoleArn',
       /^is required when this stack creates the seal key: expected an IAM role ARN such as "arn:aws:iam::123456789012:role\/gateway-pki-break-glass"/],
+    ['a created key with other settings but no break-glass role', (c: any) => { c.unsealKey = { deletionWindowDays: 10 }; },
+      'vaultCluster.unsealKey.breakGlassRoleArn', /^is required when this stack creates the seal key/],
     ['a break-glass role by name', (c: any) => { c.unsealKey.breakGlassRoleArn = 'break-glass'; }, 'vaultCluster.unsealKey.breakGlassRoleArn',
       'expected an IAM role ARN such as "arn:aws:iam::123456789012:role/gateway-pki-break-glass", got "break-glass" '
         + '(give the full ARN: arn:<partition>:iam::<account>:role/<name>)'],
