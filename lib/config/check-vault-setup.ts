@@ -15,18 +15,23 @@ import {
   compareVersions, isDnsName, isFluxDuration, isGoDuration, isInDnsZone, isUuid, isVaultPathSegment, parseExactVersion,
   parseGoDuration, parseOidcProviderArn,
 } from '../util/validators.js';
+import { longestGapMinutes, parseCronSchedule } from '../util/cron.js';
+import { DEFAULT_ROTATION_SCHEDULE, ROTATION_EXPIRY_MARGIN_SECONDS, rotationLateAfterSeconds } from './approle-rotation.js';
+import { CRON_SCHEDULE, PINNED_IMAGE } from './check-backup.js';
 import { formatPath } from './errors.js';
 import {
   BOOLEAN, type ClusterSummary, DNS_LABEL, DNS_LABEL_EXPECTED, dnsNameHint, enumRule, expectedGot, field, isMapping, listField, type Mapping, mappingOf, numbers,
   own, type Path, pemFileRule, checkCidrList, present, type Problems, quoted, reportUnknownKeys, type Rule, section, stringRule, VAULT_MOUNT,
 } from './rules.js';
 import {
-  CLUSTER_LOCAL_DOMAIN, defaultIssuerCertificateFile, defaultLeafMaxTtl, ISSUING_KEY_BITS, VAULT_DEFAULT_KEY_BITS, VAULT_KEY_BITS,
+  APPROLE_DEFAULTS, CLUSTER_LOCAL_DOMAIN, defaultIssuerCertificateFile, defaultLeafMaxTtl, ISSUING_KEY_BITS, VAULT_DEFAULT_KEY_BITS, VAULT_KEY_BITS,
   VAULT_KEY_TYPES, VAULT_PKI_DEFAULTS, type VaultKey, type VaultKeyType,
 } from './vault-setup.js';
 
 const KEY_FIELDS = ['type', 'bits'] as const;
-const SETUP_FIELDS = ['auditFilePath', 'deadServerLastContactThreshold', 'kvMount', 'adminPolicy', 'kubernetesJwtAuth'] as const;
+const SETUP_FIELDS = ['auditFilePath', 'deadServerLastContactThreshold', 'kvMount', 'adminPolicy', 'kubernetesJwtAuth', 'appRoleRotation'] as const;
+const ROTATION_FIELDS = ['enabled', 'schedule', 'images'] as const;
+const ROTATION_IMAGES_FIELDS = ['vault', 'awsCli'] as const;
 
 /** Longest issuing CA lifetime: it must end before the offline intermediate that signs it. */
 export const ISSUING_CA_TTL_CEILING = `${INTERMEDIATE_CA_LIFETIME_HOURS}h`;
@@ -246,12 +251,67 @@ export function checkVaultSetupSection(problems: Problems, vault: Mapping): void
   const kvMount = field<string>(problems, setup, path, 'kvMount', VAULT_MOUNT, true);
   field(problems, setup, path, 'adminPolicy', POLICY_NAME, true);
   field(problems, setup, path, 'kubernetesJwtAuth', BOOLEAN, true);
+  checkAppRoleRotationFields(problems, setup, path);
   if (kvMount === undefined) return;
   const pki = own(vault, 'pki');
   const pkiMount = validOr(isMapping(pki) ? own(pki, 'mount') : undefined, VAULT_MOUNT, VAULT_PKI_DEFAULTS.mount);
   if (pkiMount !== undefined && mountsOverlap(kvMount, pkiMount)) {
     problems.add([...path, 'kvMount'], expectedGot(`a mount apart from vault.pki.mount (${JSON.stringify(pkiMount)})`, kvMount,
       'Vault mounts cannot share, nest in or contain each other\'s path'));
+  }
+}
+
+/** `vault.setup.appRoleRotation` (optional): each field; against the secret ids' lifetimes in {@link checkVaultSetupAcrossSections}. */
+function checkAppRoleRotationFields(problems: Problems, setup: Mapping, setupPath: Path): void {
+  const path = [...setupPath, 'appRoleRotation'];
+  const rotation = section(problems, setup, setupPath, 'appRoleRotation', ROTATION_FIELDS, true);
+  if (!rotation) return;
+  field(problems, rotation, path, 'enabled', BOOLEAN, true);
+  field(problems, rotation, path, 'schedule', CRON_SCHEDULE, true);
+  const images = section(problems, rotation, path, 'images', ROTATION_IMAGES_FIELDS, true);
+  if (!images) return;
+  field(problems, images, [...path, 'images'], 'vault', PINNED_IMAGE, true);
+  field(problems, images, [...path, 'images'], 'awsCli', PINNED_IMAGE, true);
+}
+
+/**
+ * `vault.setup.appRoleRotation` against the rest: the job logs in with Vault's AWS auth, which the
+ * platform configures on its own servers only (`vaultCluster`); and a rotated secret id must not
+ * page between two good runs: the late warning (two runs' wait) must come before the page (a week
+ * from the end of its `secretIdTtl`).
+ */
+function checkAppRoleRotationAgainstLifetimes(problems: Problems, raw: Mapping, vault: Mapping | undefined): void {
+  const rotation = mappingAt(mappingAt(vault, 'setup'), 'appRoleRotation');
+  const path = ['vault', 'setup', 'appRoleRotation'];
+  if (rotation !== undefined && own(rotation, 'enabled') === true && own(raw, 'vaultCluster') === undefined) {
+    problems.add([...path, 'enabled'], 'expected false or omitted without a vaultCluster section, got true (the rotation job logs in to Vault '
+      + 'with its AWS auth method, which the platform sets up on the Vault servers it runs; rotate secret ids by hand, README "Rotate an AppRole secret id")');
+    return;
+  }
+  if ((rotation !== undefined && own(rotation, 'enabled') === false) || own(raw, 'vaultCluster') === undefined) return;
+  const scheduleGiven = rotation !== undefined && own(rotation, 'schedule') !== undefined;
+  const schedule = validOr(scheduleGiven ? own(rotation!, 'schedule') : undefined, CRON_SCHEDULE, DEFAULT_ROTATION_SCHEDULE);
+  const parsed = schedule === undefined ? undefined : parseCronSchedule(schedule);
+  const gapMinutes = parsed !== undefined && 'schedule' in parsed ? longestGapMinutes(parsed.schedule) : undefined;
+  if (gapMinutes === undefined) return;
+  const lifetimes: Array<{ at: Path; ttl: unknown }> = [];
+  const appRole = mappingAt(mappingAt(vault, 'auth'), 'appRole');
+  if (appRole !== undefined) lifetimes.push({ at: ['vault', 'auth', 'appRole', 'secretIdTtl'], ttl: own(appRole, 'secretIdTtl') });
+  const backupAppRole = mappingAt(mappingAt(raw, 'backup'), 'appRole');
+  if (backupAppRole !== undefined) lifetimes.push({ at: ['backup', 'appRole', 'secretIdTtl'], ttl: own(backupAppRole, 'secretIdTtl') });
+  const late = rotationLateAfterSeconds(gapMinutes * 60);
+  const days = (n: number) => `${Math.round((n / 86_400) * 10) / 10} days`;
+  for (const { at, ttl } of lifetimes) {
+    const value = validOr(ttl, SECRET_ID_TTL, APPROLE_DEFAULTS.secretIdTtl);
+    if (value === undefined || late < seconds(value) - ROTATION_EXPIRY_MARGIN_SECONDS) continue;
+    const why = `the rotation warns after two missed runs (${days(late)}) and pages a week before ${formatPath(at)} `
+      + `(${JSON.stringify(value)}${ttl === undefined ? ', the default' : ''}) ends: the page would come first`;
+    if (scheduleGiven) {
+      problems.add([...path, 'schedule'], expectedGot('a schedule that runs more often', schedule, why));
+    } else {
+      problems.add(at, expectedGot(`a secretIdTtl longer than ${days(late + ROTATION_EXPIRY_MARGIN_SECONDS)} under the default `
+        + `vault.setup.appRoleRotation.schedule (${JSON.stringify(DEFAULT_ROTATION_SCHEDULE)})`, value, why));
+    }
   }
 }
 
@@ -293,6 +353,8 @@ export interface VaultSetupContext {
  * | backup.appRole.roleId ≠ vault.auth.appRole.roleId                  | backup.appRole.roleId               |
  * | Kubernetes auth: one cluster, with irsa (its OIDC issuer)          | vault.auth.kubernetes               |
  * | kubernetesJwtAuth: at least one irsa cluster                       | vault.setup.kubernetesJwtAuth       |
+ * | appRoleRotation.enabled: true only with vaultCluster               | vault.setup.appRoleRotation.enabled |
+ * | rotation: 2 runs' wait + 1 h < each rotated secretIdTtl - 7 days   | appRoleRotation.schedule, or the secretIdTtl under the default schedule |
  */
 export function checkVaultSetupAcrossSections(problems: Problems, raw: Mapping, context: VaultSetupContext): void {
   const vault = mappingAt(raw, 'vault');
@@ -302,6 +364,7 @@ export function checkVaultSetupAcrossSections(problems: Problems, raw: Mapping, 
   checkAllowedDomainsCoverApplications(problems, pki, raw);
   checkRoleIdsDiffer(problems, raw, vault);
   checkKubernetesLogin(problems, raw, vault, context.clusters);
+  checkAppRoleRotationAgainstLifetimes(problems, raw, vault);
 }
 
 function checkLeafAgainstPrivateCertificate(problems: Problems, raw: Mapping, pki: Mapping | undefined, privateCertificate: Mapping | undefined): void {

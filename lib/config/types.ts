@@ -264,6 +264,33 @@ export interface VaultSetupConfig {
    * secret-less login for workloads. @default false
    */
   readonly kubernetesJwtAuth?: boolean;
+  /**
+   * The CronJobs that rotate each AppRole secret id a cluster receives (cert-manager's with AppRole
+   * login, the snapshot agent's), and their alerts. Needs `vaultCluster`: the job logs in to Vault
+   * with Vault's AWS auth method, as its own IAM role.
+   * @default - on wherever a cluster receives an AppRole secret id and the platform has a `vaultCluster`
+   */
+  readonly appRoleRotation?: AppRoleRotationConfig;
+}
+
+/**
+ * How AppRole secret ids are rotated: a CronJob per AppRole, in the namespace
+ * `vault-approle-rotation` of the cluster that receives it, makes a new secret id, puts it in
+ * Secrets Manager, has External Secrets copy it into the cluster at once, waits until the Secret
+ * holds it, then destroys the cluster's older secret ids of that AppRole.
+ * @example { schedule: '17 5 * * 1' }
+ */
+export interface AppRoleRotationConfig {
+  /** `false`: secret ids are rotated by hand (README, "Rotate an AppRole secret id"). @default true */
+  readonly enabled?: boolean;
+  /**
+   * When the CronJobs run, in UTC. Two missed runs raise a warning; a secret id a week from the end
+   * of its `secretIdTtl` pages, so the longest wait between two runs must leave room for both.
+   * @default '17 5 * * 1' (Mondays 05:17 UTC)
+   */
+  readonly schedule?: string;
+  /** @default - `backup.images` when set, else the `vaultCluster` version's official image and amazon/aws-cli */
+  readonly images?: BackupImagesConfig;
 }
 
 /**
@@ -883,10 +910,13 @@ export interface BackupConfig {
     readonly secretIdTtl?: string;
   };
   /** Container images, pinned (a tag, optionally with `@sha256:` digest). */
-  readonly images?: {
-    /** @default - `hashicorp/vault:<vaultCluster.version>` or `openbao/openbao:<version>` */
-    readonly vault?: string;
-    /** @default 'amazon/aws-cli:2.31.0' */
-    readonly awsCli?: string;
-  };
+  readonly images?: BackupImagesConfig;
+}
+
+/** The two images of the platform's jobs (backups, AppRole rotation), pinned: a tag, optionally with `@sha256:` digest. */
+export interface BackupImagesConfig {
+  /** @default - `hashicorp/vault:<vaultCluster.version>` or `openbao/openbao:<version>` */
+  readonly vault?: string;
+  /** @default 'amazon/aws-cli:2.31.0' */
+  readonly awsCli?: string;
 }

@@ -284,3 +284,12 @@ export function vaultServerNameProblem(serverName: string, vaultHost: string | u
   return `expected a name in the private zone ${JSON.stringify(privateZone)} (dns.privateZone.name) to put on Vault's server certificate, `
     + `got ${JSON.stringify(serverName)} (the intermediate CA is name-constrained to that zone; remove vault.serverName or use a name of the zone)`;
 }
+
+/**
+ * The value every login to Vault's AWS auth signs in its `X-Vault-AWS-IAM-Server-ID` header, and
+ * that Vault requires: the host name of `vault.address`, which the nodes' launch gate and the
+ * rotation jobs know too.
+ */
+export function vaultAwsAuthServerId(config: PlatformConfig): string {
+  return new URL(config.vault.address).hostname;
+}

@@ -244,6 +244,94 @@ export function vaultBackupAlerts(options: VaultBackupAlertsOptions): AlertGroup
   };
 }
 
+/** One rotation CronJob, and the ages of its secret id at which to warn and page. */
+export interface RotationCronJobAlert {
+  readonly cronJob: string;
+  /** The AppRole it rotates, for the reader. */
+  readonly appRole: string;
+  /** Seconds without a successful run after which the rotation is late (a warning). */
+  readonly lateAfterSeconds: number;
+  /** Seconds without a successful run after which the secret id may expire within days (a page). */
+  readonly expiringAfterSeconds: number;
+}
+
+export interface AppRoleRotationAlertsOptions {
+  readonly namespace: string;
+  readonly cronJobs: readonly RotationCronJobAlert[];
+}
+
+/**
+ * Alerts on the AppRole secret id rotation, from kube-state-metrics' CronJob and Job series. The
+ * rotation job is the only writer of the secret ids, so the time since its last success bounds
+ * the age of the secret id in use:
+ *
+ * - `AppRoleSecretIdRotationFailed`: a rotation Job failed (until a later run succeeds);
+ * - `AppRoleSecretIdRotationLate`: no success for two runs' wait (nor since the CronJob exists);
+ * - `AppRoleSecretIdExpiring`: no success for the secret id's lifetime minus a week: it may stop
+ *   working within days, and the consumer (cert-manager, the snapshots) with it.
+ */
+export function appRoleRotationAlerts(options: AppRoleRotationAlertsOptions): AlertGroup {
+  if (options.cronJobs.length === 0) throw new Error('rotation alerts: at least one CronJob');
+  for (const job of options.cronJobs) {
+    if (!(Number.isInteger(job.lateAfterSeconds) && Number.isInteger(job.expiringAfterSeconds) && job.lateAfterSeconds > 0
+      && job.lateAfterSeconds < job.expiringAfterSeconds)) {
+      throw new Error(`rotation alerts of ${job.cronJob}: expected whole seconds with 0 < late < expiring, got late ${job.lateAfterSeconds} `
+        + `and expiring ${job.expiringAfterSeconds}`);
+    }
+  }
+  const ns = `namespace="${options.namespace}"`;
+  const names = options.cronJobs.map((job) => job.cronJob).join('|');
+  const since = (job: RotationCronJobAlert, seconds: number) => {
+    const selector = `{${ns}, cronjob="${job.cronJob}"}`;
+    return [
+      `(time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time${selector})) > ${seconds}`,
+      `or ((time() - max by (namespace, cronjob) (kube_cronjob_created${selector})) > ${seconds}`,
+      `  unless on (namespace, cronjob) kube_cronjob_status_last_successful_time${selector})`,
+    ].join('\n');
+  };
+  const anyOf = (clause: (job: RotationCronJobAlert) => string) => options.cronJobs.map((job) => `(${clause(job)})`).join('\nor ');
+  const days = (seconds: number) => Math.round((seconds / 86_400) * 10) / 10;
+  const thresholds = (pick: (job: RotationCronJobAlert) => number) =>
+    options.cronJobs.map((job) => `${job.appRole}: ${days(pick(job))} days`).join(', ');
+  return {
+    name: 'approle-rotation',
+    rules: [
+      {
+        alert: 'AppRoleSecretIdRotationFailed',
+        expr: [
+          `kube_job_failed{${ns}, condition="true"} == 1`,
+          `and on (namespace, job_name) kube_job_owner{${ns}, owner_kind="CronJob", owner_name=~"${names}"}`,
+          `unless on (namespace, job_name) (kube_job_status_start_time{${ns}} < on (namespace) group_left () `
+            + `max by (namespace) (kube_cronjob_status_last_successful_time{${ns}, cronjob=~"${names}"}))`,
+        ].join('\n'),
+        for: '1m',
+        severity: 'warning',
+        summary: 'AppRole secret id rotation Job {{ $labels.namespace }}/{{ $labels.job_name }} failed',
+        description: 'kubectl -n {{ $labels.namespace }} logs job/{{ $labels.job_name }} --all-containers names the step that failed '
+          + '(credentials, register, publish, revoke). The secret id in use stays valid; the next run retries and destroys what this one left.',
+      },
+      {
+        alert: 'AppRoleSecretIdRotationLate',
+        expr: anyOf((job) => since(job, job.lateAfterSeconds)),
+        for: '10m',
+        severity: 'warning',
+        summary: 'AppRole secret id of {{ $labels.cronjob }} not rotated for two runs',
+        description: `No successful run of {{ $labels.namespace }}/{{ $labels.cronjob }} for two scheduled runs (${thresholds((job) => job.lateAfterSeconds)}), `
+          + 'or none since it exists (after the first apply, start one: README "Rotate an AppRole secret id").',
+      },
+      {
+        alert: 'AppRoleSecretIdExpiring',
+        expr: anyOf((job) => since(job, job.expiringAfterSeconds)),
+        for: '10m',
+        severity: 'critical',
+        summary: 'AppRole secret id of {{ $labels.cronjob }} may expire within a week',
+        description: `The secret id in use may be older than its lifetime minus a week (${thresholds((job) => job.expiringAfterSeconds)}): `
+          + 'when it expires, its consumer can no longer log in to Vault. Fix the rotation (its Job logs) and run it by hand.',
+      },
+    ],
+  };
+}
+
 export interface AlertRulesProps {
   /** Name of the PrometheusRule. */
   readonly name: string;

@@ -9,3 +9,6 @@ import { readFileSync } from 'node:fs';
  * to read from, `scripts/build.mjs` replaces the read by the file's text.
  */
 export const VAULT_BACKUP_SCRIPT: string = readFileSync(new URL('./scripts/vault-backup.sh', import.meta.url), 'utf8');
+
+/** The script of the AppRole rotation jobs (credentials, register, publish, revoke), `lib/k8s/scripts/approle-rotation.sh`, read the same way. */
+export const APPROLE_ROTATION_SCRIPT: string = readFileSync(new URL('./scripts/approle-rotation.sh', import.meta.url), 'utf8');

@@ -3,12 +3,14 @@ import { Construct } from 'constructs';
 import { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import { type ResolvedBackup, resolveBackup } from '../config/backup.js';
 import type { ApplicationConfig, ClusterConfig, PlatformConfig } from '../config/types.js';
-import { appRoleSettings, appRolesDeliveredTo, vaultAuth } from '../config/vault-setup.js';
+import { appRoleSettings, appRolesDeliveredTo, vaultAuth, vaultAwsAuthServerId } from '../config/vault-setup.js';
 import {
-  appRoleSecretIdName, CERT_MANAGER_APPROLE, certManagerRoleArn, DEFAULT_GATEWAYS_NAMESPACE, externalSecretsRoleArn, SECRET_STORE_NAME,
-  SNAPSHOT_APPROLE, VAULT_BACKUP_SERVICE_ACCOUNT, VAULT_SNAPSHOT_KEY_PREFIX, vaultBackupKeyAliasArn, vaultBackupRoleArn,
+  APPROLE_ROTATION_NAMESPACE, appRoleRotationCronJobName, appRoleRotationRoleArn, appRoleRotationVaultRole, appRoleSecretIdName, CERT_MANAGER_APPROLE, certManagerRoleArn, DEFAULT_GATEWAYS_NAMESPACE, externalSecretsRoleArn, SECRET_STORE_NAME,
+  SNAPSHOT_APPROLE, VAULT_AWS_AUTH_PATH, VAULT_BACKUP_SERVICE_ACCOUNT, VAULT_SNAPSHOT_KEY_PREFIX, vaultBackupKeyAliasArn, vaultBackupRoleArn,
 } from '../util/names.js';
-import { AlertRules, certificateExpiryAlerts, certManagerAlerts, vaultAlerts, vaultBackupAlerts } from './alert-rules.js';
+import { AlertRules, appRoleRotationAlerts, certificateExpiryAlerts, certManagerAlerts, vaultAlerts, vaultBackupAlerts } from './alert-rules.js';
+import { AppRoleRotation, AppRoleSecretSyncGrant, type RotatedSecretTarget } from './approle-rotation.js';
+import { type AppRoleRotationSettings, appRoleRotationSettings, rotationAlertAges } from '../config/approle-rotation.js';
 import { ApplicationRoute } from './application-route.js';
 import { CertManager, CertManagerAwsIdentity } from './cert-manager.js';
 import { AppRoleSecretId, AwsSecretsManagerStore, ExternalSecretsOperator } from './external-secrets.js';
@@ -18,7 +20,7 @@ import { GatewayApiCrds } from './gateway-api-crds.js';
 import { GATEWAY_HEALTH_CHECK_EXPRS, PlatformGateway, PrivateGateway, PublicGateway } from './gateway.js';
 import { GatewayHttp01Solver, LetsEncryptIssuer, Route53Solver } from './letsencrypt-issuer.js';
 import { DEFAULT_TRUST_NAMESPACE_LABELS, PrivateCaBundle, TRUST_BUNDLE_KEY, TrustManager } from './trust-manager.js';
-import { SNAPSHOT_CRONJOB, VaultBackup, VERIFY_CRONJOB } from './vault-backup.js';
+import { APPROLE_SECRET, APPROLE_SECRET_KEY, SNAPSHOT_CRONJOB, VaultBackup, VERIFY_CRONJOB } from './vault-backup.js';
 import { VaultIssuer } from './vault-issuer.js';
 import { X509CertificateExporter } from './x509-exporter.js';
 import { platformNamespace } from './namespace.js';
@@ -74,6 +76,7 @@ export interface ClusterPlatformProps {
  * | `certificates`     | the private Gateway's Certificate (Vault)               | issuers, gateways      |
  * | `routes`           | one HTTPRoute per declared application                  | gateways               |
  * | `backup`           | Vault snapshot and verification CronJobs (optional)     | secrets, trust         |
+ * | `approle-rotation` | AppRole secret id rotation CronJobs (vault.setup.appRoleRotation) | secrets, trust |
  *
  * Gateways, certificates and routes exist only for the gateways that have applications; `backup`
  * only in the cluster that `backup.cluster` names. Charts
@@ -129,7 +132,10 @@ export class ClusterPlatform extends Construct {
     if (this.cluster.monitoring?.enabled) this.addMonitoring(controllers);
     const issuers = this.addIssuers(controllers, applications.some((app) => app.gateway === 'public'));
     if (applications.length > 0) this.addGateways(issuers, applications);
-    if (this.backup) this.addBackup(this.backup, controllers, trust);
+    const rotation = appRoleRotationSettings(this.platform, this.cluster);
+    const rotated = rotation && this.secretsLayer ? this.rotationTargets(rotation, controllers) : [];
+    if (this.backup) this.addBackup(this.backup, controllers, trust, rotated.find((t) => t.appRole.name === SNAPSHOT_APPROLE));
+    if (rotation && rotated.length > 0) this.addAppRoleRotation(rotation, rotated, trust);
   }
 
   /** Whether the cluster gets ServiceMonitors or PrometheusRules, which need the prometheus-operator CRDs. */
@@ -303,6 +309,21 @@ export class ClusterPlatform extends Construct {
         name: 'vault', namespace: exporter.namespace, selectorLabels: monitoring.selectorLabels, groups: [vaultAlerts()],
       });
     }
+    const rotation = appRoleRotationSettings(this.platform, this.cluster);
+    if (rotation && appRolesDeliveredTo(this.platform, this.cluster).length > 0) {
+      new AlertRules(chart, 'AppRoleRotationAlerts', {
+        name: 'approle-rotation',
+        namespace: exporter.namespace,
+        selectorLabels: monitoring.selectorLabels,
+        groups: [appRoleRotationAlerts({
+          namespace: APPROLE_ROTATION_NAMESPACE,
+          cronJobs: rotation.appRoles.map((appRole) => {
+            const ages = rotationAlertAges(rotation, appRole);
+            return { cronJob: appRoleRotationCronJobName(appRole.name), appRole: appRole.name, lateAfterSeconds: ages.late, expiringAfterSeconds: ages.expiring };
+          }),
+        })],
+      });
+    }
     if (this.backup) {
       // Beside the other rules, in the one namespace Prometheus' ruleNamespaceSelector must include.
       new AlertRules(chart, 'VaultBackupAlerts', {
@@ -446,7 +467,7 @@ export class ClusterPlatform extends Construct {
    * After `secrets` (the ClusterSecretStore their ExternalSecret reads) and `trust` (the jobs verify
    * Vault's certificate with the private root it distributes).
    */
-  private addBackup(backup: ResolvedBackup, controllers: Controllers, trust: Trust): void {
+  private addBackup(backup: ResolvedBackup, controllers: Controllers, trust: Trust, rotated: RotatedSecretTarget | undefined): void {
     const chart = this.newLayerChart('backup');
     const { platform } = this;
     new VaultBackup(chart, 'VaultBackup', {
@@ -486,7 +507,67 @@ export class ClusterPlatform extends Construct {
     });
     // After the ClusterSecretStore its ExternalSecret reads (the `secrets` layer, which the backup
     // cluster always has: it receives the snapshot AppRole's secret id), and the private root.
+    // The rotation job's rights on the snapshot secret, here with its namespace: the backup layer is
+    // Ready only once that secret arrives, which the rotation job makes, so that layer cannot wait for this one.
+    if (rotated) new AppRoleSecretSyncGrant(chart, 'AppRoleRotationGrant', { target: rotated });
     this.applyLayer(chart, [this.secretsLayer ?? controllers.layer, trust.layer]);
+  }
+
+  /**
+   * `approle-rotation`: a CronJob per AppRole secret id the cluster receives, which replaces it
+   * weekly (vault.setup.appRoleRotation). After `secrets` (the ExternalSecrets it has sync) and
+   * `trust` (it verifies Vault's certificate); never after `backup`, which waits for the snapshot
+   * secret id this layer's job makes (its rights on that namespace are in `backup`).
+   */
+  private addAppRoleRotation(rotation: AppRoleRotationSettings, targets: readonly RotatedSecretTarget[], trust: Trust): void {
+    const chart = this.newLayerChart('approle-rotation');
+    const { platform, cluster } = this;
+    const jobs = new AppRoleRotation(chart, 'AppRoleRotation', {
+      clusterName: cluster.name,
+      targets,
+      grantsElsewhere: [SNAPSHOT_APPROLE],
+      schedule: rotation.schedule,
+      vault: {
+        address: platform.vault.address,
+        serverName: platform.vault.serverName ?? new URL(platform.vault.address).hostname,
+        engine: rotation.engine,
+        image: rotation.vaultImage,
+      },
+      awsAuth: {
+        path: VAULT_AWS_AUTH_PATH,
+        role: appRoleRotationVaultRole(cluster.name),
+        serverId: vaultAwsAuthServerId(platform),
+        region: platform.vaultCluster!.region ?? platform.aws.region,
+      },
+      awsCliImage: rotation.awsCliImage,
+      region: this.region,
+      awsIdentity: cluster.workloadIdentity.type === 'irsa'
+        ? { type: 'irsa', roleArn: appRoleRotationRoleArn(platform.aws.accountId, this.region, cluster.name) }
+        : { type: 'pod-identity' },
+      caConfigMap: { name: trust.bundle.bundleName, key: TRUST_BUNDLE_KEY },
+      trustNamespaceLabels: platform.trust?.namespaceLabels ?? DEFAULT_TRUST_NAMESPACE_LABELS,
+    });
+    new NamespaceIsolation(chart, 'Network', {
+      namespace: jobs.namespace,
+      // Vault; Secrets Manager, STS and the Kubernetes API (EKS endpoint addresses are not known here).
+      egress: [this.vaultEgress(), { name: 'https', ports: [443] }, ...this.podIdentityEgress()],
+    });
+    this.applyLayer(chart, [this.secretsLayer!, trust.layer]);
+  }
+
+  /** Where each rotated secret id lands: its ExternalSecret and Secret, in its consumer's namespace. */
+  private rotationTargets(rotation: AppRoleRotationSettings, controllers: Controllers): RotatedSecretTarget[] {
+    return rotation.appRoles.map((appRole) => {
+      const remoteKey = appRoleSecretIdName(this.clusterName, appRole.name);
+      if (appRole.name === SNAPSHOT_APPROLE) {
+        return { appRole, remoteKey, namespace: this.backup!.namespace, externalSecretName: APPROLE_SECRET, secretName: APPROLE_SECRET, secretKey: APPROLE_SECRET_KEY };
+      }
+      const certManager = appRoleSettings(this.platform)!;
+      return {
+        appRole, remoteKey, namespace: controllers.certManager.namespace,
+        externalSecretName: certManager.secretName, secretName: certManager.secretName, secretKey: certManager.secretKey,
+      };
+    });
   }
 
   private gatewaysNamespace(): string {

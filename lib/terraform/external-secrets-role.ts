@@ -84,17 +84,20 @@ export interface AppRoleSecretIdSecretProps {
 
 /**
  * An empty Secrets Manager secret for the secret id of a Vault AppRole: Terraform creates the secret,
- * never its value, so the secret id is never in Terraform's state. An operator puts the value in
- * (README, "Rotate an AppRole secret id"); External Secrets copies it into the cluster.
+ * never its value, so the secret id is never in Terraform's state. The rotation job (or, with
+ * rotation off, an operator: README, "Rotate an AppRole secret id") puts the value in; External
+ * Secrets copies it into the cluster.
  */
 export class AppRoleSecretIdSecret extends Construct {
   public readonly secret: SecretsmanagerSecret;
+  public readonly appRole: string;
 
   constructor(scope: Construct, id: string, props: AppRoleSecretIdSecretProps) {
     super(scope, id);
+    this.appRole = props.appRole;
     this.secret = new SecretsmanagerSecret(this, 'Resource', {
       name: props.name,
-      description: `Secret id of the Vault AppRole "${props.appRole}", put in by an operator (never by Terraform)`,
+      description: `Secret id of the Vault AppRole "${props.appRole}", put in by its rotation job or an operator (never by Terraform)`,
       kmsKeyId: props.secretsKey.keyArn,
     });
     props.secretsKey.restrictReaders(`${id}Policy`, this.secret.arn);

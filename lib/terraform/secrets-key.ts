@@ -2,6 +2,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SecretsmanagerSecretPolicy } from '@cdktf/provider-aws/lib/secretsmanager-secret-policy/index.js';
 import { Construct } from 'constructs';
+import { awsDnsSuffix } from '../util/names.js';
 import { resourcePolicyDocument } from './iam.js';
 import { accountPrincipal, keyAdministration } from './kms.js';
 
@@ -98,5 +99,5 @@ export class SecretsKey extends Construct {
 
 /** The Secrets Manager endpoint of a Region, as `kms:ViaService` names it. */
 export function secretsManagerEndpoint(region: string, partition: string): string {
-  return `secretsmanager.${region}.${partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com'}`;
+  return `secretsmanager.${region}.${awsDnsSuffix(partition)}`;
 }

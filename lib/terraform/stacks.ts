@@ -2,11 +2,13 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { dependable, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ClusterConfig, PlatformConfig } from '../config/types.js';
+import { appRoleRotationSettings } from '../config/approle-rotation.js';
 import { appRolesDeliveredTo } from '../config/vault-setup.js';
 import {
-  appRoleSecretIdName, awsPartition, certManagerRoleName, clusterSecretsPrefix, EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT,
+  APPROLE_ROTATION_NAMESPACE, APPROLE_ROTATION_SERVICE_ACCOUNT, appRoleRotationRoleName, appRoleSecretIdName, awsPartition, certManagerRoleName, clusterSecretsPrefix, EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT,
   externalSecretsRoleArn, externalSecretsRoleName,
 } from '../util/names.js';
+import { AppRoleRotationRole } from './approle-rotation-role.js';
 import { AwsAccountCheck } from './aws-account-check.js';
 import { CertManagerDnsRole } from './cert-manager-dns-role.js';
 import { AppRoleSecretIdSecret, ExternalSecretsRole } from './external-secrets-role.js';
@@ -36,6 +38,8 @@ export class ClusterAwsStack extends PlatformStack {
   public readonly certManagerRole: CertManagerDnsRole;
   /** `undefined` when the cluster receives no AppRole secret id. */
   public readonly externalSecretsRole?: ExternalSecretsRole;
+  /** `undefined` when the cluster rotates no AppRole secret id (vault.setup.appRoleRotation). */
+  public readonly appRoleRotationRole?: AppRoleRotationRole;
 
   constructor(scope: Construct, id: string, props: ClusterAwsStackProps) {
     super(scope, id, props);
@@ -85,8 +89,26 @@ export class ClusterAwsStack extends PlatformStack {
       });
       // KMS refuses a key policy naming a principal that does not exist yet.
       secretsKey.key.dependsOn = [dependable(this.externalSecretsRole.role)];
-      for (const appRole of appRoles) {
-        new AppRoleSecretIdSecret(this, `SecretId-${appRole}`, { name: appRoleSecretIdName(cluster.name, appRole), appRole, secretsKey });
+      const secrets = appRoles.map((appRole) => new AppRoleSecretIdSecret(this, `SecretId-${appRole}`, {
+        name: appRoleSecretIdName(cluster.name, appRole), appRole, secretsKey,
+      }));
+      const rotation = appRoleRotationSettings(platform, cluster);
+      if (rotation) {
+        const rotated = new Set(rotation.appRoles.map((r) => r.name));
+        this.appRoleRotationRole = new AppRoleRotationRole(this, 'AppRoleRotation', {
+          roleName: appRoleRotationRoleName(cluster.name),
+          accountId: platform.aws.accountId,
+          region,
+          partition: awsPartition(region),
+          secretArns: secrets.filter((secret) => rotated.has(secret.appRole)).map((secret) => secret.secret.arn),
+          identity: podIdentityOf(cluster, region),
+          serviceAccount: { namespace: APPROLE_ROTATION_NAMESPACE, name: APPROLE_ROTATION_SERVICE_ACCOUNT },
+          secretsKey,
+        });
+        new TerraformOutput(this, 'approle_rotation_role_arn', {
+          value: this.appRoleRotationRole.role.arn,
+          description: 'IAM role of the AppRole rotation jobs: writes the secret ids, and logs in to Vault\'s AWS auth',
+        });
       }
       new TerraformOutput(this, 'external_secrets_role_arn', {
         value: this.externalSecretsRole.roleArn,

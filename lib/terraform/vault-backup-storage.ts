@@ -20,7 +20,7 @@ import {
 } from '../config/backup.js';
 import type { PlatformConfig } from '../config/types.js';
 import {
-  awsPartition, VAULT_BACKUP_SERVICE_ACCOUNT, VAULT_SNAPSHOT_KEY_PREFIX, vaultBackupKeyAlias, vaultBackupRoleName,
+  awsDnsSuffix, awsPartition, VAULT_BACKUP_SERVICE_ACCOUNT, VAULT_SNAPSHOT_KEY_PREFIX, vaultBackupKeyAlias, vaultBackupRoleName,
 } from '../util/names.js';
 import { policyDocument, resourcePolicyDocument, type ResourcePolicyStatement, trustDocument } from './iam.js';
 import { accountPrincipal, keyAdministration } from './kms.js';
@@ -159,7 +159,7 @@ export class VaultBackupStorage extends Construct {
     const roleArn = `arn:${partition}:iam::${props.accountId}:role/${props.roleName}`;
     const replicationRoleName = `${props.roleName}-replication`;
     const replicationRoleArn = `arn:${partition}:iam::${props.accountId}:role/${replicationRoleName}`;
-    const viaS3 = (region: string) => ({ StringEquals: { 'kms:ViaService': `s3.${region}.${dnsSuffix(partition)}` } });
+    const viaS3 = (region: string) => ({ StringEquals: { 'kms:ViaService': `s3.${region}.${awsDnsSuffix(partition)}` } });
     const restoreRoles = props.restoreRoleArns ?? [];
 
     this.role = new IamRole(this, 'Role', {
@@ -464,11 +464,6 @@ function hardenedBucket(scope: Construct, prefix: string, options: HardenedBucke
     ]),
   });
   return created;
-}
-
-/** The DNS suffix of AWS endpoints in a partition. */
-function dnsSuffix(partition: string): string {
-  return partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
 }
 
 /** What {@link VaultBackupStack} builds from. */

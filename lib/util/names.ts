@@ -29,6 +29,11 @@ export function awsPartition(region: string): string {
   return 'aws';
 }
 
+/** The DNS suffix of AWS service endpoints in a partition: `amazonaws.com.cn` in China. */
+export function awsDnsSuffix(partition: string): string {
+  return partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+}
+
 /** ARN of {@link certManagerRoleName} for a cluster in `region` of account `accountId`. */
 export function certManagerRoleArn(accountId: string, region: string, clusterName: string): string {
   return `arn:${awsPartition(region)}:iam::${accountId}:role/${certManagerRoleName(clusterName)}`;
@@ -128,3 +133,52 @@ export const VAULT_BACKUP_STACK = 'vault-backup-aws';
 
 /** The label Kubernetes sets on every namespace to its own name, which namespace selectors match on. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/**
+ * Namespace of the AppRole secret-id rotation CronJobs, and their service account: the rotation
+ * role in IAM trusts exactly it, and Vault's AWS auth role is bound to that IAM role.
+ */
+export const APPROLE_ROTATION_NAMESPACE = 'vault-approle-rotation';
+export const APPROLE_ROTATION_SERVICE_ACCOUNT = 'approle-rotation';
+
+/** The rotation CronJob of one AppRole: `rotate-<role>-secret-id`. */
+export function appRoleRotationCronJobName(appRole: string): string {
+  return `rotate-${appRole}-secret-id`;
+}
+
+/** Name of the IAM role a cluster's rotation jobs assume: they write its secret ids and log in to Vault as it. */
+export function appRoleRotationRoleName(clusterName: string): string {
+  return `${clusterName}-approle-rotation`.slice(0, 64);
+}
+
+/** ARN of {@link appRoleRotationRoleName}. */
+export function appRoleRotationRoleArn(accountId: string, region: string, clusterName: string): string {
+  return `arn:${awsPartition(region)}:iam::${accountId}:role/${appRoleRotationRoleName(clusterName)}`;
+}
+
+/**
+ * Mount path of Vault's AWS auth method (IAM principals prove who they are with a signed
+ * `sts:GetCallerIdentity`): the Vault nodes' launch gate and the rotation jobs log in there.
+ */
+export const VAULT_AWS_AUTH_PATH = 'aws';
+
+/** Vault role of the nodes' launch gate: reads autopilot's state, nothing else. */
+export const VAULT_NODE_GATE_ROLE = 'vault-node-gate';
+
+/** Vault role (AWS auth) and policy of one cluster's rotation jobs. */
+export function appRoleRotationVaultRole(clusterName: string): string {
+  return `approle-rotation-${clusterName}`;
+}
+
+/** `vaultCluster.name` when omitted. */
+export const DEFAULT_VAULT_CLUSTER_NAME = 'vault';
+
+/** Name of the IAM role of the Vault nodes of `vaultCluster.name` (the vault-aws stack creates it). */
+export function vaultNodeRoleName(vaultClusterName: string): string {
+  return `${vaultClusterName}-node`;
+}
+
+/** ARN of {@link vaultNodeRoleName}. */
+export function vaultNodeRoleArn(accountId: string, region: string, vaultClusterName: string): string {
+  return `arn:${awsPartition(region)}:iam::${accountId}:role/${vaultNodeRoleName(vaultClusterName)}`;
+}

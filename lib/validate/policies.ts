@@ -1602,6 +1602,45 @@ function checkAppRoles(input: ValidationInput): Finding[] {
   });
 }
 
+function checkAwsAuth(input: ValidationInput): Finding[] {
+  const roles = resources(input, 'vault_aws_auth_backend_role').flatMap((role) => {
+    const found: Finding[] = [];
+    if (role.body.auth_type !== 'iam') {
+      found.push(tfFinding('TF-023', role, ['auth_type'], `the role trusts EC2 instance identity documents: auth_type is ${show(role.body.auth_type)}`
+        + ' (the default is "ec2"); expected "iam", where a login proves one IAM role with a signed sts:GetCallerIdentity'));
+    }
+    const principals = role.body.bound_iam_principal_arns;
+    if (!nonEmptyList(principals)) {
+      found.push(tfFinding('TF-023', role, ['bound_iam_principal_arns'], 'any IAM principal of any account may log in: bound_iam_principal_arns is '
+        + `${show(principals)}; expected the exact ARNs of the roles that log in`));
+    } else if (Array.isArray(principals) && principals.some((arn) => typeof arn === 'string' && arn.includes('*'))) {
+      found.push(tfFinding('TF-023', role, ['bound_iam_principal_arns'], `a wildcard lets roles nobody reviewed log in: ${show(principals)}; `
+        + 'expected exact role ARNs'));
+    }
+    if (isFalse(role.body.resolve_aws_unique_ids)) {
+      found.push(tfFinding('TF-023', role, ['resolve_aws_unique_ids'], 'a role deleted and created again under the same name inherits the login: '
+        + 'resolve_aws_unique_ids is false; expected true (the default)'));
+    }
+    return found;
+  });
+  const clients = resources(input, 'vault_aws_auth_backend_client').flatMap((client) => {
+    const found: Finding[] = [];
+    const header = client.body.iam_server_id_header_value;
+    if (typeof header !== 'string' || header.trim() === '') {
+      found.push(tfFinding('TF-023', client, ['iam_server_id_header_value'], 'a login signed for another Vault (or any AWS service) can be replayed '
+        + `here: iam_server_id_header_value is ${show(header)}; expected Vault's server name, which every login must sign`));
+    }
+    for (const argument of ['access_key', 'secret_key']) {
+      if (client.body[argument] !== undefined) {
+        found.push(tfFinding('TF-023', client, [argument], `${argument} puts a static AWS key in Vault's configuration and Terraform's state; `
+          + 'expected none: Vault uses its nodes\' instance role'));
+      }
+    }
+    return found;
+  });
+  return [...roles, ...clients];
+}
+
 // ---------------------------------------------------------------------------------------------
 // The rules
 
@@ -1862,6 +1901,14 @@ const RULES: readonly DocumentedRule[] = [
     appliesTo: 'vault_approle_auth_backend_role (bind_secret_id, secret_id_ttl, secret_id_bound_cidrs or token_bound_cidrs)',
     rationale: 'a secret id is a long-lived credential in a Kubernetes Secret: a lifetime and bound CIDRs limit what a leaked one can do',
     check: checkAppRoles,
+  },
+  {
+    id: 'TF-023',
+    target: 'terraform',
+    title: 'Vault AWS auth: IAM logins of named roles, bound to Vault',
+    appliesTo: 'vault_aws_auth_backend_role (auth_type, bound_iam_principal_arns, resolve_aws_unique_ids), vault_aws_auth_backend_client (iam_server_id_header_value, access_key, secret_key)',
+    rationale: 'an AWS login is as strong as what it binds: exact role ARNs by unique id, signed for this Vault only, and no static AWS key in Vault',
+    check: checkAwsAuth,
   },
 ];
 

@@ -366,7 +366,7 @@ describe('vault setup configuration', () => {
       name: 'vault.setup has an unknown field',
       edit: (c) => { c.vault.setup = { auditPath: '/var/log/vault/audit.log' }; },
       path: 'vault.setup.auditPath',
-      message: 'unknown field; expected one of: auditFilePath, deadServerLastContactThreshold, kvMount, adminPolicy, kubernetesJwtAuth',
+      message: 'unknown field; expected one of: auditFilePath, deadServerLastContactThreshold, kvMount, adminPolicy, kubernetesJwtAuth, appRoleRotation',
     },
     {
       name: 'the audit file path is relative',
@@ -435,7 +435,71 @@ describe('vault setup configuration', () => {
       path: 'versions.externalSecrets',
       message: 'expected External Secrets Operator 0.16.0 or later (the first that serves external-secrets.io/v1), got "0.10.7"',
     },
+    // vault.setup.appRoleRotation
+    {
+      name: 'the rotation has an unknown field',
+      edit: (c) => { c.vault.setup = { appRoleRotation: { every: '7d' } }; },
+      path: 'vault.setup.appRoleRotation.every',
+      message: 'unknown field; expected one of: enabled, schedule, images',
+    },
+    {
+      name: 'the rotation is switched on with a string',
+      edit: (c) => { c.vault.setup = { appRoleRotation: { enabled: 'yes' } }; },
+      path: 'vault.setup.appRoleRotation.enabled',
+      message: 'expected true or false',
+    },
+    {
+      name: 'the rotation schedule is not a cron schedule',
+      edit: (c) => { c.vault.setup = { appRoleRotation: { schedule: 'weekly' } }; },
+      path: 'vault.setup.appRoleRotation.schedule',
+      message: 'expected a cron schedule of 5 fields (minute hour day-of-month month day-of-week, in UTC) such as "0 4 * * *", got "weekly"',
+    },
+    {
+      name: 'the rotation schedule fires every minute',
+      edit: (c) => { c.vault.setup = { appRoleRotation: { schedule: '* 4 * * 1' } }; },
+      path: 'vault.setup.appRoleRotation.schedule',
+      message: 'at most once an hour',
+    },
+    {
+      name: 'the rotation image is not pinned',
+      edit: (c) => { c.vault.setup = { appRoleRotation: { images: { awsCli: 'amazon/aws-cli:latest' } } }; },
+      path: 'vault.setup.appRoleRotation.images.awsCli',
+      message: 'expected a container image pinned by a tag other than "latest" or by a sha256 digest',
+    },
+    {
+      name: 'the rotation images have an unknown field',
+      edit: (c) => { c.vault.setup = { appRoleRotation: { images: { kubectl: 'bitnami/kubectl:1.31' } } }; },
+      path: 'vault.setup.appRoleRotation.images.kubectl',
+      message: 'unknown field; expected one of: vault, awsCli',
+    },
+    {
+      name: 'the rotation is switched on without a vaultCluster',
+      edit: (c) => { delete c.vaultCluster; c.backup.images = { vault: 'hashicorp/vault:1.21.1' }; c.vault.setup = { appRoleRotation: { enabled: true } }; },
+      path: 'vault.setup.appRoleRotation.enabled',
+      message: 'expected false or omitted without a vaultCluster section, got true (the rotation job logs in to Vault with its AWS auth method',
+    },
+    {
+      name: 'a monthly rotation of a 30-day secret id would page between two good runs',
+      edit: (c) => { c.vault.setup = { appRoleRotation: { schedule: '0 5 1 * *' } }; c.vault.auth.appRole.secretIdTtl = '720h'; },
+      path: 'vault.setup.appRoleRotation.schedule',
+      message: 'expected a schedule that runs more often, got "0 5 1 * *" (the rotation warns after two missed runs (62 days) and pages a week before '
+        + 'vault.auth.appRole.secretIdTtl ("720h") ends: the page would come first)',
+    },
+    {
+      name: 'the default weekly rotation and a 20-day backup secret id',
+      edit: (c) => { c.backup.appRole.secretIdTtl = '480h'; },
+      path: 'backup.appRole.secretIdTtl',
+      message: 'expected a secretIdTtl longer than 21 days under the default vault.setup.appRoleRotation.schedule ("17 5 * * 1"), got "480h"',
+    },
   ];
+
+  it('accepts a short secret id lifetime when rotation is off, and a daily rotation of a 10-day secret id', () => {
+    expect(validateConfig(exampleWith((c) => { c.backup.appRole.secretIdTtl = '480h'; c.vault.setup = { appRoleRotation: { enabled: false } }; }))).toEqual([]);
+    expect(validateConfig(exampleWith((c) => {
+      c.backup.appRole.secretIdTtl = '240h';
+      c.vault.setup = { appRoleRotation: { schedule: '30 3 * * *', images: { vault: 'hashicorp/vault:1.21.1', awsCli: 'amazon/aws-cli:2.31.0' } } };
+    }))).toEqual([]);
+  });
 
   it.each(cases)('reports $path when $name', ({ edit, path, message }) => {
     // GIVEN

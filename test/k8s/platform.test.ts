@@ -36,6 +36,7 @@ describe('ClusterPlatform', () => {
       certificates: ['issuers', 'gateways'],
       routes: ['gateways'],
       backup: ['secrets', 'trust'],
+      'approle-rotation': ['secrets', 'trust'],
     });
     expect(ks.get('controllers').spec.healthChecks.map((h: any) => `${h.kind}/${h.name}`))
       .toEqual(['HelmRelease/cert-manager', 'HelmRelease/trust-manager', 'HelmRelease/external-secrets']);
@@ -136,10 +137,10 @@ describe('ClusterPlatform', () => {
   test('a cluster without applications gets no gateways, certificates or routes', () => {
     const config = { ...example(), applications: [] };
     expect([...kustomizations(config).keys()].sort())
-      .toEqual(['backup', 'controllers', 'gateway-api-crds', 'issuers', 'monitoring', 'prometheus-operator-crds', 'secrets', 'trust']);
+      .toEqual(['approle-rotation', 'backup', 'controllers', 'gateway-api-crds', 'issuers', 'monitoring', 'prometheus-operator-crds', 'secrets', 'trust']);
     expect(synth(config).folders.map((f) => f.folder)).toEqual([
       'mycluster-0/flux', 'mycluster-0/prometheus-operator-crds', 'mycluster-0/controllers', 'mycluster-0/secrets', 'mycluster-0/trust', 'mycluster-0/monitoring', 'mycluster-0/issuers',
-      'mycluster-0/backup',
+      'mycluster-0/backup', 'mycluster-0/approle-rotation',
     ]);
   });
 
@@ -151,7 +152,7 @@ describe('ClusterPlatform', () => {
     expect(manifests.some((m) => m.metadata.name === 'x509-certificate-exporter')).toBe(false);
     expect(manifests.find((m) => m.metadata.name === 'cert-manager' && m.kind === 'HelmRelease').spec.values.prometheus.servicemonitor.enabled).toBe(false);
     const withIt = synth(config).manifests.get('mycluster-0')!;
-    expect(withIt.filter((m) => m.kind === 'PrometheusRule').map((m) => m.metadata.name)).toEqual(['certificate-expiry', 'vault', 'vault-backup']);
+    expect(withIt.filter((m) => m.kind === 'PrometheusRule').map((m) => m.metadata.name)).toEqual(['certificate-expiry', 'vault', 'approle-rotation', 'vault-backup']);
     expect(withIt.find((m) => m.metadata.name === 'cert-manager' && m.kind === 'HelmRelease').spec.values.prometheus.servicemonitor.enabled).toBe(true);
   });
 
@@ -171,12 +172,12 @@ describe('ClusterPlatform', () => {
     const release = { release: 'kube-prometheus-stack' };
     expect(config.clusters[0]!.monitoring!.selectorLabels).toEqual(release);
     expect(labelsOf(config)).toEqual({
-      rules: ['kube-prometheus-stack', 'kube-prometheus-stack', 'kube-prometheus-stack'],
+      rules: ['kube-prometheus-stack', 'kube-prometheus-stack', 'kube-prometheus-stack', 'kube-prometheus-stack'],
       certManager: release, trustManager: release, externalSecrets: release, exporter: release,
     });
     const cluster = { ...config.clusters[0]!, monitoring: { enabled: true, vaultAlerts: true } };
     expect(labelsOf({ ...config, clusters: [cluster] })).toEqual({
-      rules: [undefined, undefined, undefined], certManager: undefined, trustManager: undefined, externalSecrets: undefined, exporter: undefined,
+      rules: [undefined, undefined, undefined, undefined], certManager: undefined, trustManager: undefined, externalSecrets: undefined, exporter: undefined,
     });
   });
 

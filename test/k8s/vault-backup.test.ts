@@ -317,6 +317,9 @@ describe('the backup layer in the platform', () => {
       'mycluster-0/backup/networkpolicy.vault-backup.allow-egress-aws-https.yaml',
       'mycluster-0/backup/networkpolicy.vault-backup.allow-egress-vault.yaml',
       'mycluster-0/backup/networkpolicy.vault-backup.default-deny.yaml',
+      // The AppRole rotation job's rights on the snapshot secret id (approle-rotation.test.ts).
+      'mycluster-0/backup/role.vault-backup.approle-rotation-vault-snapshot.yaml',
+      'mycluster-0/backup/rolebinding.vault-backup.approle-rotation-vault-snapshot.yaml',
       'mycluster-0/backup/serviceaccount.vault-backup.vault-backup.yaml',
     ]);
     const layer = objects.find((m: any) => m.kind === 'Kustomization' && m.metadata.name === 'backup');
@@ -361,7 +364,8 @@ describe('the backup layer in the platform', () => {
       applications: config.applications!.map((app) => ({ ...app, cluster: 'mycluster-0' })),
       backup: { ...config.backup!, cluster: 'mycluster-1' },
     });
-    expect(rendered.manifests.get('mycluster-0')!.some((m: any) => m.kind === 'CronJob')).toBe(false);
+    // mycluster-0 keeps its cert-manager AppRole rotation, and no backup job.
+    expect(rendered.manifests.get('mycluster-0')!.filter((m: any) => m.kind === 'CronJob').map((m: any) => m.metadata.name)).toEqual(['rotate-cert-manager-secret-id']);
     const objects = rendered.manifests.get('mycluster-1')!;
     const snapshot = objects.find((m: any) => m.kind === 'CronJob' && m.metadata.name === SNAPSHOT_CRONJOB);
     expect(envOf(POD(snapshot).containers[0])).toMatchObject({

@@ -130,6 +130,41 @@ describe('ClusterAwsStack', () => {
     });
   });
 
+  test('the AppRole rotation role: trusted by the jobs\' service account only, puts values into the rotated secrets, reads none', () => {
+    const stack = stackOf(example());
+    const byId = (block: Record<string, any>) => only(Object.fromEntries(Object.entries(block).filter(([id]) => id.startsWith('AppRoleRotation'))));
+    const role = byId(stack.resource.aws_iam_role);
+    expect(role.name).toBe('mycluster-0-approle-rotation');
+    const issuer = 'oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([expect.objectContaining({
+      Action: ['sts:AssumeRoleWithWebIdentity'],
+      Condition: { StringEquals: { [`${issuer}:sub`]: 'system:serviceaccount:vault-approle-rotation:approle-rotation', [`${issuer}:aud`]: 'sts.amazonaws.com' } },
+    })]);
+    const policy = JSON.parse(byId(stack.resource.aws_iam_role_policy).policy);
+    const secrets = Object.entries<any>(stack.resource.aws_secretsmanager_secret).map(([id]) => `\${aws_secretsmanager_secret.${id}.arn}`);
+    expect(secrets).toHaveLength(2);
+    expect(policy.Statement).toEqual([
+      { Sid: 'PutSecretIds', Effect: 'Allow', Action: ['secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'], Resource: secrets },
+      {
+        Sid: 'EncryptSecretIds', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Encrypt'],
+        Resource: [expect.stringMatching(/^\$\{aws_kms_key\.SecretsKey_[A-Za-z0-9_]+\.arn\}$/)],
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-3.amazonaws.com' } },
+      },
+    ]);
+    expect(JSON.stringify(policy)).not.toMatch(/GetSecretValue|kms:Decrypt/);
+    expect(stack.output.approle_rotation_role_arn.value).toMatch(/^\$\{aws_iam_role\.AppRoleRotation_[A-Za-z0-9_]+\.arn\}$/);
+    // Pod Identity: the association names the jobs' service account.
+    const config = example();
+    const podIdentity = stackOf({ ...config, clusters: [{ ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const } }] });
+    expect(byId(podIdentity.resource.aws_eks_pod_identity_association)).toMatchObject({
+      cluster_name: 'mycluster-0', namespace: 'vault-approle-rotation', service_account: 'approle-rotation',
+    });
+    // Rotation off: no role.
+    const off = stackOf({ ...config, vault: { ...config.vault, setup: { appRoleRotation: { enabled: false } } } });
+    expect(Object.keys(off.resource.aws_iam_role).some((id) => id.startsWith('AppRoleRotation'))).toBe(false);
+    expect(off.output.approle_rotation_role_arn).toBeUndefined();
+  });
+
   test('pod identity names the EKS cluster given, when it differs from the cluster\'s name', () => {
     const config = example();
     const cluster = { ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const, eksClusterName: 'prod-eks-01' } };

@@ -250,6 +250,11 @@ describe('VaultAwsStack (vault-aws)', () => {
         Sid: 'LaunchHook', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'],
         Resource: ['arn:aws:autoscaling:eu-west-3:123456789012:autoScalingGroup:*:autoScalingGroupName/vault'],
       },
+      // Vault's AWS auth resolves the roles that log in (its own, the example cluster's rotation jobs') to their unique ids.
+      {
+        Sid: 'AwsAuthRoles', Effect: 'Allow', Action: ['iam:GetRole'],
+        Resource: [`\${${addressOf(stack, 'aws_iam_role', 'NodeRole')}.arn}`, 'arn:aws:iam::123456789012:role/mycluster-0-approle-rotation'],
+      },
       // Streams of the one audit log group, written: no read, no delete, no CreateLogGroup, no other group.
       {
         Sid: 'AuditLogShipping', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
@@ -852,25 +857,39 @@ describe('node placeholders', () => {
  * replaced by nothing) with `curl`, `aws`, `date` and `sleep` stubbed: `health` is the status code
  * the local server answers at each check, `leader` what `sys/leader` returns.
  */
-function runGate(config: PlatformConfig, health: readonly string[], leader: object): { status: number | null; log: string; calls: string[] } {
+function runGate(
+  config: PlatformConfig, health: readonly string[], leader: object, autopilot: readonly object[] = [HEALTHY_VOTER],
+): { status: number | null; log: string; calls: string[] } {
   const script = writtenFile(userDataOf(stackOf(config)), BOOT_SCRIPT_PATH).content;
-  const gate = script.replace(/^disable_swap_and_core_dumps\n[\s\S]*?\nwait_until_ready\n/m, 'wait_until_ready\n');
+  const dir = mkdtempSync(join(tmpdir(), 'gate-'));
+  const gate = script.replace(/^disable_swap_and_core_dumps\n[\s\S]*?\nwait_until_ready\n/m, 'wait_until_ready\n')
+    .replace("BINARY='/usr/bin/vault'", `BINARY='${dir}/vault'`);
   // The clock starts before the first step, so the time to boot counts against the hook's heartbeat.
   expect(gate).toMatch(/^started=\$\(date \+%s\)\nwait_until_ready\ncomplete_launch_hook\n$/m);
   expect(gate).not.toBe(script);
-  const dir = mkdtempSync(join(tmpdir(), 'gate-'));
   writeFileSync(join(dir, 'health'), `${health.join('\n')}\n`);
   writeFileSync(join(dir, 'leader.json'), JSON.stringify(leader));
+  autopilot.forEach((state, i) => writeFileSync(join(dir, `autopilot.${i}`), JSON.stringify({ data: { servers: state } })));
+  writeFileSync(join(dir, 'autopilot.count'), String(autopilot.length));
   const stub = (name: string, body: string) => writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   // Each call is logged; health answers come one per call, the last one repeating.
   stub('curl', `printf 'curl %s\\n' "$*" >> "${dir}/calls"
 case "$*" in
   *169.254.169.254*token*) printf token ;;
   *169.254.169.254*instance-id*) printf i-0123456789abcdef0 ;;
-  *sys/health*) code=$(head -n 1 "${dir}/health"); [ "$(wc -l < "${dir}/health")" -gt 1 ] && sed -i 1d "${dir}/health"; printf '%s' "$code" ;;
+  *"-w %{http_code}"*sys/health*) code=$(head -n 1 "${dir}/health"); [ "$(wc -l < "${dir}/health")" -gt 1 ] && sed -i 1d "${dir}/health"; printf '%s' "$code" ;;
+  *sys/health*) printf '{"initialized":true,"sealed":false}' ;;
   *sys/leader*) cat "${dir}/leader.json" ;;
+  *"-H @-"*autopilot/state*)
+    [ "$(cat)" = "X-Vault-Token: hvs.gate-token" ] || exit 22
+    n=$(cat "${dir}/autopilot.n" 2>/dev/null || echo 0); last=$(($(cat "${dir}/autopilot.count") - 1))
+    [ "$n" -lt "$last" ] && echo $((n + 1)) > "${dir}/autopilot.n"; [ "$n" -gt "$last" ] && n=$last
+    cat "${dir}/autopilot.$n" ;;
   *) exit 7 ;;
 esac`);
+  stub('vault', `printf 'vault %s %s %s %s\\n' "$VAULT_ADDR" "$VAULT_TLS_SERVER_NAME" "$VAULT_CACERT" "$*" >> "${dir}/calls"
+[ -f "${dir}/refuse-login" ] && exit 2
+echo hvs.gate-token`);
   stub('aws', `printf 'aws %s\\n' "$*" >> "${dir}/calls"`);
   stub('sleep', 'exit 0');
   // A clock that advances a minute at each reading of the epoch (once a check), so that giving up takes few checks.
@@ -882,6 +901,9 @@ esac`);
   const calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n');
   return { status: result.status, log: `${result.stdout}${result.stderr}`, calls };
 }
+
+/** Autopilot's servers, by node id: this node a healthy voter. */
+const HEALTHY_VOTER = { 'i-0123456789abcdef0': { status: 'voter', healthy: true }, 'i-0fedcba9876543210': { status: 'leader', healthy: true } };
 
 const FOLLOWER = { ha_enabled: true, is_self: false, leader_address: 'https://vault.priv.example.com:8200', raft_committed_index: 120, raft_applied_index: 118 };
 
@@ -901,12 +923,49 @@ describe('the launch gate of the boot script', () => {
     expect(calls.indexOf(complete[0]!)).toBe(calls.length - 1);
   });
 
+  it('then waits until autopilot counts the node a healthy voter, asked with a token of the node\'s own AWS login', () => {
+    const nonVoter = { ...HEALTHY_VOTER, 'i-0123456789abcdef0': { status: 'non-voter', healthy: true } };
+    const unhealthy = { ...HEALTHY_VOTER, 'i-0123456789abcdef0': { status: 'voter', healthy: false } };
+    const { status, log, calls } = runGate(example(), ['200'], FOLLOWER, [{}, nonVoter, unhealthy, HEALTHY_VOTER]);
+    expect(status, log).toBe(0);
+    expect(log).toContain('autopilot counts this node a healthy voter');
+    const logins = calls.filter((c) => c.startsWith('vault '));
+    expect(logins).toHaveLength(4);
+    expect(logins[0]).toBe('vault https://127.0.0.1:8200 vault.priv.example.com /etc/vault.d/tls/ca-chain.pem login -no-store -token-only '
+      + '-method=aws -path=aws role=vault-node-gate header_value=vault.priv.example.com region=eu-west-3');
+    const states = calls.filter((c) => c.includes('autopilot/state'));
+    expect(states).toHaveLength(4);
+    // The token went on curl's standard input: no call carries it.
+    expect(calls.join('\n')).not.toContain('hvs.gate-token');
+    expect(calls.indexOf(calls.find((c) => c.startsWith('aws '))!)).toBe(calls.length - 1);
+  });
+
+  it('never lets in a node autopilot does not count a healthy voter, nor one whose AWS login is refused', () => {
+    const stuck = runGate(example(), ['200'], FOLLOWER, [{ ...HEALTHY_VOTER, 'i-0123456789abcdef0': { status: 'non-voter', healthy: true } }]);
+    expect(stuck.status).toBe(1);
+    expect(stuck.log).toContain('FAILED: autopilot does not count node i-0123456789abcdef0 a healthy voter after 780 s (or the aws login as vault-node-gate failed)');
+    expect(stuck.calls.filter((c) => c.startsWith('aws '))).toEqual([]);
+    const absent = runGate(example(), ['200'], FOLLOWER, [{ 'i-0fedcba9876543210': { status: 'leader', healthy: true } }]);
+    expect(absent.status).toBe(1);
+  });
+
+  it('bootstrap: a node of an initialised cluster is not asked about autopilot (its AWS login comes with vault-config)', () => {
+    const result = runGate(withCluster((c) => ({ ...c, bootstrap: true })), ['200'], FOLLOWER, [{}]);
+    expect(result.status, result.log).toBe(0);
+    expect(result.log).toContain('bootstrap on: not asking autopilot');
+    expect(result.calls.filter((c) => c.startsWith('vault '))).toEqual([]);
+  });
+
   it('verifies the local server\'s certificate by its name against the CA chain, never skipping verification', () => {
     const { calls } = runGate(example(), ['200'], FOLLOWER);
-    for (const call of calls.filter((c) => c.includes('8200'))) {
-      expect(call).toContain('--cacert /etc/vault.d/tls/ca-chain.pem --resolve vault.priv.example.com:8200:127.0.0.1 https://vault.priv.example.com:8200/v1/');
+    for (const call of calls.filter((c) => c.startsWith('curl ') && c.includes('8200'))) {
+      expect(call).toContain('--cacert /etc/vault.d/tls/ca-chain.pem --resolve vault.priv.example.com:8200:127.0.0.1 ');
+      expect(call).toMatch(/ https:\/\/vault\.priv\.example\.com:8200\/v1\/\S+$/);
       expect(call).not.toMatch(/\s(-k|--insecure)\b/);
     }
+    // The CLI's login: the local listener, verified by the certificate's name against the chain.
+    expect(calls.filter((c) => c.startsWith('vault ')).every((c) => c.startsWith('vault https://127.0.0.1:8200 vault.priv.example.com /etc/vault.d/tls/ca-chain.pem ')))
+      .toBe(true);
     const script = writtenFile(userDataOf(stackOf()), BOOT_SCRIPT_PATH).content;
     expect(script).not.toMatch(/\s(-k|--insecure|--no-verify-ssl|-tls-skip-verify)\b|SKIP_VERIFY/);
   });

@@ -334,6 +334,15 @@ function hardenedVaultConfiguration(): Editable {
         secret_id_bound_cidrs: ['10.0.0.0/16'], token_bound_cidrs: ['10.0.0.0/16'],
       },
     },
+    vault_aws_auth_backend_client: {
+      AwsAuth_Client: { backend: 'aws', sts_endpoint: 'https://sts.eu-west-3.amazonaws.com', sts_region: 'eu-west-3', iam_server_id_header_value: 'vault.priv.example.com' },
+    },
+    vault_aws_auth_backend_role: {
+      AwsAuth_Gate: {
+        backend: 'aws', role: 'vault-node-gate', auth_type: 'iam', bound_iam_principal_arns: ['arn:aws:iam::123456789012:role/vault-node'],
+        resolve_aws_unique_ids: true, token_ttl: 120, token_max_ttl: 120,
+      },
+    },
   };
 }
 
@@ -382,6 +391,8 @@ const upload = (f: Fixtures): Editable => f.cronJob.spec.jobTemplate.spec.templa
 const pod = (f: Fixtures): Editable => f.cronJob.spec.jobTemplate.spec.template.spec;
 const pkiRole = (f: Fixtures): Editable => f.stack.resource.vault_pki_secret_backend_role.Pki_Role;
 const appRole = (f: Fixtures): Editable => f.stack.resource.vault_approle_auth_backend_role.CertManagerAppRole;
+const awsRole = (f: Fixtures): Editable => f.stack.resource.vault_aws_auth_backend_role.AwsAuth_Gate;
+const awsClient = (f: Fixtures): Editable => f.stack.resource.vault_aws_auth_backend_client.AwsAuth_Client;
 
 interface Case {
   readonly name: string;
@@ -1293,6 +1304,50 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
       message: 'anyone who knows the role id logs in: bind_secret_id is false',
     },
   ],
+  'TF-023': [
+    {
+      name: 'an AWS auth role of the EC2 type',
+      edit: (f) => { awsRole(f).auth_type = 'ec2'; },
+      at: inStack('vault_aws_auth_backend_role.AwsAuth_Gate', 'auth_type'),
+      message: 'the role trusts EC2 instance identity documents: auth_type is "ec2"',
+    },
+    {
+      name: 'an AWS auth role without auth_type (Vault\'s default: ec2)',
+      edit: (f) => { delete awsRole(f).auth_type; },
+      at: inStack('vault_aws_auth_backend_role.AwsAuth_Gate', 'auth_type'),
+      message: 'auth_type is not set (the default is "ec2"); expected "iam"',
+    },
+    {
+      name: 'an AWS auth role bound to no principal',
+      edit: (f) => { delete awsRole(f).bound_iam_principal_arns; },
+      at: inStack('vault_aws_auth_backend_role.AwsAuth_Gate', 'bound_iam_principal_arns'),
+      message: 'any IAM principal of any account may log in',
+    },
+    {
+      name: 'an AWS auth role bound with a wildcard',
+      edit: (f) => { awsRole(f).bound_iam_principal_arns = ['arn:aws:iam::123456789012:role/*']; },
+      at: inStack('vault_aws_auth_backend_role.AwsAuth_Gate', 'bound_iam_principal_arns'),
+      message: 'a wildcard lets roles nobody reviewed log in',
+    },
+    {
+      name: 'an AWS auth role matching ARNs by name only',
+      edit: (f) => { awsRole(f).resolve_aws_unique_ids = false; },
+      at: inStack('vault_aws_auth_backend_role.AwsAuth_Gate', 'resolve_aws_unique_ids'),
+      message: 'resolve_aws_unique_ids is false; expected true',
+    },
+    {
+      name: 'the AWS auth client requires no server id header',
+      edit: (f) => { delete awsClient(f).iam_server_id_header_value; },
+      at: inStack('vault_aws_auth_backend_client.AwsAuth_Client', 'iam_server_id_header_value'),
+      message: 'a login signed for another Vault (or any AWS service) can be replayed here',
+    },
+    {
+      name: 'the AWS auth client holds a static key',
+      edit: (f) => { awsClient(f).access_key = 'AKIAEXAMPLE'; },
+      at: inStack('vault_aws_auth_backend_client.AwsAuth_Client', 'access_key'),
+      message: 'access_key puts a static AWS key in Vault\'s configuration and Terraform\'s state',
+    },
+  ],
 };
 
 describe('TF-016 on a seal key whose policy cannot be read', () => {
@@ -1318,7 +1373,7 @@ describe('POLICY_RULES', () => {
     expect(ids).toEqual([
       'K8S-001', 'K8S-002', 'K8S-003', 'K8S-004', 'K8S-005', 'K8S-006', 'K8S-007', 'K8S-008', 'K8S-009',
       'TF-001', 'TF-002', 'TF-003', 'TF-004', 'TF-005', 'TF-006', 'TF-007', 'TF-008', 'TF-009', 'TF-010', 'TF-011', 'TF-012', 'TF-013', 'TF-014',
-      'TF-015', 'TF-016', 'TF-017', 'TF-018', 'TF-019', 'TF-020', 'TF-021', 'TF-022',
+      'TF-015', 'TF-016', 'TF-017', 'TF-018', 'TF-019', 'TF-020', 'TF-021', 'TF-022', 'TF-023',
     ]);
   });
 

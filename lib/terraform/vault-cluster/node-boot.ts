@@ -123,6 +123,11 @@ export interface NodeBootProps {
    * `vault operator init` yet); a node that finds the cluster initialised waits as usual.
    */
   readonly bootstrap: boolean;
+  /**
+   * How the script asks autopilot whether its node is a healthy voter (`sys/storage/raft/autopilot/state`
+   * needs a token): it logs in to Vault's AWS auth method as the node's IAM role.
+   */
+  readonly voterCheck: { readonly awsAuthPath: string; readonly role: string; readonly serverId: string };
   readonly audit: NodeAuditProps;
 }
 
@@ -176,6 +181,10 @@ export function renderBootScript(props: NodeBootProps): string {
     ['AUTO_SCALING_GROUP', props.launchHook.autoScalingGroupName],
     ['LAUNCH_HOOK', props.launchHook.hookName],
     ['BOOTSTRAP', String(props.bootstrap)],
+    ['CLI_ENV', engine.envPrefix],
+    ['AWS_AUTH_PATH', props.voterCheck.awsAuthPath],
+    ['GATE_ROLE', props.voterCheck.role],
+    ['AWS_AUTH_SERVER_ID', props.voterCheck.serverId],
     ['READY_TIMEOUT', String(READY_TIMEOUT_SECONDS)],
     ['READY_CHECKS', String(READY_CHECKS)],
     ['MAX_APPLY_LAG', String(MAX_APPLY_LAG)],
@@ -394,9 +403,12 @@ start_service() {
 }
 
 # The local server by its certificate's name, verified against the CA chain (verification is never skipped).
+# local_api PATH [curl options]: the options (-o, -w, -H) come before the URL.
 local_api() {
+  api_path=$1
+  shift
   curl -sS --proto '=https' --max-time 5 --cacert "$TLS_CA_CHAIN" --resolve "$TLS_SERVER_NAME:$API_PORT:127.0.0.1" \
-    "https://$TLS_SERVER_NAME:$API_PORT/v1/$1"
+    "$@" "https://$TLS_SERVER_NAME:$API_PORT/v1/$api_path"
 }
 
 # 200: unsealed, active or a standby reaching the active node; 501 uninitialised; 503 sealed.
@@ -433,6 +445,30 @@ wait_until_ready() {
     sleep 10
   done
   log "ready: unsealed and following the leader"
+  if [ "$BOOTSTRAP" = true ]; then
+    log "bootstrap on: not asking autopilot (its AWS auth login comes with the vault-config stack)"
+    return 0
+  fi
+  until healthy_voter; do
+    if [ $(($(date +%s) - started)) -ge "$READY_TIMEOUT" ]; then
+      fail "autopilot does not count node $(imds instance-id) a healthy voter after $READY_TIMEOUT s (or the $AWS_AUTH_PATH login as $GATE_ROLE failed)"
+    fi
+    sleep 10
+  done
+  log "autopilot counts this node a healthy voter"
+}
+
+# Autopilot's state needs a token: the node logs in with its IAM role (Vault's AWS auth), for one
+# read. The token reaches curl on its standard input, never on a command line.
+healthy_voter() {
+  node=$(imds instance-id) || return 1
+  token=$(env "$CLI_ENV""_ADDR=https://127.0.0.1:$API_PORT" "$CLI_ENV""_TLS_SERVER_NAME=$TLS_SERVER_NAME" "$CLI_ENV""_CACERT=$TLS_CA_CHAIN" \
+    "$BINARY" login -no-store -token-only -method=aws -path="$AWS_AUTH_PATH" role="$GATE_ROLE" header_value="$AWS_AUTH_SERVER_ID" \
+    region="$REGION" 2>/dev/null) || return 1
+  printf 'X-Vault-Token: %s\n' "$token" | local_api sys/storage/raft/autopilot/state -H @- 2>/dev/null | python3 -c '
+import json,sys
+s=json.load(sys.stdin).get("data",{}).get("servers",{}).get(sys.argv[1],{})
+sys.exit(not(s.get("status") in ("voter","leader") and s.get("healthy") is True))' "$node"
 }
 
 # Only now the node enters service; a node that never gets here is abandoned by the hook.

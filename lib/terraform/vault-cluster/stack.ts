@@ -6,7 +6,8 @@ import { pkiFile } from '../../config/pki-files.js';
 import { goDurationSeconds, SYSLOG_AUDIT_FACILITY, vaultSetupSettings } from '../../config/vault-setup.js';
 import type { PlatformConfig, VaultClusterConfig } from '../../config/types.js';
 import { PKI_FILES } from '../../pki/files.js';
-import { awsPartition } from '../../util/names.js';
+import { appRoleRotationSettings } from '../../config/approle-rotation.js';
+import { appRoleRotationRoleArn, awsPartition, DEFAULT_VAULT_CLUSTER_NAME } from '../../util/names.js';
 import { AwsAccountCheck } from '../aws-account-check.js';
 import type { TerraformFiles } from '../files.js';
 import { DEFAULT_TAGS } from '../stacks.js';
@@ -39,7 +40,7 @@ export class VaultAwsStack extends PlatformStack {
     super(scope, id, props);
     const { platform, cluster } = props;
     const region = cluster.region ?? platform.aws.region;
-    const name = cluster.name ?? 'vault';
+    const name = cluster.name ?? DEFAULT_VAULT_CLUSTER_NAME;
     const mode = cluster.mode ?? 'ha';
     const voters = raftVoters(cluster);
     const network = cluster.network;
@@ -92,6 +93,8 @@ export class VaultAwsStack extends PlatformStack {
       size: cluster.instances?.size ?? 'small',
       onDemandBase: cluster.instances?.onDemandBase ?? voters,
       bootstrap: cluster.bootstrap ?? false,
+      awsAuthRoleArns: platform.clusters.filter((c) => appRoleRotationSettings(platform, c) !== undefined)
+        .map((c) => appRoleRotationRoleArn(platform.aws.accountId, c.region ?? platform.aws.region, c.name)),
       checkpointDelaySeconds: goDurationSeconds(setup.deadServerLastContactThreshold) + CHECKPOINT_MARGIN_SECONDS,
       storage: cluster.instances?.storage ?? 'ebs',
       dataVolumeGiB: cluster.instances?.dataVolumeGiB,

@@ -37,6 +37,7 @@ import { KeyDestructionAlarm } from './key-destruction-alarm.js';
 import { type Architecture, type EngineProfile } from './engine.js';
 import { AUDIT_DEVICE, cloudWatchAgentDownload, LAUNCH_HOOK_HEARTBEAT_SECONDS, nodeTlsPaths, renderCloudConfig, type TlsSecretNames } from './node-boot.js';
 import { API_PORT, CLUSTER_PORT, HEALTH_CHECK_PATH, renderServerConfig } from './server-config.js';
+import { VAULT_AWS_AUTH_PATH, VAULT_NODE_GATE_ROLE, vaultNodeRoleName } from '../../util/names.js';
 
 /** How the nodes are sized, after HashiCorp's Raft reference architecture (vCPU and memory ranges). */
 export const INSTANCE_SIZES = {
@@ -154,6 +155,12 @@ export interface VaultClusterProps {
    */
   readonly bootstrap?: boolean;
   /**
+   * IAM roles, besides the nodes' own, that log in to Vault's AWS auth method (the AppRole rotation
+   * jobs'): Vault resolves each bound ARN to the role's unique id with `iam:GetRole`, as the nodes.
+   * @default []
+   */
+  readonly awsAuthRoleArns?: readonly string[];
+  /**
    * Seconds a rolling refresh waits after each replaced node: longer than autopilot's dead-server
    * threshold, so that the old voter is removed from Raft before the next one is terminated.
    * @default DEFAULT_CHECKPOINT_DELAY_SECONDS
@@ -257,7 +264,7 @@ export class VaultCluster extends Construct {
 
     // ---- Seal key
     this.role = new IamRole(this, 'NodeRole', {
-      name: `${name}-node`,
+      name: vaultNodeRoleName(name),
       description: `${engine.product} nodes of cluster ${name}: KMS seal, Raft auto-join, TLS secrets`,
       assumeRolePolicy: trustDocument([{ sid: 'Ec2', principal: { Service: 'ec2.amazonaws.com' }, actions: ['sts:AssumeRole'] }]),
       maxSessionDuration: 3600,
@@ -381,6 +388,8 @@ export class VaultCluster extends Construct {
       },
       // The boot script lets its own node into service (or abandons it); no other group, no other action.
       { sid: 'LaunchHook', actions: ['autoscaling:CompleteLifecycleAction'], resources: [groupArn] },
+      // Vault's AWS auth binds each login to a role's unique id, which it reads when the role is written.
+      { sid: 'AwsAuthRoles', actions: ['iam:GetRole'], resources: [this.role.arn, ...(props.awsAuthRoleArns ?? [])] },
       auditLog.shippingStatement(),
     ];
     const nodePolicy = new IamRolePolicy(this, 'NodePolicy', { name: `${name}-node`, role: this.role.id, policy: policyDocument(statements) });
@@ -534,6 +543,7 @@ export class VaultCluster extends Construct {
       tlsRevision: props.tls.revision,
       launchHook: { autoScalingGroupName: name, hookName: LAUNCH_HOOK_NAME },
       bootstrap: props.bootstrap ?? false,
+      voterCheck: { awsAuthPath: VAULT_AWS_AUTH_PATH, role: VAULT_NODE_GATE_ROLE, serverId: props.host },
       audit: {
         syslogTag: props.audit.syslogTag,
         logGroupName: auditLog.logGroupName,

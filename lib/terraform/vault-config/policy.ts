@@ -10,7 +10,7 @@
  * @see https://developer.hashicorp.com/vault/docs/concepts/policies
  */
 import { type HclBlock, renderHcl } from '../../util/hcl.js';
-import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE } from '../../util/names.js';
+import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE, VAULT_NODE_GATE_ROLE } from '../../util/names.js';
 
 /** Vault's capabilities, in the order its documentation lists them. */
 export const VAULT_CAPABILITIES = ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo', 'deny'] as const;
@@ -139,5 +139,51 @@ export function adminPolicy(name: string): VaultPolicy {
       { path: 'sys/raw', capabilities: ['deny'], comment: 'never the raw storage, below encryption and audit' },
       { path: 'sys/raw/*', capabilities: ['deny'], glob: { reason: 'deny every raw storage path' } },
     ],
+  };
+}
+
+/**
+ * The Vault nodes' launch gate: a new node enters service only once autopilot counts it a healthy
+ * voter, which only `sys/storage/raft/autopilot/state` tells (it needs a token).
+ */
+export function nodeGatePolicy(): VaultPolicy {
+  return {
+    name: VAULT_NODE_GATE_ROLE,
+    description: 'a Vault node\'s boot script, checking that autopilot counts the node a healthy voter',
+    rules: [{ path: 'sys/storage/raft/autopilot/state', capabilities: ['read'], comment: 'the voters and their health, by node id' }],
+  };
+}
+
+/** The AppRoles one cluster's rotation jobs rotate. */
+export interface AppRoleRotationPolicyProps {
+  /** Vault role of the jobs ({@link appRoleRotationVaultRole}), and the policy's name. */
+  readonly name: string;
+  readonly clusterName: string;
+  readonly appRoles: ReadonlyArray<{ readonly name: string; readonly mount: string }>;
+}
+
+/**
+ * A cluster's AppRole rotation: for each of its AppRoles, write a new secret id the job generated
+ * (`custom-secret-id`, so that only its accessor comes back), list the role's secret id accessors,
+ * read one's metadata (which cluster it belongs to) and destroy one. Nothing reads a secret id,
+ * nothing touches the role itself.
+ *
+ * The role's secret ids of other clusters sharing the AppRole are in reach of `destroy` too: Vault
+ * cannot scope a policy by metadata. The job only destroys accessors whose metadata names its own
+ * cluster; a cluster's jobs are as trusted as the AppRole's consumers there.
+ */
+export function appRoleRotationPolicy(props: AppRoleRotationPolicyProps): VaultPolicy {
+  return {
+    name: props.name,
+    description: `the AppRole secret id rotation jobs of cluster ${props.clusterName}`,
+    rules: props.appRoles.flatMap(({ name, mount }) => {
+      const role = `auth/${mount}/role/${name}`;
+      return [
+        { path: `${role}/custom-secret-id`, capabilities: ['update'] as const, comment: `register the new secret id of ${name}` },
+        { path: `${role}/secret-id`, capabilities: ['list'] as const, comment: `the accessors of ${name}'s secret ids` },
+        { path: `${role}/secret-id-accessor/lookup`, capabilities: ['update'] as const, comment: 'which cluster a secret id was made for' },
+        { path: `${role}/secret-id-accessor/destroy`, capabilities: ['update'] as const, comment: 'destroy a secret id the cluster no longer uses' },
+      ];
+    }),
   };
 }

@@ -13,14 +13,26 @@ import type { IssuingCertificates } from '../../config/issuing-ca.js';
 import type { ClusterConfig, PlatformConfig } from '../../config/types.js';
 import {
   appRoleSettings, APPROLE_DEFAULTS, APPROLE_TOKEN_MAX_TTL_SECONDS, APPROLE_TOKEN_TTL_SECONDS, goDurationSeconds, SYSLOG_AUDIT_FACILITY,
-  vaultAuth, vaultPkiSettings, vaultSetupSettings,
+  vaultAuth, vaultAwsAuthServerId, vaultPkiSettings, vaultSetupSettings,
 } from '../../config/vault-setup.js';
-import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE, VAULT_ISSUER_NAME } from '../../util/names.js';
+import {
+  appRoleRotationRoleArn, appRoleRotationVaultRole, awsPartition, CERT_MANAGER_APPROLE, DEFAULT_VAULT_CLUSTER_NAME, SNAPSHOT_APPROLE, VAULT_ISSUER_NAME, VAULT_NODE_GATE_ROLE,
+  vaultNodeRoleArn,
+} from '../../util/names.js';
+import { appRoleRotationSettings } from '../../config/approle-rotation.js';
+import { type AwsAuthLogin, VaultAwsAuth } from './aws-auth.js';
 import { parseOidcProviderArn } from '../../util/validators.js';
 import { ConfigFiles, type TerraformFiles } from '../files.js';
 import { VaultPki } from './pki.js';
-import { adminPolicy, certManagerPolicy, renderPolicy, snapshotPolicy, type VaultPolicy } from './policy.js';
+import {
+  adminPolicy, appRoleRotationPolicy, certManagerPolicy, nodeGatePolicy, renderPolicy, snapshotPolicy, type VaultPolicy,
+} from './policy.js';
 import { PlatformStack, type PlatformStackProps } from '../platform-stack.js';
+
+/** The launch gate's token: one read, within two minutes. */
+const NODE_GATE_TOKEN_TTL_SECONDS = 120;
+/** A rotation job's token: it logs in twice (to register the new secret id, then to destroy the old ones), each time for minutes. */
+const ROTATION_TOKEN_TTL_SECONDS = 900;
 
 /** cert-manager's namespace, where the Vault issuer's service account lives (Kubernetes auth). */
 const CERT_MANAGER_NAMESPACE = 'cert-manager';
@@ -66,6 +78,8 @@ export class VaultConfigStack extends PlatformStack {
   /** The snapshot agent's AppRole, `undefined` without a `backup` section. */
   public readonly snapshotAppRole?: ApproleAuthBackendRole;
   public readonly policies: Readonly<Record<string, Policy>>;
+  /** Vault's AWS auth method, `undefined` without a `vaultCluster` section. */
+  public readonly awsAuth?: VaultAwsAuth;
   /** `https://host[:port]` of Vault, as the provider and the ClusterIssuer use it. */
   public readonly vaultAddress: string;
 
@@ -175,6 +189,8 @@ export class VaultConfigStack extends PlatformStack {
       }
     }
 
+    this.awsAuth = this.addAwsAuth(platform, policy);
+
     new Mount(this, 'Kv', {
       path: setup.kvMount,
       type: 'kv',
@@ -232,6 +248,43 @@ export class VaultConfigStack extends PlatformStack {
         description: 'Role id of the snapshot agent\'s AppRole (not a secret; equal to backup.appRole.roleId)',
       });
     }
+  }
+
+  /**
+   * Vault's AWS auth, on the platform's own Vault servers (`vaultCluster`): the nodes' launch gate
+   * (read autopilot's state) and each cluster's AppRole rotation jobs (their AppRoles' secret ids).
+   */
+  private addAwsAuth(platform: PlatformConfig, policy: (construct: string, document: VaultPolicy) => Policy): VaultAwsAuth | undefined {
+    const vaultCluster = platform.vaultCluster;
+    if (vaultCluster === undefined) return undefined;
+    const vaultRegion = vaultCluster.region ?? platform.aws.region;
+    const gate = policy('NodeGatePolicy', nodeGatePolicy());
+    const logins: AwsAuthLogin[] = [{
+      name: VAULT_NODE_GATE_ROLE,
+      iamRoleArn: vaultNodeRoleArn(platform.aws.accountId, vaultRegion, vaultCluster.name ?? DEFAULT_VAULT_CLUSTER_NAME),
+      policies: [gate.name],
+      tokenTtlSeconds: NODE_GATE_TOKEN_TTL_SECONDS,
+      // One read of autopilot's state per login.
+      tokenNumUses: 1,
+    }];
+    for (const cluster of platform.clusters) {
+      const rotation = appRoleRotationSettings(platform, cluster);
+      if (rotation === undefined) continue;
+      const name = appRoleRotationVaultRole(cluster.name);
+      const rotate = policy(`AppRoleRotationPolicy-${cluster.name}`, appRoleRotationPolicy({ name, clusterName: cluster.name, appRoles: rotation.appRoles }));
+      logins.push({
+        name,
+        iamRoleArn: appRoleRotationRoleArn(platform.aws.accountId, cluster.region ?? platform.aws.region, cluster.name),
+        policies: [rotate.name],
+        tokenTtlSeconds: ROTATION_TOKEN_TTL_SECONDS,
+      });
+    }
+    return new VaultAwsAuth(this, 'AwsAuth', {
+      region: vaultRegion,
+      partition: awsPartition(vaultRegion),
+      serverIdHeader: vaultAwsAuthServerId(platform),
+      logins,
+    });
   }
 
   /** A JWT auth method trusting an IRSA cluster's OIDC issuer, found by discovery. */

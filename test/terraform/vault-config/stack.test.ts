@@ -224,7 +224,7 @@ describe('VaultConfigStack', () => {
   test('AppRoles: role ids fixed by the configuration, short tokens, bound CIDRs, secret id lifetime', () => {
     const config = example();
     const stack = stackOf(config);
-    expect(only(stack, 'vault_auth_backend')).toMatchObject({ type: 'approle', path: 'approle' });
+    expect(only(stack, 'vault_auth_backend', 'AppRole')).toMatchObject({ type: 'approle', path: 'approle' });
     const certManager = only(stack, 'vault_approle_auth_backend_role', 'CertManagerAppRole');
     expect(certManager).toMatchObject({
       role_name: 'cert-manager',
@@ -253,7 +253,8 @@ describe('VaultConfigStack', () => {
     const { backup: _backup, ...config } = example();
     const stack = stackOf(config);
     expect(Object.keys(stack.resource.vault_approle_auth_backend_role)).toEqual(['CertManagerAppRole']);
-    expect(Object.values<any>(stack.resource.vault_policy).map((p) => p.name).sort()).toEqual(['admin', 'cert-manager']);
+    expect(Object.values<any>(stack.resource.vault_policy).map((p) => p.name).sort())
+      .toEqual(['admin', 'approle-rotation-mycluster-0', 'cert-manager', 'vault-node-gate']);
     expect(stack.output.snapshot_role_id).toBeUndefined();
   });
 
@@ -268,10 +269,41 @@ describe('VaultConfigStack', () => {
       'cert-manager': { 'pki_private_issuer/sign/cert-manager': ['update'], 'pki_private_issuer/issue/cert-manager': ['update'] },
       admin: { '*': ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo'], 'sys/raw': ['deny'], 'sys/raw/*': ['deny'] },
       'vault-snapshot': { 'sys/storage/raft/snapshot': ['read'], 'sys/storage/raft/configuration': ['read'] },
+      'vault-node-gate': { 'sys/storage/raft/autopilot/state': ['read'] },
+      'approle-rotation-mycluster-0': Object.fromEntries(['cert-manager', 'vault-snapshot'].flatMap((role) => [
+        [`auth/approle/role/${role}/custom-secret-id`, ['update']],
+        [`auth/approle/role/${role}/secret-id`, ['list']],
+        [`auth/approle/role/${role}/secret-id-accessor/lookup`, ['update']],
+        [`auth/approle/role/${role}/secret-id-accessor/destroy`, ['update']],
+      ])),
     });
-    for (const name of ['cert-manager', 'vault-snapshot']) {
+    for (const name of ['cert-manager', 'vault-snapshot', 'vault-node-gate', 'approle-rotation-mycluster-0']) {
       for (const path of Object.keys(policies[name]!)) expect(path, name).not.toMatch(/[*+]/);
     }
+  });
+
+  test('AWS auth (iam only): the nodes\' gate and each rotating cluster\'s jobs, each bound to one IAM role, with the server id header required', () => {
+    const stack = stackOf(example());
+    expect(only(stack, 'vault_auth_backend', 'AwsAuth')).toMatchObject({ type: 'aws', path: 'aws' });
+    const client = only(stack, 'vault_aws_auth_backend_client');
+    expect(client).toMatchObject({ sts_endpoint: 'https://sts.eu-west-3.amazonaws.com', sts_region: 'eu-west-3', iam_server_id_header_value: 'vault.priv.example.com' });
+    expect(client.backend).toMatch(/^\$\{vault_auth_backend\.AwsAuth_[A-Za-z0-9_]+\.path\}$/);
+    expect(client.access_key).toBeUndefined();
+    expect(client.secret_key).toBeUndefined();
+    const roles: Record<string, any> = Object.fromEntries(Object.values<any>(stack.resource.vault_aws_auth_backend_role).map((r) => [r.role, r]));
+    expect(Object.values(roles).map((r) => [r.role, r.auth_type, r.bound_iam_principal_arns, r.resolve_aws_unique_ids, r.token_ttl, r.token_max_ttl, r.token_num_uses])).toEqual([
+      ['approle-rotation-mycluster-0', 'iam', ['arn:aws:iam::123456789012:role/mycluster-0-approle-rotation'], true, 900, 900, 0],
+      ['vault-node-gate', 'iam', ['arn:aws:iam::123456789012:role/vault-node'], true, 120, 120, 1],
+    ]);
+    expect(roles['vault-node-gate'].token_policies).toEqual(['${vault_policy.NodeGatePolicy.name}']);
+    expect(roles['approle-rotation-mycluster-0'].token_policies).toEqual(['${vault_policy.AppRoleRotationPolicy-mycluster-0.name}']);
+    // Rotation off: the gate alone. No vaultCluster (a Vault elsewhere): no AWS auth at all.
+    const off = stackOf(withVault(example(), { setup: { appRoleRotation: { enabled: false } } }));
+    expect(Object.values<any>(off.resource.vault_aws_auth_backend_role).map((r) => r.role)).toEqual(['vault-node-gate']);
+    const { vaultCluster: _cluster, ...elsewhere } = example();
+    const none = stackOf({ ...elsewhere, backup: { ...elsewhere.backup!, images: { vault: 'hashicorp/vault:1.21.1' } } } as PlatformConfig);
+    expect(none.resource.vault_aws_auth_backend_role).toBeUndefined();
+    expect(Object.values<any>(none.resource.vault_auth_backend).map((b) => b.type)).toEqual(['approle']);
   });
 
   test('kv-v2 mount, Raft autopilot (quorum of the voters, at least 3) and two audit devices: the file and syslog (shipped to CloudWatch)', () => {
