@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { Duration, Size } from 'cdk8s';
 import * as plus from 'cdk8s-plus-28';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { parseConfig } from '../../lib/config/load.js';
 import { cronOf, PlatformCronJob, type PlatformCronJobProps } from '../../lib/k8s/platform-cron-job.js';
+import { synthesizeKubernetes } from '../../lib/synth.js';
 import { SchemaRegistry } from '../../lib/validate/schemas.js';
+import { EXAMPLE_CONFIG } from '../support/cli.js';
 import { manifestsOf, only, testChart } from '../support/k8s.js';
 
 let registry: SchemaRegistry;
@@ -128,5 +132,31 @@ describe('PlatformCronJob', () => {
     expect(cronOf('@daily').expressionString).toBe('@daily');
     const { chart } = rotationChart({ schedule: '@weekly' });
     expect(cronJob(chart).spec.schedule).toBe('@weekly');
+  });
+});
+
+describe('cdk8s-plus defaults in the example platform', () => {
+  const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+  const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
+
+  test('none reaches an object: no cdk8s.io labels, no default container resources, no token mounted, no startup probe', () => {
+    const config = parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
+    const manifests = synthesizeKubernetes(config, { vaultCaBundle: CHAIN, trustRoots: ROOT }).manifests.get('mycluster-0')!;
+    expect(JSON.stringify(manifests)).not.toContain('cdk8s.io/');
+    const cronJobs = manifests.filter((m: any) => m.kind === 'CronJob');
+    expect(cronJobs.length).toBeGreaterThan(0);
+    for (const cronJob of cronJobs) {
+      const pod = cronJob.spec.jobTemplate.spec.template.spec;
+      expect(pod.automountServiceAccountToken, cronJob.metadata.name).toBe(false);
+      for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+        // cdk8s-plus's own: 1000m/1500m CPU, 512Mi/2048Mi memory.
+        expect(container.resources.requests.cpu).not.toBe('1000m');
+        expect(container.resources.limits.memory).not.toBe('2048Mi');
+        expect(container).not.toHaveProperty('startupProbe');
+      }
+    }
+    for (const serviceAccount of manifests.filter((m: any) => m.kind === 'ServiceAccount')) {
+      expect(serviceAccount.automountServiceAccountToken, serviceAccount.metadata.name).toBe(false);
+    }
   });
 });
