@@ -1,4 +1,4 @@
-import { KubeNamespace } from './core.js';
+import * as plus from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { MANAGED_BY_LABEL } from '../util/names.js';
 import { PRUNE_DISABLED_ANNOTATION } from './flux-layer.js';
@@ -23,8 +23,8 @@ export interface PlatformNamespaceProps {
 }
 
 /** A namespace the platform creates: our label, and its Pod Security Standard. */
-export function platformNamespace(scope: Construct, id: string, props: PlatformNamespaceProps): KubeNamespace {
-  return new KubeNamespace(scope, id, {
+export function platformNamespace(scope: Construct, id: string, props: PlatformNamespaceProps): plus.Namespace {
+  return new plus.Namespace(scope, id, {
     metadata: {
       name: props.name,
       labels: {

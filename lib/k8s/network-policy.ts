@@ -1,7 +1,7 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { INetworkPolicyEgressRule, INetworkPolicyIngressRule } from 'kubernetes-models/networking.k8s.io/v1';
 import { MANAGED_BY_LABEL, NAMESPACE_NAME_LABEL } from '../util/names.js';
-import { KubeNetworkPolicy } from './core.js';
 
 /** Every address: for peers whose addresses are not known when synthesizing (AWS endpoints, ACME, the EKS API endpoint). */
 export const ANYWHERE = ['0.0.0.0/0', '::/0'] as const;
@@ -45,62 +45,91 @@ export interface NamespaceIsolationProps {
  * `kube-system`, UDP and TCP 53), and one policy per allowance, each named after what it opens.
  * Policies add up: a pod may do exactly what one of them allows.
  *
+ * Built with cdk8s-plus-28's policy API: `NetworkPolicy` with a default `DENY` per direction,
+ * `Pods.select`/`Namespaces.select` peers, `NetworkPolicyIpBlock` for networks (one rule per
+ * network: cdk8s-plus gives an IP block a rule of its own, which allows the same as one rule
+ * listing them). What it cannot say: ingress from any source on given ports (a rule with ports
+ * and no `from`; its rules always name a peer, and an IP block of every address is not the same
+ * for pod sources), patched in.
+ *
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies
+ * @see https://cdk8s.io/docs/latest/plus/cdk8s-plus-28/network-policy/
  */
 export class NamespaceIsolation extends Construct {
-  public readonly policies: readonly KubeNetworkPolicy[];
+  public readonly policies: readonly plus.NetworkPolicy[];
 
   constructor(scope: Construct, id: string, props: NamespaceIsolationProps) {
     super(scope, id);
     const { namespace } = props;
-    const labels = { ...MANAGED_BY_LABEL };
-    const policies: KubeNetworkPolicy[] = [];
-    const policy = (name: string, spec: { podSelector?: Record<string, string>; egress?: INetworkPolicyEgressRule[]; ingress?: INetworkPolicyIngressRule[] }) => {
-      const types: Array<'Ingress' | 'Egress'> = [];
-      if (spec.ingress) types.push('Ingress');
-      if (spec.egress) types.push('Egress');
-      policies.push(new KubeNetworkPolicy(this, name, {
-        metadata: { name, namespace, labels },
-        spec: {
-          podSelector: spec.podSelector ? { matchLabels: { ...spec.podSelector } } : {},
-          policyTypes: types.length > 0 ? types : ['Ingress', 'Egress'],
-          egress: spec.egress && spec.egress.length > 0 ? spec.egress : undefined,
-          ingress: spec.ingress && spec.ingress.length > 0 ? spec.ingress : undefined,
-        },
-      }));
-    };
-
-    policy('default-deny', {});
-    policy('allow-dns', {
-      egress: [{
-        to: [{
-          namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } },
-          podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-        }],
-        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-      }],
-    });
-    for (const allowance of props.egress ?? []) {
-      policy(`allow-egress-${allowance.name}`, {
-        egress: [{
-          to: [...(allowance.cidrs ?? ANYWHERE)].map((cidr) => ({ ipBlock: { cidr } })),
-          ports: allowance.ports.flatMap((port) => [
-            { protocol: 'TCP' as const, port },
-            ...(allowance.udp ? [{ protocol: 'UDP' as const, port }] : []),
-          ]),
-        }],
-      });
+    const metadata = (name: string) => ({ name, namespace, labels: { ...MANAGED_BY_LABEL } });
+    if (NAMESPACE_NAME_LABEL !== plus.Namespace.NAME_LABEL) {
+      throw new Error(`internal: cdk8s-plus selects namespaces by ${plus.Namespace.NAME_LABEL}, the platform by ${NAMESPACE_NAME_LABEL}`);
     }
+    const policies: plus.NetworkPolicy[] = [];
+
+    policies.push(new plus.NetworkPolicy(this, 'default-deny', {
+      metadata: metadata('default-deny'),
+      selector: plus.Pods.all(this, 'AllPods'),
+      egress: { default: plus.NetworkPolicyTrafficDefault.DENY },
+      ingress: { default: plus.NetworkPolicyTrafficDefault.DENY },
+    }));
+
+    const kubeDns = plus.Pods.select(this, 'KubeDns', {
+      labels: { 'k8s-app': 'kube-dns' },
+      namespaces: plus.Namespaces.select(this, 'KubeSystem', { names: ['kube-system'] }),
+    });
+    policies.push(new plus.NetworkPolicy(this, 'allow-dns', {
+      metadata: metadata('allow-dns'),
+      selector: plus.Pods.all(this, 'DnsClients'),
+      egress: { rules: [{ peer: kubeDns, ports: [plus.NetworkPolicyPort.udp(53), plus.NetworkPolicyPort.tcp(53)] }] },
+    }));
+
+    for (const allowance of props.egress ?? []) {
+      const name = `allow-egress-${allowance.name}`;
+      const ports = allowance.ports.flatMap((port) => [
+        plus.NetworkPolicyPort.tcp(port),
+        ...(allowance.udp ? [plus.NetworkPolicyPort.udp(port)] : []),
+      ]);
+      const rules = [...(allowance.cidrs ?? ANYWHERE)].map((cidr, i) => ({ peer: ipBlock(this, `${name}-network${i}`, cidr), ports }));
+      policies.push(new plus.NetworkPolicy(this, name, {
+        metadata: metadata(name),
+        selector: plus.Pods.all(this, `${name}-pods`),
+        egress: { rules },
+      }));
+    }
+
     for (const allowance of props.ingress ?? []) {
-      policy(`allow-ingress-${allowance.name}`, {
-        podSelector: allowance.podLabels,
-        ingress: [{
-          // No `from`: any source. `cluster`: pods of every namespace.
-          from: allowance.from === 'cluster' ? [{ namespaceSelector: {} }] : undefined,
-          ports: allowance.ports.map((port) => ({ protocol: 'TCP' as const, port })),
-        }],
+      const name = `allow-ingress-${allowance.name}`;
+      const selector = allowance.podLabels
+        ? plus.Pods.select(this, `${name}-pods`, { labels: { ...allowance.podLabels } })
+        : plus.Pods.all(this, `${name}-pods`);
+      if (allowance.from === 'cluster') {
+        const ports = allowance.ports.map((port) => plus.NetworkPolicyPort.tcp(port));
+        // Pods of every namespace.
+        policies.push(new plus.NetworkPolicy(this, name, {
+          metadata: metadata(name),
+          selector,
+          ingress: { rules: [{ peer: plus.Namespaces.all(this, `${name}-namespaces`), ports }] },
+        }));
+        continue;
+      }
+      // Any source, on these ports only: a rule without `from`, which cdk8s-plus cannot write
+      // (see above). The default DENY makes it an Ingress policy; the rule is patched in.
+      const policy = new plus.NetworkPolicy(this, name, {
+        metadata: metadata(name),
+        selector,
+        ingress: { default: plus.NetworkPolicyTrafficDefault.DENY },
       });
+      // Written in cdk8s-plus's own types: its object converts the patched document once more.
+      const ports = allowance.ports.map((port) => ({ port: plus.k8s.IntOrString.fromNumber(port), protocol: plus.NetworkProtocol.TCP }));
+      ApiObject.of(policy).addJsonPatch(JsonPatch.add('/spec/ingress', [{ ports }]));
+      policies.push(policy);
     }
     this.policies = policies;
   }
+}
+
+/** An IP block peer, IPv4 or IPv6 as the CIDR is written; cdk8s-plus checks it. */
+function ipBlock(scope: Construct, id: string, cidr: string): plus.NetworkPolicyIpBlock {
+  return cidr.includes(':') ? plus.NetworkPolicyIpBlock.ipv6(scope, id, cidr) : plus.NetworkPolicyIpBlock.ipv4(scope, id, cidr);
 }

@@ -1,5 +1,5 @@
+import * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { KubeConfigMap } from './core.js';
 import type { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import type { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
 import { Bundle } from '../../imports/trust-bundles-trust.cert-manager.io.js';
@@ -108,8 +108,10 @@ export class PrivateCaBundle extends Construct {
     if (/PRIVATE KEY/.test(props.rootsPem)) throw new Error(`private CA bundle "${this.bundleName}": the roots must not contain a private key`);
     const labels = { ...MANAGED_BY_LABEL };
 
-    const source = new KubeConfigMap(this, 'Roots', {
+    const source = new plus.ConfigMap(this, 'Roots', {
       metadata: { name: `${this.bundleName}-roots`, namespace: props.trustNamespace, labels },
+      // Replaced in place when the roots change (a rotation adds one): not `immutable`.
+      immutable: false,
       data: { 'roots.pem': roots.join('') },
     });
     this.bundle = new Bundle(this, 'Resource', {

@@ -1,7 +1,6 @@
+import { Duration, Size } from 'cdk8s';
+import * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import {
-  type Container, type EnvVar, KubeConfigMap, KubeCronJob, KubeServiceAccount, type PodSpec, type SecurityContext, type Volume,
-} from './core.js';
 import {
   ExternalSecret,
   ExternalSecretSpecSecretStoreRefKind,
@@ -13,9 +12,9 @@ import type { VaultEngine } from '../config/types.js';
 import { parseCronSchedule } from '../util/cron.js';
 import { MANAGED_BY_LABEL, VAULT_BACKUP_SERVICE_ACCOUNT } from '../util/names.js';
 import { VAULT_BACKUP_SCRIPT } from './backup-scripts.js';
-import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './cert-manager.js';
 import { PRUNE_DISABLED_ANNOTATION } from './flux-layer.js';
 import { platformNamespace } from './namespace.js';
+import { PlatformCronJob, type PlatformContainerProps } from './platform-cron-job.js';
 
 /** Names of the objects of the backup layer: what the README's runbook and the alerts refer to. */
 export const SNAPSHOT_CRONJOB = 'vault-snapshot';
@@ -27,15 +26,6 @@ export const APPROLE_SECRET_KEY = 'secretId';
 
 /** The annotation that keeps Flux's post-build variable substitution away from an object (the script's `${…}`). */
 export const FLUX_SUBSTITUTE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/substitute';
-
-/** The user every backup container runs as: not root, and not an id the images give a meaning to. */
-const RUN_AS = 65532;
-
-/** cert-manager's container settings: non-root, read-only root, no capability, no escalation, seccomp. */
-const SECURITY_CONTEXT: SecurityContext = {
-  ...CONTAINER_SECURITY_CONTEXT,
-  capabilities: { drop: [...CONTAINER_SECURITY_CONTEXT.capabilities.drop] },
-};
 
 /** The script's file in the ConfigMap, and where the containers find it. */
 const SCRIPT_KEY = 'vault-backup.sh';
@@ -49,21 +39,31 @@ const SECRET_ID_DIR = '/var/run/secrets/vault-snapshot';
  * Room for a snapshot, its checksum and, while it is verified, its unpacked archive. A PKI-only
  * Vault's Raft data is a few megabytes; the limit evicts a pod that would fill the node's disk.
  */
-const WORK_SIZE_LIMIT = '2Gi';
+const WORK_SIZE_LIMIT = Size.gibibytes(2);
+const TMP_SIZE_LIMIT = Size.mebibytes(64);
+
+/**
+ * Local disk of each container: the emptyDirs count against the pod's ephemeral storage, so the
+ * scheduler reserves room for the work volume (requests), and the kubelet evicts the pod past the
+ * work and tmp volumes plus room for logs (limits, 2560 MiB), before the node's disk fills.
+ * cdk8s-plus writes ephemeral storage in GiB: the limit reads `2.5Gi`.
+ */
+export const EPHEMERAL_STORAGE = { request: WORK_SIZE_LIMIT, limit: Size.gibibytes(2.5) } as const;
 
 /**
  * Sizing: the Vault CLI streams the snapshot to disk; the AWS CLI (Python) holds multipart parts in
  * memory, 8 MiB each, up to 10 at a time.
  */
-const VAULT_CLI_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
-const AWS_CLI_RESOURCES = { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } };
-
-/**
- * Local disk of each container: the emptyDirs count against the pod's ephemeral storage, so the
- * scheduler reserves room for the work volume (requests), and the kubelet evicts the pod past the
- * work and tmp volumes plus room for logs (limits), before the node's disk fills.
- */
-export const EPHEMERAL_STORAGE = { request: WORK_SIZE_LIMIT, limit: '2560Mi' } as const;
+const VAULT_CLI_RESOURCES: plus.ContainerResources = {
+  cpu: { request: plus.Cpu.millis(50), limit: plus.Cpu.millis(500) },
+  memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+  ephemeralStorage: EPHEMERAL_STORAGE,
+};
+const AWS_CLI_RESOURCES: plus.ContainerResources = {
+  cpu: { request: plus.Cpu.millis(50), limit: plus.Cpu.units(1) },
+  memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+  ephemeralStorage: EPHEMERAL_STORAGE,
+};
 
 /**
  * The pod annotation that keeps the EKS pod identity webhook (IRSA and Pod Identity) from putting
@@ -166,11 +166,11 @@ export interface VaultBackupProps {
  */
 export class VaultBackup extends Construct {
   public readonly namespace: string;
-  public readonly serviceAccount: KubeServiceAccount;
+  public readonly serviceAccount: plus.ServiceAccount;
   public readonly externalSecret: ExternalSecret;
-  public readonly scripts: KubeConfigMap;
-  public readonly snapshotJob: KubeCronJob;
-  public readonly verifyJob: KubeCronJob;
+  public readonly scripts: plus.ConfigMap;
+  public readonly snapshotJob: PlatformCronJob;
+  public readonly verifyJob: PlatformCronJob;
 
   constructor(scope: Construct, id: string, props: VaultBackupProps) {
     super(scope, id);
@@ -194,7 +194,7 @@ export class VaultBackup extends Construct {
     // It holds the snapshot agent's AppRole secret id: never pruned.
     platformNamespace(this, 'Namespace', { name: this.namespace, labels: props.trustNamespaceLabels, keepOnPrune: true });
 
-    this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', {
+    this.serviceAccount = new plus.ServiceAccount(this, 'ServiceAccount', {
       metadata: {
         name: props.serviceAccountName ?? VAULT_BACKUP_SERVICE_ACCOUNT,
         namespace: this.namespace,
@@ -202,8 +202,8 @@ export class VaultBackup extends Construct {
         annotations: props.awsIdentity.type === 'irsa' ? { 'eks.amazonaws.com/role-arn': props.awsIdentity.roleArn } : undefined,
       },
       // The pods call AWS and Vault, never the Kubernetes API. The IRSA and Pod Identity webhooks
-      // project their own token.
-      automountServiceAccountToken: false,
+      // project their own token. (cdk8s-plus's default too; said here, since it matters.)
+      automountToken: false,
     });
 
     this.externalSecret = new ExternalSecret(this, 'AppRoleSecretId', {
@@ -223,7 +223,7 @@ export class VaultBackup extends Construct {
       },
     });
 
-    this.scripts = new KubeConfigMap(this, 'Scripts', {
+    this.scripts = new plus.ConfigMap(this, 'Scripts', {
       metadata: {
         name: BACKUP_SCRIPTS_CONFIGMAP,
         namespace: this.namespace,
@@ -231,6 +231,8 @@ export class VaultBackup extends Construct {
         // Flux would replace the script's ${VAR} by cluster variables (empty ones by nothing).
         annotations: { [FLUX_SUBSTITUTE_ANNOTATION]: 'disabled' },
       },
+      // Updated in place with the next synth, like every other object; not `immutable`.
+      immutable: false,
       data: { [SCRIPT_KEY]: VAULT_BACKUP_SCRIPT },
     });
 
@@ -238,149 +240,87 @@ export class VaultBackup extends Construct {
     const cli = source.engine === 'openbao' ? 'bao' : 'vault';
     const prefix = source.engine === 'openbao' ? 'BAO' : 'VAULT';
     const serverName = source.serverName ?? new URL(source.address).hostname;
-    const run = (step: string): Pick<Container, 'command'> => ({ command: ['/bin/sh', `${SCRIPTS_DIR}/${SCRIPT_KEY}`, step] });
-    const common: EnvVar[] = [{ name: 'WORK_DIR', value: WORK_DIR }, { name: 'HOME', value: '/tmp' }];
-    const aws: EnvVar[] = [
-      { name: 'AWS_REGION', value: props.store.region },
-      { name: 'SNAPSHOT_BUCKET', value: props.store.bucket },
-      { name: 'SNAPSHOT_PREFIX', value: props.store.keyPrefix },
-    ];
-    const mounts = {
-      work: { name: 'work', mountPath: WORK_DIR },
-      tmp: { name: 'tmp', mountPath: '/tmp' },
-      scripts: { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
-      ca: { name: 'private-ca', mountPath: CA_DIR, readOnly: true },
-      secretId: { name: 'approle', mountPath: SECRET_ID_DIR, readOnly: true },
-    };
-    const vaultContainer = (name: string, step: string, env: EnvVar[], volumeMounts: Container['volumeMounts']): Container => ({
+    const command = (step: string) => ['/bin/sh', `${SCRIPTS_DIR}/${SCRIPT_KEY}`, step];
+    const common = { WORK_DIR, HOME: '/tmp' };
+    const aws = { AWS_REGION: props.store.region, SNAPSHOT_BUCKET: props.store.bucket, SNAPSHOT_PREFIX: props.store.keyPrefix };
+
+    // One Volume object per volume and CronJob: cdk8s-plus adds each mounted one to the pod.
+    const volumes = (job: string) => ({
+      work: plus.Volume.fromEmptyDir(this, `${job}WorkVolume`, 'work', { sizeLimit: WORK_SIZE_LIMIT }),
+      tmp: plus.Volume.fromEmptyDir(this, `${job}TmpVolume`, 'tmp', { sizeLimit: TMP_SIZE_LIMIT }),
+      scripts: plus.Volume.fromConfigMap(this, `${job}ScriptsVolume`, this.scripts, { name: 'scripts' }),
+    });
+    const mount = (volume: plus.Volume, path: string, readOnly?: boolean): plus.VolumeMount => ({ volume, path, readOnly });
+    type Volumes = ReturnType<typeof volumes>;
+    const vaultContainer = (name: string, step: string, env: Record<string, string>, volumeMounts: plus.VolumeMount[]): PlatformContainerProps => ({
       name,
       image: source.image,
-      ...run(step),
-      env: [...common, { name: 'VAULT_CLI', value: cli }, ...env],
+      command: command(step),
+      env: { ...common, VAULT_CLI: cli, ...env },
       volumeMounts,
-      resources: resources(VAULT_CLI_RESOURCES),
-      securityContext: SECURITY_CONTEXT,
+      resources: VAULT_CLI_RESOURCES,
     });
-    const awsContainer = (name: string, step: string, env: EnvVar[]): Container => ({
+    const awsContainer = (name: string, step: string, env: Record<string, string>, v: Volumes): PlatformContainerProps => ({
       name,
       image: props.awsCliImage,
-      ...run(step),
-      env: [...common, ...aws, ...env],
-      volumeMounts: [mounts.work, mounts.tmp, mounts.scripts],
-      resources: resources(AWS_CLI_RESOURCES),
-      securityContext: SECURITY_CONTEXT,
-    });
-    const volumes: Volume[] = [
-      { name: 'work', emptyDir: { sizeLimit: WORK_SIZE_LIMIT } },
-      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
-      { name: 'scripts', configMap: { name: BACKUP_SCRIPTS_CONFIGMAP } },
-    ];
-    const pod = (initContainers: Container[], containers: Container[], extraVolumes: Volume[]): PodSpec => ({
-      serviceAccountName: this.serviceAccount.name,
-      automountServiceAccountToken: false,
-      // A failed step leaves its pod (and logs) behind; the Job starts a new pod for a retry.
-      restartPolicy: 'Never',
-      securityContext: { ...POD_SECURITY_CONTEXT, runAsUser: RUN_AS, runAsGroup: RUN_AS, fsGroup: RUN_AS },
-      initContainers,
-      containers,
-      volumes: [...volumes, ...extraVolumes],
+      command: command(step),
+      env: { ...common, ...aws, ...env },
+      volumeMounts: [mount(v.work, WORK_DIR), mount(v.tmp, '/tmp'), mount(v.scripts, SCRIPTS_DIR, true)],
+      resources: AWS_CLI_RESOURCES,
     });
 
-    this.snapshotJob = cronJob(this, 'Snapshot', {
+    const snapshot = volumes('Snapshot');
+    const privateCa = plus.Volume.fromConfigMap(this, 'PrivateCaVolume',
+      plus.ConfigMap.fromConfigMapName(this, 'PrivateCa', props.caConfigMap.name),
+      { name: 'private-ca', items: { [props.caConfigMap.key]: { path: props.caConfigMap.key } } });
+    // Readable by the pod's group only (fsGroup), in the snapshot container only.
+    const secretId = plus.Volume.fromSecret(this, 'AppRoleVolume',
+      plus.Secret.fromSecretName(this, 'AppRoleSecret', APPROLE_SECRET), { name: 'approle', defaultMode: 0o440 });
+    this.snapshotJob = new PlatformCronJob(this, 'Snapshot', {
       name: SNAPSHOT_CRONJOB,
       namespace: this.namespace,
       labels: { ...labels, 'app.kubernetes.io/component': 'snapshot' },
       podAnnotations: { [SKIP_CONTAINERS_ANNOTATION]: 'snapshot' },
       schedule,
+      serviceAccount: this.serviceAccount,
       // Started up to an hour late (a controller restart), never more: the stale alert covers a missed night.
-      startingDeadlineSeconds: 3600,
+      startingDeadline: Duration.hours(1),
       // Two retries: a leader election or a network blip does not cost the night's snapshot.
       backoffLimit: 2,
-      pod: pod(
-        [vaultContainer('snapshot', 'snapshot', [
-          { name: `${prefix}_ADDR`, value: source.address },
-          { name: `${prefix}_CACERT`, value: `${CA_DIR}/${props.caConfigMap.key}` },
-          { name: `${prefix}_TLS_SERVER_NAME`, value: serverName },
-          { name: `${prefix}_CLIENT_TIMEOUT`, value: CLIENT_TIMEOUT },
-          { name: 'APPROLE_MOUNT', value: source.appRoleMount ?? 'approle' },
-          { name: 'APPROLE_ROLE_ID', value: source.roleId },
-          { name: 'APPROLE_SECRET_ID_FILE', value: `${SECRET_ID_DIR}/${APPROLE_SECRET_KEY}` },
-        ], [mounts.work, mounts.tmp, mounts.scripts, mounts.ca, mounts.secretId])],
-        [awsContainer('upload', 'upload', [{ name: 'SNAPSHOT_KMS_KEY_ID', value: props.store.kmsKeyId }])],
-        [
-          { name: 'private-ca', configMap: { name: props.caConfigMap.name, items: [{ key: props.caConfigMap.key, path: props.caConfigMap.key }] } },
-          // Readable by the pod's group only (fsGroup), in the snapshot container only.
-          { name: 'approle', secret: { secretName: APPROLE_SECRET, defaultMode: 0o440 } },
-        ],
-      ),
+      initContainers: [vaultContainer('snapshot', 'snapshot', {
+        [`${prefix}_ADDR`]: source.address,
+        [`${prefix}_CACERT`]: `${CA_DIR}/${props.caConfigMap.key}`,
+        [`${prefix}_TLS_SERVER_NAME`]: serverName,
+        [`${prefix}_CLIENT_TIMEOUT`]: CLIENT_TIMEOUT,
+        APPROLE_MOUNT: source.appRoleMount ?? 'approle',
+        APPROLE_ROLE_ID: source.roleId,
+        APPROLE_SECRET_ID_FILE: `${SECRET_ID_DIR}/${APPROLE_SECRET_KEY}`,
+      }, [
+        mount(snapshot.work, WORK_DIR), mount(snapshot.tmp, '/tmp'), mount(snapshot.scripts, SCRIPTS_DIR, true),
+        mount(privateCa, CA_DIR, true), mount(secretId, SECRET_ID_DIR, true),
+      ])],
+      containers: [awsContainer('upload', 'upload', { SNAPSHOT_KMS_KEY_ID: props.store.kmsKeyId }, snapshot)],
     });
 
-    this.verifyJob = cronJob(this, 'Verify', {
+    const verify = volumes('Verify');
+    this.verifyJob = new PlatformCronJob(this, 'Verify', {
       name: VERIFY_CRONJOB,
       namespace: this.namespace,
       labels: { ...labels, 'app.kubernetes.io/component': 'verify' },
       podAnnotations: { [SKIP_CONTAINERS_ANNOTATION]: 'verify' },
       schedule: verifySchedule,
+      serviceAccount: this.serviceAccount,
       // Weekly: six hours late is still that week's verification.
-      startingDeadlineSeconds: 6 * 3600,
+      startingDeadline: Duration.hours(6),
       // One retry for a transient S3 error; a bad snapshot fails both.
       backoffLimit: 1,
-      pod: pod(
-        [awsContainer('fetch', 'fetch', [])],
-        [vaultContainer('verify', 'verify', [
-          { name: 'SNAPSHOT_MAX_AGE_HOURS', value: String(maxAgeHours) },
-          { name: 'SNAPSHOT_INSPECT', value: String(source.snapshotInspect ?? false) },
-        ], [mounts.work, mounts.tmp, mounts.scripts])],
-        [],
-      ),
+      initContainers: [awsContainer('fetch', 'fetch', {}, verify)],
+      containers: [vaultContainer('verify', 'verify', {
+        SNAPSHOT_MAX_AGE_HOURS: String(maxAgeHours),
+        SNAPSHOT_INSPECT: String(source.snapshotInspect ?? false),
+      }, [mount(verify.work, WORK_DIR), mount(verify.tmp, '/tmp'), mount(verify.scripts, SCRIPTS_DIR, true)])],
     });
   }
-}
-
-interface CronJobOptions {
-  readonly name: string;
-  readonly namespace: string;
-  readonly labels: Record<string, string>;
-  /** Annotations of the Jobs' pods. */
-  readonly podAnnotations: Record<string, string>;
-  readonly schedule: string;
-  readonly startingDeadlineSeconds: number;
-  readonly backoffLimit: number;
-  readonly pod: PodSpec;
-}
-
-/** A CronJob of the backup layer: one run at a time, in UTC, bounded in time, its Jobs kept a while for their logs. */
-function cronJob(scope: Construct, id: string, options: CronJobOptions): KubeCronJob {
-  return new KubeCronJob(scope, id, {
-    metadata: { name: options.name, namespace: options.namespace, labels: options.labels },
-    spec: {
-      schedule: options.schedule,
-      timeZone: 'Etc/UTC',
-      concurrencyPolicy: 'Forbid',
-      startingDeadlineSeconds: options.startingDeadlineSeconds,
-      successfulJobsHistoryLimit: 3,
-      failedJobsHistoryLimit: 3,
-      jobTemplate: {
-        metadata: { labels: options.labels },
-        spec: {
-          backoffLimit: options.backoffLimit,
-          // A snapshot of a PKI Vault takes seconds; half an hour bounds a hung connection.
-          activeDeadlineSeconds: 1800,
-          // Eight days: longer than the weekly verification's period, so a failed Job (and its
-          // alert) stays until the next run has had its chance.
-          ttlSecondsAfterFinished: 8 * 86_400,
-          template: { metadata: { labels: options.labels, annotations: options.podAnnotations }, spec: options.pod },
-        },
-      },
-    },
-  });
-}
-
-function resources(sizing: typeof VAULT_CLI_RESOURCES): Container['resources'] {
-  return {
-    requests: { ...sizing.requests, 'ephemeral-storage': EPHEMERAL_STORAGE.request },
-    limits: { ...sizing.limits, 'ephemeral-storage': EPHEMERAL_STORAGE.limit },
-  };
 }
 
 function checkSchedule(prop: string, schedule: string): void {

@@ -1,5 +1,5 @@
+import * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { KubeRole, KubeRoleBinding, KubeServiceAccount } from './core.js';
 import { ClusterIssuer, type ClusterIssuerSpecVaultAuth } from '../../imports/cm-clusterissuers-cert-manager.io.js';
 import { MANAGED_BY_LABEL, VAULT_ISSUER_NAME } from '../util/names.js';
 import { pemBlocks } from '../util/pem.js';
@@ -113,19 +113,24 @@ export class VaultIssuer extends Construct implements IClusterIssuer {
     const kubernetes = props.auth.kubernetes;
     const serviceAccount = kubernetes.serviceAccount ?? 'vault-issuer';
     const labels = { ...MANAGED_BY_LABEL };
-    new KubeServiceAccount(this, 'ServiceAccount', {
+    new plus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name: serviceAccount, namespace, labels },
-      automountServiceAccountToken: false,
+      // cert-manager requests the token for Vault; no pod mounts it.
+      automountToken: false,
     });
-    const role = new KubeRole(this, 'TokenRequestRole', {
+    const role = new plus.Role(this, 'TokenRequestRole', {
       metadata: { name: `${serviceAccount}-token-request`, namespace, labels },
-      rules: [{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [serviceAccount], verbs: ['create'] }],
     });
-    new KubeRoleBinding(this, 'TokenRequestBinding', {
+    // Only the token of this one service account (a subresource, so named here rather than with
+    // cdk8s-plus's ApiResource, which has no resource name).
+    role.allow(['create'], { apiGroup: '', resourceType: 'serviceaccounts/token', resourceName: serviceAccount });
+    const binding = new plus.RoleBinding(this, 'TokenRequestBinding', {
       metadata: { name: `${serviceAccount}-token-request`, namespace, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
-      subjects: [{ kind: 'ServiceAccount', name: props.certManagerServiceAccount ?? 'cert-manager', namespace }],
+      role,
     });
+    binding.addSubjects(plus.ServiceAccount.fromServiceAccountName(this, 'CertManager', props.certManagerServiceAccount ?? 'cert-manager', {
+      namespaceName: namespace,
+    }));
     return {
       kubernetes: {
         mountPath: kubernetes.mountPath ?? '/v1/auth/kubernetes',

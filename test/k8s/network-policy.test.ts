@@ -17,15 +17,21 @@ const synth = (config: PlatformConfig): readonly any[] =>
 let registry: SchemaRegistry;
 beforeAll(() => { registry = SchemaRegistry.load(); });
 
-/** `name: proto/port->cidr,…` for each egress policy of a namespace; `name: proto/port<-source` for ingress. */
+/**
+ * `name: proto/port->cidr,…` for each egress policy of a namespace (rules with the same ports
+ * merged: cdk8s-plus writes one rule per IP block); `name: proto/port<-source` for ingress.
+ */
 function summary(manifests: readonly any[], namespace: string): string[] {
+  const ports = (r: any) => r.ports.map((p: any) => `${p.protocol}/${p.port}`).join('+');
+  const peer = (t: any) => t.ipBlock?.cidr ?? `${t.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}/${t.podSelector.matchLabels['k8s-app']}`;
   return manifests
     .filter((m) => m.kind === 'NetworkPolicy' && m.metadata.namespace === namespace)
     .map((m) => {
+      const egress = new Map<string, string[]>();
+      for (const r of m.spec.egress ?? []) egress.set(ports(r), [...(egress.get(ports(r)) ?? []), ...(r.to ?? []).map(peer)]);
       const rules = [
-        ...(m.spec.egress ?? []).map((r: any) => `${r.ports.map((p: any) => `${p.protocol}/${p.port}`).join('+')}->${
-          (r.to ?? []).map((t: any) => t.ipBlock?.cidr ?? `${t.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}/${t.podSelector.matchLabels['k8s-app']}`).join(',')}`),
-        ...(m.spec.ingress ?? []).map((r: any) => `${r.ports.map((p: any) => `${p.protocol}/${p.port}`).join('+')}<-${r.from ? 'cluster' : 'anywhere'}`),
+        ...[...egress].map(([p, to]) => `${p}->${to.join(',')}`),
+        ...(m.spec.ingress ?? []).map((r: any) => `${ports(r)}<-${r.from ? 'cluster' : 'anywhere'}`),
       ];
       return `${m.metadata.name} [${m.spec.policyTypes.join(',')}]${rules.length ? ` ${rules.join(' ')}` : ''}`;
     })
@@ -41,7 +47,8 @@ describe('NamespaceIsolation', () => {
       ingress: [{ name: 'webhook', ports: [10250], from: 'anywhere' }, { name: 'metrics', ports: [9402], from: 'cluster' }],
     });
     const deny = only(chart, 'NetworkPolicy', 'default-deny');
-    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    // cdk8s-plus's default DENY for each direction: the policy types, no rule (Egress first, as it adds them).
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Egress', 'Ingress'] });
     expect(only(chart, 'NetworkPolicy', 'allow-dns').spec.egress).toEqual([{
       to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
       ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
@@ -52,9 +59,31 @@ describe('NamespaceIsolation', () => {
       'allow-egress-vault [Egress] TCP/8200->10.0.0.0/16',
       'allow-ingress-metrics [Ingress] TCP/9402<-cluster',
       'allow-ingress-webhook [Ingress] TCP/10250<-anywhere',
-      'default-deny [Ingress,Egress]',
+      'default-deny [Egress,Ingress]',
     ]);
-    expect(only(chart, 'NetworkPolicy', 'allow-ingress-metrics').spec.ingress[0].from).toEqual([{ namespaceSelector: {} }]);
+    // Namespaces.all(): every pod of every namespace.
+    expect(only(chart, 'NetworkPolicy', 'allow-ingress-metrics').spec.ingress[0].from).toEqual([{ namespaceSelector: {}, podSelector: {} }]);
+    // From anywhere: ports and no `from` (patched in; cdk8s-plus rules always name a peer), not an IP block.
+    expect(only(chart, 'NetworkPolicy', 'allow-ingress-webhook').spec).toEqual({
+      podSelector: {}, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: 10250, protocol: 'TCP' }] }],
+    });
+    // One rule per IP block, each with every port of the allowance.
+    expect(only(chart, 'NetworkPolicy', 'allow-egress-dns-out').spec.egress).toEqual(['0.0.0.0/0', '::/0'].map((cidr) => ({
+      to: [{ ipBlock: { cidr } }], ports: [{ protocol: 'TCP', port: 53 }, { protocol: 'UDP', port: 53 }],
+    })));
+  });
+
+  test('ingress to labelled pods selects them with Pods.select; no cdk8s-plus address label anywhere', () => {
+    const chart = testChart();
+    new NamespaceIsolation(chart, 'Net', { namespace: 'ns', ingress: [{ name: 'webhook', ports: [10250], from: 'anywhere', podLabels: { app: 'webhook' } }] });
+    expect(only(chart, 'NetworkPolicy', 'allow-ingress-webhook').spec.podSelector).toEqual({ matchLabels: { app: 'webhook' } });
+    expect(JSON.stringify(manifestsOf(chart))).not.toContain('cdk8s.io/metadata.addr');
+    for (const policy of manifestsOf(chart)) expect(policy.metadata).toEqual({ name: policy.metadata.name, namespace: 'ns', labels: { 'app.kubernetes.io/managed-by': 'gateway-pki' } });
+  });
+
+  test('a CIDR that is neither IPv4 nor IPv6 is refused by cdk8s-plus before anything is written', () => {
+    expect(() => new NamespaceIsolation(testChart(), 'Net', { namespace: 'ns', egress: [{ name: 'x', ports: [1], cidrs: ['10.0.0.0'] }] }))
+      .toThrow('CIDR mask is missing in IPv4: "10.0.0.0"');
   });
 
   test('every policy is valid against the networking.k8s.io/v1 schema (kubernetes-models); a broken one is not', () => {
@@ -77,7 +106,7 @@ describe('the platform\'s NetworkPolicies', () => {
       'allow-egress-vault [Egress] TCP/8200->10.0.0.0/16',
       'allow-ingress-metrics [Ingress] TCP/9402<-cluster',
       'allow-ingress-webhooks [Ingress] TCP/10250+TCP/6443<-anywhere',
-      'default-deny [Ingress,Egress]',
+      'default-deny [Egress,Ingress]',
     ]);
   });
 
@@ -88,19 +117,19 @@ describe('the platform\'s NetworkPolicies', () => {
       'allow-egress-https [Egress] TCP/443->0.0.0.0/0,::/0',
       'allow-ingress-metrics [Ingress] TCP/8080<-cluster',
       'allow-ingress-webhook [Ingress] TCP/10250<-anywhere',
-      'default-deny [Ingress,Egress]',
+      'default-deny [Egress,Ingress]',
     ]);
     expect(summary(manifests, 'x509-certificate-exporter')).toEqual([
       'allow-dns [Egress] UDP/53+TCP/53->kube-system/kube-dns',
       'allow-egress-kube-apiserver [Egress] TCP/443->0.0.0.0/0,::/0',
       'allow-ingress-metrics [Ingress] TCP/9793<-cluster',
-      'default-deny [Ingress,Egress]',
+      'default-deny [Egress,Ingress]',
     ]);
     expect(summary(manifests, 'vault-backup')).toEqual([
       'allow-dns [Egress] UDP/53+TCP/53->kube-system/kube-dns',
       'allow-egress-aws-https [Egress] TCP/443->0.0.0.0/0,::/0',
       'allow-egress-vault [Egress] TCP/8200->10.0.0.0/16',
-      'default-deny [Ingress,Egress]',
+      'default-deny [Egress,Ingress]',
     ]);
     for (const policy of manifests.filter((m) => m.kind === 'NetworkPolicy')) expect(registry.validate(policy), policy.metadata.name).toEqual([]);
   });

@@ -116,22 +116,28 @@ describe('VaultBackup', () => {
     const chart = backupChart();
     for (const cronJob of [only(chart, 'CronJob', SNAPSHOT_CRONJOB), only(chart, 'CronJob', VERIFY_CRONJOB)]) {
       expect(POD(cronJob).securityContext).toEqual({
-        runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' },
+        runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, fsGroupChangePolicy: 'Always', seccompProfile: { type: 'RuntimeDefault' },
       });
       const containers = containersOf(cronJob);
       expect(containers).toHaveLength(2);
       for (const container of containers) {
         expect(container.securityContext).toEqual({
           allowPrivilegeEscalation: false,
+          privileged: false,
           readOnlyRootFilesystem: true,
           runAsNonRoot: true,
           capabilities: { drop: ['ALL'] },
           seccompProfile: { type: 'RuntimeDefault' },
         });
+        // Ours, not cdk8s-plus's 1-1.5 CPU and 0.5-2 GiB for every container.
+        expect(container.resources.requests.cpu).toBe('50m');
+        expect(['64Mi', '128Mi']).toContain(container.resources.requests.memory);
+        expect(container.imagePullPolicy).toBe('IfNotPresent');
         expect(Object.keys(container.resources.requests).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
         expect(Object.keys(container.resources.limits).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
-        // The work emptyDir (2Gi) is reserved on the node and bounded with the rest of the pod's disk.
-        expect([container.resources.requests['ephemeral-storage'], container.resources.limits['ephemeral-storage']]).toEqual(['2Gi', '2560Mi']);
+        // The work emptyDir (2Gi) is reserved on the node and bounded with the rest of the pod's disk
+        // (2560Mi, which cdk8s-plus writes in GiB).
+        expect([container.resources.requests['ephemeral-storage'], container.resources.limits['ephemeral-storage']]).toEqual(['2Gi', '2.5Gi']);
         expect(container.image).toMatch(/^(hashicorp\/vault:1\.21\.1|amazon\/aws-cli:2\.31\.0)$/);
         expect(container.command.slice(0, 2)).toEqual(['/bin/sh', '/scripts/vault-backup.sh']);
       }
@@ -182,7 +188,8 @@ describe('VaultBackup', () => {
     // The upload container sees neither the secret id nor the CA: it talks to AWS only.
     expect(upload.volumeMounts.map((m: any) => m.name)).toEqual(['work', 'tmp', 'scripts']);
     expect(POD(cronJob).volumes).toEqual([
-      { name: 'work', emptyDir: { sizeLimit: '2Gi' } },
+      // cdk8s-plus writes emptyDir sizes in MiB: 2048Mi is the 2Gi of the work volume.
+      { name: 'work', emptyDir: { sizeLimit: '2048Mi' } },
       { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
       { name: 'scripts', configMap: { name: BACKUP_SCRIPTS_CONFIGMAP } },
       { name: 'private-ca', configMap: { name: 'private-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },

@@ -60,7 +60,13 @@ describe('VaultIssuer', () => {
     expect(only(chart, 'Role').rules).toEqual([
       { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['vault-issuer'], verbs: ['create'] },
     ]);
-    expect(only(chart, 'RoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'cert-manager', namespace: 'cert-manager' }]);
+    // cdk8s-plus writes the core group of a ServiceAccount subject, "" (the API's default), explicitly.
+    expect(only(chart, 'RoleBinding').subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'cert-manager', namespace: 'cert-manager' }]);
+    expect(only(chart, 'RoleBinding').roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'vault-issuer-token-request' });
+    expect(only(chart, 'ServiceAccount', 'vault-issuer').automountServiceAccountToken).toBe(false);
+    for (const m of manifestsOf(chart).filter((o) => o.kind !== 'ClusterIssuer')) {
+      expect(m.metadata.labels, m.kind).toEqual({ 'app.kubernetes.io/managed-by': 'gateway-pki' });
+    }
     expect(manifestsOf(chart).map((m) => m.kind).sort()).toEqual(['ClusterIssuer', 'Role', 'RoleBinding', 'ServiceAccount']);
   });
 

@@ -1,5 +1,4 @@
-import { App, Chart } from 'cdk8s';
-import { KubeConfigMap, KubeNamespace } from '../../lib/k8s/core.js';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { describe, expect, test } from 'vitest';
 import type { ClusterPlatform } from '../../lib/k8s/platform.js';
 import { manifestFileName, renderDist } from '../../lib/output/render.js';
@@ -19,8 +18,8 @@ describe('renderDist', () => {
   test('one object per file, named by kind, namespace and name, with a header naming the construct', () => {
     // GIVEN
     const cluster = fakeCluster((_flux, layer) => {
-      new KubeNamespace(layer, 'Ns', { metadata: { name: 'cert-manager' } });
-      new KubeConfigMap(layer, 'Cm', { metadata: { name: 'Settings', namespace: 'cert-manager' }, data: { a: 'b' } });
+      new ApiObject(layer, 'Ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cert-manager' } });
+      new ApiObject(layer, 'Cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Settings', namespace: 'cert-manager' }, data: { a: 'b' } });
     });
     // WHEN
     const { files, folders } = renderDist([cluster]);
@@ -47,9 +46,9 @@ describe('renderDist', () => {
 
   test('each layer lists its files, sorted, in a kustomization.yaml; flux/ gets none', () => {
     const cluster = fakeCluster((flux, layer) => {
-      new KubeNamespace(layer, 'B', { metadata: { name: 'b' } });
-      new KubeNamespace(layer, 'A', { metadata: { name: 'a' } });
-      new KubeConfigMap(flux, 'F', { metadata: { name: 'f', namespace: 'flux-system' } });
+      new ApiObject(layer, 'B', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } });
+      new ApiObject(layer, 'A', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } });
+      new ApiObject(flux, 'F', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'f', namespace: 'flux-system' } });
     });
     const { files } = renderDist([cluster]);
     const kustomization = files.find((f) => f.path === 'prod/controllers/kustomization.yaml')!;
@@ -61,7 +60,7 @@ describe('renderDist', () => {
   test('long strings are never folded, so a diff shows whole lines', () => {
     const long = 'x'.repeat(300);
     const cluster = fakeCluster((_flux, layer) => {
-      new KubeConfigMap(layer, 'Cm', { metadata: { name: 'c', namespace: 'n' }, data: { long } });
+      new ApiObject(layer, 'Cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data: { long } });
     });
     const file = renderDist([cluster]).files.find((f) => f.path.endsWith('configmap.n.c.yaml'))!;
     expect(file.content).toContain(`  long: ${long}\n`);
@@ -69,8 +68,8 @@ describe('renderDist', () => {
 
   test('fails when two objects would share a file', () => {
     const cluster = fakeCluster((_flux, layer) => {
-      new KubeNamespace(layer, 'One', { metadata: { name: 'same' } });
-      new KubeNamespace(layer, 'Two', { metadata: { name: 'same' } });
+      new ApiObject(layer, 'One', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'same' } });
+      new ApiObject(layer, 'Two', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'same' } });
     });
     expect(() => renderDist([cluster])).toThrow(
       'controllers/Two and controllers/One would both be written to dist/prod/controllers/namespace.same.yaml: give them distinct names',
