@@ -1,3 +1,5 @@
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { RotatedAppRole } from '../config/approle-rotation.js';
 import type { VaultEngine } from '../config/types.js';
@@ -5,11 +7,8 @@ import {
   APPROLE_ROTATION_NAMESPACE, APPROLE_ROTATION_SERVICE_ACCOUNT, appRoleRotationCronJobName, MANAGED_BY_LABEL,
 } from '../util/names.js';
 import { APPROLE_ROTATION_SCRIPT } from './backup-scripts.js';
-import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './cert-manager.js';
-import {
-  type Container, type EnvVar, KubeConfigMap, KubeCronJob, KubeRole, KubeRoleBinding, KubeServiceAccount, type Volume,
-} from './core.js';
 import { platformNamespace } from './namespace.js';
+import { type PlatformContainerProps, PlatformCronJob } from './platform-cron-job.js';
 import { FLUX_SUBSTITUTE_ANNOTATION, SKIP_CONTAINERS_ANNOTATION } from './vault-backup.js';
 
 export const APPROLE_ROTATION_SCRIPTS_CONFIGMAP = 'approle-rotation-script';
@@ -17,8 +16,6 @@ export const APPROLE_ROTATION_SCRIPTS_CONFIGMAP = 'approle-rotation-script';
 /** How long the publish step waits for External Secrets to write the new secret id into the cluster's Secret. */
 export const SYNC_TIMEOUT_SECONDS = 300;
 
-/** The user every rotation container runs as: not root, and not an id the images give a meaning to. */
-const RUN_AS = 65532;
 const SCRIPT_KEY = 'approle-rotation.sh';
 const SCRIPTS_DIR = '/scripts';
 /** A memory emptyDir: the new secret id and the exported AWS credentials never touch a disk. */
@@ -28,10 +25,15 @@ const KUBE_DIR = '/var/run/secrets/approle-rotation/kubernetes';
 /** The Kubernetes API token lives ten minutes: the publish step takes at most SYNC_TIMEOUT_SECONDS. */
 const KUBE_TOKEN_SECONDS = 600;
 
-/** A rotation moves a few hundred bytes: small containers, and an ephemeral-storage bound for their logs. */
-const RESOURCES: Container['resources'] = {
-  requests: { cpu: '10m', memory: '64Mi', 'ephemeral-storage': '16Mi' },
-  limits: { cpu: '250m', memory: '256Mi', 'ephemeral-storage': '64Mi' },
+/**
+ * A rotation moves a few hundred bytes: small containers, and local disk for their logs and the
+ * 16 MiB tmp volume (64 MiB reserved, evicted past 256 MiB). cdk8s-plus writes ephemeral storage in
+ * Gi only, hence the fractions (`0.0625Gi` is 64 MiB).
+ */
+const RESOURCES: plus.ContainerResources = {
+  cpu: { request: plus.Cpu.millis(10), limit: plus.Cpu.millis(250) },
+  memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+  ephemeralStorage: { request: Size.gibibytes(1 / 16), limit: Size.gibibytes(1 / 4) },
 };
 
 /** Where a rotated secret id lands in the cluster: the ExternalSecret that copies it, and its Secret. */
@@ -90,7 +92,7 @@ export interface AppRoleRotationProps {
  */
 export class AppRoleRotation extends Construct {
   public readonly namespace = APPROLE_ROTATION_NAMESPACE;
-  public readonly cronJobs: readonly KubeCronJob[];
+  public readonly cronJobs: readonly PlatformCronJob[];
 
   constructor(scope: Construct, id: string, props: AppRoleRotationProps) {
     super(scope, id);
@@ -100,7 +102,7 @@ export class AppRoleRotation extends Construct {
     }
     const labels = { ...MANAGED_BY_LABEL, 'app.kubernetes.io/name': 'approle-rotation' };
     platformNamespace(this, 'Namespace', { name: this.namespace, labels: props.trustNamespaceLabels });
-    const serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', {
+    const serviceAccount = new plus.ServiceAccount(this, 'ServiceAccount', {
       metadata: {
         name: APPROLE_ROTATION_SERVICE_ACCOUNT,
         namespace: this.namespace,
@@ -108,118 +110,99 @@ export class AppRoleRotation extends Construct {
         annotations: props.awsIdentity.type === 'irsa' ? { 'eks.amazonaws.com/role-arn': props.awsIdentity.roleArn } : undefined,
       },
       // Only the publish container talks to the Kubernetes API, with its own projected token.
-      automountServiceAccountToken: false,
+      automountToken: false,
     });
-    new KubeConfigMap(this, 'Script', {
+    const script = new plus.ConfigMap(this, 'Script', {
       metadata: { name: APPROLE_ROTATION_SCRIPTS_CONFIGMAP, namespace: this.namespace, labels, annotations: { [FLUX_SUBSTITUTE_ANNOTATION]: 'disabled' } },
+      immutable: false,
       data: { [SCRIPT_KEY]: APPROLE_ROTATION_SCRIPT },
     });
+    const privateCa = plus.ConfigMap.fromConfigMapName(this, 'PrivateCa', props.caConfigMap.name);
 
     const cli = props.vault.engine === 'openbao' ? 'bao' : 'vault';
     const prefix = props.vault.engine === 'openbao' ? 'BAO' : 'VAULT';
-    const mounts = {
-      work: { name: 'work', mountPath: WORK_DIR },
-      tmp: { name: 'tmp', mountPath: '/tmp' },
-      scripts: { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
-      ca: { name: 'private-ca', mountPath: CA_DIR, readOnly: true },
-      kube: { name: 'kubernetes-api', mountPath: KUBE_DIR, readOnly: true },
-    };
-    const volumes: Volume[] = [
-      { name: 'work', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
-      { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
-      { name: 'scripts', configMap: { name: APPROLE_ROTATION_SCRIPTS_CONFIGMAP } },
-      { name: 'private-ca', configMap: { name: props.caConfigMap.name, items: [{ key: props.caConfigMap.key, path: props.caConfigMap.key }] } },
-      {
-        name: 'kubernetes-api',
-        projected: {
-          sources: [
-            { serviceAccountToken: { path: 'token', expirationSeconds: KUBE_TOKEN_SECONDS } },
-            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-          ],
-        },
-      },
-    ];
-    const container = (name: string, image: string, env: EnvVar[], volumeMounts: NonNullable<Container['volumeMounts']>): Container => ({
-      name,
-      image,
-      command: ['/bin/sh', `${SCRIPTS_DIR}/${SCRIPT_KEY}`, name],
-      env: [{ name: 'WORK_DIR', value: WORK_DIR }, { name: 'HOME', value: '/tmp' }, ...env],
-      volumeMounts: [mounts.work, mounts.tmp, mounts.scripts, ...volumeMounts],
-      resources: RESOURCES,
-      securityContext: { ...CONTAINER_SECURITY_CONTEXT, capabilities: { drop: [...CONTAINER_SECURITY_CONTEXT.capabilities.drop] } },
-    });
-
     this.cronJobs = props.targets.map((target) => {
-      const name = appRoleRotationCronJobName(target.appRole.name);
-      const jobLabels = { ...labels, 'app.kubernetes.io/component': target.appRole.name };
-      const vaultEnv: EnvVar[] = [
-        { name: 'VAULT_CLI', value: cli },
-        { name: `${prefix}_ADDR`, value: props.vault.address },
-        { name: `${prefix}_CACERT`, value: `${CA_DIR}/${props.caConfigMap.key}` },
-        { name: `${prefix}_TLS_SERVER_NAME`, value: props.vault.serverName },
-        { name: 'AWS_AUTH_PATH', value: props.awsAuth.path },
-        { name: 'AWS_AUTH_ROLE', value: props.awsAuth.role },
-        { name: 'AWS_AUTH_SERVER_ID', value: props.awsAuth.serverId },
-        { name: 'AWS_AUTH_REGION', value: props.awsAuth.region },
-        { name: 'APPROLE_MOUNT', value: target.appRole.mount },
-        { name: 'APPROLE_NAME', value: target.appRole.name },
-        { name: 'CLUSTER_NAME', value: props.clusterName },
-      ];
-      if (!props.grantsElsewhere?.includes(target.appRole.name)) {
-        new AppRoleSecretSyncGrant(this, `Grant-${target.appRole.name}`, { target, labels: jobLabels });
-      }
-      return new KubeCronJob(this, `CronJob-${target.appRole.name}`, {
-        metadata: { name, namespace: this.namespace, labels: jobLabels },
-        spec: {
-          schedule: props.schedule,
-          timeZone: 'Etc/UTC',
-          concurrencyPolicy: 'Forbid',
-          // A day late is still this week's rotation; the late alert covers missed runs.
-          startingDeadlineSeconds: 86_400,
-          successfulJobsHistoryLimit: 3,
-          failedJobsHistoryLimit: 3,
-          jobTemplate: {
-            metadata: { labels: jobLabels },
-            spec: {
-              // One retry: a failed run leaves the old secret id valid, and the next one cleans up.
-              backoffLimit: 1,
-              activeDeadlineSeconds: 1800,
-              // Eight days: a failed Job (and its logs) stays until the next weekly run.
-              ttlSecondsAfterFinished: 8 * 86_400,
-              template: {
-                // The Vault CLI containers get no AWS credentials from the webhook: they read the exported ones.
-                metadata: { labels: jobLabels, annotations: { [SKIP_CONTAINERS_ANNOTATION]: 'register,revoke' } },
-                spec: {
-                  serviceAccountName: serviceAccount.name,
-                  automountServiceAccountToken: false,
-                  restartPolicy: 'Never',
-                  securityContext: { ...POD_SECURITY_CONTEXT, runAsUser: RUN_AS, runAsGroup: RUN_AS, fsGroup: RUN_AS },
-                  initContainers: [
-                    container('credentials', props.awsCliImage, [{ name: 'AWS_REGION', value: props.region }], []),
-                    container('register', props.vault.image, vaultEnv, [mounts.ca]),
-                    container('publish', props.awsCliImage, [
-                      { name: 'AWS_REGION', value: props.region },
-                      { name: 'SECRET_ID_NAME', value: target.remoteKey },
-                      { name: 'KUBERNETES_TOKEN_FILE', value: `${KUBE_DIR}/token` },
-                      { name: 'KUBERNETES_CA_FILE', value: `${KUBE_DIR}/ca.crt` },
-                      { name: 'EXTERNAL_SECRET_NAMESPACE', value: target.namespace },
-                      { name: 'EXTERNAL_SECRET_NAME', value: target.externalSecretName },
-                      { name: 'SECRET_NAME', value: target.secretName },
-                      { name: 'SECRET_KEY', value: target.secretKey },
-                      { name: 'SYNC_TIMEOUT_SECONDS', value: String(SYNC_TIMEOUT_SECONDS) },
-                    ], [mounts.kube]),
-                  ],
-                  containers: [container('revoke', props.vault.image, vaultEnv, [mounts.ca])],
-                  volumes,
-                },
-              },
-            },
-          },
-        },
+      const role = target.appRole.name;
+      const jobLabels = { ...labels, 'app.kubernetes.io/component': role };
+      // One Volume object per volume and CronJob: cdk8s-plus adds each mounted one to the pod.
+      const work = plus.Volume.fromEmptyDir(this, `${role}-Work`, 'work', { medium: plus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
+      const tmp = plus.Volume.fromEmptyDir(this, `${role}-Tmp`, 'tmp', { sizeLimit: Size.mebibytes(16) });
+      const scripts = plus.Volume.fromConfigMap(this, `${role}-Scripts`, script, { name: 'scripts' });
+      const ca = plus.Volume.fromConfigMap(this, `${role}-PrivateCa`, privateCa,
+        { name: 'private-ca', items: { [props.caConfigMap.key]: { path: props.caConfigMap.key } } });
+      const base: plus.VolumeMount[] = [{ volume: work, path: WORK_DIR }, { volume: tmp, path: '/tmp' }, { volume: scripts, path: SCRIPTS_DIR, readOnly: true }];
+      const step = (name: string, image: string, env: Record<string, string>, extra: plus.VolumeMount[] = []): PlatformContainerProps => ({
+        name,
+        image,
+        command: ['/bin/sh', `${SCRIPTS_DIR}/${SCRIPT_KEY}`, name],
+        env: { WORK_DIR, HOME: '/tmp', ...env },
+        volumeMounts: [...base, ...extra],
+        resources: RESOURCES,
       });
+      const vaultEnv = {
+        VAULT_CLI: cli,
+        [`${prefix}_ADDR`]: props.vault.address,
+        [`${prefix}_CACERT`]: `${CA_DIR}/${props.caConfigMap.key}`,
+        [`${prefix}_TLS_SERVER_NAME`]: props.vault.serverName,
+        AWS_AUTH_PATH: props.awsAuth.path,
+        AWS_AUTH_ROLE: props.awsAuth.role,
+        AWS_AUTH_SERVER_ID: props.awsAuth.serverId,
+        AWS_AUTH_REGION: props.awsAuth.region,
+        APPROLE_MOUNT: target.appRole.mount,
+        APPROLE_NAME: role,
+        CLUSTER_NAME: props.clusterName,
+      };
+      const caMount = { volume: ca, path: CA_DIR, readOnly: true };
+      if (!props.grantsElsewhere?.includes(role)) {
+        new AppRoleSecretSyncGrant(this, `Grant-${role}`, { target, labels: jobLabels });
+      }
+      const job = new PlatformCronJob(this, `CronJob-${role}`, {
+        name: appRoleRotationCronJobName(role),
+        namespace: this.namespace,
+        labels: jobLabels,
+        // The Vault CLI containers get no AWS credentials from the webhook: they read the exported ones.
+        podAnnotations: { [SKIP_CONTAINERS_ANNOTATION]: 'register,revoke' },
+        schedule: props.schedule,
+        serviceAccount,
+        // A day late is still this week's rotation; the late alert covers missed runs.
+        startingDeadline: Duration.days(1),
+        // One retry: a failed run leaves the old secret id valid, and the next one cleans up.
+        backoffLimit: 1,
+        initContainers: [
+          step('credentials', props.awsCliImage, { AWS_REGION: props.region }),
+          step('register', props.vault.image, vaultEnv, [caMount]),
+          step('publish', props.awsCliImage, {
+            AWS_REGION: props.region,
+            SECRET_ID_NAME: target.remoteKey,
+            KUBERNETES_TOKEN_FILE: `${KUBE_DIR}/token`,
+            KUBERNETES_CA_FILE: `${KUBE_DIR}/ca.crt`,
+            EXTERNAL_SECRET_NAMESPACE: target.namespace,
+            EXTERNAL_SECRET_NAME: target.externalSecretName,
+            SECRET_NAME: target.secretName,
+            SECRET_KEY: target.secretKey,
+            SYNC_TIMEOUT_SECONDS: String(SYNC_TIMEOUT_SECONDS),
+          }),
+        ],
+        containers: [step('revoke', props.vault.image, vaultEnv, [caMount])],
+      });
+      // cdk8s-plus has no projected volume: the publish step's short-lived API token and the
+      // cluster's CA, mounted in that container only (the service account's own token is off).
+      const pod = '/spec/jobTemplate/spec/template/spec';
+      ApiObject.of(job).addJsonPatch(
+        JsonPatch.add(`${pod}/volumes/-`, {
+          name: 'kubernetes-api',
+          projected: {
+            sources: [
+              { serviceAccountToken: { path: 'token', expirationSeconds: KUBE_TOKEN_SECONDS } },
+              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            ],
+          },
+        }),
+        JsonPatch.add(`${pod}/initContainers/2/volumeMounts/-`, { mountPath: KUBE_DIR, name: 'kubernetes-api', readOnly: true }),
+      );
+      return job;
     });
   }
-
 }
 
 export interface AppRoleSecretSyncGrantProps {
@@ -240,17 +223,13 @@ export class AppRoleSecretSyncGrant extends Construct {
     const { target } = props;
     const name = `approle-rotation-${target.appRole.name}`;
     const labels = { ...(props.labels ?? { ...MANAGED_BY_LABEL, 'app.kubernetes.io/name': 'approle-rotation', 'app.kubernetes.io/component': target.appRole.name }) };
-    new KubeRole(this, 'Role', {
-      metadata: { name, namespace: target.namespace, labels },
-      rules: [
-        { apiGroups: ['external-secrets.io'], resources: ['externalsecrets'], resourceNames: [target.externalSecretName], verbs: ['get', 'patch'] },
-        { apiGroups: [''], resources: ['secrets'], resourceNames: [target.secretName], verbs: ['get'] },
-      ],
-    });
-    new KubeRoleBinding(this, 'RoleBinding', {
-      metadata: { name, namespace: target.namespace, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name: APPROLE_ROTATION_SERVICE_ACCOUNT, namespace: APPROLE_ROTATION_NAMESPACE }],
-    });
+    const metadata = { name, namespace: target.namespace, labels };
+    const role = new plus.Role(this, 'Role', { metadata });
+    role.allow(['get', 'patch'], { apiGroup: 'external-secrets.io', resourceType: 'externalsecrets', resourceName: target.externalSecretName });
+    role.allow(['get'], { apiGroup: '', resourceType: 'secrets', resourceName: target.secretName });
+    const binding = new plus.RoleBinding(this, 'RoleBinding', { metadata, role });
+    binding.addSubjects(plus.ServiceAccount.fromServiceAccountName(this, 'RotationServiceAccount', APPROLE_ROTATION_SERVICE_ACCOUNT, {
+      namespaceName: APPROLE_ROTATION_NAMESPACE,
+    }));
   }
 }

@@ -121,7 +121,7 @@ describe('AppRoleRotation', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
     for (const container of [...pod.initContainers, ...pod.containers]) {
       expect(container.securityContext, container.name).toEqual({
-        allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true,
+        allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
         seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(Object.keys(container.resources.limits).sort(), container.name).toEqual(['cpu', 'ephemeral-storage', 'memory']);
