@@ -23,10 +23,14 @@ function exampleWith(edit: (config: Editable) => void): unknown {
 /** The problems of the `backup` section only (other sections' checks are tested with them). */
 const backupProblems = (config: unknown): ConfigProblem[] => validateConfig(config).filter((p) => p.path.startsWith('backup'));
 
-/** A second cluster, `mycluster-1`, in eu-west-1 with Pod Identity; every application stays on `mycluster-0`. */
+/**
+ * A second cluster, `mycluster-1`, in eu-west-1 with Pod Identity (and its OIDC provider, for External
+ * Secrets' stores); every application stays on `mycluster-0`.
+ */
 function withSecondCluster(config: Editable): void {
+  const oidcProviderArn = `arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/${'FEDCBA9876543210'.repeat(2)}`;
   config.clusters.push({
-    ...structuredClone(config.clusters[0]), name: 'mycluster-1', region: 'eu-west-1', workloadIdentity: { type: 'pod-identity' },
+    ...structuredClone(config.clusters[0]), name: 'mycluster-1', region: 'eu-west-1', workloadIdentity: { type: 'pod-identity', oidcProviderArn },
   });
   for (const application of config.applications) application.cluster = 'mycluster-0';
 }
