@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { Testing, TerraformStack } from 'cdktf';
 import { describe, expect, test } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
 import type { PlatformConfig } from '../../lib/config/types.js';
 import { synthesizeKubernetes } from '../../lib/synth.js';
+import { SecretsKey } from '../../lib/terraform/secrets-key.js';
 import { synthesizeTerraform } from '../../lib/terraform/synth.js';
 import { checkPolicies } from '../../lib/validate/policies.js';
+import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE, secretIdReaderRoleName } from '../../lib/util/names.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
 
 const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
@@ -193,5 +197,36 @@ describe('SecretIdReaderRole in the cluster stack', () => {
   test('the security policies of npm run validate (TF-001 to TF-010) pass on the stack', () => {
     const file = 'cdktf.out/stacks/mycluster-0-aws/cdk.tf.json';
     expect(checkPolicies({ manifests: [], files: new Map(), terraform: [{ file, stack: clusterStack(example()) }] })).toEqual([]);
+  });
+});
+
+describe('secret id reader names and secret policies', () => {
+  test('the role name keeps its AppRole suffix within IAM\'s 64 characters, shortening the cluster name instead', () => {
+    // GIVEN
+    const longCluster = 'c'.repeat(63);
+    // WHEN
+    const names = [CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE].map((appRole) => secretIdReaderRoleName(longCluster, appRole));
+    // THEN
+    expect(names.map((n) => n.length)).toEqual([64, 64]);
+    expect(names.map((n) => n.replace(/^c+/, ''))).toEqual(['-cert-manager-secret-id', '-vault-snapshot-secret-id']);
+    expect(secretIdReaderRoleName('mycluster-0', CERT_MANAGER_APPROLE)).toBe('mycluster-0-cert-manager-secret-id');
+  });
+
+  test('a secret policy may name readers of the key only, and at least one', () => {
+    // GIVEN
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'test');
+    new AwsProvider(stack, 'aws', { region: 'eu-west-3' });
+    const key = new SecretsKey(stack, 'Key', {
+      alias: 'alias/k', description: 'k', accountId: '123456789012', partition: 'aws', region: 'eu-west-3',
+      readers: ['arn:aws:iam::123456789012:role/a', 'arn:aws:iam::123456789012:role/b'],
+    });
+    // WHEN / THEN
+    expect(() => key.restrictReaders('P', 'arn:secret', ['arn:aws:iam::123456789012:role/c']))
+      .toThrow('secret policy P: arn:aws:iam::123456789012:role/c cannot decrypt with the key, so cannot read the secret; name readers of the key only');
+    expect(() => key.restrictReaders('Q', 'arn:secret', [])).toThrow('secret policy Q: \'readers\' must name at least one principal');
+    const policy = key.restrictReaders('R', 'arn:secret', ['arn:aws:iam::123456789012:role/b']);
+    expect(JSON.parse(policy.policyInput!).Statement[0].Condition)
+      .toEqual({ ArnNotEquals: { 'aws:PrincipalArn': ['arn:aws:iam::123456789012:role/b'] } });
   });
 });
