@@ -891,7 +891,10 @@ export interface BackupConfig {
     /** Lifetime of its secret id, a Go duration; rotate before it ends (README). @default '2160h' (90 days) */
     readonly secretIdTtl?: string;
   };
-  /** Container images, pinned (a tag, optionally with `@sha256:` digest). */
+  /**
+   * Container images, pinned by a tag other than `latest`, optionally followed by the digest read
+   * from the registry for that tag (`repository:tag@sha256:<digest>`; README, "Pin an image by digest").
+   */
   readonly images?: {
     /** @default - `hashicorp/vault:<vaultCluster.version>` or `openbao/openbao:<version>` */
     readonly vault?: string;

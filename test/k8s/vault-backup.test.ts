@@ -357,6 +357,22 @@ describe('the backup layer in the platform', () => {
     expect(envOf(POD(objects.find((m: any) => m.metadata.name === VERIFY_CRONJOB)).containers[0]).SNAPSHOT_INSPECT).toBe('true');
   });
 
+  test('images pinned by digest are rendered as configured, tag and digest (the kubelet pulls by the digest)', () => {
+    // GIVEN a test digest (never a real one: nothing here can read a registry)
+    const config = example();
+    const vault = `hashicorp/vault:1.21.1@sha256:${'ab'.repeat(32)}`;
+    const awsCli = `amazon/aws-cli:2.31.0@sha256:${'cd'.repeat(32)}`;
+    // WHEN
+    const objects = synth({ ...config, backup: { ...config.backup!, images: { vault, awsCli } } }).manifests.get('mycluster-0')!;
+    // THEN
+    for (const name of [SNAPSHOT_CRONJOB, VERIFY_CRONJOB]) {
+      const cronJob = objects.find((m: any) => m.kind === 'CronJob' && m.metadata.name === name);
+      expect(containersOf(cronJob).map((c) => c.image).sort()).toEqual([awsCli, vault]);
+    }
+    expect(checkPolicies({ manifests: objects.map((object: any) => ({ file: 'dist/x.yaml', object })), files: new Map(), terraform: [] })
+      .filter((f) => f.rule === 'K8S-007')).toEqual([]);
+  });
+
   test('the alerts go with the other rules, in the monitoring layer, with the configured maximum age', () => {
     const config = example();
     const objects = synth({ ...config, backup: { ...config.backup!, maxAgeHours: 30 } }).manifests.get('mycluster-0')!;
