@@ -128,16 +128,31 @@ function isBucketName(value: string): boolean {
 
 const IMAGE_REFERENCE = /^((?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[0-9a-f]{64}))?$/;
 
-const PINNED_IMAGE_EXPECTED = 'a container image pinned by a tag other than "latest" or by a sha256 digest, such as "hashicorp/vault:1.21.1"';
+const PINNED_IMAGE_EXPECTED = 'a container image pinned by a tag other than "latest", optionally followed by its sha256 digest, '
+  + 'such as "hashicorp/vault:1.21.1" or "hashicorp/vault:1.21.1@sha256:<64 hex digits>"';
 
-/** A container image reference whose content cannot change under the same name (K8S-007's rule). */
+/**
+ * A container image reference whose content cannot change under the same name (K8S-007's rule),
+ * with a readable tag: `repository:tag`, or `repository:tag@sha256:<digest>`, which the kubelet
+ * pulls by the digest alone (README, "Pin an image by digest"). A digest without its tag is
+ * refused: the version would no longer be readable in review, and the backup's verification
+ * reads it from the tag (whether the CLI has `operator raft snapshot inspect`).
+ */
 export const PINNED_IMAGE: Rule = {
   expected: PINNED_IMAGE_EXPECTED,
   problem(value) {
     if (typeof value !== 'string') return expectedGot(PINNED_IMAGE_EXPECTED, value);
     const match = IMAGE_REFERENCE.exec(value);
-    if (!match) return expectedGot(PINNED_IMAGE_EXPECTED, value, /\s/.test(value) ? 'remove the spaces' : undefined);
-    const [, , tag, digest] = match;
+    if (!match) {
+      const hint = /\s/.test(value) ? 'remove the spaces'
+        : /@sha256:/i.test(value) ? 'a digest is "sha256:" and 64 lowercase hexadecimal digits' : undefined;
+      return expectedGot(PINNED_IMAGE_EXPECTED, value, hint);
+    }
+    const [, repository, tag, digest] = match;
+    if (tag === undefined && digest !== undefined) {
+      return expectedGot(PINNED_IMAGE_EXPECTED, value, `a digest without its tag: write it after the tag it was read from, as ${repository}:<tag>@${digest}`);
+    }
+    // The digest pins the content, whatever the tag says.
     if (digest !== undefined) return undefined;
     if (tag === undefined) return expectedGot(PINNED_IMAGE_EXPECTED, value, 'no tag: the image would change without a change in Git');
     if (tag === 'latest') return expectedGot(PINNED_IMAGE_EXPECTED, value, '"latest" changes without a change in Git');

@@ -355,6 +355,7 @@ export interface VaultSetupContext {
  * | kubernetesJwtAuth: at least one irsa cluster                       | vault.setup.kubernetesJwtAuth       |
  * | appRoleRotation.enabled: true only with vaultCluster               | vault.setup.appRoleRotation.enabled |
  * | rotation: 2 runs' wait + 1 h < each rotated secretIdTtl - 7 days   | appRoleRotation.schedule, or the secretIdTtl under the default schedule |
+ * | a pod-identity cluster receiving AppRole secret ids names its OIDC provider | clusters[].workloadIdentity.oidcProviderArn |
  */
 export function checkVaultSetupAcrossSections(problems: Problems, raw: Mapping, context: VaultSetupContext): void {
   const vault = mappingAt(raw, 'vault');
@@ -365,6 +366,36 @@ export function checkVaultSetupAcrossSections(problems: Problems, raw: Mapping, 
   checkRoleIdsDiffer(problems, raw, vault);
   checkKubernetesLogin(problems, raw, vault, context.clusters);
   checkAppRoleRotationAgainstLifetimes(problems, raw, vault);
+  checkSecretIdReaderProvider(problems, raw, vault);
+}
+
+/**
+ * A cluster receiving AppRole secret ids (every cluster with AppRole login, the backup cluster)
+ * gives each receiving namespace's SecretStore its own IAM role through the cluster's IAM OIDC
+ * provider: with `pod-identity`, `oidcProviderArn` is then required. EKS Pod Identity cannot do it:
+ * its credentials belong to the pod asking (External Secrets' controller), whichever store it
+ * serves, so one role would read every namespace's secret id.
+ */
+function checkSecretIdReaderProvider(problems: Problems, raw: Mapping, vault: Mapping | undefined): void {
+  const list = own(raw, 'clusters');
+  if (!Array.isArray(list)) return;
+  const appRoleLogin = own(mappingAt(vault, 'auth') ?? {}, 'appRole') !== undefined;
+  const backup = mappingAt(raw, 'backup');
+  const firstName = isMapping(list[0]) ? own(list[0], 'name') : undefined;
+  const backupCluster = backup === undefined ? undefined : (own(backup, 'cluster') ?? firstName);
+  list.forEach((cluster: unknown, index) => {
+    if (!isMapping(cluster)) return;
+    const identity = own(cluster, 'workloadIdentity');
+    if (!isMapping(identity) || own(identity, 'type') !== 'pod-identity' || own(identity, 'oidcProviderArn') !== undefined) return;
+    const why = appRoleLogin ? 'vault.auth.appRole is set: cert-manager\'s secret id is delivered to every cluster'
+      : backupCluster !== undefined && own(cluster, 'name') === backupCluster ? 'the backup jobs run here: the snapshot agent\'s secret id is delivered'
+        : undefined;
+    if (why === undefined) return;
+    problems.add(['clusters', index, 'workloadIdentity', 'oidcProviderArn'], `is required with type "pod-identity" when ${why}: expected the ARN of the `
+      + 'cluster\'s IAM OIDC provider (e.g. eksctl utils associate-iam-oidc-provider). External Secrets gives each namespace\'s SecretStore '
+      + 'its own role through it; EKS Pod Identity credentials belong to the controller\'s pod, whichever namespace asks, so one role would '
+      + 'read every namespace\'s secret id');
+  });
 }
 
 function checkLeafAgainstPrivateCertificate(problems: Problems, raw: Mapping, pki: Mapping | undefined, privateCertificate: Mapping | undefined): void {

@@ -450,6 +450,7 @@ export interface MonitoringConfig {
  * - `irsa`: IAM Roles for Service Accounts; the service account is annotated with a role whose
  *   trust policy names the cluster's OIDC provider.
  * - `pod-identity`: EKS Pod Identity; an association on the AWS side, nothing on the service account.
+ *   External Secrets' per-namespace SecretStores still use the OIDC provider (`oidcProviderArn`).
  */
 export type WorkloadIdentityConfig =
   | {
@@ -464,6 +465,14 @@ export type WorkloadIdentityConfig =
     readonly type: 'pod-identity';
     /** Name of the EKS cluster, which the Pod Identity association names. @default - the cluster's `name` */
     readonly eksClusterName?: string;
+    /**
+     * ARN of the cluster's IAM OIDC provider, for External Secrets' SecretStores only: each
+     * namespace's store exchanges its own service account's token for that namespace's reader role
+     * (Pod Identity credentials would belong to the controller's pod, whichever store asks).
+     * Required when the cluster receives AppRole secret ids (AppRole login, the backup cluster).
+     * @default - none: no AppRole secret id may be delivered to the cluster
+     */
+    readonly oidcProviderArn?: string;
   };
 
 /** Flux settings of one cluster. */
@@ -909,11 +918,14 @@ export interface BackupConfig {
     /** Lifetime of its secret id, a Go duration; rotate before it ends (README). @default '2160h' (90 days) */
     readonly secretIdTtl?: string;
   };
-  /** Container images, pinned (a tag, optionally with `@sha256:` digest). */
+  /**
+   * Container images, pinned by a tag other than `latest`, optionally followed by the digest read
+   * from the registry for that tag (`repository:tag@sha256:<digest>`; README, "Pin an image by digest").
+   */
   readonly images?: BackupImagesConfig;
 }
 
-/** The two images of the platform's jobs (backups, AppRole rotation), pinned: a tag, optionally with `@sha256:` digest. */
+/** The two images of the platform's jobs (backups, AppRole rotation), pinned as `backup.images` says. */
 export interface BackupImagesConfig {
   /** @default - `hashicorp/vault:<vaultCluster.version>` or `openbao/openbao:<version>` */
   readonly vault?: string;

@@ -193,7 +193,7 @@ const PRIVATE_KEY_FIELDS = ['algorithm', 'size'] as const;
 const VERSIONS_FIELDS = ['certManager', 'gatewayApi', 'trustManager', 'x509CertificateExporter', 'externalSecrets', 'prometheusOperatorCrds'] as const;
 const CLUSTER_FIELDS = ['name', 'region', 'gatewayClassName', 'workloadIdentity', 'flux', 'certManager', 'gateways', 'monitoring'] as const;
 const IRSA_FIELDS = ['type', 'oidcProviderArn'] as const;
-const POD_IDENTITY_FIELDS = ['type', 'eksClusterName'] as const;
+const POD_IDENTITY_FIELDS = ['type', 'eksClusterName', 'oidcProviderArn'] as const;
 const FLUX_FIELDS = ['gitRepository', 'interval', 'timeout'] as const;
 const CERT_MANAGER_FIELDS = ['replicas', 'serviceMonitor'] as const;
 const GATEWAYS_SECTION_FIELDS = ['namespace', 'loadBalancerTargetType'] as const;
@@ -1328,15 +1328,12 @@ function checkWorkloadIdentity(problems: Problems, cluster: Mapping, clusterPath
   }
   const type = own(value, 'type');
   if (type === 'pod-identity') {
-    for (const key of Object.keys(value)) {
-      if (!(POD_IDENTITY_FIELDS as readonly string[]).includes(key)) {
-        const message = (IRSA_FIELDS as readonly string[]).includes(key)
-          ? 'not allowed when type is "pod-identity" (EKS Pod Identity is set up on the AWS side); remove it'
-          : `unknown field; expected one of: ${POD_IDENTITY_FIELDS.join(', ')}`;
-        problems.add([...path, key], message);
-      }
-    }
+    reportUnknownKeys(problems, value, path, POD_IDENTITY_FIELDS);
     field(problems, value, path, 'eksClusterName', EKS_CLUSTER_NAME, true);
+    // Optional here: External Secrets' SecretStores need it where AppRole secret ids are delivered
+    // (required then, check-vault-setup.ts), the Pod Identity workloads never do.
+    const podArnText = field<string>(problems, value, path, 'oidcProviderArn', OIDC_PROVIDER_ARN, true);
+    if (podArnText !== undefined) checkOidcProviderLocation(problems, parseOidcProviderArn(podArnText)!, clusterPath, expected);
     return;
   }
   reportUnknownKeys(problems, value, path, IRSA_FIELDS);
@@ -1344,10 +1341,14 @@ function checkWorkloadIdentity(problems: Problems, cluster: Mapping, clusterPath
   // With a missing or wrong type the ARN is still checked, but only as far as its own shape.
   const arnText = field<string>(problems, value, path, 'oidcProviderArn', OIDC_PROVIDER_ARN, type !== 'irsa');
   const arn = arnText === undefined || type !== 'irsa' ? undefined : parseOidcProviderArn(arnText)!;
-  if (!arn) {
-    return;
-  }
-  const arnPath = [...path, 'oidcProviderArn'];
+  if (arn) checkOidcProviderLocation(problems, arn, clusterPath, expected);
+}
+
+/** An IAM OIDC provider must be in the platform's account (a role trusts only its own account's providers) and the cluster's region. */
+function checkOidcProviderLocation(
+  problems: Problems, arn: NonNullable<ReturnType<typeof parseOidcProviderArn>>, clusterPath: Path, expected: ExpectedAwsLocation,
+): void {
+  const arnPath = [...clusterPath, 'workloadIdentity', 'oidcProviderArn'];
   if (expected.accountId !== undefined && arn.accountId !== expected.accountId) {
     problems.add(arnPath, expectedGot(
       `an OIDC provider in account ${JSON.stringify(expected.accountId)} (aws.accountId)`, arn.accountId,

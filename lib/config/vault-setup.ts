@@ -7,7 +7,7 @@
  * Pure functions of a validated {@link PlatformConfig}; defaults are the ones types.ts documents.
  */
 
-import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE } from '../util/names.js';
+import { CERT_MANAGER_APPROLE, CERT_MANAGER_NAMESPACE, SNAPSHOT_APPROLE } from '../util/names.js';
 import { isInDnsZone, parseGoDuration } from '../util/validators.js';
 import { resolveBackup } from './backup.js';
 import { raftQuorum, raftVoters } from './check-vault-cluster.js';
@@ -263,6 +263,24 @@ export function appRolesDeliveredTo(config: PlatformConfig, cluster: ClusterConf
   if (vaultAuth(config).appRole) roles.push(CERT_MANAGER_APPROLE);
   if (resolveBackup(config)?.cluster.name === cluster.name) roles.push(SNAPSHOT_APPROLE);
   return roles;
+}
+
+/** An AppRole secret id a cluster receives, and the one namespace it is delivered into. */
+export interface SecretIdDelivery {
+  readonly appRole: string;
+  readonly namespace: string;
+}
+
+/**
+ * Where each secret id of {@link appRolesDeliveredTo} goes: cert-manager's into cert-manager's
+ * namespace, the snapshot agent's into `backup.namespace`. Each of these namespaces has its own
+ * SecretStore and reader role, which read that namespace's secret id only.
+ */
+export function secretIdDeliveries(config: PlatformConfig, cluster: ClusterConfig): SecretIdDelivery[] {
+  return appRolesDeliveredTo(config, cluster).map((appRole) => ({
+    appRole,
+    namespace: appRole === SNAPSHOT_APPROLE ? resolveBackup(config)!.namespace : CERT_MANAGER_NAMESPACE,
+  }));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import type { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import type { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
+import { CERT_MANAGER_NAMESPACE } from '../util/names.js';
 import { chartRelease, chartRepository } from './helm.js';
 import { platformNamespace } from './namespace.js';
 
@@ -103,7 +104,7 @@ export class CertManager extends Construct {
     if (!Number.isInteger(replicas) || replicas < 1) {
       throw new Error(`cert-manager 'replicas' must be a positive integer, got ${replicas}`);
     }
-    this.namespace = props.namespace ?? 'cert-manager';
+    this.namespace = props.namespace ?? CERT_MANAGER_NAMESPACE;
 
     // Every cert-manager pod meets the restricted standard; enforce it so none regresses. The
     // namespace holds the ACME account keys and the Vault AppRole secret id: never pruned.

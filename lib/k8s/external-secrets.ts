@@ -1,8 +1,6 @@
+import * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import {
-  ClusterSecretStore,
-  ClusterSecretStoreSpecProviderAwsService,
-} from '../../imports/eso-clustersecretstores-external-secrets.io.js';
+import { SecretStore, SecretStoreSpecProviderAwsService } from '../../imports/eso-secretstores-external-secrets.io.js';
 import {
   ExternalSecret,
   ExternalSecretSpecSecretStoreRefKind,
@@ -11,7 +9,9 @@ import {
 } from '../../imports/eso-externalsecrets-external-secrets.io.js';
 import type { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import type { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
-import { EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, MANAGED_BY_LABEL, SECRET_STORE_NAME } from '../util/names.js';
+import {
+  EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT, MANAGED_BY_LABEL, SECRET_STORE_NAME, SECRET_STORE_SERVICE_ACCOUNT,
+} from '../util/names.js';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './cert-manager.js';
 import { chartRelease, chartRepository } from './helm.js';
 import { PRUNE_DISABLED_ANNOTATION } from './flux-layer.js';
@@ -26,16 +26,6 @@ export const EXTERNAL_SECRETS_CHART_REPOSITORY = 'https://charts.external-secret
  */
 export const SECRET_ID_REFRESH_INTERVAL = '1h';
 
-/**
- * How the operator's controller obtains AWS credentials.
- *
- * - `irsa`: its service account is annotated with the role to assume.
- * - `pod-identity`: an EKS Pod Identity association on the AWS side names the service account.
- */
-export type ExternalSecretsAwsIdentity =
-  | { readonly type: 'irsa'; readonly roleArn: string }
-  | { readonly type: 'pod-identity' };
-
 /** Requests and limits of each component: a few secrets, refreshed hourly, need little. */
 const RESOURCES = {
   controller: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
@@ -46,7 +36,6 @@ const RESOURCES = {
 export interface ExternalSecretsOperatorProps {
   /** Chart version, pinned (no `v`). @example '2.9.0' */
   readonly version: string;
-  readonly awsIdentity: ExternalSecretsAwsIdentity;
   /** Create ServiceMonitors (needs the prometheus-operator CRDs). @default false */
   readonly serviceMonitor?: boolean;
   /** Labels of the ServiceMonitors, by which Prometheus selects them (`serviceMonitor.additionalLabels`). @default {} */
@@ -66,8 +55,10 @@ export interface ExternalSecretsOperatorProps {
  *   chart's `*.securityContext.enabled` switches render them).
  * - Two replicas of the controller (leader election) and of the webhook, each with a disruption
  *   budget: the webhook validates every ExternalSecret, and a drained node must not block them.
- * - AWS rights by IRSA (the service account's annotation) or Pod Identity (nothing in the cluster);
- *   the service account's name is fixed, as the IAM role trusts exactly it.
+ * - No AWS rights of its own: each namespace's {@link AwsSecretsManagerStore} names a service account
+ *   of its namespace whose IAM role reads that namespace's secret id only. The operator may request
+ *   tokens of those service accounts alone (`rbac.serviceAccountTokenCreate: false`, and a Role per
+ *   store); its own service account's name is fixed, as those Roles are bound to it.
  *
  * @see https://external-secrets.io/latest/introduction/getting-started/
  */
@@ -99,11 +90,10 @@ export class ExternalSecretsOperator extends Construct {
         crds: { annotations: { 'helm.sh/resource-policy': 'keep' } },
         replicaCount: 2,
         leaderElect: true,
-        serviceAccount: {
-          create: true,
-          name: EXTERNAL_SECRETS_SERVICE_ACCOUNT,
-          ...(props.awsIdentity.type === 'irsa' ? { annotations: { 'eks.amazonaws.com/role-arn': props.awsIdentity.roleArn } } : {}),
-        },
+        // No AWS rights of its own: each namespace's SecretStore brings its own (see AwsSecretsManagerStore).
+        serviceAccount: { create: true, name: EXTERNAL_SECRETS_SERVICE_ACCOUNT },
+        // Tokens of the stores' service accounts only, granted per namespace by AwsSecretsManagerStore.
+        rbac: { serviceAccountTokenCreate: false },
         podSecurityContext: pod,
         securityContext: container,
         resources: RESOURCES.controller,
@@ -129,41 +119,90 @@ export class ExternalSecretsOperator extends Construct {
 export interface AwsSecretsManagerStoreProps {
   /** Region of the secrets: the cluster's. */
   readonly region: string;
+  /** The one namespace whose ExternalSecrets use the store, and where its service account lives. */
+  readonly namespace: string;
   /**
-   * The only namespaces whose ExternalSecrets may use the store: a ClusterSecretStore is otherwise
-   * open to every namespace, which could then read every AppRole secret id of the cluster.
+   * The IAM role that reads this namespace's secret id, and only it ({@link secretIdReaderRoleArn}):
+   * the service account is annotated with it, and the role trusts exactly that service account.
    */
-  readonly namespaces: readonly string[];
+  readonly roleArn: string;
   /** @default SECRET_STORE_NAME */
   readonly name?: string;
+  /** @default SECRET_STORE_SERVICE_ACCOUNT */
+  readonly serviceAccountName?: string;
 }
 
 /**
- * The ClusterSecretStore every ExternalSecret of the platform reads from: AWS Secrets Manager in the
- * cluster's region, with the operator's ambient credentials (IRSA or Pod Identity: no access key),
- * restricted to the namespaces that need it.
+ * The SecretStore of one namespace that receives a Vault AppRole secret id: AWS Secrets Manager in
+ * the cluster's region, with credentials that read that namespace's secret id only.
+ *
+ * - A namespaced SecretStore: only ExternalSecrets of its namespace may use it; no ClusterSecretStore
+ *   exists, so no namespace can name another's store.
+ * - Credentials: `auth.jwt.serviceAccountRef` names a service account of the same namespace
+ *   (a namespaced store cannot name one elsewhere), annotated with the namespace's reader role.
+ *   External Secrets requests a token of it for the audience `sts.amazonaws.com` and exchanges it
+ *   with STS (`AssumeRoleWithWebIdentity`); the role trusts `system:serviceaccount:<ns>:<name>`
+ *   only, so a store elsewhere pointing at this role is refused by AWS. The operator's own pods
+ *   hold no AWS rights, so a store without `auth` reads nothing.
+ * - The operator may request tokens of this service account only (a Role with `resourceNames`,
+ *   bound to the operator's service account): the chart's cluster-wide `serviceaccounts/token`
+ *   right is switched off (`rbac.serviceAccountTokenCreate: false`).
+ * - The service account mounts no token anywhere: no pod runs as it.
  *
  * @see https://external-secrets.io/latest/provider/aws-secrets-manager/
  */
 export class AwsSecretsManagerStore extends Construct {
   public readonly storeName: string;
-  public readonly resource: ClusterSecretStore;
+  public readonly namespace: string;
+  public readonly serviceAccount: plus.ServiceAccount;
+  public readonly resource: SecretStore;
 
   constructor(scope: Construct, id: string, props: AwsSecretsManagerStoreProps) {
     super(scope, id);
-    if (props.namespaces.length === 0) throw new Error(`secret store '${props.name ?? SECRET_STORE_NAME}' needs at least one namespace allowed to use it`);
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@-]{1,64}$/.test(props.roleArn)) {
+      throw new Error(`secret store in namespace '${props.namespace}': 'roleArn' must be an IAM role ARN, got "${props.roleArn}"`);
+    }
     this.storeName = props.name ?? SECRET_STORE_NAME;
-    this.resource = new ClusterSecretStore(this, 'Resource', {
-      metadata: { name: this.storeName, labels: { ...MANAGED_BY_LABEL } },
+    this.namespace = props.namespace;
+    const serviceAccountName = props.serviceAccountName ?? SECRET_STORE_SERVICE_ACCOUNT;
+    this.serviceAccount = secretStoreServiceAccount(this, props.namespace, serviceAccountName, props.roleArn);
+    const labels = { ...MANAGED_BY_LABEL };
+    // External Secrets' controller may request a token of this one service account, in this namespace only.
+    const metadata = { name: `${serviceAccountName}-token-request`, namespace: props.namespace, labels };
+    const tokenRequest = new plus.Role(this, 'TokenRequestRole', { metadata });
+    tokenRequest.allow(['create'], { apiGroup: '', resourceType: 'serviceaccounts/token', resourceName: serviceAccountName });
+    const binding = new plus.RoleBinding(this, 'TokenRequestBinding', { metadata, role: tokenRequest });
+    binding.addSubjects(plus.ServiceAccount.fromServiceAccountName(this, 'Controller', EXTERNAL_SECRETS_SERVICE_ACCOUNT, {
+      namespaceName: EXTERNAL_SECRETS_NAMESPACE,
+    }));
+    this.resource = new SecretStore(this, 'Resource', {
+      metadata: { name: this.storeName, namespace: props.namespace, labels },
       spec: {
-        conditions: [{ namespaces: [...props.namespaces] }],
-        provider: { aws: { service: ClusterSecretStoreSpecProviderAwsService.SECRETS_MANAGER, region: props.region } },
+        provider: {
+          aws: {
+            service: SecretStoreSpecProviderAwsService.SECRETS_MANAGER,
+            region: props.region,
+            auth: { jwt: { serviceAccountRef: { name: serviceAccountName } } },
+          },
+        },
       },
     });
   }
 }
 
+/**
+ * The service account whose token External Secrets exchanges for a namespace's reader role (IRSA
+ * annotation), a cdk8s-plus ServiceAccount like the platform's others.
+ */
+function secretStoreServiceAccount(scope: Construct, namespace: string, name: string, roleArn: string): plus.ServiceAccount {
+  return new plus.ServiceAccount(scope, 'ServiceAccount', {
+    metadata: { name, namespace, labels: { ...MANAGED_BY_LABEL }, annotations: { 'eks.amazonaws.com/role-arn': roleArn } },
+    automountToken: false,
+  });
+}
+
 export interface AppRoleSecretIdProps {
+  /** The SecretStore of `namespace`: an ExternalSecret can only use its own namespace's store. */
   readonly store: AwsSecretsManagerStore;
   /** Name, in Secrets Manager, of the secret holding the secret id (its value is the secret id alone). */
   readonly remoteKey: string;
@@ -190,6 +229,10 @@ export class AppRoleSecretId extends Construct {
 
   constructor(scope: Construct, id: string, props: AppRoleSecretIdProps) {
     super(scope, id);
+    if (props.store.namespace !== props.namespace) {
+      throw new Error(`ExternalSecret ${props.namespace}/${props.secretName}: its store '${props.store.storeName}' is in namespace '${props.store.namespace}'; `
+        + 'an ExternalSecret reads from the SecretStore of its own namespace only');
+    }
     this.resource = new ExternalSecret(this, 'Resource', {
       // Never pruned: with `creationPolicy: Owner`, deleting it deletes the AppRole Secret.
       metadata: {
@@ -197,7 +240,7 @@ export class AppRoleSecretId extends Construct {
       },
       spec: {
         refreshInterval: props.refreshInterval ?? SECRET_ID_REFRESH_INTERVAL,
-        secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: props.store.storeName },
+        secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: props.store.storeName },
         target: {
           name: props.secretName,
           creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,

@@ -3,9 +3,10 @@ import { Construct } from 'constructs';
 import { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import { type ResolvedBackup, resolveBackup } from '../config/backup.js';
 import type { ApplicationConfig, ClusterConfig, PlatformConfig } from '../config/types.js';
-import { appRoleSettings, appRolesDeliveredTo, vaultAuth, vaultAwsAuthServerId } from '../config/vault-setup.js';
+import { type AppRoleSettings, appRoleSettings, appRolesDeliveredTo, vaultAuth, vaultAwsAuthServerId } from '../config/vault-setup.js';
 import {
-  APPROLE_ROTATION_NAMESPACE, appRoleRotationCronJobName, appRoleRotationRoleArn, appRoleRotationVaultRole, appRoleSecretIdName, CERT_MANAGER_APPROLE, certManagerRoleArn, DEFAULT_GATEWAYS_NAMESPACE, externalSecretsRoleArn, SECRET_STORE_NAME,
+  APPROLE_ROTATION_NAMESPACE, appRoleRotationCronJobName, appRoleRotationRoleArn, appRoleRotationVaultRole, appRoleSecretIdName, CERT_MANAGER_APPROLE,
+  certManagerRoleArn, DEFAULT_GATEWAYS_NAMESPACE, secretIdReaderRoleArn,
   SNAPSHOT_APPROLE, VAULT_AWS_AUTH_PATH, VAULT_BACKUP_SERVICE_ACCOUNT, VAULT_SNAPSHOT_KEY_PREFIX, vaultBackupKeyAliasArn, vaultBackupRoleArn,
 } from '../util/names.js';
 import { AlertRules, appRoleRotationAlerts, certificateExpiryAlerts, certManagerAlerts, vaultAlerts, vaultBackupAlerts } from './alert-rules.js';
@@ -68,14 +69,14 @@ export interface ClusterPlatformProps {
  * |--------------------|---------------------------------------------------------|------------------------|
  * | `gateway-api-crds` | Gateway API CRDs, from the upstream release tag         | -                      |
  * | `controllers`      | cert-manager, trust-manager (and External Secrets) HelmReleases | gateway-api-crds |
- * | `secrets`          | ClusterSecretStore, ExternalSecrets of AppRole secret ids | controllers          |
+ * | `secrets`          | cert-manager's SecretStore and AppRole secret id (AppRole login) | controllers     |
  * | `trust`            | the private root, distributed by a trust-manager Bundle | controllers            |
  * | `monitoring`       | x509-certificate-exporter, alert rules (optional)       | controllers            |
  * | `issuers`          | ClusterIssuers: Let's Encrypt staging and prod, Vault   | controllers            |
  * | `gateways`         | gateways namespace, public and private Gateway          | issuers                |
  * | `certificates`     | the private Gateway's Certificate (Vault)               | issuers, gateways      |
  * | `routes`           | one HTTPRoute per declared application                  | gateways               |
- * | `backup`           | Vault snapshot and verification CronJobs (optional)     | secrets, trust         |
+ * | `backup`           | Vault snapshot and verification CronJobs, their SecretStore (optional) | secrets, trust |
  * | `approle-rotation` | AppRole secret id rotation CronJobs (vault.setup.appRoleRotation) | secrets, trust |
  *
  * Gateways, certificates and routes exist only for the gateways that have applications; `backup`
@@ -91,9 +92,8 @@ export class ClusterPlatform extends Construct {
   /** The layers, in the order Flux applies them. */
   public readonly layers: readonly Layer[];
   /**
-   * The `secrets` layer (the ClusterSecretStore and the ExternalSecrets of Vault AppRole secret ids),
-   * which layers holding ExternalSecrets of their own depend on; `undefined` when the cluster
-   * receives no AppRole secret id (Kubernetes auth and no backup there).
+   * The `secrets` layer (cert-manager's SecretStore and the ExternalSecret of its AppRole secret id),
+   * which `backup` depends on when it exists; `undefined` without AppRole login (Kubernetes auth).
    */
   public readonly secretsLayer?: FluxLayer;
 
@@ -127,15 +127,16 @@ export class ClusterPlatform extends Construct {
       ? this.addPrometheusOperatorCrds()
       : undefined;
     const controllers = this.addControllers([crds.layer, ...(monitoringCrds ? [monitoringCrds] : [])]);
-    if (controllers.externalSecrets) this.secretsLayer = this.addSecrets(controllers);
+    const certManagerAppRole = appRoleSettings(this.platform);
+    if (controllers.externalSecrets && certManagerAppRole) this.secretsLayer = this.addSecrets(controllers, certManagerAppRole);
     const trust = this.addTrust(controllers);
     if (this.cluster.monitoring?.enabled) this.addMonitoring(controllers);
     const issuers = this.addIssuers(controllers, applications.some((app) => app.gateway === 'public'));
     if (applications.length > 0) this.addGateways(issuers, applications);
     const rotation = appRoleRotationSettings(this.platform, this.cluster);
-    const rotated = rotation && this.secretsLayer ? this.rotationTargets(rotation, controllers) : [];
+    const rotated = rotation && controllers.externalSecrets ? this.rotationTargets(rotation, controllers) : [];
     if (this.backup) this.addBackup(this.backup, controllers, trust, rotated.find((t) => t.appRole.name === SNAPSHOT_APPROLE));
-    if (rotation && rotated.length > 0) this.addAppRoleRotation(rotation, rotated, trust);
+    if (rotation && rotated.length > 0) this.addAppRoleRotation(rotation, rotated, controllers, trust);
   }
 
   /** Whether the cluster gets ServiceMonitors or PrometheusRules, which need the prometheus-operator CRDs. */
@@ -179,9 +180,6 @@ export class ClusterPlatform extends Construct {
     const externalSecrets = appRolesDeliveredTo(platform, cluster).length > 0
       ? new ExternalSecretsOperator(chart, 'ExternalSecrets', {
         version: platform.versions.externalSecrets!,
-        awsIdentity: cluster.workloadIdentity.type === 'irsa'
-          ? { type: 'irsa', roleArn: externalSecretsRoleArn(platform.aws.accountId, this.region, cluster.name) }
-          : { type: 'pod-identity' },
         serviceMonitor: cluster.monitoring?.enabled ?? false,
         serviceMonitorLabels: cluster.monitoring?.selectorLabels,
       })
@@ -207,8 +205,9 @@ export class ClusterPlatform extends Construct {
     if (externalSecrets) {
       new NamespaceIsolation(chart, 'ExternalSecretsNetwork', {
         namespace: externalSecrets.namespace,
-        // Secrets Manager, STS, the EKS API endpoint.
-        egress: [{ name: 'https', ports: [443] }, ...this.podIdentityEgress()],
+        // Secrets Manager, STS (each SecretStore's web identity), the EKS API endpoint. No Pod
+        // Identity agent: the controller has no AWS credentials of its own.
+        egress: [{ name: 'https', ports: [443] }],
         ingress: [
           { name: 'webhook', ports: [EXTERNAL_SECRETS_WEBHOOK_PORT], from: 'anywhere' },
           ...(cluster.monitoring?.enabled ? [{ name: 'metrics', ports: [EXTERNAL_SECRETS_METRICS_PORT], from: 'cluster' as const }] : []),
@@ -240,33 +239,35 @@ export class ClusterPlatform extends Construct {
   }
 
   /**
-   * `secrets`: the ClusterSecretStore on AWS Secrets Manager, open to the namespaces that receive an
-   * AppRole secret id only, and cert-manager's ExternalSecret, which creates the Secret the Vault
-   * ClusterIssuer reads. Ready once the store is (its IAM role works): the ExternalSecrets cannot be
-   * Ready before an operator puts the secret ids in Secrets Manager, after `vault operator init`,
-   * and that must not hold back the layers after this one; their health shows in the Vault issuer.
+   * `secrets`: cert-manager's SecretStore on AWS Secrets Manager (with its reader service account,
+   * whose role reads cert-manager's AppRole secret id only) and its ExternalSecret, which creates the
+   * Secret the Vault ClusterIssuer reads. Only with AppRole login; the backup namespace has its own
+   * store, in `backup`, beside its ExternalSecret. Ready once the store is (its IAM role works): the
+   * ExternalSecret cannot be Ready before an operator puts the secret id in Secrets Manager, after
+   * `vault operator init`, and that must not hold back the layers after this one; its health shows
+   * in the Vault issuer.
    */
-  private addSecrets(controllers: Controllers): FluxLayer {
+  private addSecrets(controllers: Controllers, certManagerAppRole: AppRoleSettings): FluxLayer {
     const chart = this.newLayerChart('secrets');
-    const { platform, cluster } = this;
-    const appRoles = appRolesDeliveredTo(platform, cluster);
-    const certManagerAppRole = appRoleSettings(platform);
-    const backup = resolveBackup(platform);
-    const namespaces = [
-      ...(certManagerAppRole ? [controllers.certManager.namespace] : []),
-      ...(appRoles.includes(SNAPSHOT_APPROLE) && backup ? [backup.namespace] : []),
-    ];
-    const store = new AwsSecretsManagerStore(chart, 'SecretStore', { region: this.region, namespaces });
-    if (certManagerAppRole) {
-      new AppRoleSecretId(chart, 'CertManagerAppRoleSecretId', {
-        store,
-        remoteKey: appRoleSecretIdName(cluster.name, CERT_MANAGER_APPROLE),
-        namespace: controllers.certManager.namespace,
-        secretName: certManagerAppRole.secretName,
-        secretKey: certManagerAppRole.secretKey,
-      });
-    }
+    const { cluster } = this;
+    const store = this.secretStore(chart, controllers.certManager.namespace, CERT_MANAGER_APPROLE);
+    new AppRoleSecretId(chart, 'CertManagerAppRoleSecretId', {
+      store,
+      remoteKey: appRoleSecretIdName(cluster.name, CERT_MANAGER_APPROLE),
+      namespace: controllers.certManager.namespace,
+      secretName: certManagerAppRole.secretName,
+      secretKey: certManagerAppRole.secretKey,
+    });
     return this.applyLayer(chart, [controllers.layer], [store.resource]);
+  }
+
+  /** The SecretStore of `namespace`, with the role that reads `appRole`'s secret id for it alone. */
+  private secretStore(chart: Chart, namespace: string, appRole: string): AwsSecretsManagerStore {
+    return new AwsSecretsManagerStore(chart, 'SecretStore', {
+      region: this.region,
+      namespace,
+      roleArn: secretIdReaderRoleArn(this.platform.aws.accountId, this.region, this.clusterName, appRole),
+    });
   }
 
   /** `trust`: the private root, in a ConfigMap of every namespace that asks for it. */
@@ -478,7 +479,7 @@ export class ClusterPlatform extends Construct {
       awsIdentity: this.cluster.workloadIdentity.type === 'irsa'
         ? { type: 'irsa', roleArn: vaultBackupRoleArn(platform.aws.accountId, backup.region, this.clusterName) }
         : { type: 'pod-identity' },
-      secretStoreName: SECRET_STORE_NAME,
+      secretStore: this.secretStore(chart, backup.namespace, SNAPSHOT_APPROLE),
       secretIdRemoteKey: appRoleSecretIdName(this.clusterName, SNAPSHOT_APPROLE),
       source: {
         address: platform.vault.address,
@@ -505,8 +506,8 @@ export class ClusterPlatform extends Construct {
       // Vault, then S3, STS and KMS; nothing may connect to the jobs.
       egress: [this.vaultEgress(), { name: 'aws-https', ports: [443] }, ...this.podIdentityEgress()],
     });
-    // After the ClusterSecretStore its ExternalSecret reads (the `secrets` layer, which the backup
-    // cluster always has: it receives the snapshot AppRole's secret id), and the private root.
+    // After the External Secrets Operator (controllers, or secrets after it, which cert-manager's
+    // AppRole login adds) and the private root. It waits for all its objects, its SecretStore too.
     // The rotation job's rights on the snapshot secret, here with its namespace: the backup layer is
     // Ready only once that secret arrives, which the rotation job makes, so that layer cannot wait for this one.
     if (rotated) new AppRoleSecretSyncGrant(chart, 'AppRoleRotationGrant', { target: rotated });
@@ -515,11 +516,11 @@ export class ClusterPlatform extends Construct {
 
   /**
    * `approle-rotation`: a CronJob per AppRole secret id the cluster receives, which replaces it
-   * weekly (vault.setup.appRoleRotation). After `secrets` (the ExternalSecrets it has sync) and
+   * weekly (vault.setup.appRoleRotation). After `secrets` (or `controllers` without it: the External Secrets CRDs) and
    * `trust` (it verifies Vault's certificate); never after `backup`, which waits for the snapshot
    * secret id this layer's job makes (its rights on that namespace are in `backup`).
    */
-  private addAppRoleRotation(rotation: AppRoleRotationSettings, targets: readonly RotatedSecretTarget[], trust: Trust): void {
+  private addAppRoleRotation(rotation: AppRoleRotationSettings, targets: readonly RotatedSecretTarget[], controllers: Controllers, trust: Trust): void {
     const chart = this.newLayerChart('approle-rotation');
     const { platform, cluster } = this;
     const jobs = new AppRoleRotation(chart, 'AppRoleRotation', {
@@ -552,7 +553,7 @@ export class ClusterPlatform extends Construct {
       // Vault; Secrets Manager, STS and the Kubernetes API (EKS endpoint addresses are not known here).
       egress: [this.vaultEgress(), { name: 'https', ports: [443] }, ...this.podIdentityEgress()],
     });
-    this.applyLayer(chart, [this.secretsLayer!, trust.layer]);
+    this.applyLayer(chart, [this.secretsLayer ?? controllers.layer, trust.layer]);
   }
 
   /** Where each rotated secret id lands: its ExternalSecret and Secret, in its consumer's namespace. */

@@ -12,6 +12,7 @@ import type { VaultEngine } from '../config/types.js';
 import { parseCronSchedule } from '../util/cron.js';
 import { MANAGED_BY_LABEL, VAULT_BACKUP_SERVICE_ACCOUNT } from '../util/names.js';
 import { VAULT_BACKUP_SCRIPT } from './backup-scripts.js';
+import type { AwsSecretsManagerStore } from './external-secrets.js';
 import { PRUNE_DISABLED_ANNOTATION } from './flux-layer.js';
 import { platformNamespace } from './namespace.js';
 import { PlatformCronJob, type PlatformContainerProps } from './platform-cron-job.js';
@@ -123,8 +124,8 @@ export interface VaultBackupProps {
   /** Service account of the jobs, the one the IAM role trusts. @default 'vault-backup' */
   readonly serviceAccountName?: string;
   readonly awsIdentity: BackupAwsIdentity;
-  /** The ClusterSecretStore (AWS Secrets Manager) the AppRole secret id is read from. */
-  readonly secretStoreName: string;
+  /** The SecretStore of `namespace` (AWS Secrets Manager, this namespace's reader role) the AppRole secret id is read from. */
+  readonly secretStore: AwsSecretsManagerStore;
   /** Name of the AWS Secrets Manager secret holding the secret id, as a plain string. */
   readonly secretIdRemoteKey: string;
   readonly source: SnapshotSource;
@@ -145,7 +146,7 @@ export interface VaultBackupProps {
  * - a Namespace enforcing the `restricted` Pod Security Standard, labelled to receive the private
  *   root from trust-manager;
  * - the ServiceAccount the IAM role trusts (annotated with it under IRSA);
- * - an ExternalSecret writing the snapshot AppRole's secret id into the Secret
+ * - an ExternalSecret, on the namespace's own SecretStore, writing the snapshot AppRole's secret id into the Secret
  *   {@link APPROLE_SECRET} (never in Git);
  * - the script (`lib/k8s/scripts/vault-backup.sh`) in a ConfigMap, out of Flux's variable
  *   substitution, which would rewrite its `${…}`;
@@ -189,6 +190,10 @@ export class VaultBackup extends Construct {
     }
 
     this.namespace = props.namespace ?? DEFAULT_BACKUP_NAMESPACE;
+    if (props.secretStore.namespace !== this.namespace) {
+      throw new Error(`'secretStore' must be the SecretStore of namespace '${this.namespace}', got one in '${props.secretStore.namespace}' `
+        + '(an ExternalSecret reads from the store of its own namespace only)');
+    }
     const labels = { ...MANAGED_BY_LABEL, 'app.kubernetes.io/name': 'vault-backup' };
     // Every pod here meets the restricted standard; the trust labels bring the private root.
     // It holds the snapshot agent's AppRole secret id: never pruned.
@@ -211,7 +216,7 @@ export class VaultBackup extends Construct {
       metadata: { name: APPROLE_SECRET, namespace: this.namespace, labels, annotations: { ...PRUNE_DISABLED_ANNOTATION } },
       spec: {
         refreshInterval: '1h',
-        secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: props.secretStoreName },
+        secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: props.secretStore.storeName },
         // Owned by the ExternalSecret; kept if the secret in AWS disappears, so one mistaken deletion
         // there does not stop the next night's snapshot.
         target: {

@@ -4,72 +4,89 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { Construct } from 'constructs';
 import { policyDocument, trustDocument } from './iam.js';
 import { SECRETS_KEY_READ_ACTIONS, type SecretsKey, secretsManagerEndpoint } from './secrets-key.js';
-import { type PodIdentity, podIdentityAssociation, type ServiceAccountRef, workloadTrustStatement } from './workload-identity.js';
+import { type ServiceAccountRef, workloadTrustStatement } from './workload-identity.js';
 
-/** What External Secrets may do with the cluster's secrets: read a value and its metadata, nothing else. */
-export const EXTERNAL_SECRETS_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] as const;
+/** What a secret id's reader may do with its secret: read the value and its metadata, nothing else. */
+export const SECRET_ID_READ_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] as const;
 
-export interface ExternalSecretsRoleProps {
-  /** Role name, shared with the IRSA annotation of External Secrets' service account. */
+export interface SecretIdReaderRoleProps {
+  /** Role name, shared with the IRSA annotation of the reader service account in `dist/` ({@link secretIdReaderRoleName}). */
   readonly roleName: string;
   readonly accountId: string;
   readonly region: string;
   readonly partition: string;
-  /** Name prefix of the secrets the role reads (`gateway-pki/<cluster>/`); each secret is under it. */
-  readonly secretsPrefix: string;
-  readonly identity: PodIdentity;
+  /** The Vault AppRole whose secret id the role reads (`cert-manager`, `vault-snapshot`), for descriptions and ids. */
+  readonly appRole: string;
+  /** The one secret the role reads: the secret id of `appRole` for this cluster. */
+  readonly secret: AppRoleSecretIdSecret;
+  /** The cluster's OIDC provider: External Secrets exchanges the service account's token with it. */
+  readonly oidcProviderArn: string;
+  /**
+   * The service account in the one namespace that receives the secret id, whose token External
+   * Secrets requests for its SecretStore there (`auth.jwt.serviceAccountRef`).
+   */
   readonly serviceAccount: ServiceAccountRef;
-  /** The key of the secrets under `secretsPrefix`: the role may decrypt with it through Secrets Manager. */
+  /** The key of the secret: the role may decrypt with it through Secrets Manager, for this secret only. */
   readonly secretsKey: SecretsKey;
 }
 
 /**
- * The IAM role of a cluster's External Secrets Operator: it reads the secrets named under the
- * cluster's prefix in AWS Secrets Manager, and nothing more.
+ * The IAM role that reads one namespace's Vault AppRole secret id, and nothing else: External
+ * Secrets assumes it for that namespace's SecretStore, with a token of the namespace's reader
+ * service account (IRSA), so that no namespace can read another's secret id and the operator's own
+ * pods need no AWS rights at all.
  *
- * - Trust: exactly the operator's service account (IRSA, or EKS Pod Identity with its association).
- * - Permissions: `GetSecretValue` and `DescribeSecret` on
- *   `arn:<partition>:secretsmanager:<region>:<account>:secret:<prefix>*` (Secrets Manager appends a
- *   random suffix to every secret's ARN, hence the trailing `*` after the name prefix), and
- *   `kms:Decrypt` on the secrets' customer-managed key through Secrets Manager only (the key's
- *   policy names this role as a reader, see {@link SecretsKey}).
+ * - Trust: the cluster's OIDC provider, for exactly `system:serviceaccount:<namespace>:<name>` and
+ *   the STS audience (`sts:AssumeRoleWithWebIdentity` only).
+ * - Permissions: `GetSecretValue` and `DescribeSecret` on the one secret's ARN, and `kms:Decrypt` on
+ *   the cluster's secrets key through Secrets Manager only, for that secret only (the encryption
+ *   context Secrets Manager sends names it: `SecretARN`). The key's policy and the secret's policy
+ *   name this role too (see {@link SecretsKey}).
+ *
+ * EKS Pod Identity cannot do this: its credentials belong to the pod (the operator's), whichever
+ * store asks; the configuration refuses such clusters where secret ids are delivered.
  *
  * @see https://external-secrets.io/latest/provider/aws-secrets-manager/
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
  */
-export class ExternalSecretsRole extends Construct {
+export class SecretIdReaderRole extends Construct {
   public readonly role: IamRole;
   public readonly roleArn: string;
 
-  constructor(scope: Construct, id: string, props: ExternalSecretsRoleProps) {
+  constructor(scope: Construct, id: string, props: SecretIdReaderRoleProps) {
     super(scope, id);
-    const secretsArn = `arn:${props.partition}:secretsmanager:${props.region}:${props.accountId}:secret:${props.secretsPrefix}*`;
+    const sa = props.serviceAccount;
     this.role = new IamRole(this, 'Resource', {
       name: props.roleName,
-      description: `External Secrets Operator: reads the secrets ${props.secretsPrefix}* in Secrets Manager`,
+      description: `External Secrets, for ${sa.namespace}/${sa.name}: reads the secret id of the Vault AppRole "${props.appRole}" in Secrets Manager`,
       assumeRolePolicy: trustDocument([workloadTrustStatement({
-        identity: props.identity,
-        serviceAccount: props.serviceAccount,
+        identity: { type: 'irsa', oidcProviderArn: props.oidcProviderArn },
+        serviceAccount: sa,
         accountId: props.accountId,
         partition: props.partition,
-        irsaSid: 'ExternalSecretsServiceAccount',
+        irsaSid: 'SecretStoreServiceAccount',
       })]),
       maxSessionDuration: 3600,
     });
     this.roleArn = this.role.arn;
-    new IamRolePolicy(this, 'ReadSecrets', {
+    new IamRolePolicy(this, 'ReadSecretId', {
       role: this.role.name,
-      name: 'read-cluster-secrets',
+      name: 'read-secret-id',
       policy: policyDocument([
-        { sid: 'ReadClusterSecrets', actions: [...EXTERNAL_SECRETS_ACTIONS], resources: [secretsArn] },
+        { sid: 'ReadSecretId', actions: [...SECRET_ID_READ_ACTIONS], resources: [props.secret.secret.arn] },
         {
-          sid: 'DecryptClusterSecrets',
+          sid: 'DecryptSecretId',
           actions: SECRETS_KEY_READ_ACTIONS,
           resources: [props.secretsKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': secretsManagerEndpoint(props.region, props.partition) } },
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': secretsManagerEndpoint(props.region, props.partition),
+              'kms:EncryptionContext:SecretARN': props.secret.secret.arn,
+            },
+          },
         },
       ]),
     });
-    podIdentityAssociation(this, 'PodIdentity', props.identity, props.serviceAccount, this.role.arn);
   }
 }
 
@@ -78,15 +95,21 @@ export interface AppRoleSecretIdSecretProps {
   readonly name: string;
   /** The Vault AppRole whose secret id it holds. */
   readonly appRole: string;
-  /** Encrypts the value; its readers alone may get it (a secret policy denies everyone else). */
+  /** Encrypts the value. */
   readonly secretsKey: SecretsKey;
+  /**
+   * The only principal that may get the value (a secret policy denies everyone else): the ARN of
+   * its namespace's reader role, one of the key's readers.
+   */
+  readonly reader: string;
 }
 
 /**
  * An empty Secrets Manager secret for the secret id of a Vault AppRole: Terraform creates the secret,
  * never its value, so the secret id is never in Terraform's state. The rotation job (or, with
  * rotation off, an operator: README, "Rotate an AppRole secret id") puts the value in; External
- * Secrets copies it into the cluster.
+ * Secrets copies it into the one namespace that uses it, with that namespace's
+ * {@link SecretIdReaderRole}, the only principal its policy lets read it.
  */
 export class AppRoleSecretIdSecret extends Construct {
   public readonly secret: SecretsmanagerSecret;
@@ -100,6 +123,6 @@ export class AppRoleSecretIdSecret extends Construct {
       description: `Secret id of the Vault AppRole "${props.appRole}", put in by its rotation job or an operator (never by Terraform)`,
       kmsKeyId: props.secretsKey.keyArn,
     });
-    props.secretsKey.restrictReaders(`${id}Policy`, this.secret.arn);
+    props.secretsKey.restrictReaders(`${id}Policy`, this.secret.arn, [props.reader]);
   }
 }

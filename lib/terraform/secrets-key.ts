@@ -80,8 +80,15 @@ export class SecretsKey extends Construct {
     new KmsAlias(this, 'Alias', { name: props.alias, targetKeyId: this.key.keyId });
   }
 
-  /** Attaches to `secretArn` a policy denying `GetSecretValue` to every principal but the key's readers. */
-  public restrictReaders(id: string, secretArn: string): SecretsmanagerSecretPolicy {
+  /**
+   * Attaches to `secretArn` a policy denying `GetSecretValue` to every principal but `readers`: by
+   * default all of the key's readers; a secret read by one of them only names that one.
+   * @throws Error when `readers` is empty or names a principal that is not a reader of the key
+   */
+  public restrictReaders(id: string, secretArn: string, readers: readonly string[] = this.readers): SecretsmanagerSecretPolicy {
+    if (readers.length === 0) throw new Error(`secret policy ${id}: 'readers' must name at least one principal`);
+    const strangers = readers.filter((reader) => !this.readers.includes(reader));
+    if (strangers.length > 0) throw new Error(`secret policy ${id}: ${strangers.join(', ')} cannot decrypt with the key, so cannot read the secret; name readers of the key only`);
     return new SecretsmanagerSecretPolicy(this, id, {
       secretArn,
       blockPublicPolicy: true,
@@ -91,7 +98,7 @@ export class SecretsKey extends Construct {
         principal: { AWS: '*' },
         actions: ['secretsmanager:GetSecretValue'],
         resources: ['*'],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...this.readers] } },
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...readers] } },
       }]),
     });
   }

@@ -1,7 +1,7 @@
 /**
  * How a Kubernetes service account of an EKS cluster assumes an IAM role: the trust statement (IRSA
  * or EKS Pod Identity) and, for Pod Identity, the association. Shared by every role a workload of the
- * platform assumes (cert-manager's DNS-01 role, External Secrets' role).
+ * platform assumes (cert-manager's DNS-01 role, the backup role; the secret id readers, IRSA only).
  */
 import { DataAwsIamOpenidConnectProvider } from '@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider/index.js';
 import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association/index.js';

@@ -39,7 +39,7 @@ export function certManagerRoleArn(accountId: string, region: string, clusterNam
   return `arn:${awsPartition(region)}:iam::${accountId}:role/${certManagerRoleName(clusterName)}`;
 }
 
-/** Prefix of the AWS Secrets Manager secrets a cluster's External Secrets Operator may read. */
+/** Prefix of the AWS Secrets Manager secrets of a cluster (its AppRole secret ids). */
 export function clusterSecretsPrefix(clusterName: string): string {
   return `gateway-pki/${clusterName}/`;
 }
@@ -54,17 +54,26 @@ export function appRoleSecretIdName(clusterName: string, appRole: string): strin
   return `${clusterSecretsPrefix(clusterName)}vault-approle/${appRole}`;
 }
 
+/** Namespace of cert-manager (and trust-manager), where its AppRole secret id is delivered. */
+export const CERT_MANAGER_NAMESPACE = 'cert-manager';
+
 /** The AppRole roles of the platform, as the Vault configuration stack names them. */
 export const CERT_MANAGER_APPROLE = 'cert-manager';
 export const SNAPSHOT_APPROLE = 'vault-snapshot';
 
-/** Name of the ClusterSecretStore (AWS Secrets Manager) every ExternalSecret of the platform reads from. */
+/**
+ * Name of the namespaced SecretStore (AWS Secrets Manager) in each namespace that receives an
+ * AppRole secret id: the namespace's ExternalSecret reads from it, and from nothing else.
+ */
 export const SECRET_STORE_NAME = 'aws-secrets-manager';
 
 /**
- * Namespace and service account of the External Secrets Operator's controller: the Helm values in
- * `dist/` pin them, and its IAM role trusts exactly that service account.
+ * The service account, in each namespace that receives an AppRole secret id, whose token External
+ * Secrets exchanges for that namespace's reader role (IRSA): the role trusts exactly it.
  */
+export const SECRET_STORE_SERVICE_ACCOUNT = 'aws-secrets-reader';
+
+/** Namespace and service account of the External Secrets Operator's controller, pinned by the Helm values in `dist/`. */
 export const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
 
 /** `clusters[].gateways.namespace` when omitted: the Gateways, their certificates and Secrets. */
@@ -77,14 +86,20 @@ export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = 'external-secrets';
  */
 export const VAULT_ISSUER_NAME = 'vault';
 
-/** Name of the IAM role of a cluster's External Secrets Operator (IRSA or Pod Identity). */
-export function externalSecretsRoleName(clusterName: string): string {
-  return `${clusterName}-external-secrets`.slice(0, 64);
+/**
+ * Name of the IAM role that reads one AppRole's secret id (`cert-manager`, `vault-snapshot`) of a
+ * cluster, for the one namespace that receives it: `<cluster>-<appRole>-secret-id`. The cluster
+ * name is shortened, not the suffix, so that the roles of one cluster never share a name within
+ * IAM's 64 characters.
+ */
+export function secretIdReaderRoleName(clusterName: string, appRole: string): string {
+  const suffix = `-${appRole}-secret-id`;
+  return `${clusterName.slice(0, 64 - suffix.length)}${suffix}`;
 }
 
-/** ARN of {@link externalSecretsRoleName}. */
-export function externalSecretsRoleArn(accountId: string, region: string, clusterName: string): string {
-  return `arn:${awsPartition(region)}:iam::${accountId}:role/${externalSecretsRoleName(clusterName)}`;
+/** ARN of {@link secretIdReaderRoleName}. */
+export function secretIdReaderRoleArn(accountId: string, region: string, clusterName: string, appRole: string): string {
+  return `arn:${awsPartition(region)}:iam::${accountId}:role/${secretIdReaderRoleName(clusterName, appRole)}`;
 }
 
 /** Name of the IAM role the Vault backup jobs of a cluster assume (IRSA or Pod Identity). */

@@ -23,10 +23,14 @@ function exampleWith(edit: (config: Editable) => void): unknown {
 /** The problems of the `backup` section only (other sections' checks are tested with them). */
 const backupProblems = (config: unknown): ConfigProblem[] => validateConfig(config).filter((p) => p.path.startsWith('backup'));
 
-/** A second cluster, `mycluster-1`, in eu-west-1 with Pod Identity; every application stays on `mycluster-0`. */
+/**
+ * A second cluster, `mycluster-1`, in eu-west-1 with Pod Identity (and its OIDC provider, for External
+ * Secrets' stores); every application stays on `mycluster-0`.
+ */
 function withSecondCluster(config: Editable): void {
+  const oidcProviderArn = `arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/${'FEDCBA9876543210'.repeat(2)}`;
   config.clusters.push({
-    ...structuredClone(config.clusters[0]), name: 'mycluster-1', region: 'eu-west-1', workloadIdentity: { type: 'pod-identity' },
+    ...structuredClone(config.clusters[0]), name: 'mycluster-1', region: 'eu-west-1', workloadIdentity: { type: 'pod-identity', oidcProviderArn },
   });
   for (const application of config.applications) application.cluster = 'mycluster-0';
 }
@@ -268,14 +272,26 @@ describe('backup', () => {
       name: 'an image floats on latest',
       edit: (c: Editable) => { c.backup.images = { awsCli: 'amazon/aws-cli:latest' }; },
       path: 'backup.images.awsCli',
-      message: 'expected a container image pinned by a tag other than "latest" or by a sha256 digest, such as "hashicorp/vault:1.21.1", '
-        + 'got "amazon/aws-cli:latest" ("latest" changes without a change in Git)',
+      message: 'expected a container image pinned by a tag other than "latest", optionally followed by its sha256 digest, such as '
+        + '"hashicorp/vault:1.21.1" or "hashicorp/vault:1.21.1@sha256:<64 hex digits>", got "amazon/aws-cli:latest" ("latest" changes without a change in Git)',
     },
     {
       name: 'an image has no tag',
       edit: (c: Editable) => { c.backup.images = { vault: 'hashicorp/vault' }; },
       path: 'backup.images.vault',
       message: 'got "hashicorp/vault" (no tag: the image would change without a change in Git)',
+    },
+    {
+      name: 'an image has a digest but no tag',
+      edit: (c: Editable) => { c.backup.images = { vault: `hashicorp/vault@sha256:${'ab'.repeat(32)}` }; },
+      path: 'backup.images.vault',
+      message: `a digest without its tag: write it after the tag it was read from, as hashicorp/vault:<tag>@sha256:${'ab'.repeat(32)})`,
+    },
+    {
+      name: 'an image has a digest of the wrong length',
+      edit: (c: Editable) => { c.backup.images = { awsCli: `amazon/aws-cli:2.31.0@sha256:${'ab'.repeat(16)}` }; },
+      path: 'backup.images.awsCli',
+      message: `got "amazon/aws-cli:2.31.0@sha256:${'ab'.repeat(16)}" (a digest is "sha256:" and 64 lowercase hexadecimal digits)`,
     },
     {
       name: 'images.vault is missing without a vaultCluster section',
@@ -372,8 +388,10 @@ describe('resolveBackup', () => {
     expect([older.engine, older.snapshotInspect]).toEqual(['vault', false]);
     const bao = resolveBackup(config((c) => { delete c.vaultCluster; c.backup.images = { vault: 'quay.io/openbao/openbao:2.4.1' }; }))!;
     expect([bao.engine, bao.snapshotInspect]).toEqual(['openbao', false]);
-    const digest = resolveBackup(config((c) => { delete c.vaultCluster; c.backup.images = { vault: `hashicorp/vault@sha256:${'ab'.repeat(32)}` }; }))!;
-    expect([digest.engine, digest.snapshotInspect]).toEqual(['vault', false]);
+    // Pinned by digest, the tag still gives the version: the verification inspects the snapshot.
+    const image = `hashicorp/vault:1.21.1@sha256:${'ab'.repeat(32)}`;
+    const digest = resolveBackup(config((c) => { delete c.vaultCluster; c.backup.images = { vault: image }; }))!;
+    expect([digest.vaultImage, digest.engine, digest.snapshotInspect]).toEqual([image, 'vault', true]);
   });
 
   it('is undefined without a backup section', () => {

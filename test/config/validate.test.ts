@@ -1018,20 +1018,26 @@ describe('validateConfig', () => {
       message: 'expected an OIDC provider in region "us-gov-west-1" (clusters[0].region), got "eu-west-3" (the region in the ARN)',
     },
     {
-      name: 'pod-identity carries an oidcProviderArn',
-      edit: (c) => { c.clusters[0].workloadIdentity.type = 'pod-identity'; },
+      name: 'pod-identity with the OIDC provider (External Secrets\' stores) of another region',
+      edit: (c) => { c.clusters[0].workloadIdentity.type = 'pod-identity'; c.clusters[0].region = 'us-gov-west-1'; },
       path: 'clusters[0].workloadIdentity.oidcProviderArn',
-      message: 'not allowed when type is "pod-identity" (EKS Pod Identity is set up on the AWS side); remove it',
+      message: 'expected an OIDC provider in region "us-gov-west-1" (clusters[0].region), got "eu-west-3" (the region in the ARN)',
+    },
+    {
+      name: 'pod-identity with an OIDC provider ARN of another form',
+      edit: (c) => { c.clusters[0].workloadIdentity = { type: 'pod-identity', oidcProviderArn: 'arn:aws:iam::123456789012:role/x' }; },
+      path: 'clusters[0].workloadIdentity.oidcProviderArn',
+      message: 'expected ',
     },
     {
       name: 'pod-identity carries an unknown key',
-      edit: (c) => { c.clusters[0].workloadIdentity = { type: 'pod-identity', roleArn: 'x' }; },
+      edit: (c) => { c.clusters[0].workloadIdentity = { ...c.clusters[0].workloadIdentity, type: 'pod-identity', roleArn: 'x' }; },
       path: 'clusters[0].workloadIdentity.roleArn',
-      message: 'unknown field; expected one of: type, eksClusterName',
+      message: 'unknown field; expected one of: type, eksClusterName, oidcProviderArn',
     },
     {
       name: 'pod-identity with an EKS cluster name EKS would refuse',
-      edit: (c) => { c.clusters[0].workloadIdentity = { type: 'pod-identity', eksClusterName: '-prod.eu' }; },
+      edit: (c) => { c.clusters[0].workloadIdentity = { ...c.clusters[0].workloadIdentity, type: 'pod-identity', eksClusterName: '-prod.eu' }; },
       path: 'clusters[0].workloadIdentity.eksClusterName',
       message: 'expected an EKS cluster name (a letter or digit, then letters, digits, \'-\' or \'_\', at most 100 characters), got "-prod.eu"',
     },
@@ -2471,11 +2477,10 @@ describe('validateConfig', () => {
     expect(validateConfig(config)).toEqual([]);
   });
 
-  it('accepts pod-identity with no other field, in any region', () => {
+  it('accepts pod-identity with its EKS cluster name and the OIDC provider External Secrets\' stores use', () => {
     // GIVEN
     const config = exampleWith((c) => {
-      c.clusters[0].workloadIdentity = { type: 'pod-identity' };
-      c.clusters[0].region = 'us-gov-west-1';
+      c.clusters[0].workloadIdentity = { ...c.clusters[0].workloadIdentity, type: 'pod-identity', eksClusterName: 'prod-eks-01' };
     });
     // WHEN / THEN
     expect(validateConfig(config)).toEqual([]);

@@ -350,16 +350,26 @@ describe('vault setup configuration', () => {
     },
     {
       name: 'the default Kubernetes auth (vault.auth omitted) with a Pod Identity cluster',
-      edit: (c) => { delete c.vault.auth; c.clusters[0].workloadIdentity = { type: 'pod-identity' }; },
+      edit: (c) => { delete c.vault.auth; c.clusters[0].workloadIdentity = { ...c.clusters[0].workloadIdentity, type: 'pod-identity' }; },
       path: 'vault.auth',
       message: 'got clusters[0].workloadIdentity.type "pod-identity" (Vault\'s JWT auth trusts the OIDC issuer that oidcProviderArn names; '
         + 'cert-manager logs in with Kubernetes auth when vault.auth is omitted; set vault.auth.appRole instead)',
     },
     {
       name: 'Kubernetes auth with a Pod Identity cluster',
-      edit: (c) => { c.vault.auth = { kubernetes: { role: 'cert-manager' } }; c.clusters[0].workloadIdentity = { type: 'pod-identity' }; },
+      edit: (c) => { c.vault.auth = { kubernetes: { role: 'cert-manager' } }; c.clusters[0].workloadIdentity = { ...c.clusters[0].workloadIdentity, type: 'pod-identity' }; },
       path: 'vault.auth.kubernetes',
       message: 'expected a cluster whose workloadIdentity is irsa for Kubernetes auth, got clusters[0].workloadIdentity.type "pod-identity"',
+    },
+    // External Secrets' stores on a Pod Identity cluster
+    {
+      name: 'a Pod Identity cluster receiving cert-manager\'s secret id names no OIDC provider',
+      edit: (c) => { c.clusters[0].workloadIdentity = { type: 'pod-identity' }; },
+      path: 'clusters[0].workloadIdentity.oidcProviderArn',
+      message: 'is required with type "pod-identity" when vault.auth.appRole is set: cert-manager\'s secret id is delivered to every cluster: '
+        + 'expected the ARN of the cluster\'s IAM OIDC provider (e.g. eksctl utils associate-iam-oidc-provider). External Secrets gives each '
+        + 'namespace\'s SecretStore its own role through it; EKS Pod Identity credentials belong to the controller\'s pod, whichever namespace '
+        + 'asks, so one role would read every namespace\'s secret id',
     },
     // vault.setup
     {
@@ -406,7 +416,7 @@ describe('vault setup configuration', () => {
     },
     {
       name: 'JWT auth without an IRSA cluster',
-      edit: (c) => { c.vault.setup = { kubernetesJwtAuth: true }; c.clusters[0].workloadIdentity = { type: 'pod-identity' }; },
+      edit: (c) => { c.vault.setup = { kubernetesJwtAuth: true }; c.clusters[0].workloadIdentity = { ...c.clusters[0].workloadIdentity, type: 'pod-identity' }; },
       path: 'vault.setup.kubernetesJwtAuth',
       message: 'expected false when no cluster uses irsa, got true',
     },
@@ -464,7 +474,7 @@ describe('vault setup configuration', () => {
       name: 'the rotation image is not pinned',
       edit: (c) => { c.vault.setup = { appRoleRotation: { images: { awsCli: 'amazon/aws-cli:latest' } } }; },
       path: 'vault.setup.appRoleRotation.images.awsCli',
-      message: 'expected a container image pinned by a tag other than "latest" or by a sha256 digest',
+      message: 'expected a container image pinned by a tag other than "latest", optionally followed by its sha256 digest',
     },
     {
       name: 'the rotation images have an unknown field',

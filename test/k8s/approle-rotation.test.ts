@@ -193,6 +193,17 @@ describe('the approle-rotation layer in the platform', () => {
     expect(flux.spec.dependsOn.map((d: any) => d.name)).toEqual(['secrets', 'trust']);
   });
 
+  test('Kubernetes auth and a backup: only the snapshot secret id rotates, after controllers (no secrets layer then) and trust', () => {
+    const config = example();
+    const rendered = synth({ ...config, vault: { ...config.vault, auth: { kubernetes: { role: 'cert-manager' } } } });
+    const objects = rendered.manifests.get('mycluster-0')!;
+    expect(objects.filter((m: any) => m.kind === 'CronJob' && m.metadata.namespace === 'vault-approle-rotation').map((m: any) => m.metadata.name))
+      .toEqual(['rotate-vault-snapshot-secret-id']);
+    const flux = objects.find((m: any) => m.kind === 'Kustomization' && m.metadata.name === 'approle-rotation');
+    expect(flux.spec.dependsOn.map((d: any) => d.name)).toEqual(['controllers', 'trust']);
+    expect(objects.some((m: any) => m.kind === 'Role' && m.metadata.namespace === 'cert-manager' && m.metadata.name.startsWith('approle-rotation'))).toBe(false);
+  });
+
   test('rotation off, or no AppRole delivered (Kubernetes auth and no backup), or no vaultCluster: no layer, no alerts', () => {
     const layers = (config: PlatformConfig) => synth(config).folders.map((f) => f.folder);
     const config = example();

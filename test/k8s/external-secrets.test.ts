@@ -18,7 +18,8 @@ const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICAT
 const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
 const manifests = (config: PlatformConfig, cluster = 'mycluster-0'): readonly any[] =>
   synthesizeKubernetes(config, { vaultCaBundle: CHAIN, trustRoots: ROOT }).manifests.get(cluster)!;
-const ROLE_ARN = 'arn:aws:iam::123456789012:role/mycluster-0-external-secrets';
+const CERT_MANAGER_READER = 'arn:aws:iam::123456789012:role/mycluster-0-cert-manager-secret-id';
+const SNAPSHOT_READER = 'arn:aws:iam::123456789012:role/mycluster-0-vault-snapshot-secret-id';
 
 let registry: SchemaRegistry;
 beforeAll(() => { registry = SchemaRegistry.load(); });
@@ -29,11 +30,11 @@ function asInput(objects: readonly any[]): ValidationInput {
 }
 
 describe('ExternalSecretsOperator', () => {
-  test('default configuration: pinned chart, CRDs, hardened pods, two replicas with budgets, IRSA annotation', () => {
+  test('default configuration: pinned chart, CRDs, hardened pods, two replicas with budgets, no AWS rights, no cluster-wide token right', () => {
     // GIVEN
     const chart = testChart();
     // WHEN
-    new ExternalSecretsOperator(chart, 'ExternalSecrets', { version: '2.9.0', awsIdentity: { type: 'irsa', roleArn: ROLE_ARN } });
+    new ExternalSecretsOperator(chart, 'ExternalSecrets', { version: '2.9.0' });
     // THEN
     expect(yamlOf(chart)).toMatchSnapshot();
     const release = only(chart, 'HelmRelease', 'external-secrets');
@@ -46,7 +47,10 @@ describe('ExternalSecretsOperator', () => {
     expect(values.crds).toEqual({ annotations: { 'helm.sh/resource-policy': 'keep' } });
     expect(release.metadata.annotations).toEqual({ 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
     expect(only(chart, 'Namespace', 'external-secrets').metadata.annotations).toBeUndefined();
-    expect(values.serviceAccount).toEqual({ create: true, name: 'external-secrets', annotations: { 'eks.amazonaws.com/role-arn': ROLE_ARN } });
+    // No role annotation: the controller's own credentials read nothing; each SecretStore brings its own.
+    expect(values.serviceAccount).toEqual({ create: true, name: 'external-secrets' });
+    // Tokens only of the service accounts each store's Role names, not of every service account.
+    expect(values.rbac).toEqual({ serviceAccountTokenCreate: false });
     for (const component of [values, values.webhook, values.certController]) {
       expect(component.securityContext).toEqual({
         enabled: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
@@ -58,52 +62,60 @@ describe('ExternalSecretsOperator', () => {
     expect([values.replicaCount, values.leaderElect, values.webhook.replicaCount]).toEqual([2, true, 2]);
     expect(only(chart, 'Namespace', 'external-secrets').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
-
-  test('pod identity: no annotation on the service account, whose name stays fixed', () => {
-    // GIVEN
-    const chart = testChart();
-    // WHEN
-    new ExternalSecretsOperator(chart, 'ExternalSecrets', { version: '2.9.0', awsIdentity: { type: 'pod-identity' } });
-    // THEN
-    expect(only(chart, 'HelmRelease').spec.values.serviceAccount).toEqual({ create: true, name: 'external-secrets' });
-  });
 });
 
 describe('AwsSecretsManagerStore and AppRoleSecretId', () => {
-  test('default configuration: a store on Secrets Manager with ambient credentials, open to the namespaces given only', () => {
+  test('default configuration: a namespaced store whose credentials are its own service account\'s role, and the ExternalSecret on it', () => {
     // GIVEN
     const chart = testChart();
     // WHEN
-    const store = new AwsSecretsManagerStore(chart, 'Store', { region: 'eu-west-3', namespaces: ['cert-manager'] });
+    const store = new AwsSecretsManagerStore(chart, 'Store', { region: 'eu-west-3', namespace: 'cert-manager', roleArn: CERT_MANAGER_READER });
     new AppRoleSecretId(chart, 'SecretId', {
       store, remoteKey: 'gateway-pki/c/vault-approle/cert-manager', namespace: 'cert-manager', secretName: 'vault-approle', secretKey: 'secretId',
     });
     // THEN
     expect(yamlOf(chart)).toMatchSnapshot();
-    const storeObject = only(chart, 'ClusterSecretStore', 'aws-secrets-manager');
+    expect(manifestsOf(chart).filter((m) => m.kind === 'ClusterSecretStore')).toEqual([]);
+    const storeObject = only(chart, 'SecretStore', 'aws-secrets-manager');
     expect(storeObject.apiVersion).toBe('external-secrets.io/v1');
+    expect(storeObject.metadata.namespace).toBe('cert-manager');
     expect(storeObject.spec).toEqual({
-      conditions: [{ namespaces: ['cert-manager'] }],
-      provider: { aws: { service: 'SecretsManager', region: 'eu-west-3' } },
+      provider: {
+        aws: { service: 'SecretsManager', region: 'eu-west-3', auth: { jwt: { serviceAccountRef: { name: 'aws-secrets-reader' } } } },
+      },
     });
+    // The service account of the same namespace carries the namespace's reader role; no pod mounts its token.
+    const serviceAccount = only(chart, 'ServiceAccount', 'aws-secrets-reader');
+    expect(serviceAccount.metadata.namespace).toBe('cert-manager');
+    expect(serviceAccount.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': CERT_MANAGER_READER });
+    expect(serviceAccount.automountServiceAccountToken).toBe(false);
+    // The operator may request tokens of that service account, and of no other in the namespace.
+    const role = only(chart, 'Role', 'aws-secrets-reader-token-request');
+    expect([role.metadata.namespace, role.rules]).toEqual(['cert-manager', [
+      { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['aws-secrets-reader'], verbs: ['create'] },
+    ]]);
+    const binding = only(chart, 'RoleBinding', 'aws-secrets-reader-token-request');
+    expect([binding.metadata.namespace, binding.roleRef, binding.subjects]).toEqual(['cert-manager',
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'aws-secrets-reader-token-request' },
+      [{ apiGroup: '', kind: 'ServiceAccount', name: 'external-secrets', namespace: 'external-secrets' }]]);
     const secret = only(chart, 'ExternalSecret', 'vault-approle');
     expect(secret.apiVersion).toBe('external-secrets.io/v1');
     // Owner of the AppRole Secret: a prune would delete it, so Flux never prunes the ExternalSecret.
     expect(secret.metadata.annotations).toEqual({ 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
     expect(secret.spec).toEqual({
       refreshInterval: '1h',
-      secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws-secrets-manager' },
+      secretStoreRef: { kind: 'SecretStore', name: 'aws-secrets-manager' },
       target: { name: 'vault-approle', creationPolicy: 'Owner', deletionPolicy: 'Retain' },
       data: [{ secretKey: 'secretId', remoteRef: { key: 'gateway-pki/c/vault-approle/cert-manager' } }],
     });
-    // No credentials of any kind in the store: the operator's IRSA or Pod Identity role is used.
-    expect(JSON.stringify(storeObject)).not.toMatch(/secretRef|accessKey|auth/);
+    // No static credentials of any kind.
+    expect(JSON.stringify(storeObject)).not.toMatch(/secretRef|accessKey/);
   });
 
   test('the objects are valid against the External Secrets CRDs (v2.9.0) and their CEL rules', () => {
     // GIVEN
     const chart = testChart();
-    const store = new AwsSecretsManagerStore(chart, 'Store', { region: 'eu-west-3', namespaces: ['cert-manager', 'vault-backup'] });
+    const store = new AwsSecretsManagerStore(chart, 'Store', { region: 'eu-west-3', namespace: 'cert-manager', roleArn: CERT_MANAGER_READER });
     new AppRoleSecretId(chart, 'SecretId', { store, remoteKey: 'k', namespace: 'cert-manager', secretName: 'vault-approle', secretKey: 'secretId' });
     // WHEN
     const input = asInput(manifestsOf(chart));
@@ -116,14 +128,35 @@ describe('AwsSecretsManagerStore and AppRoleSecretId', () => {
     expect(checkSchema(broken, registry).map((f) => `${f.path}: ${f.message}`)).toEqual(['spec.refreshEvery: unknown field']);
   });
 
-  test('fails when no namespace may use the store', () => {
-    expect(() => new AwsSecretsManagerStore(testChart(), 'Store', { region: 'eu-west-3', namespaces: [] }))
-      .toThrow('secret store \'aws-secrets-manager\' needs at least one namespace allowed to use it');
+  test('fails when an ExternalSecret is given the store of another namespace', () => {
+    // GIVEN
+    const chart = testChart();
+    const store = new AwsSecretsManagerStore(chart, 'Store', { region: 'eu-west-3', namespace: 'vault-backup', roleArn: SNAPSHOT_READER });
+    // WHEN / THEN
+    expect(() => new AppRoleSecretId(chart, 'SecretId', { store, remoteKey: 'k', namespace: 'cert-manager', secretName: 'vault-approle', secretKey: 'secretId' }))
+      .toThrow('ExternalSecret cert-manager/vault-approle: its store \'aws-secrets-manager\' is in namespace \'vault-backup\'; '
+        + 'an ExternalSecret reads from the SecretStore of its own namespace only');
+  });
+
+  test('fails when the role is not an IAM role ARN', () => {
+    expect(() => new AwsSecretsManagerStore(testChart(), 'Store', { region: 'eu-west-3', namespace: 'cert-manager', roleArn: 'mycluster-0-cert-manager-secret-id' }))
+      .toThrow('secret store in namespace \'cert-manager\': \'roleArn\' must be an IAM role ARN, got "mycluster-0-cert-manager-secret-id"');
   });
 });
 
+/** Each SecretStore of `objects` with the role of the service account it names, by namespace. */
+function storesByNamespace(objects: readonly any[]): Record<string, { store: string; serviceAccount: string; roleArn: string }> {
+  const result: Record<string, { store: string; serviceAccount: string; roleArn: string }> = {};
+  for (const store of objects.filter((m) => m.kind === 'SecretStore')) {
+    const name = store.spec.provider.aws.auth.jwt.serviceAccountRef.name;
+    const account = objects.find((m) => m.kind === 'ServiceAccount' && m.metadata.namespace === store.metadata.namespace && m.metadata.name === name);
+    result[store.metadata.namespace] = { store: store.metadata.name, serviceAccount: name, roleArn: account?.metadata.annotations?.['eks.amazonaws.com/role-arn'] };
+  }
+  return result;
+}
+
 describe('ClusterPlatform with External Secrets', () => {
-  test('the example: the operator in controllers (health-checked), a secrets layer after it with the store and cert-manager\'s ExternalSecret', () => {
+  test('the example: the operator in controllers, cert-manager\'s store and ExternalSecret in secrets, the backup\'s own store in backup', () => {
     // GIVEN / WHEN
     const objects = manifests(example());
     // THEN
@@ -131,17 +164,41 @@ describe('ClusterPlatform with External Secrets', () => {
     expect(kustomization('controllers').spec.healthChecks.map((h: any) => `${h.kind}/${h.namespace}/${h.name}`))
       .toContain('HelmRelease/external-secrets/external-secrets');
     expect(kustomization('secrets').spec.dependsOn).toEqual([{ name: 'controllers', namespace: 'flux-system' }]);
-    expect(kustomization('secrets').spec.healthChecks).toEqual([{ apiVersion: 'external-secrets.io/v1', kind: 'ClusterSecretStore', name: 'aws-secrets-manager' }]);
+    expect(kustomization('secrets').spec.healthChecks).toEqual([
+      { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', name: 'aws-secrets-manager', namespace: 'cert-manager' },
+    ]);
+    expect(kustomization('backup').spec.dependsOn).toEqual([{ name: 'secrets', namespace: 'flux-system' }, { name: 'trust', namespace: 'flux-system' }]);
+    // One store per receiving namespace, each with its own service account and role; no shared store.
+    expect(objects.filter((m) => m.kind === 'ClusterSecretStore')).toEqual([]);
+    expect(storesByNamespace(objects)).toEqual({
+      'cert-manager': { store: 'aws-secrets-manager', serviceAccount: 'aws-secrets-reader', roleArn: CERT_MANAGER_READER },
+      'vault-backup': { store: 'aws-secrets-manager', serviceAccount: 'aws-secrets-reader', roleArn: SNAPSHOT_READER },
+    });
     const release = objects.find((m) => m.kind === 'HelmRelease' && m.metadata.name === 'external-secrets');
-    expect(release.spec.values.serviceAccount.annotations).toEqual({ 'eks.amazonaws.com/role-arn': ROLE_ARN });
+    expect(release.spec.values.serviceAccount).toEqual({ create: true, name: 'external-secrets' });
     // The ExternalSecret creates exactly the Secret the Vault ClusterIssuer reads.
     const issuer = objects.find((m) => m.kind === 'ClusterIssuer' && m.metadata.name === 'vault');
     const secret = objects.find((m) => m.kind === 'ExternalSecret' && m.metadata.namespace === 'cert-manager');
     expect(secret.spec.target.name).toBe(issuer.spec.vault.auth.appRole.secretRef.name);
     expect(secret.spec.data[0].secretKey).toBe(issuer.spec.vault.auth.appRole.secretRef.key);
     expect(secret.spec.data[0].remoteRef.key).toBe('gateway-pki/mycluster-0/vault-approle/cert-manager');
-    // The backup namespace may use the store too, since the backup runs in this cluster.
-    expect(objects.find((m) => m.kind === 'ClusterSecretStore').spec.conditions).toEqual([{ namespaces: ['cert-manager', 'vault-backup'] }]);
+  });
+
+  test('every ExternalSecret reads from the SecretStore of its own namespace, whose role is the one of its own secret id', () => {
+    // GIVEN / WHEN
+    const objects = manifests(example());
+    // THEN
+    const secrets = objects.filter((m) => m.kind === 'ExternalSecret');
+    expect(secrets.map((m) => `${m.metadata.namespace}/${m.metadata.name} <- ${m.spec.data[0].remoteRef.key}`)).toEqual([
+      'cert-manager/vault-approle <- gateway-pki/mycluster-0/vault-approle/cert-manager',
+      'vault-backup/vault-snapshot-approle <- gateway-pki/mycluster-0/vault-approle/vault-snapshot',
+    ]);
+    const stores = storesByNamespace(objects);
+    for (const secret of secrets) {
+      expect(secret.spec.secretStoreRef).toEqual({ kind: 'SecretStore', name: stores[secret.metadata.namespace]!.store });
+      const appRole = secret.spec.data[0].remoteRef.key.split('/').at(-1);
+      expect(stores[secret.metadata.namespace]!.roleArn).toBe(`arn:aws:iam::123456789012:role/mycluster-0-${appRole}-secret-id`);
+    }
   });
 
   test('the secret reference of the configuration is followed by both the ExternalSecret and the issuer', () => {
@@ -167,35 +224,40 @@ describe('ClusterPlatform with External Secrets', () => {
     expect(objects.some((m) => m.kind === 'Kustomization' && m.metadata.name === 'secrets')).toBe(false);
   });
 
-  test('Kubernetes auth with the backup in the cluster: the store serves the backup namespace only, with no cert-manager ExternalSecret', () => {
+  test('Kubernetes auth with the backup in the cluster: no secrets layer, the backup namespace\'s store only, backup after controllers', () => {
     // GIVEN
     const config = example();
     // WHEN
     const objects = manifests({ ...config, vault: { ...config.vault, auth: { kubernetes: { role: 'cert-manager' } } } });
     // THEN
-    expect(objects.find((m) => m.kind === 'ClusterSecretStore').spec.conditions).toEqual([{ namespaces: ['vault-backup'] }]);
-    expect(objects.filter((m) => m.kind === 'ExternalSecret').map((m) => m.metadata.namespace)).not.toContain('cert-manager');
+    expect(objects.some((m) => m.kind === 'Kustomization' && m.metadata.name === 'secrets')).toBe(false);
+    expect(Object.keys(storesByNamespace(objects))).toEqual(['vault-backup']);
+    expect(objects.filter((m) => m.kind === 'ExternalSecret').map((m) => m.metadata.namespace)).toEqual(['vault-backup']);
+    const backup = objects.find((m) => m.kind === 'Kustomization' && m.metadata.name === 'backup' && m.apiVersion.startsWith('kustomize.toolkit'));
+    expect(backup.spec.dependsOn).toEqual([{ name: 'controllers', namespace: 'flux-system' }, { name: 'trust', namespace: 'flux-system' }]);
   });
 
-  test('pod identity: the operator\'s service account carries no role annotation', () => {
+  test('pod identity (with the OIDC provider for the stores): the same per-namespace stores, the operator without a role', () => {
     // GIVEN
     const config = example();
-    const cluster = { ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const } };
+    const oidcProviderArn = (config.clusters[0]!.workloadIdentity as { oidcProviderArn: string }).oidcProviderArn;
+    const cluster = { ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const, oidcProviderArn } };
     // WHEN
     const objects = manifests({ ...config, clusters: [cluster] });
     // THEN
     expect(objects.find((m) => m.kind === 'HelmRelease' && m.metadata.name === 'external-secrets').spec.values.serviceAccount)
       .toEqual({ create: true, name: 'external-secrets' });
+    expect(storesByNamespace(objects)).toEqual(storesByNamespace(manifests(config)));
   });
 
   test('the synthesized objects pass the schema, CEL, reference and security checks of npm run validate', () => {
     // GIVEN
     const objects = manifests(example()).filter((m) => m.apiVersion.startsWith('external-secrets.io/')
-      || m.metadata?.namespace === 'external-secrets' || m.metadata?.name === 'external-secrets');
+      || m.metadata?.namespace === 'external-secrets' || m.metadata?.name === 'external-secrets' || m.metadata?.name?.startsWith('aws-secrets-reader'));
     // WHEN
     const input = asInput(objects);
     // THEN
-    expect(objects.map((m) => m.kind)).toEqual(expect.arrayContaining(['ClusterSecretStore', 'ExternalSecret', 'HelmRelease', 'HelmRepository', 'Namespace']));
+    expect(objects.map((m) => m.kind)).toEqual(expect.arrayContaining(['SecretStore', 'ServiceAccount', 'Role', 'RoleBinding', 'ExternalSecret', 'HelmRelease', 'HelmRepository', 'Namespace']));
     expect(checkSchema(input, registry)).toEqual([]);
     expect(checkCel(input, registry)).toEqual([]);
     expect(checkPolicies(input, []).filter((f) => f.severity === 'error')).toEqual([]);

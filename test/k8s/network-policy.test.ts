@@ -149,5 +149,8 @@ describe('the platform\'s NetworkPolicies', () => {
     expect(rules).toContain('allow-egress-http01-self-check [Egress] TCP/80->0.0.0.0/0,::/0');
     expect(rules).toContain('allow-egress-eks-pod-identity-agent [Egress] TCP/80->169.254.170.23/32,fd00:ec2::23/128');
     expect(summary(synth(changed), 'vault-backup')).toContain('allow-egress-eks-pod-identity-agent [Egress] TCP/80->169.254.170.23/32,fd00:ec2::23/128');
+    // External Secrets' controller has no AWS credentials of its own (each SecretStore brings its role): no agent.
+    expect(summary(synth(changed), 'external-secrets')).toContain('allow-egress-https [Egress] TCP/443->0.0.0.0/0,::/0');
+    expect(summary(synth(changed), 'external-secrets')).not.toContain('eks-pod-identity-agent');
   });
 });

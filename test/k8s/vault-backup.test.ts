@@ -5,6 +5,7 @@ import { parseConfig } from '../../lib/config/load.js';
 import type { PlatformConfig } from '../../lib/config/types.js';
 import { type AlertGroup, ruleFile, vaultBackupAlerts } from '../../lib/k8s/alert-rules.js';
 import { VAULT_BACKUP_SCRIPT } from '../../lib/k8s/backup-scripts.js';
+import { AwsSecretsManagerStore } from '../../lib/k8s/external-secrets.js';
 import {
   APPROLE_SECRET, BACKUP_SCRIPTS_CONFIGMAP, FLUX_SUBSTITUTE_ANNOTATION, SNAPSHOT_CRONJOB, VaultBackup, type VaultBackupProps, VERIFY_CRONJOB,
 } from '../../lib/k8s/vault-backup.js';
@@ -25,11 +26,12 @@ const KEY_ALIAS = 'arn:aws:kms:eu-west-3:123456789012:alias/123456789012-eu-west
 const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
 const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 
-const PROPS: VaultBackupProps = {
+const READER_ARN = 'arn:aws:iam::123456789012:role/mycluster-0-vault-snapshot-secret-id';
+
+const PROPS: Omit<VaultBackupProps, 'secretStore'> = {
   trustNamespaceLabels: { 'gateway-pki.io/private-ca': 'true' },
   caConfigMap: { name: 'private-ca', key: 'ca.crt' },
   awsIdentity: { type: 'irsa', roleArn: ROLE_ARN },
-  secretStoreName: 'aws-secrets-manager',
   secretIdRemoteKey: 'gateway-pki/mycluster-0/vault-approle/vault-snapshot',
   source: {
     address: 'https://vault.priv.example.com:8200',
@@ -46,9 +48,11 @@ const POD = (cronJob: any) => cronJob.spec.jobTemplate.spec.template.spec;
 const containersOf = (cronJob: any): any[] => [...POD(cronJob).initContainers, ...POD(cronJob).containers];
 const envOf = (container: any): Record<string, string> => Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
 
+/** The backup objects, with the SecretStore of their namespace (by default; `props.secretStore` overrides it). */
 function backupChart(props: Partial<VaultBackupProps> = {}) {
   const chart = testChart();
-  new VaultBackup(chart, 'VaultBackup', { ...PROPS, ...props });
+  const secretStore = new AwsSecretsManagerStore(chart, 'SecretStore', { region: 'eu-west-3', namespace: props.namespace ?? 'vault-backup', roleArn: READER_ARN });
+  new VaultBackup(chart, 'VaultBackup', { ...PROPS, secretStore, ...props });
   return chart;
 }
 
@@ -80,6 +84,9 @@ describe('VaultBackup', () => {
     expect(checkPolicies(input)).toEqual([]);
     expect(checkSecrets(input)).toEqual([]);
     expect(manifestsOf(backupChart()).map((m) => `${m.kind} ${m.metadata.name}`)).toEqual([
+      // The namespace's SecretStore, beside the jobs (backupChart adds it).
+      'ServiceAccount aws-secrets-reader', 'Role aws-secrets-reader-token-request', 'RoleBinding aws-secrets-reader-token-request',
+      'SecretStore aws-secrets-manager',
       'Namespace vault-backup', 'ServiceAccount vault-backup', 'ExternalSecret vault-snapshot-approle',
       'ConfigMap vault-backup-scripts', 'CronJob vault-snapshot', 'CronJob vault-snapshot-verify',
     ]);
@@ -242,18 +249,27 @@ describe('VaultBackup', () => {
     expect(manifestsOf(custom).filter((m) => m.kind !== 'Namespace').every((m) => m.metadata.namespace === 'backups')).toBe(true);
   });
 
-  test('the AppRole secret id comes from the ClusterSecretStore, into the Secret the snapshot container mounts', () => {
+  test('the AppRole secret id comes from the namespace\'s own SecretStore, into the Secret the snapshot container mounts', () => {
     expect(only(backupChart(), 'ExternalSecret', APPROLE_SECRET).spec).toEqual({
       refreshInterval: '1h',
-      secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws-secrets-manager' },
+      secretStoreRef: { kind: 'SecretStore', name: 'aws-secrets-manager' },
       target: { name: APPROLE_SECRET, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
       data: [{ secretKey: 'secretId', remoteRef: { key: 'gateway-pki/mycluster-0/vault-approle/vault-snapshot' } }],
     });
   });
 
+  test('fails when given the SecretStore of another namespace', () => {
+    // GIVEN
+    const chart = testChart();
+    const secretStore = new AwsSecretsManagerStore(chart, 'SecretStore', { region: 'eu-west-3', namespace: 'cert-manager', roleArn: READER_ARN });
+    // WHEN / THEN
+    expect(() => new VaultBackup(chart, 'VaultBackup', { ...PROPS, secretStore }))
+      .toThrow('\'secretStore\' must be the SecretStore of namespace \'vault-backup\', got one in \'cert-manager\' (an ExternalSecret reads from the store of its own namespace only)');
+  });
+
   test('IRSA annotates the service account with the role; Pod Identity leaves it bare', () => {
-    expect(only(backupChart(), 'ServiceAccount').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': ROLE_ARN });
-    const podIdentity = only(backupChart({ awsIdentity: { type: 'pod-identity' } }), 'ServiceAccount');
+    expect(only(backupChart(), 'ServiceAccount', 'vault-backup').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': ROLE_ARN });
+    const podIdentity = only(backupChart({ awsIdentity: { type: 'pod-identity' } }), 'ServiceAccount', 'vault-backup');
     expect(podIdentity.metadata.annotations).toBeUndefined();
     expect(podIdentity.automountServiceAccountToken).toBe(false);
   });
@@ -326,21 +342,45 @@ describe('the backup layer in the platform', () => {
       'mycluster-0/backup/networkpolicy.vault-backup.default-deny.yaml',
       // The AppRole rotation job's rights on the snapshot secret id (approle-rotation.test.ts).
       'mycluster-0/backup/role.vault-backup.approle-rotation-vault-snapshot.yaml',
+      'mycluster-0/backup/role.vault-backup.aws-secrets-reader-token-request.yaml',
       'mycluster-0/backup/rolebinding.vault-backup.approle-rotation-vault-snapshot.yaml',
+      'mycluster-0/backup/rolebinding.vault-backup.aws-secrets-reader-token-request.yaml',
+      'mycluster-0/backup/secretstore.vault-backup.aws-secrets-manager.yaml',
+      'mycluster-0/backup/serviceaccount.vault-backup.aws-secrets-reader.yaml',
       'mycluster-0/backup/serviceaccount.vault-backup.vault-backup.yaml',
     ]);
     const layer = objects.find((m: any) => m.kind === 'Kustomization' && m.metadata.name === 'backup');
     expect(layer.spec.dependsOn.map((d: any) => d.name)).toEqual(['secrets', 'trust']);
     expect(layer.spec.path).toBe('./dist/mycluster-0/backup');
-    // The ClusterSecretStore admits the backup namespace, and the service account carries the role the stack creates.
-    const store = objects.find((m: any) => m.kind === 'ClusterSecretStore');
-    expect(JSON.stringify(store.spec.conditions)).toContain('vault-backup');
+    // The namespace's own SecretStore, whose service account carries the snapshot secret id's reader
+    // role; the jobs' service account carries the role the backup stack creates.
+    expect(objects.filter((m: any) => m.kind === 'ClusterSecretStore')).toEqual([]);
+    const store = objects.find((m: any) => m.kind === 'SecretStore' && m.metadata.namespace === 'vault-backup');
+    expect(store.spec.provider.aws.auth).toEqual({ jwt: { serviceAccountRef: { name: 'aws-secrets-reader' } } });
+    const reader = objects.find((m: any) => m.kind === 'ServiceAccount' && m.metadata.namespace === 'vault-backup' && m.metadata.name === 'aws-secrets-reader');
+    expect(reader.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(READER_ARN);
     const sa = objects.find((m: any) => m.kind === 'ServiceAccount' && m.metadata.name === 'vault-backup');
     expect(sa.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(ROLE_ARN);
     const snapshot = objects.find((m: any) => m.kind === 'CronJob' && m.metadata.name === SNAPSHOT_CRONJOB);
     expect(envOf(POD(snapshot).containers[0]).SNAPSHOT_KMS_KEY_ID).toBe(KEY_ALIAS);
     expect(POD(snapshot).initContainers[0].image).toBe('hashicorp/vault:1.21.1');
     expect(envOf(POD(objects.find((m: any) => m.metadata.name === VERIFY_CRONJOB)).containers[0]).SNAPSHOT_INSPECT).toBe('true');
+  });
+
+  test('images pinned by digest are rendered as configured, tag and digest (the kubelet pulls by the digest)', () => {
+    // GIVEN a test digest (never a real one: nothing here can read a registry)
+    const config = example();
+    const vault = `hashicorp/vault:1.21.1@sha256:${'ab'.repeat(32)}`;
+    const awsCli = `amazon/aws-cli:2.31.0@sha256:${'cd'.repeat(32)}`;
+    // WHEN
+    const objects = synth({ ...config, backup: { ...config.backup!, images: { vault, awsCli } } }).manifests.get('mycluster-0')!;
+    // THEN
+    for (const name of [SNAPSHOT_CRONJOB, VERIFY_CRONJOB]) {
+      const cronJob = objects.find((m: any) => m.kind === 'CronJob' && m.metadata.name === name);
+      expect(containersOf(cronJob).map((c) => c.image).sort()).toEqual([awsCli, vault]);
+    }
+    expect(checkPolicies({ manifests: objects.map((object: any) => ({ file: 'dist/x.yaml', object })), files: new Map(), terraform: [] })
+      .filter((f) => f.rule === 'K8S-007')).toEqual([]);
   });
 
   test('the alerts go with the other rules, in the monitoring layer, with the configured maximum age', () => {

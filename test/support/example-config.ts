@@ -2,6 +2,7 @@
  * The example configuration as plain data, for tests that edit it as a user edits the YAML, and a
  * second cluster made from its first.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { EXAMPLE_CONFIG } from './cli.js';
@@ -38,4 +39,18 @@ export function withSecondCluster(config: Editable): void {
   config.clusters.push(secondCluster(config.clusters[0]));
   for (const application of config.applications) application.cluster = 'mycluster-0';
   if (config.backup) config.backup.cluster = 'mycluster-0';
+}
+
+/**
+ * EKS Pod Identity for a typed test cluster named `clusterName`, with an IAM OIDC provider of its
+ * own in `region` (each cluster's differs): a Pod Identity cluster that receives AppRole secret ids
+ * needs one for External Secrets' SecretStores.
+ */
+export function podIdentityWithProvider(clusterName: string, options: { region?: string; eksClusterName?: string } = {}) {
+  const id = createHash('sha256').update(clusterName).digest('hex').slice(0, 32).toUpperCase();
+  return {
+    type: 'pod-identity' as const,
+    ...(options.eksClusterName === undefined ? {} : { eksClusterName: options.eksClusterName }),
+    oidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/oidc.eks.${options.region ?? 'eu-west-3'}.amazonaws.com/id/${id}`,
+  };
 }

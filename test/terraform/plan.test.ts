@@ -107,6 +107,7 @@ const PLAN_TESTS_BY_STACK: Readonly<Record<string, PlanTest>> = {
       oidc_provider_arn: FIXTURE.oidcProviderArn,
       public_zone_id: FIXTURE.publicZone.hostedZoneID,
       public_zone_name: FIXTURE.publicZone.name,
+      backup_namespace: FIXTURE.backup.namespace,
     },
   },
 };
@@ -190,16 +191,20 @@ const MUTATIONS: readonly Mutation[] = [
   },
   {
     stack: CLUSTER_STACK,
-    what: 'cert-manager allowed to change every hosted zone, a secret id under the AWS-managed key, the account postcondition removed',
+    what: 'cert-manager allowed to change every hosted zone, cert-manager\'s secret id reader allowed every secret id of the cluster, a secret id under the AWS-managed key, the account postcondition removed',
     patch: (stack) => {
       editPolicy(named(stack.resource.aws_iam_role_policy, 'CertManagerDns01_Route53'), (document) => {
         document.Statement[0].Resource = ['arn:aws:route53:::hostedzone/*'];
+      });
+      editPolicy(named(stack.resource.aws_iam_role_policy, 'SecretIdReader-cert-manager_ReadSecretId'), (document) => {
+        document.Statement[0].Resource = [`arn:aws:secretsmanager:${FIXTURE.region}:${FIXTURE.accountId}:secret:gateway-pki/${FIXTURE.cluster}/*`];
       });
       delete named(stack.resource.aws_secretsmanager_secret, 'SecretId-cert-manager').kms_key_id;
       delete named(stack.data.aws_caller_identity, 'AwsAccount').lifecycle;
     },
     failures: [
       `cert-manager may change TXT challenge records of zone ${FIXTURE.publicZone.hostedZoneID}`,
+      'The cert-manager reader may read that secret id only',
       'The AppRole secret ids must be encrypted with the cluster\'s secrets key',
       'run "refuses_another_account"... fail',
       'Missing expected failure',

@@ -8,6 +8,7 @@ import { synthesizeTerraform } from '../../lib/terraform/synth.js';
 import { IRSA_AUDIENCE } from '../../lib/terraform/workload-identity.js';
 import { certManagerRoleArn } from '../../lib/util/names.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
+import { podIdentityWithProvider } from '../support/example-config.js';
 import { findProviderMirror, findTerraform, terraformValidate, terraformValidateReport, writeFiles } from '../support/terraform.js';
 
 const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
@@ -114,7 +115,7 @@ describe('ClusterAwsStack', () => {
 
   test('pod identity: trusted by EKS for this account and cluster, with its association', () => {
     const config = example();
-    const cluster = { ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const } };
+    const cluster = { ...config.clusters[0]!, workloadIdentity: podIdentityWithProvider('mycluster-0') };
     const stack = stackOf({ ...config, clusters: [cluster] });
     const trust = JSON.parse(certManager(stack.resource.aws_iam_role).assume_role_policy);
     expect(trust.Statement[0]).toMatchObject({
@@ -155,7 +156,7 @@ describe('ClusterAwsStack', () => {
     expect(stack.output.approle_rotation_role_arn.value).toMatch(/^\$\{aws_iam_role\.AppRoleRotation_[A-Za-z0-9_]+\.arn\}$/);
     // Pod Identity: the association names the jobs' service account.
     const config = example();
-    const podIdentity = stackOf({ ...config, clusters: [{ ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const } }] });
+    const podIdentity = stackOf({ ...config, clusters: [{ ...config.clusters[0]!, workloadIdentity: podIdentityWithProvider('mycluster-0') }] });
     expect(byId(podIdentity.resource.aws_eks_pod_identity_association)).toMatchObject({
       cluster_name: 'mycluster-0', namespace: 'vault-approle-rotation', service_account: 'approle-rotation',
     });
@@ -167,7 +168,7 @@ describe('ClusterAwsStack', () => {
 
   test('pod identity names the EKS cluster given, when it differs from the cluster\'s name', () => {
     const config = example();
-    const cluster = { ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const, eksClusterName: 'prod-eks-01' } };
+    const cluster = { ...config.clusters[0]!, workloadIdentity: podIdentityWithProvider('mycluster-0', { eksClusterName: 'prod-eks-01' }) };
     const stack = stackOf({ ...config, clusters: [cluster] });
     expect(certManager(stack.resource.aws_eks_pod_identity_association).cluster_name).toBe('prod-eks-01');
     expect(JSON.parse(certManager(stack.resource.aws_iam_role).assume_role_policy).Statement[0].Condition.ArnEquals['aws:SourceArn'])
@@ -183,7 +184,7 @@ describe('ClusterAwsStack', () => {
 
   test('one stack per cluster, and two synths are byte-identical', () => {
     const config = example();
-    const second = { ...config.clusters[0]!, name: 'other', workloadIdentity: { type: 'pod-identity' as const } };
+    const second = { ...config.clusters[0]!, name: 'other', workloadIdentity: podIdentityWithProvider('other') };
     const files = synthesizeTerraform({ ...config, clusters: [config.clusters[0]!, second] });
     // One stack per cluster, besides the platform-wide ones (vault-config and the others' stacks).
     expect(files.map((f) => f.path).filter((p) => /^stacks\/(mycluster-0|other)-aws\//.test(p)))
@@ -233,11 +234,11 @@ describe('checks every stack carries', () => {
     }
   });
 
-  test('with Pod Identity, no OIDC provider is read', () => {
+  test('with Pod Identity, the OIDC provider is read only where External Secrets\' stores use it (the cluster stack), not by the backup stack', () => {
     const config = example();
-    const cluster = { ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const } };
+    const cluster = { ...config.clusters[0]!, workloadIdentity: podIdentityWithProvider('mycluster-0') };
     const podIdentity = { ...config, clusters: [cluster] };
-    expect(stackOf(podIdentity).data.aws_iam_openid_connect_provider).toBeUndefined();
+    expect(Object.values<any>(stackOf(podIdentity).data.aws_iam_openid_connect_provider).map((p) => p.arn)).toEqual([cluster.workloadIdentity.oidcProviderArn]);
     expect(stackOf(podIdentity, 'vault-backup-aws').data.aws_iam_openid_connect_provider).toBeUndefined();
   });
 });
@@ -249,7 +250,7 @@ describe('terraform validate', () => {
     expect(terraform, 'terraform is not installed: this test needs it (no network to download it)').toBeDefined();
     expect(mirror, 'no filesystem mirror of hashicorp/aws found (set GATEWAY_PKI_TF_MIRROR): without it nor network, terraform validate cannot run').toBeDefined();
     const config = example();
-    const podIdentity = { ...config.clusters[0]!, name: 'pods', workloadIdentity: { type: 'pod-identity' as const } };
+    const podIdentity = { ...config.clusters[0]!, name: 'pods', workloadIdentity: podIdentityWithProvider('pods') };
     const { hostedZoneID: _omitted, ...publicZone } = config.dns.publicZone;
     const outdir = writeFiles(synthesizeTerraform({ ...config, dns: { ...config.dns, publicZone }, clusters: [config.clusters[0]!, podIdentity] }));
     // The Vault stacks are validated by their own tests (vault-cluster, vault-backup-storage): each

@@ -10,6 +10,7 @@ import { VaultBackupStorage } from '../../lib/terraform/vault-backup-storage.js'
 import { checkPolicies } from '../../lib/validate/policies.js';
 import { VAULT_BACKUP_STACK, vaultBackupRoleArn } from '../../lib/util/names.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
+import { podIdentityWithProvider } from '../support/example-config.js';
 import { findProviderMirror, findTerraform, terraformValidate, writeFiles } from '../support/terraform.js';
 
 const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
@@ -161,7 +162,7 @@ describe('VaultBackupStack', () => {
 
   test('pod identity: trusted by EKS for this account and cluster, with the association of the backup service account', () => {
     const config = example();
-    const cluster = { ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const, eksClusterName: 'prod-eks-01' } };
+    const cluster = { ...config.clusters[0]!, workloadIdentity: podIdentityWithProvider('mycluster-0', { eksClusterName: 'prod-eks-01' }) };
     const stack = stackOf({ ...config, clusters: [cluster], backup: { ...config.backup!, namespace: 'backups' } });
     expect(JSON.parse(named(stack, 'aws_iam_role', 'Role').assume_role_policy).Statement).toEqual([{
       Sid: 'EksPodIdentity',
@@ -360,7 +361,7 @@ describe('terraform validate (vault-backup-aws)', () => {
     expect(terraform, 'terraform is not installed: this test needs it (no network to download it)').toBeDefined();
     expect(mirror, 'no filesystem mirror of hashicorp/aws found (set GATEWAY_PKI_TF_MIRROR)').toBeDefined();
     const config = example();
-    const podIdentity = { ...config, clusters: [{ ...config.clusters[0]!, workloadIdentity: { type: 'pod-identity' as const } }] };
+    const podIdentity = { ...config, clusters: [{ ...config.clusters[0]!, workloadIdentity: podIdentityWithProvider('mycluster-0') }] };
     for (const variant of [config, podIdentity]) {
       const outdir = writeFiles(synthesizeTerraform(variant).filter((f) => f.path === STACK_PATH));
       expect(terraformValidate(terraform!, mirror!, outdir)).toEqual({ [VAULT_BACKUP_STACK]: [] });

@@ -1682,7 +1682,8 @@ describe('the example output', () => {
     // GIVEN
     const config = example() as Editable;
     delete config.dns.publicZone.hostedZoneID;
-    config.clusters[0].workloadIdentity = { type: 'pod-identity' };
+    // The OIDC provider stays, for External Secrets' SecretStores.
+    config.clusters[0].workloadIdentity = { ...config.clusters[0].workloadIdentity, type: 'pod-identity' };
     const terraform = stackInput(config);
     expect(JSON.stringify(terraform)).toContain('route53:ListHostedZonesByName');
     // WHEN

@@ -5,10 +5,10 @@
 # test/terraform/plan.test.ts copies this file into every cdktf.out/stacks/<cluster>-aws/ and runs
 # `terraform test` with -var values from the configuration under test (nothing here names the
 # example's account, region, cluster or zone):
-#   account_id, region, cluster, oidc_provider_arn, public_zone_id, public_zone_name
+#   account_id, region, cluster, oidc_provider_arn, public_zone_id, public_zone_name, backup_namespace
 # and fixture/aws.tfmock.hcl, the facts of the configured account (the caller identity).
-# The cluster receives AppRole secret ids (cert-manager's, the backup jobs'), so External Secrets'
-# role, the secrets and the cluster's secrets key exist.
+# The cluster receives AppRole secret ids (cert-manager's, the backup jobs'), so the secrets, the
+# cluster's secrets key and one reader role per receiving namespace exist.
 
 mock_provider "aws" {
   source          = "./fixture"
@@ -30,9 +30,14 @@ override_resource {
   values          = { arn = "arn:aws:iam::000000000000:role/mock-cert-manager" }
 }
 override_resource {
-  target          = aws_iam_role.ExternalSecrets_A8297C6E
+  target          = aws_iam_role.SecretIdReader-cert-manager_CD5A758D
   override_during = plan
-  values          = { arn = "arn:aws:iam::000000000000:role/mock-external-secrets" }
+  values          = { arn = "arn:aws:iam::000000000000:role/mock-cert-manager-secret-id" }
+}
+override_resource {
+  target          = aws_iam_role.SecretIdReader-vault-snapshot_4B3F91BE
+  override_during = plan
+  values          = { arn = "arn:aws:iam::000000000000:role/mock-vault-snapshot-secret-id" }
 }
 override_resource {
   target          = aws_kms_key.SecretsKey_317DCF94
@@ -77,46 +82,75 @@ run "plans_green" {
     error_message = "cert-manager's Route53 policy must name its three actions and no \"*\" resource."
   }
 
-  # ---- External Secrets: trusted by its service account only; reads this cluster's secrets only.
+  # ---- The secret id readers: one role per receiving namespace, trusted by that namespace's reader
+  # service account only; each reads its own secret id only.
   assert {
-    condition = (jsondecode(aws_iam_role.ExternalSecrets_A8297C6E.assume_role_policy).Statement[*].Principal == [{ Federated = var.oidc_provider_arn }]
-    && jsondecode(aws_iam_role.ExternalSecrets_A8297C6E.assume_role_policy).Statement[0].Condition.StringEquals["${split(":oidc-provider/", var.oidc_provider_arn)[1]}:sub"] == "system:serviceaccount:external-secrets:external-secrets")
-    error_message = "Only External Secrets' service account may assume its role, got ${aws_iam_role.ExternalSecrets_A8297C6E.assume_role_policy}."
+    condition = (jsondecode(aws_iam_role.SecretIdReader-cert-manager_CD5A758D.assume_role_policy).Statement[*].Principal == [{ Federated = var.oidc_provider_arn }]
+      && jsondecode(aws_iam_role.SecretIdReader-cert-manager_CD5A758D.assume_role_policy).Statement[0].Action == ["sts:AssumeRoleWithWebIdentity"]
+      && jsondecode(aws_iam_role.SecretIdReader-cert-manager_CD5A758D.assume_role_policy).Statement[0].Condition.StringEquals["${split(":oidc-provider/", var.oidc_provider_arn)[1]}:sub"] == "system:serviceaccount:cert-manager:aws-secrets-reader"
+    && jsondecode(aws_iam_role.SecretIdReader-cert-manager_CD5A758D.assume_role_policy).Statement[0].Condition.StringEquals["${split(":oidc-provider/", var.oidc_provider_arn)[1]}:aud"] == "sts.amazonaws.com")
+    error_message = "Only the reader service account of namespace cert-manager may assume its role, got ${aws_iam_role.SecretIdReader-cert-manager_CD5A758D.assume_role_policy}."
   }
   assert {
-    condition = (aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.role == aws_iam_role.ExternalSecrets_A8297C6E.name
-      && one([for s in jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement : s.Resource if s.Sid == "ReadClusterSecrets"]) == ["arn:aws:secretsmanager:${var.region}:${var.account_id}:secret:gateway-pki/${var.cluster}/*"]
-      && toset(one([for s in jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement : s.Action if s.Sid == "ReadClusterSecrets"])) == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
-      && one([for s in jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement : s.Resource if s.Sid == "DecryptClusterSecrets"]) == [aws_kms_key.SecretsKey_317DCF94.arn]
-      && one([for s in jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement : s.Action if s.Sid == "DecryptClusterSecrets"]) == ["kms:Decrypt"]
-      && one([for s in jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement : s.Condition.StringEquals["kms:ViaService"] if s.Sid == "DecryptClusterSecrets"]) == "secretsmanager.${var.region}.amazonaws.com"
-    && length(jsondecode(aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy).Statement) == 2)
-    error_message = "External Secrets may read the secrets of cluster ${var.cluster} in ${var.region} and ${var.account_id}, and decrypt them through Secrets Manager with the cluster's key, only, got ${aws_iam_role_policy.ExternalSecrets_ReadSecrets_87AFDFC0.policy}."
+    condition = (jsondecode(aws_iam_role.SecretIdReader-vault-snapshot_4B3F91BE.assume_role_policy).Statement[*].Principal == [{ Federated = var.oidc_provider_arn }]
+      && jsondecode(aws_iam_role.SecretIdReader-vault-snapshot_4B3F91BE.assume_role_policy).Statement[0].Action == ["sts:AssumeRoleWithWebIdentity"]
+      && jsondecode(aws_iam_role.SecretIdReader-vault-snapshot_4B3F91BE.assume_role_policy).Statement[0].Condition.StringEquals["${split(":oidc-provider/", var.oidc_provider_arn)[1]}:sub"] == "system:serviceaccount:${var.backup_namespace}:aws-secrets-reader"
+    && jsondecode(aws_iam_role.SecretIdReader-vault-snapshot_4B3F91BE.assume_role_policy).Statement[0].Condition.StringEquals["${split(":oidc-provider/", var.oidc_provider_arn)[1]}:aud"] == "sts.amazonaws.com")
+    error_message = "Only the reader service account of namespace ${var.backup_namespace} may assume its role, got ${aws_iam_role.SecretIdReader-vault-snapshot_4B3F91BE.assume_role_policy}."
+  }
+  assert {
+    condition = (aws_iam_role_policy.SecretIdReader-cert-manager_ReadSecretId_71AFB87A.role == aws_iam_role.SecretIdReader-cert-manager_CD5A758D.name
+      && one([for s in jsondecode(aws_iam_role_policy.SecretIdReader-cert-manager_ReadSecretId_71AFB87A.policy).Statement : s.Resource if s.Sid == "ReadSecretId"]) == [aws_secretsmanager_secret.SecretId-cert-manager_82130B7B.arn]
+      && toset(one([for s in jsondecode(aws_iam_role_policy.SecretIdReader-cert-manager_ReadSecretId_71AFB87A.policy).Statement : s.Action if s.Sid == "ReadSecretId"])) == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
+      && one([for s in jsondecode(aws_iam_role_policy.SecretIdReader-cert-manager_ReadSecretId_71AFB87A.policy).Statement : s.Resource if s.Sid == "DecryptSecretId"]) == [aws_kms_key.SecretsKey_317DCF94.arn]
+      && one([for s in jsondecode(aws_iam_role_policy.SecretIdReader-cert-manager_ReadSecretId_71AFB87A.policy).Statement : s.Action if s.Sid == "DecryptSecretId"]) == ["kms:Decrypt"]
+      && one([for s in jsondecode(aws_iam_role_policy.SecretIdReader-cert-manager_ReadSecretId_71AFB87A.policy).Statement : s.Condition.StringEquals["kms:ViaService"] if s.Sid == "DecryptSecretId"]) == "secretsmanager.${var.region}.amazonaws.com"
+      && one([for s in jsondecode(aws_iam_role_policy.SecretIdReader-cert-manager_ReadSecretId_71AFB87A.policy).Statement : s.Condition.StringEquals["kms:EncryptionContext:SecretARN"] if s.Sid == "DecryptSecretId"]) == aws_secretsmanager_secret.SecretId-cert-manager_82130B7B.arn
+    && length(jsondecode(aws_iam_role_policy.SecretIdReader-cert-manager_ReadSecretId_71AFB87A.policy).Statement) == 2)
+    error_message = "The cert-manager reader may read that secret id only, and decrypt it through Secrets Manager with the cluster's key, got ${aws_iam_role_policy.SecretIdReader-cert-manager_ReadSecretId_71AFB87A.policy}."
+  }
+  assert {
+    condition = (aws_iam_role_policy.SecretIdReader-vault-snapshot_ReadSecretId_25632815.role == aws_iam_role.SecretIdReader-vault-snapshot_4B3F91BE.name
+      && one([for s in jsondecode(aws_iam_role_policy.SecretIdReader-vault-snapshot_ReadSecretId_25632815.policy).Statement : s.Resource if s.Sid == "ReadSecretId"]) == [aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A.arn]
+      && toset(one([for s in jsondecode(aws_iam_role_policy.SecretIdReader-vault-snapshot_ReadSecretId_25632815.policy).Statement : s.Action if s.Sid == "ReadSecretId"])) == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
+      && one([for s in jsondecode(aws_iam_role_policy.SecretIdReader-vault-snapshot_ReadSecretId_25632815.policy).Statement : s.Resource if s.Sid == "DecryptSecretId"]) == [aws_kms_key.SecretsKey_317DCF94.arn]
+      && one([for s in jsondecode(aws_iam_role_policy.SecretIdReader-vault-snapshot_ReadSecretId_25632815.policy).Statement : s.Action if s.Sid == "DecryptSecretId"]) == ["kms:Decrypt"]
+      && one([for s in jsondecode(aws_iam_role_policy.SecretIdReader-vault-snapshot_ReadSecretId_25632815.policy).Statement : s.Condition.StringEquals["kms:ViaService"] if s.Sid == "DecryptSecretId"]) == "secretsmanager.${var.region}.amazonaws.com"
+      && one([for s in jsondecode(aws_iam_role_policy.SecretIdReader-vault-snapshot_ReadSecretId_25632815.policy).Statement : s.Condition.StringEquals["kms:EncryptionContext:SecretARN"] if s.Sid == "DecryptSecretId"]) == aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A.arn
+    && length(jsondecode(aws_iam_role_policy.SecretIdReader-vault-snapshot_ReadSecretId_25632815.policy).Statement) == 2)
+    error_message = "The vault-snapshot reader may read that secret id only, and decrypt it through Secrets Manager with the cluster's key, got ${aws_iam_role_policy.SecretIdReader-vault-snapshot_ReadSecretId_25632815.policy}."
   }
   assert {
     condition     = alltrue([for s in [aws_secretsmanager_secret.SecretId-cert-manager_82130B7B, aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A] : startswith(s.name, "gateway-pki/${var.cluster}/")])
-    error_message = "The AppRole secret ids must live under gateway-pki/${var.cluster}/, where External Secrets reads."
+    error_message = "The AppRole secret ids must live under gateway-pki/${var.cluster}/."
   }
 
   # ---- The cluster's secrets key: the AppRole secret ids are encrypted with it (not with
-  # aws/secretsmanager); it rotates, External Secrets alone decrypts, through Secrets Manager; each
-  # secret's policy denies its value to every other principal.
+  # aws/secretsmanager); it rotates, the readers alone decrypt, through Secrets Manager; each
+  # secret's policy denies its value to every principal but its own reader.
   assert {
     condition     = alltrue([for s in [aws_secretsmanager_secret.SecretId-cert-manager_82130B7B, aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A] : s.kms_key_id == aws_kms_key.SecretsKey_317DCF94.arn])
     error_message = "The AppRole secret ids must be encrypted with the cluster's secrets key, got ${jsonencode([for s in [aws_secretsmanager_secret.SecretId-cert-manager_82130B7B, aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A] : s.kms_key_id])}."
   }
   assert {
     condition = (aws_kms_key.SecretsKey_317DCF94.enable_key_rotation == true
-      && one([for s in jsondecode(aws_kms_key.SecretsKey_317DCF94.policy).Statement : s.Principal.AWS if s.Sid == "ReadersDecryptThroughSecretsManager"]) == ["arn:aws:iam::${var.account_id}:role/${aws_iam_role.ExternalSecrets_A8297C6E.name}"]
+      && one([for s in jsondecode(aws_kms_key.SecretsKey_317DCF94.policy).Statement : s.Principal.AWS if s.Sid == "ReadersDecryptThroughSecretsManager"]) == ["arn:aws:iam::${var.account_id}:role/${aws_iam_role.SecretIdReader-cert-manager_CD5A758D.name}", "arn:aws:iam::${var.account_id}:role/${aws_iam_role.SecretIdReader-vault-snapshot_4B3F91BE.name}"]
       && one([for s in jsondecode(aws_kms_key.SecretsKey_317DCF94.policy).Statement : s.Condition.StringEquals["kms:ViaService"] if s.Sid == "ReadersDecryptThroughSecretsManager"]) == "secretsmanager.${var.region}.amazonaws.com"
       && alltrue([for s in jsondecode(aws_kms_key.SecretsKey_317DCF94.policy).Statement : s.Effect == "Allow" && !contains(s.Action, "kms:*")])
     && alltrue([for s in jsondecode(aws_kms_key.SecretsKey_317DCF94.policy).Statement : s.Principal.AWS == "arn:aws:iam::${var.account_id}:root" if s.Sid != "ReadersDecryptThroughSecretsManager"]))
-    error_message = "The secrets key must rotate, be administered by account ${var.account_id} (no kms:*) and decrypt for External Secrets through Secrets Manager only, got ${aws_kms_key.SecretsKey_317DCF94.policy}."
+    error_message = "The secrets key must rotate, be administered by account ${var.account_id} (no kms:*) and decrypt for the two secret id readers through Secrets Manager only, got ${aws_kms_key.SecretsKey_317DCF94.policy}."
   }
   assert {
-    condition = (toset([for p in [aws_secretsmanager_secret_policy.SecretsKey_SecretId-cert-managerPolicy_69222AE7, aws_secretsmanager_secret_policy.SecretsKey_SecretId-vault-snapshotPolicy_3CFE20E0] : p.secret_arn]) == toset([aws_secretsmanager_secret.SecretId-cert-manager_82130B7B.arn, aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A.arn])
-    && alltrue([for p in [aws_secretsmanager_secret_policy.SecretsKey_SecretId-cert-managerPolicy_69222AE7, aws_secretsmanager_secret_policy.SecretsKey_SecretId-vault-snapshotPolicy_3CFE20E0] : p.block_public_policy == true && one(jsondecode(p.policy).Statement).Effect == "Deny" && one(jsondecode(p.policy).Statement).Action == ["secretsmanager:GetSecretValue"] && one(jsondecode(p.policy).Statement).Condition.ArnNotEquals["aws:PrincipalArn"] == ["arn:aws:iam::${var.account_id}:role/${aws_iam_role.ExternalSecrets_A8297C6E.name}"]]))
-    error_message = "Each AppRole secret id's policy must deny its value to every principal but External Secrets' role."
+    condition = (aws_secretsmanager_secret_policy.SecretsKey_SecretId-cert-managerPolicy_69222AE7.secret_arn == aws_secretsmanager_secret.SecretId-cert-manager_82130B7B.arn && aws_secretsmanager_secret_policy.SecretsKey_SecretId-cert-managerPolicy_69222AE7.block_public_policy == true
+      && one(jsondecode(aws_secretsmanager_secret_policy.SecretsKey_SecretId-cert-managerPolicy_69222AE7.policy).Statement).Effect == "Deny" && one(jsondecode(aws_secretsmanager_secret_policy.SecretsKey_SecretId-cert-managerPolicy_69222AE7.policy).Statement).Action == ["secretsmanager:GetSecretValue"]
+    && one(jsondecode(aws_secretsmanager_secret_policy.SecretsKey_SecretId-cert-managerPolicy_69222AE7.policy).Statement).Condition.ArnNotEquals["aws:PrincipalArn"] == ["arn:aws:iam::${var.account_id}:role/${aws_iam_role.SecretIdReader-cert-manager_CD5A758D.name}"])
+    error_message = "The policy of ${aws_secretsmanager_secret.SecretId-cert-manager_82130B7B.name} must deny its value to every principal but its own reader role, got ${aws_secretsmanager_secret_policy.SecretsKey_SecretId-cert-managerPolicy_69222AE7.policy}."
+  }
+  assert {
+    condition = (aws_secretsmanager_secret_policy.SecretsKey_SecretId-vault-snapshotPolicy_3CFE20E0.secret_arn == aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A.arn && aws_secretsmanager_secret_policy.SecretsKey_SecretId-vault-snapshotPolicy_3CFE20E0.block_public_policy == true
+      && one(jsondecode(aws_secretsmanager_secret_policy.SecretsKey_SecretId-vault-snapshotPolicy_3CFE20E0.policy).Statement).Effect == "Deny" && one(jsondecode(aws_secretsmanager_secret_policy.SecretsKey_SecretId-vault-snapshotPolicy_3CFE20E0.policy).Statement).Action == ["secretsmanager:GetSecretValue"]
+    && one(jsondecode(aws_secretsmanager_secret_policy.SecretsKey_SecretId-vault-snapshotPolicy_3CFE20E0.policy).Statement).Condition.ArnNotEquals["aws:PrincipalArn"] == ["arn:aws:iam::${var.account_id}:role/${aws_iam_role.SecretIdReader-vault-snapshot_4B3F91BE.name}"])
+    error_message = "The policy of ${aws_secretsmanager_secret.SecretId-vault-snapshot_4053A36A.name} must deny its value to every principal but its own reader role, got ${aws_secretsmanager_secret_policy.SecretsKey_SecretId-vault-snapshotPolicy_3CFE20E0.policy}."
   }
 }
 

@@ -14,6 +14,7 @@ import { synthesizeTerraform, terraformNextSteps } from '../../../lib/terraform/
 import { checkPolicies } from '../../../lib/validate/policies.js';
 import { checkSecrets } from '../../../lib/validate/secrets.js';
 import { EXAMPLE_CONFIG } from '../../support/cli.js';
+import { podIdentityWithProvider } from '../../support/example-config.js';
 import { vaultLikeCsr } from '../../support/pki.js';
 import { findProviderMirror, findTerraform, terraformValidateReport, writeFiles } from '../../support/terraform.js';
 
@@ -381,7 +382,7 @@ describe('VaultConfigStack', () => {
 
   test('kubernetesJwtAuth: one JWT auth mount per IRSA cluster, on its OIDC issuer', () => {
     const config = example();
-    const pods = { ...config.clusters[0]!, name: 'pods', workloadIdentity: { type: 'pod-identity' as const } };
+    const pods = { ...config.clusters[0]!, name: 'pods', workloadIdentity: podIdentityWithProvider('pods') };
     const stack = stackOf({ ...withVault(config, { setup: { kubernetesJwtAuth: true } }), clusters: [config.clusters[0]!, pods] });
     expect(Object.values<any>(stack.resource.vault_jwt_auth_backend).map((b) => [b.path, b.oidc_discovery_url])).toEqual([
       ['jwt-mycluster-0', 'https://oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF'],
