@@ -140,7 +140,16 @@ const DELETION_WINDOW = integerRule(KMS_DELETION_WINDOW_MIN, KMS_DELETION_WINDOW
 const TLS_FILE = pemFileRule('the path of a PEM file, relative to the configuration file, such as "pki/vault.pem"');
 
 const REVISION = integerRule(1, 1_000_000);
-const TLS_VERSION = enumRule(['tls12', 'tls13']);
+/**
+ * The listener's lowest TLS version: `tls12` only. Clients still negotiate TLS 1.3 (Vault's Go
+ * listener offers it); a TLS 1.3 minimum would fail every HTTPS health check of the load balancer,
+ * which AWS documents, and the Auto Scaling group would replace every node.
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html
+ */
+const TLS_VERSION = stringRule('"tls12"', (value) => value === 'tls12', (value) => (value.toLowerCase() === 'tls13'
+  ? 'a TLS 1.3 minimum fails every HTTPS health check of the Network Load Balancer (AWS: "registered targets fail health checks if they '
+    + 'support only TLS 1.3"), and the Auto Scaling group would replace every node; clients negotiate TLS 1.3 with "tls12" as the minimum'
+  : undefined));
 
 const AMI_ID = stringRule('an AMI id such as "ami-0123456789abcdef0"', (value) => /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(value),
   (value) => (/^ami-[0-9A-F]+$/i.test(value) ? 'write it in lowercase' : /^resolve:ssm:/.test(value)

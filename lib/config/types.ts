@@ -817,12 +817,12 @@ export interface VaultTlsConfig {
   readonly revision?: number;
   /**
    * Lowest TLS version of the servers' listener, which terminates every client's TLS (the load
-   * balancer passes TCP through). `tls13` only once you have checked that the load balancer's
-   * HTTPS health checks still pass: Elastic Load Balancing's health checkers are not documented to
-   * speak TLS 1.3, and a failing check has the Auto Scaling group replace every node.
+   * balancer passes TCP through). Only `tls12`: every modern client still negotiates TLS 1.3, but
+   * the Network Load Balancer's HTTPS health checks fail against a TLS 1.3-only target (AWS
+   * documents it), which would have the Auto Scaling group replace every node.
    * @default 'tls12'
    */
-  readonly minVersion?: 'tls12' | 'tls13';
+  readonly minVersion?: 'tls12';
 }
 
 /**

@@ -102,7 +102,10 @@ describe('vaultCluster validation', () => {
       /got PEM text holding a private key \(it must stay offline/],
     ['an absolute TLS path', (c: any) => { c.tls = { certificateFile: '/home/me/vault.pem' }; }, 'vaultCluster.tls.certificateFile',
       /an absolute path only exists on one machine/],
-    ['an unknown TLS version', (c: any) => { c.tls = { minVersion: 'tls11' }; }, 'vaultCluster.tls.minVersion', 'expected "tls12" or "tls13", got "tls11"'],
+    ['an unknown TLS version', (c: any) => { c.tls = { minVersion: 'tls11' }; }, 'vaultCluster.tls.minVersion', 'expected "tls12", got "tls11"'],
+    ['a TLS 1.3 minimum, which the load balancer\'s health checks cannot reach', (c: any) => { c.tls = { minVersion: 'tls13' }; }, 'vaultCluster.tls.minVersion',
+      'expected "tls12", got "tls13" (a TLS 1.3 minimum fails every HTTPS health check of the Network Load Balancer (AWS: "registered targets '
+        + 'fail health checks if they support only TLS 1.3"), and the Auto Scaling group would replace every node; clients negotiate TLS 1.3 with "tls12" as the minimum)'],
     ['more on-demand instances than voters', (c: any) => { c.instances = { onDemandBase: 6 }; }, 'vaultCluster.instances.onDemandBase',
       'expected an integer from 3 to 5 (the quorum to the 5 voters: a majority always on demand), got 6'],
     ['spot voters without opting in', (c: any) => { c.instances = { onDemandBase: 3 }; }, 'vaultCluster.instances.onDemandBase',

@@ -32,7 +32,7 @@ export interface ServerConfigProps {
   /** KMS key id, ARN or alias of the `awskms` seal. */
   readonly kmsKeyId: string;
   readonly tls: NodeTlsPaths;
-  readonly tlsMinVersion: 'tls12' | 'tls13';
+  readonly tlsMinVersion: 'tls12';
   /** More than one node: Raft joins peers found by their auto-join tag. */
   readonly autoJoin: boolean;
   /**

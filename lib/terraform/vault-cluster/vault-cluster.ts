@@ -136,7 +136,7 @@ export interface VaultClusterProps {
     readonly keyFile: string;
     readonly caChainFile: string;
     readonly revision: number;
-    readonly minVersion: 'tls12' | 'tls13';
+    readonly minVersion: 'tls12';
     readonly files: TerraformFiles;
   };
   /** The image, pinned: an id, or an SSM parameter read at plan time (so a new value shows in the plan). */
