@@ -387,6 +387,64 @@ export interface VersionsConfig {
 }
 
 /**
+ * Digests of the images the Helm charts run, as the registry gives them for the chart's own tag
+ * (`crane digest quay.io/jetstack/cert-manager-controller:v1.21.1`). Each set names the chart
+ * version it was read for; it must equal `versions.<chart>`, so that a chart upgrade without new
+ * digests is refused. An image without a digest runs by the chart's tag.
+ * @example { certManager: { version: 'v1.21.1', controller: 'sha256:<64 hex digits>' } }
+ */
+export interface ImageDigestsConfig {
+  /** @default - by tag */
+  readonly certManager?: CertManagerImageDigests;
+  /** @default - by tag */
+  readonly trustManager?: TrustManagerImageDigests;
+  /** @default - by tag */
+  readonly externalSecrets?: ExternalSecretsImageDigests;
+  /** @default - by tag */
+  readonly x509CertificateExporter?: ExporterImageDigests;
+}
+
+/** cert-manager's five images (quay.io/jetstack/cert-manager-*). */
+export interface CertManagerImageDigests {
+  /** `versions.certManager`, for which the digests were read. @example 'v1.21.1' */
+  readonly version: string;
+  /** quay.io/jetstack/cert-manager-controller. @default - by tag */
+  readonly controller?: string;
+  /** quay.io/jetstack/cert-manager-webhook. @default - by tag */
+  readonly webhook?: string;
+  /** quay.io/jetstack/cert-manager-cainjector. @default - by tag */
+  readonly cainjector?: string;
+  /** quay.io/jetstack/cert-manager-acmesolver (the HTTP-01 solver pods). @default - by tag */
+  readonly acmesolver?: string;
+  /** quay.io/jetstack/cert-manager-startupapicheck. @default - by tag */
+  readonly startupapicheck?: string;
+}
+
+/** trust-manager's images. */
+export interface TrustManagerImageDigests {
+  /** `versions.trustManager`, for which the digests were read. @example 'v0.24.0' */
+  readonly version: string;
+  /** quay.io/jetstack/trust-manager (its default CA package stays off: no image of its own). @default - by tag */
+  readonly controller?: string;
+}
+
+/** The External Secrets Operator's image, which its controller, webhook and cert controller share. */
+export interface ExternalSecretsImageDigests {
+  /** `versions.externalSecrets`, for which the digest was read. @example '2.9.0' */
+  readonly version: string;
+  /** ghcr.io/external-secrets/external-secrets:v<version>. @default - by tag */
+  readonly controller?: string;
+}
+
+/** x509-certificate-exporter's image. */
+export interface ExporterImageDigests {
+  /** `versions.x509CertificateExporter`, for which the digest was read. @example '3.19.1' */
+  readonly version: string;
+  /** docker.io/enix/x509-certificate-exporter. @default - by tag */
+  readonly exporter?: string;
+}
+
+/**
  * Distribution of the private PKI's root CA to workloads, by trust-manager: a ConfigMap `ca.crt`
  * in every namespace that carries the selector's labels, so that clients (the backup job,
  * applications calling private services) verify private certificates.
@@ -611,6 +669,11 @@ export interface PlatformConfig {
   /** @default - every PrivateCertificateConfig default */
   readonly privateCertificate?: PrivateCertificateConfig;
   readonly versions: VersionsConfig;
+  /**
+   * The charts' images pinned by digest, each set with the chart version it was read for.
+   * @default - images by the tag each chart's version implies
+   */
+  readonly imageDigests?: ImageDigestsConfig;
   /** At least one cluster; names unique. */
   readonly clusters: readonly ClusterConfig[];
   /** @default [] */

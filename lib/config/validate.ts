@@ -15,6 +15,7 @@
  * it names (`vault.caBundleSecretRef`, the AppRole secret id) live in the cluster and are never read.
  */
 
+import { checkImageDigests } from './image-digests.js';
 import {
   compareVersions,
   DNS_LABEL_MAX_LENGTH,
@@ -169,7 +170,7 @@ export const SUPPRESSION_REASON_MIN_LENGTH = 10;
 
 /** Top-level sections of the configuration, in the order they are checked and documented. */
 export const CONFIG_SECTIONS = [
-  'organization', 'aws', 'dns', 'acme', 'vault', 'publicCertificate', 'privateCertificate', 'versions', 'clusters', 'applications',
+  'organization', 'aws', 'dns', 'acme', 'vault', 'publicCertificate', 'privateCertificate', 'versions', 'imageDigests', 'clusters', 'applications',
   'pki', 'trust', 'validation', 'vaultCluster', 'backup', 'terraform',
 ] as const;
 const ORGANIZATION_FIELDS = ['name', 'country'] as const;
@@ -769,6 +770,7 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
   checkPrivateCertificate(problems, raw);
 
   checkVersions(problems, raw);
+  checkImageDigests(problems, raw);
 
   const clusters = checkClusters(problems, raw, aws);
   checkApplications(problems, raw, dns, clusters);

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { CertManagerImageDigests } from '../config/types.js';
 import type { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import type { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
 import { CERT_MANAGER_NAMESPACE } from '../util/names.js';
@@ -74,6 +75,8 @@ export interface CertManagerProps {
   readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
   /** How often Flux reconciles the release, a Go duration. @default '30m' */
   readonly interval?: string;
+  /** Images pinned by digest (`imageDigests.certManager`); each replaces the chart's tag. @default - by tag */
+  readonly imageDigests?: Omit<CertManagerImageDigests, 'version'>;
 }
 
 /**
@@ -140,19 +143,23 @@ export class CertManager extends Construct {
       ? { 'eks.amazonaws.com/role-arn': props.awsIdentity.roleArn }
       : undefined;
 
+    const digests = props.imageDigests ?? {};
     return {
       crds: { enabled: true, keep: true },
       global: { leaderElection: { namespace: this.namespace } },
       ...component('controller', 'controller'),
+      ...imageDigest(digests.controller),
+      ...(digests.acmesolver ? { acmesolver: imageDigest(digests.acmesolver) } : {}),
       config: {
         apiVersion: 'controller.config.cert-manager.io/v1alpha1',
         kind: 'ControllerConfiguration',
         gatewayAPI: { enabled: true },
       },
       serviceAccount: serviceAccountAnnotations ? { annotations: serviceAccountAnnotations } : {},
-      webhook: component('webhook', 'webhook'),
-      cainjector: component('cainjector', 'cainjector'),
+      webhook: { ...component('webhook', 'webhook'), ...imageDigest(digests.webhook) },
+      cainjector: { ...component('cainjector', 'cainjector'), ...imageDigest(digests.cainjector) },
       startupapicheck: {
+        ...imageDigest(digests.startupapicheck),
         resources: RESOURCES.startupapicheck,
         securityContext: POD_SECURITY_CONTEXT,
         containerSecurityContext: CONTAINER_SECURITY_CONTEXT,
@@ -163,6 +170,14 @@ export class CertManager extends Construct {
       },
     };
   }
+}
+
+/**
+ * `image.digest` of a jetstack chart component (cert-manager's and trust-manager's charts): "Setting
+ * a digest will override any tag", so the image runs by the digest read for the chart's tag.
+ */
+export function imageDigest(digest: string | undefined, key = 'image'): Record<string, { digest: string }> {
+  return digest === undefined ? {} : { [key]: { digest } };
 }
 
 function zoneSpread(component: string) {

@@ -40,6 +40,12 @@ export interface ExternalSecretsOperatorProps {
   readonly serviceMonitor?: boolean;
   /** Labels of the ServiceMonitors, by which Prometheus selects them (`serviceMonitor.additionalLabels`). @default {} */
   readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
+  /**
+   * The operator's image pinned by digest (`imageDigests.externalSecrets.controller`), one image for
+   * the controller, the webhook and the cert controller. The chart has no digest value: its tag
+   * becomes `v<version>@sha256:…` (its appVersion is `v` and the chart version). @default - by tag
+   */
+  readonly imageDigest?: string;
 }
 
 /**
@@ -85,6 +91,7 @@ export class ExternalSecretsOperator extends Construct {
       keepOnPrune: true,
       values: {
         installCRDs: true,
+        ...esoImage(props),
         // Helm keeps the CRDs when the release is uninstalled: deleting them would delete every
         // ExternalSecret, and through `creationPolicy: Owner` the AppRole Secrets they created.
         crds: { annotations: { 'helm.sh/resource-policy': 'keep' } },
@@ -100,6 +107,7 @@ export class ExternalSecretsOperator extends Construct {
         podDisruptionBudget: budget,
         serviceMonitor: { enabled: props.serviceMonitor ?? false, additionalLabels: props.serviceMonitorLabels ? { ...props.serviceMonitorLabels } : undefined },
         webhook: {
+          ...esoImage(props),
           replicaCount: 2,
           podSecurityContext: pod,
           securityContext: container,
@@ -107,6 +115,7 @@ export class ExternalSecretsOperator extends Construct {
           podDisruptionBudget: budget,
         },
         certController: {
+          ...esoImage(props),
           podSecurityContext: pod,
           securityContext: container,
           resources: RESOURCES.certController,
@@ -114,6 +123,11 @@ export class ExternalSecretsOperator extends Construct {
       },
     });
   }
+}
+
+/** `image.tag` pinned by digest, `v<version>@sha256:…`, or nothing (the chart's appVersion tag). */
+function esoImage(props: ExternalSecretsOperatorProps): { image?: { tag: string } } {
+  return props.imageDigest === undefined ? {} : { image: { tag: `v${props.version}@${props.imageDigest}` } };
 }
 
 export interface AwsSecretsManagerStoreProps {

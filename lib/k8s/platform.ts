@@ -161,8 +161,10 @@ export class ClusterPlatform extends Construct {
     const awsIdentity: CertManagerAwsIdentity = cluster.workloadIdentity.type === 'irsa'
       ? { type: 'irsa', roleArn: certManagerRoleArn(platform.aws.accountId, this.region, cluster.name) }
       : { type: 'pod-identity' };
+    const digests = platform.imageDigests ?? {};
     const certManager = new CertManager(chart, 'CertManager', {
       version: platform.versions.certManager,
+      imageDigests: digests.certManager,
       awsIdentity,
       replicas: cluster.certManager?.replicas,
       serviceMonitor: cluster.certManager?.serviceMonitor ?? cluster.monitoring?.enabled ?? false,
@@ -175,11 +177,13 @@ export class ClusterPlatform extends Construct {
       namespace: certManager.namespace,
       serviceMonitor: cluster.monitoring?.enabled ?? false,
       serviceMonitorLabels: cluster.monitoring?.selectorLabels,
+      controllerImageDigest: digests.trustManager?.controller,
     });
     // Only where a Vault AppRole secret id must reach the cluster (validation requires the version then).
     const externalSecrets = appRolesDeliveredTo(platform, cluster).length > 0
       ? new ExternalSecretsOperator(chart, 'ExternalSecrets', {
         version: platform.versions.externalSecrets!,
+        imageDigest: digests.externalSecrets?.controller,
         serviceMonitor: cluster.monitoring?.enabled ?? false,
         serviceMonitorLabels: cluster.monitoring?.selectorLabels,
       })
@@ -287,6 +291,7 @@ export class ClusterPlatform extends Construct {
     const chart = this.newLayerChart('monitoring');
     const exporter = new X509CertificateExporter(chart, 'X509CertificateExporter', {
       version: this.platform.versions.x509CertificateExporter!,
+      imageDigest: this.platform.imageDigests?.x509CertificateExporter?.exporter,
       serviceMonitorLabels: monitoring.selectorLabels,
       secretNamespaces: [this.gatewaysNamespace(), controllers.certManager.namespace, ...(monitoring.certificateNamespaces ?? [])],
     });

@@ -1,5 +1,6 @@
 import * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { imageDigest } from './cert-manager.js';
 import type { HelmRelease } from '../../imports/flux-helmreleases-helm.toolkit.fluxcd.io.js';
 import type { HelmRepository } from '../../imports/flux-helmrepositories-source.toolkit.fluxcd.io.js';
 import { Bundle } from '../../imports/trust-bundles-trust.cert-manager.io.js';
@@ -23,6 +24,8 @@ export interface TrustManagerProps {
   readonly serviceMonitor?: boolean;
   /** Labels of the ServiceMonitor, by which Prometheus selects it (`app.metrics.service.servicemonitor.labels`). @default {} */
   readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
+  /** The controller's image pinned by digest (`imageDigests.trustManager.controller`). @default - by tag */
+  readonly controllerImageDigest?: string;
 }
 
 /**
@@ -52,6 +55,7 @@ export class TrustManager extends Construct {
       keepOnPrune: true,
       values: {
         crds: { enabled: true },
+        ...imageDigest(props.controllerImageDigest),
         replicaCount: 2,
         // With two replicas, a drain never takes both: the webhook validates every Bundle.
         podDisruptionBudget: { enabled: true, minAvailable: 1 },

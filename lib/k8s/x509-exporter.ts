@@ -19,6 +19,12 @@ export interface X509CertificateExporterProps {
   readonly secretNamespaces: readonly string[];
   /** Labels of the ServiceMonitor, by which Prometheus selects it (`prometheusServiceMonitor.extraLabels`). @default {} */
   readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
+  /**
+   * The exporter's image pinned by digest (`imageDigests.x509CertificateExporter.exporter`), as the
+   * chart's `image.tagSuffix`: `<tag>@sha256:…`, which every chart version of the 3.x line renders
+   * (its `image.digest` is recent). @default - by tag
+   */
+  readonly imageDigest?: string;
 }
 
 /**
@@ -60,6 +66,7 @@ export class X509CertificateExporter extends Construct {
         hostPathsExporter: { daemonSets: {} },
         prometheusServiceMonitor: { create: true, extraLabels: props.serviceMonitorLabels ? { ...props.serviceMonitorLabels } : undefined },
         prometheusRules: { create: false },
+        ...(props.imageDigest ? { image: { tagSuffix: `@${props.imageDigest}` } } : {}),
       },
     });
   }

@@ -549,7 +549,7 @@ describe('parseConfig', () => {
     // THEN
     expect(error.message).toBe([
       'platform.yaml: configuration is invalid (1 problem):',
-      '  line 1: the file is empty; expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation, vaultCluster, backup, terraform',
+      '  line 1: the file is empty; expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, imageDigests, clusters, applications, pki, trust, validation, vaultCluster, backup, terraform',
     ].join('\n'));
   });
 
@@ -588,7 +588,7 @@ describe('parseConfig', () => {
     expect(problems).toEqual([{
       path: '',
       line: 2,
-      message: 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation, vaultCluster, backup, terraform, got a list ["organization","aws"]',
+      message: 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, imageDigests, clusters, applications, pki, trust, validation, vaultCluster, backup, terraform, got a list ["organization","aws"]',
     }]);
   });
 

@@ -116,7 +116,7 @@ describe('validateConfig', () => {
       name: 'a top-level key is misspelt',
       edit: (c) => { c.application = c.applications; delete c.applications; },
       path: 'application',
-      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation, vaultCluster, backup, terraform',
+      message: 'unknown field; expected one of: organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, imageDigests, clusters, applications, pki, trust, validation, vaultCluster, backup, terraform',
     },
     {
       name: 'a nested key is misspelt',
@@ -1782,8 +1782,8 @@ describe('validateConfig', () => {
   });
 
   it.each([
-    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation, vaultCluster, backup, terraform, got an empty list []'],
-    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, clusters, applications, pki, trust, validation, vaultCluster, backup, terraform, got null'],
+    ['a configuration that is a list', [], 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, imageDigests, clusters, applications, pki, trust, validation, vaultCluster, backup, terraform, got an empty list []'],
+    ['an empty document', null, 'expected a mapping with the sections organization, aws, dns, acme, vault, publicCertificate, privateCertificate, versions, imageDigests, clusters, applications, pki, trust, validation, vaultCluster, backup, terraform, got null'],
     ['a configuration that is a string', 'organization', 'got "organization"'],
   ])('reports the whole document when given %s', (_, raw, message) => {
     // WHEN
