@@ -645,6 +645,11 @@ describe('audit trail', () => {
     // The nodes never use the audit key: nothing in their role names it.
     const stack = stackOf();
     expect(named(stack.resource.aws_iam_role_policy, 'NodePolicy').policy).not.toContain(namedIn(stack, 'aws_kms_key', 'AuditLog').name);
+    // China: CloudWatch Logs' principal carries the partition's DNS suffix.
+    const china = stackOf(withCluster((c) => ({ ...c, region: 'cn-north-1', disasterRecovery: { region: 'cn-northwest-1' } })));
+    const chinaStatements = JSON.parse(namedIn(china, 'aws_kms_key', 'AuditLog').resource.policy).Statement;
+    expect(chinaStatements[1].Principal).toEqual({ Service: 'logs.cn-north-1.amazonaws.com.cn' });
+    expect(chinaStatements[0].Principal).toEqual({ AWS: 'arn:aws-cn:iam::123456789012:root' });
   });
 
   it('boot: the audit volume is mounted on the log directory before anything writes there, and excluded from the Raft disks', () => {

@@ -2,8 +2,9 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { Construct } from 'constructs';
-import type { PolicyStatement } from '../iam.js';
-import { accountPrincipal, KEY_ADMIN_ACTIONS } from '../kms.js';
+import { awsDnsSuffix } from '../../util/names.js';
+import { type PolicyStatement, resourcePolicyDocument } from '../iam.js';
+import { keyAdministration } from '../kms.js';
 
 /**
  * What the CloudWatch agent needs to write into an existing log group: create its stream (one per
@@ -89,45 +90,34 @@ export class VaultAuditLog extends Construct {
   }
 }
 
+/**
+ * The audit key's policy: the account administers it; CloudWatch Logs of the Region (its service
+ * principal carries the partition's DNS suffix: `logs.<region>.amazonaws.com.cn` in China) uses it
+ * for this log group only; the Auto Scaling service-linked role uses it for the volumes it
+ * launches, and may grant EC2 its use for them.
+ */
 function auditKeyPolicy(props: { partition: string; accountId: string; region: string; logGroupArn: string }): string {
   const { partition, accountId, region } = props;
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'AccountAdministersTheKey',
-        Effect: 'Allow',
-        Principal: { AWS: accountPrincipal(partition, accountId) },
-        Action: KEY_ADMIN_ACTIONS,
-        // In a key policy, "*" is this key.
-        Resource: '*',
-      },
-      {
-        Sid: 'CloudWatchLogsEncryptsTheAuditLogGroup',
-        Effect: 'Allow',
-        Principal: { Service: `logs.${region}.amazonaws.com` },
-        Action: KEY_USE_ACTIONS,
-        Resource: '*',
-        Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': props.logGroupArn } },
-      },
-      {
-        Sid: 'AutoScalingEncryptsTheAuditVolumes',
-        Effect: 'Allow',
-        Principal: { AWS: autoScalingServiceRole(partition, accountId) },
-        Action: KEY_USE_ACTIONS,
-        Resource: '*',
-      },
-      {
-        Sid: 'AutoScalingGrantsEc2TheVolumeKey',
-        Effect: 'Allow',
-        Principal: { AWS: autoScalingServiceRole(partition, accountId) },
-        Action: ['kms:CreateGrant'],
-        Resource: '*',
-        // Only grants to AWS services for the volumes they attach, never to a principal.
-        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-      },
-    ],
-  });
+  const autoScaling = { AWS: autoScalingServiceRole(partition, accountId) };
+  return resourcePolicyDocument([
+    keyAdministration(partition, accountId),
+    {
+      sid: 'CloudWatchLogsEncryptsTheAuditLogGroup',
+      principal: { Service: `logs.${region}.${awsDnsSuffix(partition)}` },
+      actions: KEY_USE_ACTIONS,
+      resources: ['*'],
+      conditions: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': props.logGroupArn } },
+    },
+    { sid: 'AutoScalingEncryptsTheAuditVolumes', principal: autoScaling, actions: KEY_USE_ACTIONS, resources: ['*'] },
+    {
+      sid: 'AutoScalingGrantsEc2TheVolumeKey',
+      principal: autoScaling,
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      // Only grants to AWS services for the volumes they attach, never to a principal.
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    },
+  ]);
 }
 
 /** The service-linked role Auto Scaling launches instances with (created by AWS on the first group of the account). */
