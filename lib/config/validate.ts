@@ -198,7 +198,7 @@ const FLUX_FIELDS = ['gitRepository', 'interval', 'timeout'] as const;
 const CERT_MANAGER_FIELDS = ['replicas', 'serviceMonitor'] as const;
 const GATEWAYS_SECTION_FIELDS = ['namespace', 'loadBalancerTargetType'] as const;
 const MONITORING_FIELDS = ['enabled', 'warningDaysLeft', 'criticalDaysLeft', 'vaultAlerts', 'selectorLabels', 'prometheusOperatorCrds', 'certificateNamespaces'] as const;
-const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path'] as const;
+const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path', 'createNamespace'] as const;
 const SERVICE_FIELDS = ['name', 'port'] as const;
 const PKI_FIELDS = [
   'directory', 'serverKey', 'serverExtraDnsNames', 'serverIpAddresses', 'intermediateCaIssuersUrl', 'intermediateCrlUrl',
@@ -1365,6 +1365,9 @@ function checkOidcProviderLocation(
   }
 }
 
+/** Flux's namespace, which `flux bootstrap` creates: never an application's to create. */
+const FLUX_SYSTEM_NAMESPACE = 'flux-system';
+
 function checkApplications(problems: Problems, raw: Mapping, dns: ValidDns, clusters: ClusterSummary): void {
   const expected = 'a list of applications';
   const value = present(problems, raw, [], 'applications', expected, true);
@@ -1388,7 +1391,12 @@ function checkApplications(problems: Problems, raw: Mapping, dns: ValidDns, clus
     reportUnknownKeys(problems, item, path, APPLICATION_FIELDS);
     const name = field<string>(problems, item, path, 'name', DNS_LABEL);
     const cluster = checkApplicationCluster(problems, item, path, clusters, declared);
-    field(problems, item, path, 'namespace', DNS_LABEL);
+    const namespace = field<string>(problems, item, path, 'namespace', DNS_LABEL);
+    const createNamespace = field<boolean>(problems, item, path, 'createNamespace', BOOLEAN, true);
+    if (createNamespace === true && namespace !== undefined) {
+      const problem = createdNamespaceProblem(namespace);
+      if (problem !== undefined) problems.add([...path, 'createNamespace'], problem);
+    }
     const gateway = field<'public' | 'private'>(problems, item, path, 'gateway', GATEWAY);
     const hostname = field<string>(problems, item, path, 'hostname', HOSTNAME);
     if (hostname !== undefined && gateway !== undefined) {
@@ -1420,6 +1428,18 @@ function checkApplications(problems: Problems, raw: Mapping, dns: ValidDns, clus
     unique(namesSeen, 'name', 'an application name', name);
     unique(hostnamesSeen, 'hostname', 'a host name', hostname);
   });
+}
+
+/**
+ * Why synth must not create (and label, and restrict) the namespace `namespace` for an application:
+ * Kubernetes' own and Flux's exist already and hold what no restricted label may break.
+ */
+function createdNamespaceProblem(namespace: string): string | undefined {
+  if (namespace === 'default' || namespace.startsWith('kube-') || namespace === FLUX_SYSTEM_NAMESPACE) {
+    return `is true for namespace ${JSON.stringify(namespace)}, which the cluster (or Flux) already has: `
+      + 'expected false, or a namespace of the application\'s own (synth would enforce restricted Pod Security on it)';
+  }
+  return undefined;
 }
 
 /**
