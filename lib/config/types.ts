@@ -568,9 +568,8 @@ export interface ApplicationConfig {
   /**
    * Whether synth creates the application's namespace, in the `namespaces` layer that `routes`
    * waits for: restricted Pod Security enforced, the trust label (`trust.namespaceLabels`) so that
-   * trust-manager puts the private root there, never pruned by Flux. `default` and `kube-*` are
-   * refused, as are the namespaces the platform creates itself. Applications sharing a namespace
-   * share it: one asking is enough.
+   * trust-manager puts the private root there, never pruned by Flux. Applications sharing a
+   * namespace share it: one asking is enough.
    * Without it, the namespace is yours to create (in `extra/<cluster>/<layer>/`, or elsewhere).
    * @default false
    */

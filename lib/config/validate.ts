@@ -1365,9 +1365,6 @@ function checkOidcProviderLocation(
   }
 }
 
-/** Flux's namespace, which `flux bootstrap` creates: never an application's to create. */
-const FLUX_SYSTEM_NAMESPACE = 'flux-system';
-
 function checkApplications(problems: Problems, raw: Mapping, dns: ValidDns, clusters: ClusterSummary): void {
   const expected = 'a list of applications';
   const value = present(problems, raw, [], 'applications', expected, true);
@@ -1391,12 +1388,9 @@ function checkApplications(problems: Problems, raw: Mapping, dns: ValidDns, clus
     reportUnknownKeys(problems, item, path, APPLICATION_FIELDS);
     const name = field<string>(problems, item, path, 'name', DNS_LABEL);
     const cluster = checkApplicationCluster(problems, item, path, clusters, declared);
-    const namespace = field<string>(problems, item, path, 'namespace', DNS_LABEL);
-    const createNamespace = field<boolean>(problems, item, path, 'createNamespace', BOOLEAN, true);
-    if (createNamespace === true && namespace !== undefined) {
-      const problem = createdNamespaceProblem(namespace);
-      if (problem !== undefined) problems.add([...path, 'createNamespace'], problem);
-    }
+    field(problems, item, path, 'namespace', DNS_LABEL);
+    // The system's and the platform's namespaces are refused as applications' (check-ownership.ts), created or not.
+    field(problems, item, path, 'createNamespace', BOOLEAN, true);
     const gateway = field<'public' | 'private'>(problems, item, path, 'gateway', GATEWAY);
     const hostname = field<string>(problems, item, path, 'hostname', HOSTNAME);
     if (hostname !== undefined && gateway !== undefined) {
@@ -1428,18 +1422,6 @@ function checkApplications(problems: Problems, raw: Mapping, dns: ValidDns, clus
     unique(namesSeen, 'name', 'an application name', name);
     unique(hostnamesSeen, 'hostname', 'a host name', hostname);
   });
-}
-
-/**
- * Why synth must not create (and label, and restrict) the namespace `namespace` for an application:
- * Kubernetes' own and Flux's exist already and hold what no restricted label may break.
- */
-function createdNamespaceProblem(namespace: string): string | undefined {
-  if (namespace === 'default' || namespace.startsWith('kube-') || namespace === FLUX_SYSTEM_NAMESPACE) {
-    return `is true for namespace ${JSON.stringify(namespace)}, which the cluster (or Flux) already has: `
-      + 'expected false, or a namespace of the application\'s own (synth would enforce restricted Pod Security on it)';
-  }
-  return undefined;
 }
 
 /**
