@@ -15,6 +15,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/config/errors.js';
 import { loadPlatform } from '../lib/config/load.js';
+import { EXTRA_MANIFESTS_FOLDER, readExtraManifests } from '../lib/output/extra-manifests.js';
 import { adoptCdktfOutput, adoptGeneratedManifests } from '../lib/output/adopt.js';
 import { isOutdated, type OutputTarget, previewOutputs, type TargetPreview, type TargetSummary, writeOutputs } from '../lib/output/commit.js';
 import { renderDiff, renderDiffStat } from '../lib/output/diff.js';
@@ -95,7 +96,10 @@ function main(argv: string[]): number {
       return 1;
     }
 
-    const rendered = synthesizeKubernetes(config, { vaultCaBundle, trustRoots });
+    // The user's own manifests, beside the configuration: read now, refused before anything is written.
+    const shownExtra = relative(cwd, resolve(configDir, EXTRA_MANIFESTS_FOLDER)).split(sep).join('/');
+    const extra = readExtraManifests(configDir, shownExtra);
+    const rendered = synthesizeKubernetes(config, { vaultCaBundle, trustRoots }, extra, shownExtra);
     // Stacks read TLS material at plan time, relative to their own folder.
     const configDirFromStack = relative(resolve(terraformDir, 'stacks', 'stack'), configDir).split(sep).join('/');
     const terraform = synthesizeTerraform(config, { configDirFromStack, issuingCertificates });

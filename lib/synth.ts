@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import type { PlatformConfig } from './config/types.js';
 import { checkConsistency, type Manifest } from './k8s/consistency.js';
 import { buildPlatform, type PlatformInputs } from './k8s/platform.js';
+import type { ExtraManifests } from './output/extra-manifests.js';
 import { renderDist, type RenderedDist } from './output/render.js';
 
 /**
@@ -28,15 +29,18 @@ export class SynthError extends Error {
 
 /**
  * Builds the Kubernetes side of the platform from a validated configuration and renders the files
- * of `dist/`. Pure: reads nothing, writes nothing. Throws {@link SynthError} when constructs
- * report validation errors or the objects of a cluster reference each other inconsistently.
+ * of `dist/`, with the user's own manifests (`extra`, already read: lib/output/extra-manifests.ts)
+ * in their layers. Pure: reads nothing, writes nothing. Throws {@link SynthError} when constructs
+ * report validation errors or the objects of a cluster reference each other inconsistently, and
+ * ExtraManifestsError when the user's manifests cannot be added.
+ * @param shownExtra how messages name the folder of the user's manifests (`config/extra`)
  */
-export function synthesizeKubernetes(config: PlatformConfig, inputs: PlatformInputs): RenderedDist {
+export function synthesizeKubernetes(config: PlatformConfig, inputs: PlatformInputs, extra?: ExtraManifests, shownExtra?: string): RenderedDist {
   const app = new App({ outdir: 'dist' });
   const clusters = buildPlatform(app, config, inputs);
   const problems = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
   if (problems.length > 0) throw new SynthError(problems);
-  const rendered = renderDist(clusters);
+  const rendered = renderDist(clusters, extra, shownExtra);
   for (const [cluster, manifests] of rendered.manifests) {
     problems.push(...checkConsistency(manifests as Manifest[]).map((e) => `${cluster}: ${e}`));
   }

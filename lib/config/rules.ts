@@ -317,7 +317,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The nearest of `choices` to `word`, when it is near enough to be a typo of it. */
-function nearest(word: string, choices: readonly string[]): string | undefined {
+export function nearest(word: string, choices: readonly string[]): string | undefined {
   const ranked = choices.map((choice) => ({ choice, distance: editDistance(word, choice) })).sort((x, y) => x.distance - y.distance);
   return ranked[0] !== undefined && ranked[0].distance <= (word.length >= 4 ? 2 : 1) ? ranked[0].choice : undefined;
 }

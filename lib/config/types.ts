@@ -623,6 +623,15 @@ export interface ApplicationConfig {
   readonly service: ServiceRefConfig;
   /** Path prefix routed to the service. @default '/' */
   readonly path?: string;
+  /**
+   * Whether synth creates the application's namespace, in the `namespaces` layer that `routes`
+   * waits for: restricted Pod Security enforced, the trust label (`trust.namespaceLabels`) so that
+   * trust-manager puts the private root there, never pruned by Flux. Applications sharing a
+   * namespace share it: one asking is enough.
+   * Without it, the namespace is yours to create (in `extra/<cluster>/<layer>/`, or elsewhere).
+   * @default false
+   */
+  readonly createNamespace?: boolean;
 }
 
 /**

@@ -199,7 +199,7 @@ const FLUX_FIELDS = ['gitRepository', 'interval', 'timeout'] as const;
 const CERT_MANAGER_FIELDS = ['replicas', 'serviceMonitor'] as const;
 const GATEWAYS_SECTION_FIELDS = ['namespace', 'loadBalancerTargetType'] as const;
 const MONITORING_FIELDS = ['enabled', 'warningDaysLeft', 'criticalDaysLeft', 'vaultAlerts', 'selectorLabels', 'prometheusOperatorCrds', 'certificateNamespaces'] as const;
-const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path'] as const;
+const APPLICATION_FIELDS = ['name', 'cluster', 'namespace', 'gateway', 'hostname', 'service', 'path', 'createNamespace'] as const;
 const SERVICE_FIELDS = ['name', 'port'] as const;
 const PKI_FIELDS = [
   'directory', 'serverKey', 'serverExtraDnsNames', 'serverIpAddresses', 'intermediateCaIssuersUrl', 'intermediateCrlUrl',
@@ -1391,6 +1391,8 @@ function checkApplications(problems: Problems, raw: Mapping, dns: ValidDns, clus
     const name = field<string>(problems, item, path, 'name', DNS_LABEL);
     const cluster = checkApplicationCluster(problems, item, path, clusters, declared);
     field(problems, item, path, 'namespace', DNS_LABEL);
+    // The system's and the platform's namespaces are refused as applications' (check-ownership.ts), created or not.
+    field(problems, item, path, 'createNamespace', BOOLEAN, true);
     const gateway = field<'public' | 'private'>(problems, item, path, 'gateway', GATEWAY);
     const hostname = field<string>(problems, item, path, 'hostname', HOSTNAME);
     if (hostname !== undefined && gateway !== undefined) {

@@ -12,6 +12,7 @@ import {
 import { AlertRules, appRoleRotationAlerts, certificateExpiryAlerts, certManagerAlerts, vaultAlerts, vaultBackupAlerts } from './alert-rules.js';
 import { AppRoleRotation, AppRoleSecretSyncGrant, type RotatedSecretTarget } from './approle-rotation.js';
 import { type AppRoleRotationSettings, appRoleRotationSettings, rotationAlertAges } from '../config/approle-rotation.js';
+import { ApplicationNamespaces } from './application-namespaces.js';
 import { ApplicationRoute } from './application-route.js';
 import { CertManager, CertManagerAwsIdentity } from './cert-manager.js';
 import { AppRoleSecretId, AwsSecretsManagerStore, ExternalSecretsOperator } from './external-secrets.js';
@@ -75,12 +76,13 @@ export interface ClusterPlatformProps {
  * | `issuers`          | ClusterIssuers: Let's Encrypt staging and prod, Vault   | controllers            |
  * | `gateways`         | gateways namespace, public and private Gateway          | issuers                |
  * | `certificates`     | the private Gateway's Certificate (Vault)               | issuers, gateways      |
- * | `routes`           | one HTTPRoute per declared application                  | gateways               |
+ * | `namespaces`       | the applications' namespaces (applications[].createNamespace) | -               |
+ * | `routes`           | one HTTPRoute per declared application                  | gateways, namespaces   |
  * | `backup`           | Vault snapshot and verification CronJobs, their SecretStore (optional) | secrets, trust |
  * | `approle-rotation` | AppRole secret id rotation CronJobs (vault.setup.appRoleRotation) | secrets, trust |
  *
- * Gateways, certificates and routes exist only for the gateways that have applications; `backup`
- * only in the cluster that `backup.cluster` names. Charts
+ * Gateways, certificates and routes exist only for the gateways that have applications; `namespaces`
+ * only when one of them asks for its namespace; `backup` only in the cluster that `backup.cluster` names. Charts
  * carry no namespace: every object names its own, and cluster-scoped ones stay unscoped.
  */
 export class ClusterPlatform extends Construct {
@@ -131,12 +133,38 @@ export class ClusterPlatform extends Construct {
     if (controllers.externalSecrets && certManagerAppRole) this.secretsLayer = this.addSecrets(controllers, certManagerAppRole);
     const trust = this.addTrust(controllers);
     if (this.cluster.monitoring?.enabled) this.addMonitoring(controllers);
+    const namespaces = this.addApplicationNamespaces(applications);
     const issuers = this.addIssuers(controllers, applications.some((app) => app.gateway === 'public'));
-    if (applications.length > 0) this.addGateways(issuers, applications);
+    if (applications.length > 0) this.addGateways(issuers, applications, namespaces);
     const rotation = appRoleRotationSettings(this.platform, this.cluster);
     const rotated = rotation && controllers.externalSecrets ? this.rotationTargets(rotation, controllers) : [];
     if (this.backup) this.addBackup(this.backup, controllers, trust, rotated.find((t) => t.appRole.name === SNAPSHOT_APPROLE));
     if (rotation && rotated.length > 0) this.addAppRoleRotation(rotation, rotated, controllers, trust);
+  }
+
+  /**
+   * `namespaces`: the namespaces of the applications that ask for theirs (applications[].createNamespace),
+   * which `routes` waits for. None when no application asks. Refused at synth when the platform
+   * creates one of them itself (its labels and pruning are the platform's).
+   */
+  private addApplicationNamespaces(applications: readonly ApplicationConfig[]): FluxLayer | undefined {
+    const wanted = applications.filter((app) => app.createNamespace === true).map((app) => app.namespace);
+    if (wanted.length === 0) return undefined;
+    const chart = this.newLayerChart(APPLICATION_NAMESPACES_LAYER);
+    const created = new ApplicationNamespaces(chart, 'ApplicationNamespaces', {
+      namespaces: wanted,
+      trustNamespaceLabels: this.platform.trust?.namespaceLabels ?? DEFAULT_TRUST_NAMESPACE_LABELS,
+    });
+    this.node.addValidation({
+      validate: () => {
+        const ours = new Set(created.namespaces.map((ns) => ns.name));
+        return this.layerList.filter((layer) => layer.chart !== chart).flatMap((layer) => namespacesOf(layer.chart)
+          .filter((name) => ours.has(name))
+          .map((name) => `applications[].createNamespace: namespace "${name}" is one the platform creates itself (layer ${layer.name}): `
+            + `set createNamespace to false for the applications in "${name}"`));
+      },
+    });
+    return this.applyLayer(chart, []);
   }
 
   /** Whether the cluster gets ServiceMonitors or PrometheusRules, which need the prometheus-operator CRDs. */
@@ -398,7 +426,7 @@ export class ClusterPlatform extends Construct {
    * `gateways` (the namespace and the Gateways of the applications' kinds), `certificates` (the
    * private Gateway's, when there are private applications) and `routes` (one per application).
    */
-  private addGateways(issuers: Issuers, applications: readonly ApplicationConfig[]): void {
+  private addGateways(issuers: Issuers, applications: readonly ApplicationConfig[], namespaces: FluxLayer | undefined): void {
     const { platform, cluster } = this;
     const namespace = this.gatewaysNamespace();
     const publicApps = applications.filter((app) => app.gateway === 'public');
@@ -465,7 +493,7 @@ export class ClusterPlatform extends Construct {
         path: app.path,
       });
     }
-    this.applyLayer(routes, [gatewaysLayer], undefined, { healthCheckExprs: GATEWAY_HEALTH_CHECK_EXPRS });
+    this.applyLayer(routes, [gatewaysLayer, ...(namespaces ? [namespaces] : [])], undefined, { healthCheckExprs: GATEWAY_HEALTH_CHECK_EXPRS });
   }
 
   /**
@@ -606,6 +634,9 @@ export class ClusterPlatform extends Construct {
   }
 }
 
+/** The layer of the applications' namespaces (applications[].createNamespace). */
+export const APPLICATION_NAMESPACES_LAYER = 'namespaces';
+
 /** Ports the NetworkPolicies open, as the charts' defaults set them (checked in each chart's values). */
 export const CERT_MANAGER_WEBHOOK_PORT = 10250;
 export const CERT_MANAGER_METRICS_PORT = 9402;
@@ -668,6 +699,13 @@ function routeId(app: ApplicationConfig): string {
 /** Builds the charts of every declared cluster, in configuration order. */
 export function buildPlatform(app: App, platform: PlatformConfig, inputs: PlatformInputs): ClusterPlatform[] {
   return platform.clusters.map((cluster) => new ClusterPlatform(app, cluster.name, { platform, cluster, inputs }));
+}
+
+/** The names of the Namespaces a chart creates. */
+function namespacesOf(chart: Chart): string[] {
+  return chart.node.findAll()
+    .filter((c): c is ApiObject => c instanceof ApiObject && c.apiVersion === 'v1' && c.kind === 'Namespace')
+    .map((ns) => ns.name);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { FLUX_FOLDER, type ClusterPlatform } from '../k8s/platform.js';
 import { GATEWAY_API_BOOTSTRAP_FOLDER, gatewayApiBootstrapKustomization } from '../k8s/gateway-api-crds.js';
+import { EXTRA_FILE_PREFIX, type ExtraManifestFile, ExtraManifestsError, NO_EXTRA_MANIFESTS, type ExtraManifests, placeExtraManifests } from './extra-manifests.js';
 import { toYaml } from './yaml.js';
 
 /** One file of `dist/`, with its path relative to `dist/` (always `/`-separated). */
@@ -38,12 +39,19 @@ const HEADER = (constructPath: string) =>
  * each layer's files (none in `flux/`, so that the one Flux generates there also picks up the
  * `flux-system/` folder that `flux bootstrap` commits).
  *
- * Pure: no file system, no clock. Throws when two objects would share a file.
+ * The user's own manifests (`extra`, lib/output/extra-manifests.ts) join the layer folders they
+ * are in, as `extra.<file>` copied with a header, listed in the layer's kustomization.yaml.
+ *
+ * Pure: no file system, no clock. Throws when two objects would share a file, and
+ * {@link ExtraManifestsError} with every problem of the user's manifests (those `extra` was read
+ * with, then those of placing them) before anything is returned.
+ * @param shownExtra how messages name the folder of the user's manifests
  */
-export function renderDist(clusters: readonly ClusterPlatform[]): RenderedDist {
+export function renderDist(clusters: readonly ClusterPlatform[], extra: ExtraManifests = NO_EXTRA_MANIFESTS, shownExtra = 'extra'): RenderedDist {
   const files: DistFile[] = [];
   const folders: FolderSummary[] = [];
   const manifests = new Map<string, any[]>();
+  const layerFiles = new Map<string, DistFile[]>();
   for (const cluster of clusters) {
     const clusterManifests: any[] = [];
     manifests.set(cluster.clusterName, clusterManifests);
@@ -55,13 +63,55 @@ export function renderDist(clusters: readonly ClusterPlatform[]): RenderedDist {
       const folder = `${cluster.clusterName}/${layer}`;
       const rendered = renderChart(chart, folder, clusterManifests);
       files.push(...rendered);
-      folders.push({ folder, objects: rendered.length });
-      if (layer !== FLUX_FOLDER) files.push(kustomizationFile(folder, rendered));
+      if (layer !== FLUX_FOLDER) layerFiles.set(folder, [...rendered]);
     }
     files.push(gatewayApiBootstrapFile(cluster));
   }
+
+  const paths = new Set(files.map((f) => f.path));
+  const problems = [...extra.problems, ...placeExtraManifests(extra, clusters.map((cluster) => ({
+    cluster: cluster.clusterName,
+    layers: cluster.layers.map((layer) => layer.name),
+    objects: manifests.get(cluster.clusterName)!,
+    paths,
+  })), shownExtra)];
+  if (problems.length > 0) throw new ExtraManifestsError(problems);
+  const extraObjects = new Map<string, number>();
+  for (const file of extra.files) {
+    const folder = `${file.cluster}/${file.layer}`;
+    const copied = extraFile(folder, file);
+    files.push(copied);
+    layerFiles.get(folder)!.push(copied);
+    manifests.get(file.cluster)!.push(...file.objects.map((o) => o.manifest));
+    extraObjects.set(folder, (extraObjects.get(folder) ?? 0) + file.objects.length);
+  }
+
+  for (const cluster of clusters) {
+    const flux = `${cluster.clusterName}/${FLUX_FOLDER}`;
+    folders.push({ folder: flux, objects: files.filter((f) => f.path.startsWith(`${flux}/`)).length });
+    for (const layer of cluster.layers) {
+      const folder = `${cluster.clusterName}/${layer.name}`;
+      const inLayer = layerFiles.get(folder)!;
+      const ours = inLayer.filter((f) => !isExtraFile(folder, f));
+      folders.push({ folder, objects: ours.length + (extraObjects.get(folder) ?? 0) });
+      files.push(kustomizationFile(folder, inLayer));
+    }
+  }
   files.sort((a, b) => compare(a.path, b.path));
   return { files, folders, manifests };
+}
+
+/** A file of the user's, copied as it is under a header naming its source. */
+function extraFile(folder: string, file: ExtraManifestFile): DistFile {
+  const text = file.text.endsWith('\n') || file.text === '' ? file.text : `${file.text}\n`;
+  return {
+    path: `${folder}/${EXTRA_FILE_PREFIX}${file.name}`,
+    content: `${GENERATED_HEADER_PREFIX}, copied from ${file.source} beside the configuration: edit that file, not this one.\n${text}`,
+  };
+}
+
+function isExtraFile(folder: string, file: DistFile): boolean {
+  return file.path.startsWith(`${folder}/${EXTRA_FILE_PREFIX}`);
 }
 
 /** Renders each object of `chart` once: to its file, and into `manifests`. */

@@ -1392,6 +1392,12 @@ describe('validateConfig', () => {
       message: 'expected a path prefix starting with "/", at most 1024 characters',
     },
     {
+      name: 'createNamespace is a string',
+      edit: (c) => { c.applications[0].createNamespace = 'yes'; },
+      path: 'applications[0].createNamespace',
+      message: 'expected true or false, got "yes"',
+    },
+    {
       name: 'path has whitespace',
       edit: (c) => { c.applications[0].path = '/my api'; },
       path: 'applications[0].path',
@@ -1926,6 +1932,8 @@ describe('validateConfig', () => {
       c.clusters[0].gateways = { namespace: 'edge' };
       c.applications[0].service.name = 'a'.repeat(63);
       c.applications[1].hostname = 'grafana.observability.priv.example.com';
+      c.applications[0].createNamespace = true;
+      c.applications[1].createNamespace = false;
     });
     // WHEN
     const problems = validateConfig(config);

@@ -243,4 +243,73 @@ describe('ClusterPlatform', () => {
     const bad = { ...config, applications: [{ ...config.applications![0]!, hostname: 'a.b.example.com' }] };
     expect(() => synth(bad)).toThrow('route "echo/echo": gateway "public" (*.example.com) has no certificate for "a.b.example.com"');
   });
+
+  describe('applications[].createNamespace', () => {
+    const withCreated = (edit: (apps: any[]) => void = () => {}): PlatformConfig => {
+      const config = example();
+      const applications = config.applications!.map((app, i) => ({ ...app, createNamespace: i === 0 }));
+      edit(applications);
+      return { ...config, applications };
+    };
+    const namespacesIn = (config: PlatformConfig) => synth(config).manifests.get('mycluster-0')!
+      .filter((m) => m.kind === 'Namespace');
+
+    test('the namespaces layer creates the namespace: restricted, the trust label, never pruned; routes waits for it', () => {
+      // GIVEN
+      const config = withCreated();
+      // WHEN
+      const ks = kustomizations(config);
+      const rendered = synth(config);
+      // THEN
+      expect(ks.get('namespaces').spec.dependsOn).toBeUndefined();
+      expect(ks.get('namespaces').spec.path).toBe('./dist/mycluster-0/namespaces');
+      expect(ks.get('routes').spec.dependsOn.map((d: any) => d.name)).toEqual(['gateways', 'namespaces']);
+      expect(rendered.files.filter((f) => f.path.startsWith('mycluster-0/namespaces/')).map((f) => f.path))
+        .toEqual(['mycluster-0/namespaces/kustomization.yaml', 'mycluster-0/namespaces/namespace.echo.yaml']);
+      const echo = rendered.manifests.get('mycluster-0')!.find((m) => m.kind === 'Namespace' && m.metadata.name === 'echo');
+      expect(echo.metadata.labels).toEqual({
+        'app.kubernetes.io/managed-by': 'gateway-pki',
+        'gateway-pki.io/private-ca': 'true',
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/warn': 'restricted',
+      });
+      expect(echo.metadata.annotations).toEqual({ 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
+      // observability did not ask: nothing creates it.
+      expect(namespacesIn(config).map((m) => m.metadata.name)).not.toContain('observability');
+    });
+
+    test('trust.namespaceLabels label the created namespaces instead of the default label', () => {
+      const config = { ...withCreated(), trust: { ...example().trust, namespaceLabels: { 'acme.io/trust': 'private' } } };
+      const echo = namespacesIn(config).find((m) => m.metadata.name === 'echo');
+      expect(echo.metadata.labels['acme.io/trust']).toBe('private');
+      expect(echo.metadata.labels['gateway-pki.io/private-ca']).toBeUndefined();
+    });
+
+    test('applications sharing a namespace get it once, whichever asks; sorted whatever the order of the applications', () => {
+      const config = withCreated((apps) => {
+        apps.push({ ...apps[0], name: 'echo-2', hostname: 'echo2.example.com', createNamespace: false });
+        apps[1].createNamespace = true;
+      });
+      const reversed = { ...config, applications: [...config.applications!].reverse() };
+      const files = (c: PlatformConfig) => synth(c).files.filter((f) => f.path.startsWith('mycluster-0/namespaces/'));
+      expect(files(config).map((f) => f.path)).toEqual([
+        'mycluster-0/namespaces/kustomization.yaml', 'mycluster-0/namespaces/namespace.echo.yaml', 'mycluster-0/namespaces/namespace.observability.yaml',
+      ]);
+      expect(files(reversed)).toEqual(files(config));
+    });
+
+    test('no application asks: no namespaces layer, and routes waits for gateways only', () => {
+      const ks = kustomizations(example());
+      expect(ks.has('namespaces')).toBe(false);
+      expect(ks.get('routes').spec.dependsOn.map((d: any) => d.name)).toEqual(['gateways']);
+    });
+
+    test('refuses to create a namespace the platform creates itself, naming it and its layer', () => {
+      // The rotation jobs' namespace is not one the configuration check knows (it exists only with rotation on).
+      const config = withCreated((apps) => { apps[0].namespace = 'vault-approle-rotation'; });
+      expect(() => synth(config)).toThrow('applications[].createNamespace: namespace "vault-approle-rotation" is one the platform creates itself '
+        + '(layer approle-rotation): set createNamespace to false for the applications in "vault-approle-rotation"');
+    });
+  });
 });
