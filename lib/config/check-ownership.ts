@@ -20,7 +20,7 @@
  */
 import { isDnsLabel, isDnsName, isInDnsZone } from '../util/validators.js';
 import {
-  DEFAULT_GATEWAYS_NAMESPACE, EXTERNAL_SECRETS_NAMESPACE, VAULT_AWS_STACK, VAULT_BACKUP_STACK,
+  APPROLE_ROTATION_NAMESPACE, DEFAULT_GATEWAYS_NAMESPACE, EXTERNAL_SECRETS_NAMESPACE, VAULT_AWS_STACK, VAULT_BACKUP_STACK,
 } from '../util/names.js';
 import { DEFAULT_BACKUP_NAMESPACE } from './backup.js';
 import { expectedGot, isMapping, type Mapping, own, type Problems, type ValidDns } from './rules.js';
@@ -34,6 +34,7 @@ export const PLATFORM_NAMESPACES: Readonly<Record<string, string>> = {
   'cert-manager': 'cert-manager (the controllers layer)',
   [EXTERNAL_SECRETS_NAMESPACE]: 'External Secrets (the controllers layer)',
   'x509-certificate-exporter': 'the certificate exporter (the monitoring layer)',
+  [APPROLE_ROTATION_NAMESPACE]: 'the AppRole rotation jobs (the approle-rotation layer)',
 };
 
 /** The stack a cluster named `cluster` would get, and the platform stack of that name, if any. */

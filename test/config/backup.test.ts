@@ -128,7 +128,7 @@ describe('backup', () => {
       edit: (c: Editable) => { c.backup.namespace = 'cert-manager'; },
       path: 'backup.namespace',
       message: 'expected a namespace of its own, not one of "default", "kube-system", "kube-public", "kube-node-lease", "flux-system", '
-        + '"cert-manager", "external-secrets", "x509-certificate-exporter" or "gateways", got "cert-manager" '
+        + '"cert-manager", "external-secrets", "x509-certificate-exporter", "vault-approle-rotation" or "gateways", got "cert-manager" '
         + '(another part of the platform or Kubernetes already manages it)',
     },
     {

@@ -60,7 +60,7 @@ describe('names and identities the platform owns, and values valid in form but w
       path: 'applications[0].namespace',
       message: `expected a namespace of the application's own, got "${namespace}" (owned by the Kubernetes system)`,
     })),
-    ...[['flux-system', 'Flux'], ['cert-manager', 'cert-manager'], ['external-secrets', 'External Secrets'], ['x509-certificate-exporter', 'the certificate exporter']]
+    ...[['flux-system', 'Flux'], ['cert-manager', 'cert-manager'], ['external-secrets', 'External Secrets'], ['x509-certificate-exporter', 'the certificate exporter'], ['vault-approle-rotation', 'the AppRole rotation jobs']]
       .map(([namespace, owner]) => ({
         name: `an application in ${namespace}, a platform namespace`,
         edit: (c: Editable) => { c.applications[1].namespace = namespace; },
