@@ -691,7 +691,11 @@ export interface VaultClusterConfig {
   readonly name?: string;
   /** @default 'vault' */
   readonly engine?: VaultEngine;
-  /** Package version, pinned. @example '1.21.1' (Vault), '2.4.1' (OpenBao) */
+  /**
+   * Package version, pinned: such as `1.21.1` for Vault, `2.4.1` for OpenBao.
+   * @example '1.21.1'
+   * @example '2.4.1'
+   */
   readonly version: string;
   /**
    * SHA-256 of the OpenBao `.rpm` of `version` (from the release's checksums file), checked before
