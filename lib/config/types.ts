@@ -50,7 +50,10 @@ export interface DnsConfig {
 export interface AcmeConfig {
   /**
    * Contact address of the ACME account, registered with Let's Encrypt (account recovery, policy
-   * notices; Let's Encrypt stopped sending expiry e-mails in 2025: alerting is ours to do).
+   * notices; Let's Encrypt stopped sending expiry e-mails in 2025: alerting is ours to do). One
+   * Let's Encrypt accepts: its domain ends in an IANA top-level domain and is not `example.com`,
+   * `.net` or `.org` (lib/config/check-acme.ts).
+   * @example 'security@example.com'
    */
   readonly email: string;
   /**
