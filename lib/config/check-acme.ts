@@ -17,7 +17,7 @@
  * (`ops@co.uk`), which Boulder also refuses ("Domain name is an ICANN TLD").
  */
 import { domainToASCII, domainToUnicode } from 'node:url';
-import IANA_TLDS from 'tlds';
+import IANA_TLDS from 'tlds' with { type: 'json' };
 import { expectedGot } from './rules.js';
 
 /** Most labels in a domain Boulder accepts (`maxLabels` in policy/pa.go). */
