@@ -50,7 +50,10 @@ export interface DnsConfig {
 export interface AcmeConfig {
   /**
    * Contact address of the ACME account, registered with Let's Encrypt (account recovery, policy
-   * notices; Let's Encrypt stopped sending expiry e-mails in 2025: alerting is ours to do).
+   * notices; Let's Encrypt stopped sending expiry e-mails in 2025: alerting is ours to do). One
+   * Let's Encrypt accepts: its domain ends in an IANA top-level domain and is not `example.com`,
+   * `.net` or `.org` (lib/config/check-acme.ts).
+   * @example 'security@example.com'
    */
   readonly email: string;
   /**
@@ -763,7 +766,11 @@ export interface VaultClusterConfig {
   readonly name?: string;
   /** @default 'vault' */
   readonly engine?: VaultEngine;
-  /** Package version, pinned. @example '1.21.1' (Vault), '2.4.1' (OpenBao) */
+  /**
+   * Package version, pinned: such as `1.21.1` for Vault, `2.4.1` for OpenBao.
+   * @example '1.21.1'
+   * @example '2.4.1'
+   */
   readonly version: string;
   /**
    * SHA-256 of the OpenBao `.rpm` of `version` (from the release's checksums file), checked before

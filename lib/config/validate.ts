@@ -51,6 +51,7 @@ import {
   IP_ADDRESS, isMapping, listField, listItem, type Mapping, mappingOf, numbers, own, type Path, pemFileRule, PORT, present, Problems, quoted,
   REGION, reportUnknownKeys, ROLE_ID, type Rule, SECRET_KEY, section, stringRule, VAULT_MOUNT, VAULT_ROLE, type ClusterSummary, type ValidAws, type ValidDns,
 } from './rules.js';
+import { acmeEmailProblem } from './check-acme.js';
 import { checkBackup } from './check-backup.js';
 import { checkCredentials } from './check-credentials.js';
 import { checkOwnership } from './check-ownership.js';
@@ -326,8 +327,13 @@ const COUNTRY = stringRule(
     ?? (/^[a-zA-Z]{2}$/.test(value) ? `write it in uppercase: ${JSON.stringify(value.toUpperCase())}` : undefined),
 );
 
-const EMAIL = stringRule('an e-mail address such as "security@example.com"', isEmail, (value) =>
-  (/\s/.test(value) ? 'remove the spaces' : undefined));
+const EMAIL = stringRule('an e-mail address such as "security@example.com"', isEmail, (value) => {
+  if (/\s/.test(value)) return 'remove the spaces';
+  const domain = value.slice(value.lastIndexOf('@') + 1);
+  return value.includes('@') && domain !== '' && !domain.includes('.')
+    ? `the domain "${domain}" has a single label: Let's Encrypt refuses it ("Domain name needs at least one dot")`
+    : undefined;
+});
 
 interface VersionRuleOptions {
   /** As named in messages. */
@@ -751,7 +757,9 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
 
   const acme = section(problems, raw, [], 'acme', ACME_FIELDS);
   if (acme) {
-    field(problems, acme, ['acme'], 'email', EMAIL);
+    const email = field<string>(problems, acme, ['acme'], 'email', EMAIL);
+    const refused = email === undefined ? undefined : acmeEmailProblem(email, dns.publicZone);
+    if (refused !== undefined) problems.add(['acme', 'email'], refused);
     field(problems, acme, ['acme'], 'gatewayIssuer', GATEWAY_ISSUER, true);
     field(problems, acme, ['acme'], 'http01', BOOLEAN, true);
   }
