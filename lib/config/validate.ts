@@ -52,6 +52,7 @@ import {
 } from './rules.js';
 import { checkBackup } from './check-backup.js';
 import { checkCredentials } from './check-credentials.js';
+import { checkLeftovers } from './check-leftovers.js';
 import { checkOwnership } from './check-ownership.js';
 import { checkTerraform } from './check-terraform.js';
 import { checkVaultCluster } from './check-vault-cluster.js';
@@ -781,6 +782,7 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
   checkVaultSetupAcrossSections(problems, raw, { clusters });
   checkOwnership(problems, raw, { ...dns, vaultHost });
   checkAlertsAgainstRenewal(problems, raw);
+  checkLeftovers(problems, raw, dns);
   // Last of the field checks: it names and redacts what they may have quoted.
   checkCredentials(problems, raw);
   // The issuing CAs' files relate the whole configuration (domains, CA chain) to what was signed
