@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type YAMLError } from 'yaml';
 import { readCaBundle, readTrustRoots, trustRootsOfCaBundle } from './ca-bundle.js';
+import { caChainProblems } from './check-ca-chain.js';
 import { ConfigError, type ConfigProblem, ConfigReadError, formatPath, parsePath, type PathSegment, showValue } from './errors.js';
 import { type IssuingCertificates, readIssuingCertificates } from './issuing-ca.js';
 import type { PlatformConfig } from './types.js';
@@ -82,6 +83,15 @@ export function parsePlatform(text: string, source: string, baseDir: string): Lo
       trustRoots = roots.pem;
       return roots.problems;
     },
+    // The chains read above must be those made for this configuration.
+    checkCaChains: (valid) => caChainProblems(valid, [
+      ...(valid.vault.caBundleFile !== undefined && valid.vault.caBundleSecretRef === undefined && vaultCaBundle !== undefined
+        ? [{ path: ['vault', 'caBundleFile'], file: join(baseDir, valid.vault.caBundleFile), pem: vaultCaBundle, checkNameConstraints: true }]
+        : []),
+      ...(valid.trust?.rootsFile !== undefined
+        ? [{ path: ['trust', 'rootsFile'], file: join(baseDir, valid.trust.rootsFile), pem: trustRoots, checkNameConstraints: false }]
+        : []),
+    ]),
     // Each issuing CA must chain to what clients trust: the CA bundle, or the roots with a bundle in a Secret.
     checkIssuingCertificates: (valid) => {
       const read = readIssuingCertificates(valid, baseDir, vaultCaBundle ?? trustRoots);
