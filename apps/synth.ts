@@ -15,6 +15,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/config/errors.js';
 import { loadPlatform } from '../lib/config/load.js';
+import { formatWarning } from '../lib/config/warnings.js';
 import { adoptCdktfOutput, adoptGeneratedManifests } from '../lib/output/adopt.js';
 import { isOutdated, type OutputTarget, previewOutputs, type TargetPreview, type TargetSummary, writeOutputs } from '../lib/output/commit.js';
 import { renderDiff, renderDiffStat } from '../lib/output/diff.js';
@@ -24,6 +25,7 @@ import { checkOutputPaths, OUTPUT_MANIFEST, protectedFolders } from '../lib/outp
 import { FileSteps } from '../lib/output/steps.js';
 import { assertDeterministicEnvironment, synthesizeKubernetes } from '../lib/synth.js';
 import { findStateInOutput, localStateDirectory, stateFolderProblem, stateMigrationMessage } from '../lib/terraform/state.js';
+import { removedStacks, removedStackWarning } from '../lib/terraform/removed-stacks.js';
 import { synthesizeTerraform, terraformNextSteps } from '../lib/terraform/synth.js';
 
 const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--terraform-out DIR] [--check | --diff [--stat]] [--json]
@@ -85,7 +87,8 @@ function main(argv: string[]): number {
       cwd,
     ) as [string, string];
     assertDeterministicEnvironment(process.env);
-    const { config, vaultCaBundle, trustRoots, issuingCertificates } = loadPlatform(args.config);
+    const { config, vaultCaBundle, trustRoots, issuingCertificates, warnings: configWarnings } = loadPlatform(args.config);
+    const settingWarnings = configWarnings.map(formatWarning);
     const stateProblem = stateFolderProblem(config, configDir, [{ dir: distDir, label: shown.dist }, { dir: terraformDir, label: shown.terraform }]);
     if (stateProblem !== undefined) throw new ConfigError(args.config, [{ path: 'terraform.backend.local.directory', message: stateProblem }]);
     const strayState = findStateInOutput(terraformDir);
@@ -106,12 +109,17 @@ function main(argv: string[]): number {
     ];
     if (args.check || args.diff) {
       const previews = previewOutputs(targets);
+      const previewWarnings = [
+        ...settingWarnings,
+        ...removedStacks(previews[1]!.removed).map((stack) => removedStackWarning(stack, shown.terraform, false)),
+      ];
+      for (const warning of previewWarnings) process.stderr.write(`synth: warning: ${warning}\n`);
       if (args.diff) {
         const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
         process.stdout.write(args.stat ? renderDiffStat(previews, { color }) : renderDiff(previews, { color }));
         return 0;
       }
-      return reportCheck(previews, args.json);
+      return reportCheck(previews, args.json, previewWarnings);
     }
 
     const result = writeOutputs(targets, {
@@ -128,8 +136,14 @@ function main(argv: string[]): number {
     const stacks = terraform.filter((f) => f.path.endsWith('/cdk.tf.json')).map((f) => f.path.split('/')[1]!);
     const objects = rendered.folders.reduce((n, f) => n + f.objects, 0);
     const nextSteps = terraformNextSteps(config, issuingCertificates);
-    for (const warning of result.warnings) process.stderr.write(`synth: warning: ${warning}\n`);
+    const warnings = [
+      ...settingWarnings,
+      ...removedStacks(tf.removed).map((stack) => removedStackWarning(stack, shown.terraform, true)),
+      ...result.warnings,
+    ];
     if (args.json) {
+      // stdout is the JSON: the warnings go to stderr too, where a person reading the log sees them.
+      for (const warning of warnings) process.stderr.write(`synth: warning: ${warning}\n`);
       const summary = (target: TargetSummary) => ({
         folder: target.label, added: target.added, changed: target.changed, removed: target.removed, kept: target.kept, adopted: target.adopted,
       });
@@ -140,7 +154,7 @@ function main(argv: string[]): number {
         stacks,
         outputs: [summary(dist), summary(tf)],
         next: nextSteps.map((line) => line.replace(/^next: /, '')),
-        warnings: result.warnings,
+        warnings,
       }, null, 2)}\n`);
       return 0;
     }
@@ -154,6 +168,7 @@ function main(argv: string[]): number {
       ...dist.removed.map((p) => `  - ${p}`),
       `terraform: ${stacks.length} stack${stacks.length === 1 ? '' : 's'} (${stacks.join(', ')}) into ${shown.terraform}/, ${counts(tf)}`,
       ...nextSteps,
+      ...warnings.map((warning) => `warning: ${warning}`),
     ];
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
@@ -172,11 +187,12 @@ function main(argv: string[]): number {
  * `--check`: exit 0 when both folders are what a synth would leave, 1 otherwise, with the files
  * that differ (and, in JSON, the same lists).
  */
-function reportCheck(previews: readonly TargetPreview[], json: boolean): number {
+function reportCheck(previews: readonly TargetPreview[], json: boolean, warnings: readonly string[]): number {
   const outdated = previews.filter(isOutdated);
   if (json) {
     process.stdout.write(`${JSON.stringify({
       upToDate: outdated.length === 0,
+      warnings,
       outputs: previews.map((p) => ({
         folder: p.label, upToDate: !isOutdated(p), added: p.added, changed: p.changed, removed: p.removed,
         manifestChanged: p.manifestChanged, interrupted: p.interrupted,

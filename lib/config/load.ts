@@ -17,6 +17,7 @@ import { ConfigError, type ConfigProblem, ConfigReadError, formatPath, parsePath
 import { type IssuingCertificates, readIssuingCertificates } from './issuing-ca.js';
 import type { PlatformConfig } from './types.js';
 import { CONFIG_SECTIONS, validateConfig, type ValidateOptions } from './validate.js';
+import { type ConfigWarning, configWarnings } from './warnings.js';
 
 /** The validated configuration and the content of the files it names. */
 export interface LoadedPlatform {
@@ -42,6 +43,8 @@ export interface LoadedPlatform {
    * issuing CA first. An issuer without a file is absent: it awaits `npm run pki -- sign-issuing`.
    */
   readonly issuingCertificates: IssuingCertificates;
+  /** Settings with no effect (lib/config/warnings.ts): synth prints them and still writes its output. */
+  readonly warnings: readonly ConfigWarning[];
 }
 
 /**
@@ -99,7 +102,7 @@ export function parsePlatform(text: string, source: string, baseDir: string): Lo
       return read.problems;
     },
   });
-  return { config, vaultCaBundle, trustRoots, issuingCertificates };
+  return { config, vaultCaBundle, trustRoots, issuingCertificates, warnings: configWarnings(config) };
 }
 
 /**
