@@ -23,25 +23,40 @@ import { OutputError } from '../lib/output/errors.js';
 import { FAULT_VARIABLE, faultHook } from '../lib/output/fault-injection.js';
 import { checkOutputPaths, OUTPUT_MANIFEST, protectedFolders } from '../lib/output/ownership.js';
 import { FileSteps } from '../lib/output/steps.js';
+import { formatHelp, formatUsage, type Help, HELP_OPTION } from '../lib/util/cli-help.js';
 import { assertDeterministicEnvironment, synthesizeKubernetes } from '../lib/synth.js';
 import { findStateInOutput, localStateDirectory, stateFolderProblem, stateMigrationMessage } from '../lib/terraform/state.js';
 import { removedStacks, removedStackWarning } from '../lib/terraform/removed-stacks.js';
 import { synthesizeTerraform, terraformNextSteps } from '../lib/terraform/synth.js';
 
-const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--terraform-out DIR] [--check | --diff [--stat]] [--json]
-       npm run diff -- [--stat] [same options]
+const HELP: Help = {
+  usage: [
+    'npm run synth -- [--config FILE] [--out DIR] [--terraform-out DIR] [--check | --diff [--stat]] [--json]',
+    'npm run diff -- [--stat] [same options]',
+  ],
+  summary: [
+    'Validates the configuration, then writes the Kubernetes manifests (dist/, committed for Flux) and the',
+    'Terraform stacks (cdktf.out/) together. Each output folder must be missing, empty, or one synth wrote:',
+    'synth replaces and removes only the files it wrote there (listed in the folder\'s .gateway-pki-output.json)',
+    'and keeps every other file. Warnings (settings with no effect, a Terraform stack removed) end the summary.',
+  ],
+  options: [
+    { flag: '--config FILE', description: 'the platform configuration', default: 'config/platform.yaml' },
+    { flag: '--out DIR', description: 'the Kubernetes manifests, committed for Flux', default: 'dist' },
+    { flag: '--terraform-out DIR', description: 'the Terraform stacks', default: 'cdktf.out' },
+    { flag: '--check', description: 'write nothing; exit 0 when both folders are what the configuration gives, 1 listing each file to add (+), change (~) or remove (-)', default: 'off' },
+    { flag: '--diff', description: 'write nothing; print the unified diff of what a synth would change', default: 'off' },
+    { flag: '--stat', description: 'with --diff: a line per file and the totals instead of the diff', default: 'off' },
+    { flag: '--json', description: 'the summary (or, with --check, the comparison) as JSON on stdout', default: 'off' },
+    HELP_OPTION,
+  ],
+  notes: [
+    'exit codes: 0 written or unchanged (with --check: up to date), 1 invalid configuration, synthesis or write error',
+    '(with --check: out of date), 2 bad command line or an output folder synth refuses to write to (nothing touched)',
+  ],
+};
 
-  --config FILE         the platform configuration (default: config/platform.yaml)
-  --out DIR             the Kubernetes manifests, committed for Flux (default: dist)
-  --terraform-out DIR   the Terraform stacks (default: cdktf.out)
-  --check               write nothing; exit 0 when both folders are what the configuration gives,
-                        1 otherwise, listing each file a synth would add (+), change (~) or remove (-)
-  --diff                write nothing; print the unified diff of what a synth would change
-  --stat                with --diff: a line per file and the totals instead of the diff
-  --json                the summary (or, with --check, the comparison) as JSON on stdout
-
-Each output folder must be missing, empty, or one synth wrote: synth replaces and removes only the
-files it wrote there (listed in the folder's .gateway-pki-output.json) and keeps every other file.`;
+const USAGE = formatUsage(HELP.usage);
 
 function main(argv: string[]): number {
   let args;
@@ -65,7 +80,7 @@ function main(argv: string[]): number {
     return 2;
   }
   if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(formatHelp(HELP));
     return 0;
   }
   const conflict = args.check && args.diff ? '--check and --diff are two answers to one question: give one'

@@ -98,6 +98,9 @@ const NAME = stringRule(
   (value) => (value.length > VAULT_CLUSTER_NAME_MAX_LENGTH ? `${value.length} characters` : undefined),
 );
 
+/** `vaultCluster.tls.revision` when omitted, as types.ts documents. */
+export const VAULT_TLS_DEFAULT_REVISION = 1;
+
 const ENGINE = enumRule(VAULT_ENGINES);
 const MODE = enumRule(VAULT_MODES);
 
