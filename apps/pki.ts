@@ -28,13 +28,90 @@ import { PkiError } from '../lib/pki/errors.js';
 import { initPki } from '../lib/pki/init.js';
 import { showDate } from '../lib/pki/pem.js';
 import { pkiProfile } from '../lib/pki/profile.js';
-import { renewServerCertificate } from '../lib/pki/renew-server.js';
+import { renewServerCertificate, renewServerNextStep } from '../lib/pki/renew-server.js';
 import { defaultIssuingOut, issuingProfile, signIssuingCa } from '../lib/pki/sign-issuing.js';
+import { formatHelp, formatUsage, type Help, HELP_OPTION, type HelpOption } from '../lib/util/cli-help.js';
 
-const USAGE = `usage: npm run pki -- init [--config FILE] [--out DIR] [--force]
-       npm run pki -- check [--config FILE] [--dir DIR] [--warn-days N]
-       npm run pki -- renew-server [--config FILE] [--dir DIR]
-       npm run pki -- sign-issuing --csr FILE [--config FILE] [--dir DIR] [--out FILE] [--force]`;
+const CONFIG_OPTION: HelpOption = { flag: '--config FILE', description: 'the platform configuration', default: 'config/platform.yaml' };
+const DIR_OPTION: HelpOption = {
+  flag: '--dir DIR', description: 'the PKI directory, with the intermediate CA\'s key', default: 'pki.directory of the configuration, ../.tls from config/',
+};
+
+/** The help of each subcommand: `npm run pki -- <subcommand> --help`. */
+const SUBCOMMAND_HELP: Readonly<Record<string, Help>> = {
+  init: {
+    usage: ['npm run pki -- init [--config FILE] [--out DIR] [--force]'],
+    summary: [
+      'Makes the offline three-tier PKI of the configuration (root CA, name-constrained intermediate CA, Vault server',
+      'certificate) in DIR, and writes the public chain to vault.caBundleFile, where synth reads it. Nothing is written',
+      'until every certificate is made; existing keys are never replaced without --force.',
+    ],
+    options: [
+      CONFIG_OPTION,
+      { flag: '--out DIR', description: 'the directory of the PKI files and keys (created mode 0700)', default: 'pki.directory of the configuration, ../.tls from config/' },
+      { flag: '--force', description: 'replace the keys already in DIR, and with them the whole PKI every client trusts', default: 'off' },
+      HELP_OPTION,
+    ],
+  },
+  check: {
+    usage: ['npm run pki -- check [--config FILE] [--dir DIR] [--warn-days N]'],
+    summary: [
+      'Verifies the PKI directory as a TLS client and Vault would use it: the chain, each key against its certificate',
+      'and its mode, the profiles, the validity, the committed chain, the issuing CAs\' files. Problems fail; warnings do not.',
+    ],
+    options: [
+      CONFIG_OPTION,
+      DIR_OPTION,
+      { flag: '--warn-days N', description: `warn about certificates ending within N days (0 to ${WARN_DAYS_MAX})`, default: String(DEFAULT_WARN_DAYS) },
+      HELP_OPTION,
+    ],
+  },
+  'renew-server': {
+    usage: ['npm run pki -- renew-server [--config FILE] [--dir DIR]'],
+    summary: [
+      'Issues a new Vault server certificate, with a new key, from the intermediate CA in DIR (the root key is not',
+      'needed), and replaces vault.pem and vault-key.pem at once. It ends with the next step of this configuration.',
+    ],
+    options: [CONFIG_OPTION, DIR_OPTION, HELP_OPTION],
+  },
+  'sign-issuing': {
+    usage: ['npm run pki -- sign-issuing --csr FILE [--config FILE] [--dir DIR] [--out FILE] [--force]'],
+    summary: [
+      'Signs the CSR of an issuing CA whose key Vault generated ("terraform output -raw issuing_csr" in the vault-config',
+      'stack) with the intermediate CA in DIR, and writes the certificate followed by its chain.',
+    ],
+    options: [
+      { flag: '--csr FILE', description: 'the issuing CA\'s certificate signing request', default: 'required' },
+      CONFIG_OPTION,
+      DIR_OPTION,
+      { flag: '--out FILE', description: 'the certificate file to write', default: 'vault.pki.issuers[].certificateFile of the issuer awaiting one' },
+      { flag: '--force', description: 'replace an existing certificate file', default: 'off' },
+      HELP_OPTION,
+    ],
+  },
+};
+
+const USAGE = formatUsage(Object.values(SUBCOMMAND_HELP).flatMap((help) => help.usage));
+
+/** `npm run pki -- --help`: the subcommands, a line each, and the options they share. */
+const HELP: Help = {
+  usage: Object.values(SUBCOMMAND_HELP).flatMap((help) => help.usage),
+  summary: [
+    'The offline PKI: root CA, intermediate CA and Vault server certificate, and the signature of the issuing CAs whose',
+    'keys Vault keeps. Run it where the CA keys are, never in CI. "npm run pki -- <subcommand> --help" tells more.',
+    '',
+    'subcommands:',
+    '  init           make the PKI and write the chain synth reads',
+    '  check          verify the PKI directory and the committed chain',
+    '  renew-server   a new Vault server certificate from the intermediate CA',
+    '  sign-issuing   sign an issuing CA\'s CSR with the intermediate CA',
+  ],
+  options: [CONFIG_OPTION, HELP_OPTION],
+  notes: [
+    'exit codes: 0 done (check: no problem, warnings allowed), 1 invalid configuration, refusal, or check failure',
+    '(nothing written), 2 bad command line',
+  ],
+};
 
 /** The options each subcommand accepts, besides --config. */
 const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = {
@@ -61,7 +138,7 @@ interface Command {
 }
 
 /** The command line, or the message of what is wrong with it. */
-function parseCommandLine(argv: string[]): Command | { error: string } | 'help' {
+function parseCommandLine(argv: string[]): Command | { error: string } | { help: Help } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -82,10 +159,10 @@ function parseCommandLine(argv: string[]): Command | { error: string } | 'help' 
     return { error: (err as Error).message };
   }
   const { values, positionals } = parsed;
-  if (values.help) {
-    return 'help';
-  }
   const [name, ...extra] = positionals;
+  if (values.help) {
+    return { help: name !== undefined && Object.hasOwn(SUBCOMMAND_HELP, name) ? SUBCOMMAND_HELP[name]! : HELP };
+  }
   if (name === undefined) {
     return { error: `expected a subcommand: ${SUBCOMMAND_LIST}` };
   }
@@ -181,7 +258,7 @@ async function run(command: Command): Promise<number> {
     if (result.note !== undefined) {
       err.push(`warning: ${result.note}`);
     }
-    out.push('next: install vault.pem and vault-key.pem on the Vault nodes and reload them (SIGHUP)');
+    out.push(renewServerNextStep(config));
   } else {
     const issuers = vaultPkiSettings(config).issuers.map((issuer) => ({ name: issuer.name, file: resolve(dirname(command.config), issuer.certificateFile) }));
     const issuing = { files: issuers, permittedZones: issuingProfile(config).permittedZones };
@@ -212,8 +289,8 @@ async function run(command: Command): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const command = parseCommandLine(argv);
-  if (command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+  if ('help' in command) {
+    process.stdout.write(formatHelp(command.help));
     return 0;
   }
   if ('error' in command) {

@@ -15,6 +15,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/config/errors.js';
 import { loadPlatform } from '../lib/config/load.js';
+import { formatWarning } from '../lib/config/warnings.js';
 import { EXTRA_MANIFESTS_FOLDER, readExtraManifests } from '../lib/output/extra-manifests.js';
 import { adoptCdktfOutput, adoptGeneratedManifests } from '../lib/output/adopt.js';
 import { isOutdated, type OutputTarget, previewOutputs, type TargetPreview, type TargetSummary, writeOutputs } from '../lib/output/commit.js';
@@ -23,24 +24,42 @@ import { OutputError } from '../lib/output/errors.js';
 import { FAULT_VARIABLE, faultHook } from '../lib/output/fault-injection.js';
 import { checkOutputPaths, OUTPUT_MANIFEST, protectedFolders } from '../lib/output/ownership.js';
 import { FileSteps } from '../lib/output/steps.js';
+import { formatHelp, formatUsage, type Help, HELP_OPTION } from '../lib/util/cli-help.js';
 import { assertDeterministicEnvironment, synthesizeKubernetes } from '../lib/synth.js';
 import { findStateInOutput, localStateDirectory, stateFolderProblem, stateMigrationMessage } from '../lib/terraform/state.js';
+import { removedStacks, removedStackWarning } from '../lib/terraform/removed-stacks.js';
 import { synthesizeTerraform, terraformNextSteps } from '../lib/terraform/synth.js';
 
-const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--terraform-out DIR] [--check | --diff [--stat]] [--json]
-       npm run diff -- [--stat] [same options]
+const HELP: Help = {
+  usage: [
+    'npm run synth -- [--config FILE] [--out DIR] [--terraform-out DIR] [--check | --diff [--stat]] [--json]',
+    'npm run diff -- [--stat] [same options]',
+  ],
+  summary: [
+    'Validates the configuration, then writes the Kubernetes manifests (dist/, committed for Flux) and the',
+    'Terraform stacks (cdktf.out/) together. Each output folder must be missing, empty, or one synth wrote:',
+    'synth replaces and removes only the files it wrote there (listed in the folder\'s .gateway-pki-output.json)',
+    'and keeps every other file. Your own manifests in extra/<cluster>/<layer>/ beside the configuration are',
+    'copied into their layer as extra.<file> (README, "Your own manifests"). Warnings (settings with no effect,',
+    'a Terraform stack removed) end the summary.',
+  ],
+  options: [
+    { flag: '--config FILE', description: 'the platform configuration', default: 'config/platform.yaml' },
+    { flag: '--out DIR', description: 'the Kubernetes manifests, committed for Flux', default: 'dist' },
+    { flag: '--terraform-out DIR', description: 'the Terraform stacks', default: 'cdktf.out' },
+    { flag: '--check', description: 'write nothing; exit 0 when both folders are what the configuration gives, 1 listing each file to add (+), change (~) or remove (-)', default: 'off' },
+    { flag: '--diff', description: 'write nothing; print the unified diff of what a synth would change', default: 'off' },
+    { flag: '--stat', description: 'with --diff: a line per file and the totals instead of the diff', default: 'off' },
+    { flag: '--json', description: 'the summary (or, with --check, the comparison) as JSON on stdout', default: 'off' },
+    HELP_OPTION,
+  ],
+  notes: [
+    'exit codes: 0 written or unchanged (with --check: up to date), 1 invalid configuration, synthesis or write error',
+    '(with --check: out of date), 2 bad command line or an output folder synth refuses to write to (nothing touched)',
+  ],
+};
 
-  --config FILE         the platform configuration (default: config/platform.yaml)
-  --out DIR             the Kubernetes manifests, committed for Flux (default: dist)
-  --terraform-out DIR   the Terraform stacks (default: cdktf.out)
-  --check               write nothing; exit 0 when both folders are what the configuration gives,
-                        1 otherwise, listing each file a synth would add (+), change (~) or remove (-)
-  --diff                write nothing; print the unified diff of what a synth would change
-  --stat                with --diff: a line per file and the totals instead of the diff
-  --json                the summary (or, with --check, the comparison) as JSON on stdout
-
-Each output folder must be missing, empty, or one synth wrote: synth replaces and removes only the
-files it wrote there (listed in the folder's .gateway-pki-output.json) and keeps every other file.`;
+const USAGE = formatUsage(HELP.usage);
 
 function main(argv: string[]): number {
   let args;
@@ -64,7 +83,7 @@ function main(argv: string[]): number {
     return 2;
   }
   if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(formatHelp(HELP));
     return 0;
   }
   const conflict = args.check && args.diff ? '--check and --diff are two answers to one question: give one'
@@ -86,7 +105,8 @@ function main(argv: string[]): number {
       cwd,
     ) as [string, string];
     assertDeterministicEnvironment(process.env);
-    const { config, vaultCaBundle, trustRoots, issuingCertificates } = loadPlatform(args.config);
+    const { config, vaultCaBundle, trustRoots, issuingCertificates, warnings: configWarnings } = loadPlatform(args.config);
+    const settingWarnings = configWarnings.map(formatWarning);
     const stateProblem = stateFolderProblem(config, configDir, [{ dir: distDir, label: shown.dist }, { dir: terraformDir, label: shown.terraform }]);
     if (stateProblem !== undefined) throw new ConfigError(args.config, [{ path: 'terraform.backend.local.directory', message: stateProblem }]);
     const strayState = findStateInOutput(terraformDir);
@@ -110,12 +130,17 @@ function main(argv: string[]): number {
     ];
     if (args.check || args.diff) {
       const previews = previewOutputs(targets);
+      const previewWarnings = [
+        ...settingWarnings,
+        ...removedStacks(previews[1]!.removed).map((stack) => removedStackWarning(stack, shown.terraform, false)),
+      ];
+      for (const warning of previewWarnings) process.stderr.write(`synth: warning: ${warning}\n`);
       if (args.diff) {
         const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
         process.stdout.write(args.stat ? renderDiffStat(previews, { color }) : renderDiff(previews, { color }));
         return 0;
       }
-      return reportCheck(previews, args.json);
+      return reportCheck(previews, args.json, previewWarnings);
     }
 
     const result = writeOutputs(targets, {
@@ -132,8 +157,14 @@ function main(argv: string[]): number {
     const stacks = terraform.filter((f) => f.path.endsWith('/cdk.tf.json')).map((f) => f.path.split('/')[1]!);
     const objects = rendered.folders.reduce((n, f) => n + f.objects, 0);
     const nextSteps = terraformNextSteps(config, issuingCertificates);
-    for (const warning of result.warnings) process.stderr.write(`synth: warning: ${warning}\n`);
+    const warnings = [
+      ...settingWarnings,
+      ...removedStacks(tf.removed).map((stack) => removedStackWarning(stack, shown.terraform, true)),
+      ...result.warnings,
+    ];
     if (args.json) {
+      // stdout is the JSON: the warnings go to stderr too, where a person reading the log sees them.
+      for (const warning of warnings) process.stderr.write(`synth: warning: ${warning}\n`);
       const summary = (target: TargetSummary) => ({
         folder: target.label, added: target.added, changed: target.changed, removed: target.removed, kept: target.kept, adopted: target.adopted,
       });
@@ -144,7 +175,7 @@ function main(argv: string[]): number {
         stacks,
         outputs: [summary(dist), summary(tf)],
         next: nextSteps.map((line) => line.replace(/^next: /, '')),
-        warnings: result.warnings,
+        warnings,
       }, null, 2)}\n`);
       return 0;
     }
@@ -158,6 +189,7 @@ function main(argv: string[]): number {
       ...dist.removed.map((p) => `  - ${p}`),
       `terraform: ${stacks.length} stack${stacks.length === 1 ? '' : 's'} (${stacks.join(', ')}) into ${shown.terraform}/, ${counts(tf)}`,
       ...nextSteps,
+      ...warnings.map((warning) => `warning: ${warning}`),
     ];
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
@@ -176,11 +208,12 @@ function main(argv: string[]): number {
  * `--check`: exit 0 when both folders are what a synth would leave, 1 otherwise, with the files
  * that differ (and, in JSON, the same lists).
  */
-function reportCheck(previews: readonly TargetPreview[], json: boolean): number {
+function reportCheck(previews: readonly TargetPreview[], json: boolean, warnings: readonly string[]): number {
   const outdated = previews.filter(isOutdated);
   if (json) {
     process.stdout.write(`${JSON.stringify({
       upToDate: outdated.length === 0,
+      warnings,
       outputs: previews.map((p) => ({
         folder: p.label, upToDate: !isOutdated(p), added: p.added, changed: p.changed, removed: p.removed,
         manifestChanged: p.manifestChanged, interrupted: p.interrupted,

@@ -21,8 +21,25 @@ import { formatReport, sortFindings, summarize, toJsonReport } from '../lib/vali
 import { DEFAULT_CRD_ROOT, SchemaRegistry } from '../lib/validate/schemas.js';
 import { validateOutput } from '../lib/validate/validate.js';
 import type { PolicySuppression } from '../lib/validate/policies.js';
+import { formatHelp, formatUsage, type Help, HELP_OPTION } from '../lib/util/cli-help.js';
 
-const USAGE = 'usage: npm run validate -- [--crds DIR] [--config FILE] [--json] [DIR ...]';
+const HELP: Help = {
+  usage: ['npm run validate -- [--crds DIR] [--config FILE] [--json] [DIR ...]'],
+  summary: [
+    'Checks the synthesized output as the clusters and Terraform will see it: every object against the upstream',
+    'CRDs and their CEL rules, the references between objects, secret material, and the policies, with the',
+    'suppressions of the configuration. DIR: the folders to check (default: dist, and cdktf.out when it exists).',
+  ],
+  options: [
+    { flag: '--crds DIR', description: 'the folder of the upstream CRD files named in cdk8s.yaml', default: '$GATEWAY_PKI_CRDS, else ../shared/crds beside the project' },
+    { flag: '--config FILE', description: 'the configuration whose validation.suppressions apply', default: 'config/platform.yaml when it exists' },
+    { flag: '--json', description: 'the report as JSON ({ findings, summary }) instead of text', default: 'off' },
+    HELP_OPTION,
+  ],
+  notes: ['exit codes: 0 no error (warnings allowed), 1 errors found or invalid configuration, 2 bad command line or no usable CRD folder'],
+};
+
+const USAGE = formatUsage(HELP.usage);
 const DEFAULT_CONFIG = 'config/platform.yaml';
 
 /** A command-line problem: printed with the usage, exit code 2. */
@@ -94,7 +111,7 @@ function main(argv: string[]): number {
     }
     const { values, positionals } = parsed;
     if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
+      process.stdout.write(formatHelp(HELP));
       return 0;
     }
     const output = folders(positionals);

@@ -198,4 +198,33 @@ describe('synth CLI', () => {
     expect(readTree(ws.terraform).has('stacks/mycluster-0-aws/cdk.tf.json')).toBe(true);
     expect(readTree(ws.terraform).has('stacks/vault-config/cdk.tf.json')).toBe(true);
   });
+
+  test('warns, exit 0, of settings monitoring off ignores and of the Terraform stack a renamed cluster leaves behind', async () => {
+    // GIVEN: a synth of the example, then the cluster renamed and its monitoring switched off
+    const ws = workspace(example());
+    expect((await runSynth(['--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform])).code).toBe(0);
+    const renamed = example();
+    renamed.clusters[0].name = 'prod-eu';
+    renamed.clusters[0].monitoring.enabled = false;
+    for (const application of renamed.applications) application.cluster = 'prod-eu';
+    writeFileSync(ws.config, stringify(renamed));
+    // WHEN
+    const check = await runSynth(['--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform, '--check', '--json']);
+    const run = await runSynth(['--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform]);
+    const again = await runSynth(['--config', ws.config, '--out', ws.dist, '--terraform-out', ws.terraform, '--json']);
+    // THEN
+    const removed = /a synth would remove the Terraform stack .*cdktf\.out\/stacks\/mycluster-0-aws\/ .*its AWS resources still exist\. Destroy it first \(terraform destroy in .*cdktf\.out\/stacks\/mycluster-0-aws,/;
+    expect(check.code).toBe(1);
+    expect(JSON.parse(check.stdout).warnings).toContainEqual(expect.stringMatching(removed));
+    expect(check.stderr).toMatch(removed);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^warning: removed the Terraform stack .*cdktf\.out\/stacks\/mycluster-0-aws\/ .*or its resources are orphaned$/m);
+    expect(run.stdout).toMatch(/^warning: clusters\[0\]\.monitoring\.warningDaysLeft: is ignored: monitoring\.enabled is false in cluster "prod-eu"/m);
+    expect(run.stdout).toMatch(/^warning: backup: the backups run in cluster "prod-eu", whose monitoring is off/m);
+    // The stack is gone now: the next synth only repeats the configuration's warnings.
+    expect(again.code).toBe(0);
+    const warnings: string[] = JSON.parse(again.stdout).warnings;
+    expect(warnings.some((warning) => /Terraform stack/.test(warning))).toBe(false);
+    expect(warnings).toContainEqual(expect.stringMatching(/^backup: /));
+  });
 });

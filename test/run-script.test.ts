@@ -63,12 +63,14 @@ describe('scripts/run.cjs', () => {
     const before = record().content;
     // A change the runs can see: the usage text they print.
     const source = join(project, 'apps', 'synth.ts');
-    writeFileSync(source, readFileSync(source, 'utf8').replace('usage: npm run synth -- ', 'usage (changed): npm run synth -- '));
+    const text = readFileSync(source, 'utf8');
+    expect(text).toContain("'npm run synth -- [--config FILE]");
+    writeFileSync(source, text.replace("'npm run synth -- [--config FILE]", "'(changed) npm run synth -- [--config FILE]"));
     const [a, b] = await Promise.all([run('synth', '--help'), run('synth', '--help')]);
     expect([a.code, b.code]).toEqual([0, 0]);
     // One built; the other waited on build/.build.lock and found build/ current.
     expect([a.stderr, b.stderr].filter((stderr) => stderr.includes('building build/'))).toHaveLength(1);
-    expect(a.stdout).toMatch(/^usage \(changed\): npm run synth -- /);
+    expect(a.stdout).toMatch(/^usage: \(changed\) npm run synth -- /);
     expect(b.stdout).toBe(a.stdout);
     expect(builtAt()).not.toBe(built);
     expect(record().content).not.toBe(before);

@@ -98,6 +98,9 @@ const NAME = stringRule(
   (value) => (value.length > VAULT_CLUSTER_NAME_MAX_LENGTH ? `${value.length} characters` : undefined),
 );
 
+/** `vaultCluster.tls.revision` when omitted, as types.ts documents. */
+export const VAULT_TLS_DEFAULT_REVISION = 1;
+
 const ENGINE = enumRule(VAULT_ENGINES);
 const MODE = enumRule(VAULT_MODES);
 
@@ -194,7 +197,9 @@ export function checkVaultCluster(problems: Problems, raw: Mapping, context: Vau
   field(problems, cluster, path, 'name', NAME, true);
   const engine = field<VaultEngine>(problems, cluster, path, 'engine', ENGINE, true);
   const version = field<string>(problems, cluster, path, 'version', PACKAGE_VERSION);
-  checkPackageSha256(problems, cluster, path, engine ?? (own(cluster, 'engine') === undefined ? 'vault' : undefined));
+  const engineInEffect = engine ?? (own(cluster, 'engine') === undefined ? 'vault' : undefined);
+  if (engineInEffect !== undefined && version !== undefined) checkEngineVersion(problems, path, engineInEffect, version);
+  checkPackageSha256(problems, cluster, path, engineInEffect);
   const mode = field<'dev' | 'ha'>(problems, cluster, path, 'mode', MODE, true) ?? (own(cluster, 'mode') === undefined ? 'ha' : undefined);
   const voters = checkVoters(problems, cluster, path, mode);
   const region = field<string>(problems, cluster, path, 'region', REGION, true) ?? context.aws.region;
@@ -208,6 +213,28 @@ export function checkVaultCluster(problems: Problems, raw: Mapping, context: Vau
   field(problems, cluster, path, 'bootstrap', BOOLEAN, true);
   checkAudit(problems, cluster, path);
   return { engine: engine ?? (own(cluster, 'engine') === undefined ? 'vault' : undefined), version };
+}
+
+/**
+ * The release lines of each engine, by major version: OpenBao's first release is 2.0.0 (July 2024)
+ * and all its releases are 2.x, Vault's are all 1.x. A version of the other engine's line renders a
+ * download URL and a backup image that do not exist, which would only fail at node boot.
+ * @see https://github.com/openbao/openbao/tags
+ */
+export const ENGINE_RELEASE_LINES: Readonly<Record<VaultEngine, { readonly name: string; readonly valid: (major: number) => boolean; readonly line: string }>> = {
+  vault: { name: 'Vault', valid: (major) => major === 1, line: '1.x, such as "1.21.1"' },
+  openbao: { name: 'OpenBao', valid: (major) => major >= 2, line: '2.x, such as "2.4.4"' },
+};
+
+/** `version` of a release line of `engine` (see {@link ENGINE_RELEASE_LINES}). */
+function checkEngineVersion(problems: Problems, path: Path, engine: VaultEngine, version: string): void {
+  const line = ENGINE_RELEASE_LINES[engine];
+  if (line.valid(Number(version.split('.')[0]))) return;
+  const other = VAULT_ENGINES.find((name) => name !== engine && ENGINE_RELEASE_LINES[name].valid(Number(version.split('.')[0])));
+  problems.add([...path, 'version'], expectedGot(`${engine === 'openbao' ? 'an' : 'a'} ${line.name} release (engine "${engine}"): ${line.line}`, version,
+    other === undefined
+      ? `no ${line.name} release has that major version`
+      : `${other === 'openbao' ? 'an' : 'a'} ${ENGINE_RELEASE_LINES[other].name} version: give the ${line.name} release to install, or set engine: ${other}`));
 }
 
 /** Required with OpenBao (a download checked against it); refused with Vault, where it would be silently unused. */

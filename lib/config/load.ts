@@ -10,12 +10,14 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type YAMLError } from 'yaml';
 import { readCaBundle, readTrustRoots, trustRootsOfCaBundle } from './ca-bundle.js';
-import { ConfigError, type ConfigProblem, ConfigReadError, formatPath, parsePath, type PathSegment } from './errors.js';
+import { caChainProblems } from './check-ca-chain.js';
+import { ConfigError, type ConfigProblem, ConfigReadError, formatPath, parsePath, type PathSegment, showValue } from './errors.js';
 import { type IssuingCertificates, readIssuingCertificates } from './issuing-ca.js';
 import type { PlatformConfig } from './types.js';
 import { CONFIG_SECTIONS, validateConfig, type ValidateOptions } from './validate.js';
+import { type ConfigWarning, configWarnings } from './warnings.js';
 
 /** The validated configuration and the content of the files it names. */
 export interface LoadedPlatform {
@@ -41,6 +43,8 @@ export interface LoadedPlatform {
    * issuing CA first. An issuer without a file is absent: it awaits `npm run pki -- sign-issuing`.
    */
   readonly issuingCertificates: IssuingCertificates;
+  /** Settings with no effect (lib/config/warnings.ts): synth prints them and still writes its output. */
+  readonly warnings: readonly ConfigWarning[];
 }
 
 /**
@@ -82,6 +86,15 @@ export function parsePlatform(text: string, source: string, baseDir: string): Lo
       trustRoots = roots.pem;
       return roots.problems;
     },
+    // The chains read above must be those made for this configuration.
+    checkCaChains: (valid) => caChainProblems(valid, [
+      ...(valid.vault.caBundleFile !== undefined && valid.vault.caBundleSecretRef === undefined && vaultCaBundle !== undefined
+        ? [{ path: ['vault', 'caBundleFile'], file: join(baseDir, valid.vault.caBundleFile), pem: vaultCaBundle, checkNameConstraints: true }]
+        : []),
+      ...(valid.trust?.rootsFile !== undefined
+        ? [{ path: ['trust', 'rootsFile'], file: join(baseDir, valid.trust.rootsFile), pem: trustRoots, checkNameConstraints: false }]
+        : []),
+    ]),
     // Each issuing CA must chain to what clients trust: the CA bundle, or the roots with a bundle in a Secret.
     checkIssuingCertificates: (valid) => {
       const read = readIssuingCertificates(valid, baseDir, vaultCaBundle ?? trustRoots);
@@ -89,7 +102,7 @@ export function parsePlatform(text: string, source: string, baseDir: string): Lo
       return read.problems;
     },
   });
-  return { config, vaultCaBundle, trustRoots, issuingCertificates };
+  return { config, vaultCaBundle, trustRoots, issuingCertificates, warnings: configWarnings(config) };
 }
 
 /**
@@ -195,11 +208,65 @@ function parseAndValidate(text: string, source: string, options: ValidateOptions
   const problems = validateConfig(raw, options);
   if (problems.length > 0) {
     throw new ConfigError(source, problems.map((problem) => {
+      const hinted = withQuoteHint(problem, doc, text, raw);
       const line = lineOfPath(doc, parsePath(problem.path), lineAt);
-      return line === undefined ? problem : { ...problem, line };
+      return line === undefined ? hinted : { ...hinted, line };
     }));
   }
   return raw as PlatformConfig;
+}
+
+/**
+ * `problem` with the hint "quote it" when YAML read its value, written unquoted, as a number or a
+ * boolean (`0000…0000` is the number 0, `yes` may be true, `1.20` is 1.2) and the same text as a
+ * string would be valid there: the value is checked again, quoted, to know. Problems that already
+ * say how to quote (aws.accountId, label values) are left as they are.
+ */
+function withQuoteHint(problem: ConfigProblem, doc: Document, text: string, raw: unknown): ConfigProblem {
+  if (/quote it/.test(problem.message)) return problem;
+  const segments = parsePath(problem.path);
+  const node = nodeAtPath(doc, segments);
+  if (!isScalar(node) || node.type !== Scalar.PLAIN || (typeof node.value !== 'number' && typeof node.value !== 'boolean')) return problem;
+  const range = node.range;
+  if (range === undefined || range === null) return problem;
+  const written = text.slice(range[0], range[1]).trim();
+  const quoted = structuredClone(raw);
+  if (!setAtPath(quoted, segments, written)) return problem;
+  if (validateConfig(quoted).some((other) => other.path === problem.path)) return problem;
+  const hint = `YAML read ${showValue(written)} without quotes as the ${typeof node.value} ${String(node.value)}: quote it`;
+  const message = problem.message.endsWith(')') ? `${problem.message.slice(0, -1)}; ${hint})` : `${problem.message} (${hint})`;
+  return { ...problem, message };
+}
+
+/** The node at `segments`, aliases resolved, or `undefined` when the document has none there. */
+function nodeAtPath(doc: Document, segments: readonly PathSegment[]): unknown {
+  let node: unknown = doc.contents;
+  for (const segment of segments) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((item) => keyText(item.key) === String(segment));
+      if (!pair) return undefined;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+      node = node.items[segment];
+    } else {
+      return undefined;
+    }
+  }
+  return isAlias(node) ? node.resolve(doc) : node;
+}
+
+/** Sets the value at `segments` of plain data; `false` when a step is missing. */
+function setAtPath(data: unknown, segments: readonly PathSegment[], value: unknown): boolean {
+  if (segments.length === 0) return false;
+  let parent: unknown = data;
+  for (const segment of segments.slice(0, -1)) {
+    if (typeof parent !== 'object' || parent === null) return false;
+    parent = (parent as Record<string | number, unknown>)[segment];
+  }
+  if (typeof parent !== 'object' || parent === null) return false;
+  (parent as Record<string | number, unknown>)[segments[segments.length - 1]!] = value;
+  return true;
 }
 
 function readErrorReason(err: unknown): string {

@@ -54,6 +54,7 @@ import {
 import { acmeEmailProblem } from './check-acme.js';
 import { checkBackup } from './check-backup.js';
 import { checkCredentials } from './check-credentials.js';
+import { checkLeftovers } from './check-leftovers.js';
 import { checkOwnership } from './check-ownership.js';
 import { checkTerraform } from './check-terraform.js';
 import { checkVaultCluster } from './check-vault-cluster.js';
@@ -169,6 +170,12 @@ export const POLICY_RULE_ID_PATTERN = /^(K8S|TF)-\d{3}$/;
 /** Shortest `validation.suppressions[].reason`: a reason says why, which "ok" or "accepted" does not. */
 export const SUPPRESSION_REASON_MIN_LENGTH = 10;
 
+/** The fields the CA chains are compared with (check-ca-chain.ts) and the mappings that hold them, as paths. */
+const CA_CHAIN_FIELDS: readonly string[] = [
+  '', 'organization', 'organization.name', 'dns', 'dns.privateZone', 'dns.privateZone.name', 'vault', 'vault.address',
+  'vault.caBundleFile', 'vault.caBundleSecretRef', 'trust', 'trust.rootsFile',
+];
+
 /** Top-level sections of the configuration, in the order they are checked and documented. */
 export const CONFIG_SECTIONS = [
   'organization', 'aws', 'dns', 'acme', 'vault', 'publicCertificate', 'privateCertificate', 'versions', 'imageDigests', 'clusters', 'applications',
@@ -238,6 +245,15 @@ export interface ValidateOptions {
    * @default - the roots are not checked
    */
   readonly checkTrustRoots?: (file: string, source: 'rootsFile' | 'caBundleFile') => readonly string[];
+  /**
+   * Checks that the CA chain files already read (`vault.caBundleFile`, `trust.rootsFile`) were made
+   * for this configuration (lib/config/check-ca-chain.ts), called once the fields it compares
+   * (organization.name, dns.privateZone.name, vault.address, the files) are valid, before {@link checkIssuingCertificates}, which only runs when
+   * nothing at all is wrong. Returns what differs, each
+   * problem with its path. The loader passes one (see `loadPlatform`).
+   * @default - the chains are not compared with the configuration
+   */
+  readonly checkCaChains?: (config: PlatformConfig) => ReadonlyArray<{ readonly path: Path; readonly message: string }>;
   /**
    * Checks the issuing CAs' certificate files (`vault.pki.issuers[].certificateFile`), called last
    * and only when nothing else is wrong, with the configuration then known valid. Returns what is
@@ -791,10 +807,16 @@ function checkPlatform(problems: Problems, raw: unknown, options: ValidateOption
   checkVaultSetupAcrossSections(problems, raw, { clusters });
   checkOwnership(problems, raw, { ...dns, vaultHost });
   checkAlertsAgainstRenewal(problems, raw);
+  checkLeftovers(problems, raw, dns);
   // Last of the field checks: it names and redacts what they may have quoted.
   checkCredentials(problems, raw);
   // The issuing CAs' files relate the whole configuration (domains, CA chain) to what was signed
   // offline: checked once nothing else is wrong, as a cross-field check is once its fields are valid.
+  // The chains are compared with a few fields only, once those are sound: so a chain made for another
+  // configuration is reported along with the problems of the other fields (the example's leftovers).
+  if (options.checkCaChains && !problems.list.some((problem) => CA_CHAIN_FIELDS.includes(problem.path))) {
+    for (const problem of options.checkCaChains(raw as unknown as PlatformConfig)) problems.add(problem.path, problem.message);
+  }
   if (options.checkIssuingCertificates && problems.list.length === 0) {
     for (const problem of options.checkIssuingCertificates(raw as unknown as PlatformConfig)) problems.add(problem.path, problem.message);
   }

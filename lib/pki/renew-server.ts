@@ -12,6 +12,9 @@ import { showDate } from './pem.js';
 import type { PkiProfile } from './profile.js';
 import { issueServerCertificate, SERVER_CERTIFICATE_LIFETIME_YEARS } from './server-certificate.js';
 import type { x509 } from './x509.js';
+import { VAULT_TLS_DEFAULT_REVISION } from '../config/check-vault-cluster.js';
+import type { PlatformConfig } from '../config/types.js';
+import { VAULT_AWS_STACK } from '../util/names.js';
 
 /** What {@link renewServerCertificate} needs. */
 export interface RenewServerOptions {
@@ -54,4 +57,20 @@ export async function renewServerCertificate(options: RenewServerOptions): Promi
         + `${SERVER_CERTIFICATE_LIFETIME_YEARS}-year lifetime: rotate the intermediate (see the README, "Private PKI")`,
     } : {}),
   };
+}
+
+/**
+ * What to do once the server certificate is renewed: with `vaultCluster`, Terraform uploads the TLS
+ * files to Secrets Manager when `tls.revision` changes, and the new revision in the nodes' user data
+ * rolls them (an instance refresh), each new node fetching the new files; without it, the
+ * Vault servers are the user's own.
+ */
+export function renewServerNextStep(config: PlatformConfig): string {
+  if (config.vaultCluster === undefined) {
+    return 'next: install vault.pem and vault-key.pem on the Vault nodes and reload them (SIGHUP)';
+  }
+  const revision = config.vaultCluster.tls?.revision ?? VAULT_TLS_DEFAULT_REVISION;
+  return `next: raise vaultCluster.tls.revision (now ${revision}) to ${revision + 1} in the configuration, run "npm run synth", `
+    + `then apply the ${VAULT_AWS_STACK} stack (terraform apply in cdktf.out/stacks/${VAULT_AWS_STACK}): Terraform uploads the new `
+    + 'certificate and key, and the nodes are replaced one at a time with them';
 }

@@ -493,6 +493,49 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('says to quote a checksum that YAML read as a number, showing it as written', () => {
+    // GIVEN: 64 zeros, unquoted, are the integer 0 to YAML
+    const zeros = '0'.repeat(64);
+    const text = exampleTextWith('engine: vault\n  version: 1.21.1', `engine: openbao\n  version: 2.4.1\n  packageSha256: ${zeros}`);
+    // WHEN
+    const problems = problemsOf(text);
+    // THEN
+    expect(problems).toEqual([{
+      path: 'vaultCluster.packageSha256',
+      line: lineOf(text, 'packageSha256:'),
+      message: `expected a SHA-256 checksum: 64 hexadecimal digits, got 0 (YAML read "${zeros}" without quotes as the number 0: quote it)`,
+    }]);
+  });
+
+  it('says to quote a name that YAML read as a boolean', () => {
+    // GIVEN
+    const text = exampleTextWith('namespace: echo', 'namespace: true');
+    // WHEN
+    const [problem, ...others] = problemsOf(text);
+    // THEN
+    expect(others).toEqual([]);
+    expect(problem!.message).toMatch(/, got true \(YAML read "true" without quotes as the boolean true: quote it\)$/);
+  });
+
+  it('does not say to quote a number where a number is expected', () => {
+    // GIVEN
+    const text = exampleTextWith('port: 80', 'port: 99999');
+    // WHEN
+    const [problem] = problemsOf(text);
+    // THEN
+    expect(problem!.message).not.toMatch(/quote/);
+    expect(problem!.message).toMatch(/, got 99999$/);
+  });
+
+  it('does not say to quote a number that would be wrong as a string too', () => {
+    // GIVEN: 1.21 is no exact version, quoted or not
+    const text = exampleTextWith('version: 1.21.1', 'version: 1.21');
+    // WHEN
+    const [problem] = problemsOf(text);
+    // THEN
+    expect(problem!.message).not.toMatch(/quote/);
+  });
+
   it('reports a YAML syntax error with its line, and nothing else', () => {
     // GIVEN
     const text = exampleTextWith('  country: FR\n', '  country: [FR\n');

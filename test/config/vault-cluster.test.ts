@@ -40,6 +40,14 @@ describe('vaultCluster validation', () => {
     ['an engine in capitals', (c: any) => { c.engine = 'OpenBao'; }, 'vaultCluster.engine', 'expected "vault" or "openbao", got "OpenBao" (write it in lowercase: "openbao")'],
     ['a version with a v', (c: any) => { c.version = 'v1.21.1'; }, 'vaultCluster.version',
       'expected an exact package version such as "1.21.1" (three numbers, no "v", no range), got "v1.21.1" (write it without the "v": "1.21.1")'],
+    ['openbao with a Vault version', (c: any) => { c.engine = 'openbao'; c.version = '1.21.1'; c.packageSha256 = 'a'.repeat(64); }, 'vaultCluster.version',
+      'expected an OpenBao release (engine "openbao"): 2.x, such as "2.4.4", got "1.21.1" '
+        + '(a Vault version: give the OpenBao release to install, or set engine: vault)'],
+    ['vault with an OpenBao version', (c: any) => { c.version = '2.4.1'; }, 'vaultCluster.version',
+      'expected a Vault release (engine "vault"): 1.x, such as "1.21.1", got "2.4.1" '
+        + '(an OpenBao version: give the Vault release to install, or set engine: openbao)'],
+    ['a version of no engine', (c: any) => { c.version = '0.9.0'; }, 'vaultCluster.version',
+      /^expected a Vault release \(engine "vault"\): 1\.x, such as "1\.21\.1", got "0\.9\.0" \(no Vault release has that major version\)$/],
     ['openbao without a checksum', (c: any) => { c.engine = 'openbao'; c.version = '2.4.1'; }, 'vaultCluster.packageSha256',
       /^is required with engine "openbao": expected the SHA-256 of the OpenBao \.rpm/],
     ['a checksum with vault', (c: any) => { c.packageSha256 = 'a'.repeat(64); }, 'vaultCluster.packageSha256', /^is not used with engine "vault"/],

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { certificatePem, createIntermediateCa } from '../../lib/pki/certificate-authority.js';
 import { privateKeyPem } from '../../lib/pki/key-pair.js';
 import { pkiProfile } from '../../lib/pki/profile.js';
+import { renewServerNextStep } from '../../lib/pki/renew-server.js';
 import {
   exampleConfig, initIn, nodeCertificate, opensslText, opensslVerify, pkiWorkspace, readCa, removeWorkspaces, runIn, snapshotDir,
 } from '../support/pki.js';
@@ -42,6 +43,19 @@ describe('pki renew-server', () => {
     expect(statSync(join(ws.tls, 'vault-key.pem')).mode & 0o777).toBe(0o600);
     expect(statSync(join(ws.tls, 'vault.pem')).mode & 0o777).toBe(0o644);
     expect((await runIn(ws, 'check')).code).toBe(0);
+    // The example has a vaultCluster: the next step goes through its TLS revision and the vault-aws stack.
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('next: raise vaultCluster.tls.revision (now 1) to 2 in the configuration, '
+      + 'run "npm run synth", then apply the vault-aws stack (terraform apply in cdktf.out/stacks/vault-aws): Terraform uploads '
+      + 'the new certificate and key, and the nodes are replaced one at a time with them');
+  });
+
+  test('ends with the next step of the configuration: its TLS revision, or Vault servers of one\'s own', () => {
+    const withCluster = exampleConfig();
+    withCluster.vaultCluster.tls = { revision: 4 };
+    expect(renewServerNextStep(withCluster)).toMatch(/^next: raise vaultCluster\.tls\.revision \(now 4\) to 5 in the configuration, /);
+    const own = exampleConfig();
+    delete own.vaultCluster;
+    expect(renewServerNextStep(own)).toBe('next: install vault.pem and vault-key.pem on the Vault nodes and reload them (SIGHUP)');
   });
 
   test('follows the configuration: names and key algorithm changed since init', async () => {

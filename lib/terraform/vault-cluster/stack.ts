@@ -1,7 +1,7 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { raftVoters, VAULT_AUDIT_DEFAULTS, VAULT_HA_MIN_SUBNETS } from '../../config/check-vault-cluster.js';
+import { raftVoters, VAULT_AUDIT_DEFAULTS, VAULT_HA_MIN_SUBNETS, VAULT_TLS_DEFAULT_REVISION } from '../../config/check-vault-cluster.js';
 import { pkiFile } from '../../config/pki-files.js';
 import { goDurationSeconds, SYSLOG_AUDIT_FACILITY, vaultSetupSettings } from '../../config/vault-setup.js';
 import type { PlatformConfig, VaultClusterConfig } from '../../config/types.js';
@@ -85,7 +85,7 @@ export class VaultAwsStack extends PlatformStack {
         certificateFile: cluster.tls?.certificateFile ?? pkiFile(platform, PKI_FILES.serverCertificate),
         keyFile: cluster.tls?.keyFile ?? pkiFile(platform, PKI_FILES.serverKey),
         caChainFile: cluster.tls?.caChainFile ?? pkiFile(platform, PKI_FILES.chain),
-        revision: cluster.tls?.revision ?? 1,
+        revision: cluster.tls?.revision ?? VAULT_TLS_DEFAULT_REVISION,
         minVersion: cluster.tls?.minVersion ?? 'tls12',
         files: props.files,
       },
