@@ -16,7 +16,7 @@ import { readOutput } from '../lib/validate/read-output.js';
 import { checkSchema } from '../lib/validate/schema-check.js';
 import { SchemaRegistry } from '../lib/validate/schemas.js';
 import { checkSecrets } from '../lib/validate/secrets.js';
-import { COMMITTED_DIST, EXAMPLE_CONFIG, runSynth } from './support/cli.js';
+import { COMMITTED_DIST, EXAMPLE_CONFIG, PLATFORM_CONFIG, runSynth } from './support/cli.js';
 import { checkRules, findPromtool } from './support/promtool.js';
 
 let first: Map<string, string>;
@@ -29,12 +29,20 @@ let secondTerraform: Map<string, string>;
 /** The first synth as `npm run validate` reads it: the product's checks run on it below. */
 let input: ValidationInput;
 
+/** The user's platform (config/platform.yaml), synthesized: what the committed dist/ must be. */
+let platform: Map<string, string>;
+let platformOutputDir: string;
+
 beforeAll(async () => {
-  const [a, b] = [mkdtempSync(join(tmpdir(), 'synth-a-')), mkdtempSync(join(tmpdir(), 'synth-b-'))];
-  const [runA, runB] = await Promise.all([
+  const [a, b, p] = [mkdtempSync(join(tmpdir(), 'synth-a-')), mkdtempSync(join(tmpdir(), 'synth-b-')), mkdtempSync(join(tmpdir(), 'synth-platform-'))];
+  const [runA, runB, runP] = await Promise.all([
     runSynth(['--config', EXAMPLE_CONFIG, '--out', join(a, 'dist'), '--terraform-out', join(a, 'cdktf.out')]),
     runSynth(['--config', EXAMPLE_CONFIG, '--out', join(b, 'dist'), '--terraform-out', join(b, 'cdktf.out')]),
+    runSynth(['--config', PLATFORM_CONFIG, '--out', join(p, 'dist'), '--terraform-out', join(p, 'cdktf.out')]),
   ]);
+  expect(runP.code, runP.stdout + runP.stderr).toBe(0);
+  platform = readTree(join(p, 'dist'));
+  platformOutputDir = p;
   expect(runA.stderr).toBe('');
   expect(runA.code).toBe(0);
   expect(runB.code).toBe(0);
@@ -60,15 +68,15 @@ describe('dist/', () => {
   test('the committed dist/ is what the code synthesizes (run `npm run synth` and commit it otherwise)', () => {
     // What synth owns in the committed dist/ (a flux-system/ that flux bootstrap committed is not synth's).
     const committed = readOwnedTree(COMMITTED_DIST);
-    const stale = [...new Set([...committed.keys(), ...first.keys()])]
-      .filter((path) => committed.get(path) !== first.get(path))
+    const stale = [...new Set([...committed.keys(), ...platform.keys()])]
+      .filter((path) => committed.get(path) !== platform.get(path))
       .sort();
     expect(stale, `stale files in dist/: ${stale.join(', ')}`).toEqual([]);
   });
 
   test('synth --check agrees: the committed dist/ is up to date (what CI runs)', async () => {
     // Against a fresh cdktf.out/: cdktf.out/ is not committed, so the check is about dist/ only.
-    const check = await runSynth(['--check', '--config', EXAMPLE_CONFIG, '--out', COMMITTED_DIST, '--terraform-out', join(firstOutputDir, 'cdktf.out')]);
+    const check = await runSynth(['--check', '--config', PLATFORM_CONFIG, '--out', COMMITTED_DIST, '--terraform-out', join(platformOutputDir, 'cdktf.out')]);
     expect(check.stdout).toMatch(/^check: .*dist\/ and .*cdktf\.out\/ are what the configuration gives\n$/);
     expect(check.code).toBe(0);
   });
@@ -157,7 +165,7 @@ describe('dist/', () => {
     const layers = [...first.keys()].filter((p) => p.endsWith('/kustomization.yaml') && !p.includes('/bootstrap/')).map((p) => dirname(p));
     expect(layers.length).toBeGreaterThan(0);
     for (const layer of layers) {
-      const built = execFileSync(kubectl!, ['kustomize', join(COMMITTED_DIST, layer)], { encoding: 'utf8' });
+      const built = execFileSync(kubectl!, ['kustomize', join(firstOutputDir, 'dist', layer)], { encoding: 'utf8' });
       const listed = [...first.keys()].filter((p) => dirname(p) === layer && !p.endsWith('/kustomization.yaml'));
       expect(parseAllDocuments(built).length, layer).toBe(listed.length);
     }

@@ -8,7 +8,7 @@ import { parseConfig } from '../../lib/config/load.js';
 import type { PlatformConfig } from '../../lib/config/types.js';
 import { validateConfig } from '../../lib/config/validate.js';
 
-const EXAMPLE_FILE = resolve(import.meta.dirname, '../../config/platform.yaml');
+const EXAMPLE_FILE = resolve(import.meta.dirname, '../fixtures/example/platform.yaml');
 const EXAMPLE: unknown = parse(readFileSync(EXAMPLE_FILE, 'utf8'));
 
 // The example as plain data: each case edits it freely, as a user would edit the YAML.
@@ -401,7 +401,7 @@ describe('resolveBackup', () => {
 
 describe('backup.appRole: bound CIDRs and secret id lifetime, checked as cert-manager\'s are', () => {
   it('refuses the whole internet and a lifetime below External Secrets\' refresh, naming the field', () => {
-    const config = structuredClone(parse(readFileSync(resolve(__dirname, '../../config/platform.yaml'), 'utf8'))) as any;
+    const config = structuredClone(parse(readFileSync(resolve(__dirname, '../fixtures/example/platform.yaml'), 'utf8'))) as any;
     config.backup.appRole.tokenBoundCidrs = ['0.0.0.0/0'];
     config.backup.appRole.secretIdBoundCidrs = '10.0.0.0/16';
     config.backup.appRole.secretIdTtl = '30m';

@@ -7,7 +7,7 @@ import {
 } from '../../lib/config/ca-bundle.js';
 import { PkiFixtures, pemBodyLines, privateKeys } from './pki-fixtures.js';
 
-const EXAMPLE_BUNDLE_FILE = resolve(__dirname, '../../config/pki/ca-chain.pem');
+const EXAMPLE_BUNDLE_FILE = resolve(__dirname, '../fixtures/example/pki/ca-chain.pem');
 const EXAMPLE_BUNDLE = readFileSync(EXAMPLE_BUNDLE_FILE, 'utf8');
 const FILE = 'pki/ca-chain.pem';
 /** Line of a block appended to the example bundle (its lines end with a newline). */

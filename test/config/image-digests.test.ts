@@ -11,7 +11,7 @@ import { synthesizeKubernetes } from '../../lib/synth.js';
 import { exampleWith } from '../support/example-config.js';
 
 const DIGEST = (c: string) => `sha256:${c.repeat(64)}`;
-const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+const CHAIN = readFileSync(new URL('../fixtures/example/pki/ca-chain.pem', import.meta.url), 'utf8');
 const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 
 const paths = (problems: readonly ConfigProblem[]) => problems.map((p) => p.path);

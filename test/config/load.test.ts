@@ -7,9 +7,9 @@ import { ConfigError, type ConfigProblem, ConfigReadError } from '../../lib/conf
 import { loadConfig, loadPlatform, parseConfig, parsePlatform } from '../../lib/config/load.js';
 import { PkiFixtures, privateKeys } from './pki-fixtures.js';
 
-const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
+const EXAMPLE_FILE = resolve(__dirname, '../fixtures/example/platform.yaml');
 const EXAMPLE_TEXT = readFileSync(EXAMPLE_FILE, 'utf8');
-const EXAMPLE_BUNDLE_FILE = resolve(__dirname, '../../config/pki/ca-chain.pem');
+const EXAMPLE_BUNDLE_FILE = resolve(__dirname, '../fixtures/example/pki/ca-chain.pem');
 const EXAMPLE_BUNDLE = readFileSync(EXAMPLE_BUNDLE_FILE, 'utf8');
 /** The certificates of the example bundle: the intermediate, then the root. */
 const [EXAMPLE_INTERMEDIATE, EXAMPLE_ROOT] = EXAMPLE_BUNDLE.split(/(?<=-----END CERTIFICATE-----\n)/) as [string, string];

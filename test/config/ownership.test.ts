@@ -284,7 +284,7 @@ describe('npm run synth with such mistakes', () => {
   it('exits 1 listing each at its field with its line, no stack trace, and leaves dist/ and cdktf.out/ byte-identical', async () => {
     // GIVEN a synthesized checkout whose configuration then gets five mistakes valid in form
     const root = mkdtempSync(join(tmpdir(), 'ownership-'));
-    cpSync(resolve(__dirname, '../../config'), join(root, 'config'), { recursive: true });
+    cpSync(resolve(__dirname, '../fixtures/example'), join(root, 'config'), { recursive: true });
     const args = ['--config', join(root, 'config', 'platform.yaml'), '--out', join(root, 'dist'), '--terraform-out', join(root, 'cdktf.out')];
     expect((await runSynth(args)).code).toBe(0);
     const config = structuredClone(EXAMPLE) as any;

@@ -11,11 +11,11 @@ import { parse } from 'yaml';
 import { validateConfig } from '../../lib/config/validate.js';
 // @ts-expect-error: plain JavaScript module without type declarations
 import { SCHEMA_FILE, schemaText } from '../../scripts/config-schema.mjs';
-import { PROJECT_ROOT } from '../support/cli.js';
+import { EXAMPLE_CONFIG, PROJECT_ROOT } from '../support/cli.js';
 import { exampleWith, podIdentityWithProvider, withSecondCluster } from '../support/example-config.js';
 
 const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'));
-const example = parse(readFileSync(join(PROJECT_ROOT, 'config', 'platform.yaml'), 'utf8'));
+const example = parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));
 // Strict: a keyword ajv does not know in 2020-12 (a draft-07 leftover) fails the compilation.
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 const validate = ajv.compile(schema);
@@ -80,7 +80,7 @@ describe('config/platform.schema.json', () => {
   });
 
   it('is named by the example\'s first line, for editors', () => {
-    expect(readFileSync(join(PROJECT_ROOT, 'config', 'platform.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./platform.schema.json');
+    expect(readFileSync(EXAMPLE_CONFIG, 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./platform.schema.json');
   });
 
   it('is JSON Schema 2020-12: its meta-schema accepts it, $defs and #/$defs refs, nothing of draft-07', () => {

@@ -50,7 +50,7 @@ import {
 } from '../../lib/util/validators.js';
 import { EXAMPLE, exampleWith, withSecondCluster } from '../support/example-config.js';
 
-const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
+const EXAMPLE_FILE = resolve(__dirname, '../fixtures/example/platform.yaml');
 const ARN = 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
 
 // The example as plain data: each case edits it freely, as a user would edit the YAML.

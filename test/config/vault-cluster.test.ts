@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { validateConfig } from '../../lib/config/validate.js';
 
-const EXAMPLE: unknown = parse(readFileSync(resolve(__dirname, '../../config/platform.yaml'), 'utf8'));
+const EXAMPLE: unknown = parse(readFileSync(resolve(__dirname, '../fixtures/example/platform.yaml'), 'utf8'));
 
 /** The example with `vaultCluster` edited (the rest stays valid). */
 function withCluster(edit: (cluster: any, config: any) => void): unknown {

@@ -16,7 +16,7 @@ import {
 } from '../../lib/config/vault-setup.js';
 import { secondCluster } from '../support/example-config.js';
 
-const EXAMPLE_FILE = resolve(__dirname, '../../config/platform.yaml');
+const EXAMPLE_FILE = resolve(__dirname, '../fixtures/example/platform.yaml');
 const EXAMPLE_TEXT = readFileSync(EXAMPLE_FILE, 'utf8');
 const EXAMPLE: unknown = parse(EXAMPLE_TEXT);
 

@@ -19,7 +19,7 @@ import { manifestsOf, only, testChart, yamlOf } from '../support/k8s.js';
 import { checkRules, findPromtool, testRules } from '../support/promtool.js';
 
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/prod-approle-rotation';
-const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+const CHAIN = readFileSync(new URL('../fixtures/example/pki/ca-chain.pem', import.meta.url), 'utf8');
 const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 const DAY = 86_400;
 

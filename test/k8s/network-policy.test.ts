@@ -8,7 +8,7 @@ import { SchemaRegistry } from '../../lib/validate/schemas.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
 import { manifestsOf, only, testChart } from '../support/k8s.js';
 
-const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+const CHAIN = readFileSync(new URL('../fixtures/example/pki/ca-chain.pem', import.meta.url), 'utf8');
 const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
 const synth = (config: PlatformConfig): readonly any[] =>

@@ -136,7 +136,7 @@ describe('PlatformCronJob', () => {
 });
 
 describe('cdk8s-plus defaults in the example platform', () => {
-  const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+  const CHAIN = readFileSync(new URL('../fixtures/example/pki/ca-chain.pem', import.meta.url), 'utf8');
   const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 
   test('none reaches an object: no cdk8s.io labels, no default container resources, no token mounted, no startup probe', () => {

@@ -6,7 +6,7 @@ import type { PlatformConfig } from '../../lib/config/types.js';
 import { synthesizeKubernetes } from '../../lib/synth.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
 
-const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+const CHAIN = readFileSync(new URL('../fixtures/example/pki/ca-chain.pem', import.meta.url), 'utf8');
 /** The chain's last certificate: its self-signed root. */
 const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);

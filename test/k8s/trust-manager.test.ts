@@ -8,7 +8,7 @@ import { PrivateCaBundle, TrustManager } from '../../lib/k8s/trust-manager.js';
 import { X509CertificateExporter } from '../../lib/k8s/x509-exporter.js';
 import { only, testChart, yamlOf } from '../support/k8s.js';
 
-const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+const CHAIN = readFileSync(new URL('../fixtures/example/pki/ca-chain.pem', import.meta.url), 'utf8');
 const CERTS = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!;
 const ROOT = CERTS[CERTS.length - 1]!;
 

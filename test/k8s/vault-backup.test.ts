@@ -23,7 +23,7 @@ import { checkRules, findPromtool, testRules } from '../support/promtool.js';
 
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/mycluster-0-vault-backup';
 const KEY_ALIAS = 'arn:aws:kms:eu-west-3:123456789012:alias/123456789012-eu-west-3-vault-snapshots';
-const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+const CHAIN = readFileSync(new URL('../fixtures/example/pki/ca-chain.pem', import.meta.url), 'utf8');
 const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 
 const READER_ARN = 'arn:aws:iam::123456789012:role/mycluster-0-vault-snapshot-secret-id';

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { VaultIssuer } from '../../lib/k8s/vault-issuer.js';
 import { manifestsOf, only, testChart, yamlOf } from '../support/k8s.js';
 
-const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+const CHAIN = readFileSync(new URL('../fixtures/example/pki/ca-chain.pem', import.meta.url), 'utf8');
 const ROLE_ID = '5f0c8b8e-3c1d-4e7a-9b2f-6d4a1e0c7b93';
 const appRole = { appRole: { roleId: ROLE_ID } };
 

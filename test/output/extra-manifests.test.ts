@@ -13,7 +13,7 @@ import { ExtraManifestsError, readExtraManifests } from '../../lib/output/extra-
 import { synthesizeKubernetes } from '../../lib/synth.js';
 import { EXAMPLE } from '../support/example-config.js';
 
-const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+const CHAIN = readFileSync(new URL('../fixtures/example/pki/ca-chain.pem', import.meta.url), 'utf8');
 const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 const CONFIG: PlatformConfig = parseConfig(stringify(EXAMPLE), 'platform.yaml');
 

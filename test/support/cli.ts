@@ -3,7 +3,14 @@ import { resolve } from 'node:path';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
 export const SYNTH_BUNDLE = resolve(PROJECT_ROOT, 'build', 'synth.cjs');
-export const EXAMPLE_CONFIG = resolve(PROJECT_ROOT, 'config', 'platform.yaml');
+/**
+ * The tests' example: a copy of the example the project ships (test/fixtures/example/, with its
+ * pki/ chain), so that the tests pass whatever a user makes of config/platform.yaml.
+ */
+export const EXAMPLE_DIR = resolve(PROJECT_ROOT, 'test', 'fixtures', 'example');
+export const EXAMPLE_CONFIG = resolve(EXAMPLE_DIR, 'platform.yaml');
+/** The user's own platform: the configuration the committed dist/ is synthesized from. */
+export const PLATFORM_CONFIG = resolve(PROJECT_ROOT, 'config', 'platform.yaml');
 export const COMMITTED_DIST = resolve(PROJECT_ROOT, 'dist');
 
 export interface RunResult {

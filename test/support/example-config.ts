@@ -10,7 +10,7 @@ import { EXAMPLE_CONFIG } from './cli.js';
 // Plain data: each case edits a deep clone freely.
 type Editable = any;
 
-/** config/platform.yaml, parsed once. */
+/** The tests' example (test/fixtures/example/platform.yaml), parsed once. */
 export const EXAMPLE: unknown = parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));
 
 /** The example configuration, deep-cloned, with one edit applied. */

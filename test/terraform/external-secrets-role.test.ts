@@ -11,7 +11,7 @@ import { checkPolicies } from '../../lib/validate/policies.js';
 import { CERT_MANAGER_APPROLE, SNAPSHOT_APPROLE, secretIdReaderRoleName } from '../../lib/util/names.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
 
-const CHAIN = readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+const CHAIN = readFileSync(new URL('../fixtures/example/pki/ca-chain.pem', import.meta.url), 'utf8');
 const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 const ISSUER = 'oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
 const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);

@@ -6,7 +6,7 @@ import {
 } from '../../lib/util/der.js';
 
 /** The example chain's intermediate: pathlen 1, name-constrained to the private zone and cluster.local. */
-const INTERMEDIATE = new X509Certificate(readFileSync(new URL('../../config/pki/ca-chain.pem', import.meta.url), 'utf8').split(/(?<=-----END CERTIFICATE-----\n)/)[0]!);
+const INTERMEDIATE = new X509Certificate(readFileSync(new URL('../fixtures/example/pki/ca-chain.pem', import.meta.url), 'utf8').split(/(?<=-----END CERTIFICATE-----\n)/)[0]!);
 
 describe('certificateExtensions', () => {
   it('reads the extensions of a certificate, with their identifiers and criticality', () => {

@@ -21,7 +21,7 @@ import { findProviderMirror, findTerraform, terraformValidateReport, writeFiles 
 // Loaded untyped: the package's typings pull in the DOM library, which clashes with Node's WebCrypto types in lib/pki.
 const { parse } = createRequire(import.meta.url)('@cdktf/hcl2json') as { parse: (file: string, text: string) => Promise<any> };
 
-const CHAIN = readFileSync(new URL('../../../config/pki/ca-chain.pem', import.meta.url), 'utf8');
+const CHAIN = readFileSync(new URL('../../fixtures/example/pki/ca-chain.pem', import.meta.url), 'utf8');
 const ROOT = CHAIN.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
 const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
 
