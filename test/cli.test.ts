@@ -2,7 +2,7 @@
  * A wrong configuration fails before anything is written: non-zero exit, every problem named with
  * its field, and dist/ byte-identical to what it was.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,17 +10,29 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { readTree } from './support/tree.js';
-import { COMMITTED_DIST, EXAMPLE_CONFIG, runSynth, SYNTH_BUNDLE } from './support/cli.js';
+import { EXAMPLE_CONFIG, runSynth, SYNTH_BUNDLE } from './support/cli.js';
 
 const example = () => parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));
 
-/** Writes a configuration and a copy of the committed dist/ into a fresh folder. */
+let exampleDist: string | undefined;
+
+/** The example's dist/, synthesized once (the committed dist/ is the user's platform, not the example). */
+function synthesizedExampleDist(): string {
+  if (exampleDist === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-example-'));
+    execFileSync(process.execPath, [SYNTH_BUNDLE, '--config', EXAMPLE_CONFIG, '--out', join(dir, 'dist'), '--terraform-out', join(dir, 'cdktf.out')]);
+    exampleDist = join(dir, 'dist');
+  }
+  return exampleDist;
+}
+
+/** Writes a configuration and a copy of the example's up-to-date dist/ into a fresh folder. */
 function workspace(config: unknown): { config: string; dist: string; terraform: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cli-'));
   const file = join(dir, 'platform.yaml');
   writeFileSync(file, typeof config === 'string' ? config : stringify(config));
   cpSync(join(EXAMPLE_CONFIG, '..', 'pki'), join(dir, 'pki'), { recursive: true });
-  cpSync(COMMITTED_DIST, join(dir, 'dist'), { recursive: true });
+  cpSync(synthesizedExampleDist(), join(dir, 'dist'), { recursive: true });
   return { config: file, dist: join(dir, 'dist'), terraform: join(dir, 'cdktf.out') };
 }
 

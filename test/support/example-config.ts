@@ -4,8 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
-import { EXAMPLE_CONFIG } from './cli.js';
+import type { PlatformConfig } from '../../lib/config/types.js';
+import { synthesizeKubernetes } from '../../lib/synth.js';
+import { EXAMPLE_CONFIG, EXAMPLE_DIR } from './cli.js';
 
 // Plain data: each case edits a deep clone freely.
 type Editable = any;
@@ -53,4 +56,11 @@ export function podIdentityWithProvider(clusterName: string, options: { region?:
     ...(options.eksClusterName === undefined ? {} : { eksClusterName: options.eksClusterName }),
     oidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/oidc.eks.${options.region ?? 'eu-west-3'}.amazonaws.com/id/${id}`,
   };
+}
+
+/** The Kubernetes manifests of a configuration, by cluster, synthesized with the example's CA chain as Vault's and trust's roots. */
+export function exampleManifests(config: PlatformConfig): ReadonlyMap<string, readonly any[]> {
+  const chain = readFileSync(join(EXAMPLE_DIR, 'pki', 'ca-chain.pem'), 'utf8');
+  const root = chain.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!.at(-1)!;
+  return synthesizeKubernetes(config, { vaultCaBundle: chain, trustRoots: root }).manifests;
 }

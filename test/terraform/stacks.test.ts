@@ -8,7 +8,7 @@ import { synthesizeTerraform } from '../../lib/terraform/synth.js';
 import { IRSA_AUDIENCE } from '../../lib/terraform/workload-identity.js';
 import { certManagerRoleArn } from '../../lib/util/names.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
-import { podIdentityWithProvider } from '../support/example-config.js';
+import { exampleManifests, podIdentityWithProvider } from '../support/example-config.js';
 import { findProviderMirror, findTerraform, terraformValidate, terraformValidateReport, writeFiles } from '../support/terraform.js';
 
 const example = (): PlatformConfig => parseConfig(readFileSync(EXAMPLE_CONFIG, 'utf8'), EXAMPLE_CONFIG);
@@ -73,8 +73,8 @@ describe('ClusterAwsStack', () => {
     const config = example();
     const role = certManager(stackOf(config).resource.aws_iam_role);
     expect(`arn:aws:iam::${config.aws.accountId}:role/${role.name}`).toBe(certManagerRoleArn(config.aws.accountId, 'eu-west-3', 'mycluster-0'));
-    const annotation = readFileSync(new URL('../../dist/mycluster-0/controllers/helmrelease.cert-manager.cert-manager.yaml', import.meta.url), 'utf8');
-    expect(annotation).toContain(`eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/${role.name}`);
+    const release = exampleManifests(config).get('mycluster-0')!.find((m) => m.kind === 'HelmRelease' && m.metadata.name === 'cert-manager');
+    expect(release.spec.values.serviceAccount.annotations['eks.amazonaws.com/role-arn']).toBe(`arn:aws:iam::123456789012:role/${role.name}`);
     const trust = JSON.parse(role.assume_role_policy);
     const issuer = 'oidc.eks.eu-west-3.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
     expect(trust.Statement).toEqual([{

@@ -10,6 +10,7 @@ import { VaultBackupStorage } from '../../lib/terraform/vault-backup-storage.js'
 import { checkPolicies } from '../../lib/validate/policies.js';
 import { VAULT_BACKUP_STACK, vaultBackupRoleArn } from '../../lib/util/names.js';
 import { EXAMPLE_CONFIG } from '../support/cli.js';
+import { exampleManifests } from '../support/example-config.js';
 import { podIdentityWithProvider } from '../support/example-config.js';
 import { findProviderMirror, findTerraform, terraformValidate, writeFiles } from '../support/terraform.js';
 
@@ -127,8 +128,8 @@ describe('VaultBackupStack', () => {
     const config = example();
     const role = named(stackOf(config), 'aws_iam_role', 'Role');
     expect(`arn:aws:iam::123456789012:role/${role.name}`).toBe(vaultBackupRoleArn('123456789012', 'eu-west-3', 'mycluster-0'));
-    const annotation = readFileSync(new URL('../../dist/mycluster-0/backup/serviceaccount.vault-backup.vault-backup.yaml', import.meta.url), 'utf8');
-    expect(annotation).toContain(`eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/${role.name}`);
+    const account = exampleManifests(config).get('mycluster-0')!.find((m) => m.kind === 'ServiceAccount' && m.metadata.name === 'vault-backup');
+    expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(`arn:aws:iam::123456789012:role/${role.name}`);
     expect(JSON.parse(role.assume_role_policy).Statement).toEqual([{
       Sid: 'VaultBackupServiceAccount',
       Effect: 'Allow',

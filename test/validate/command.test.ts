@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { readTree } from '../support/tree.js';
 import type { ValidationReport } from '../../lib/validate/report.js';
-import { COMMITTED_DIST, EXAMPLE_CONFIG, PROJECT_ROOT, runSynth, runValidate, VALIDATE_BUNDLE } from '../support/cli.js';
+import { EXAMPLE_CONFIG, EXAMPLE_DIR, runSynth, runValidate, VALIDATE_BUNDLE } from '../support/cli.js';
 import { widget, widgetCrdRoot } from './support.js';
 
 const USAGE = 'usage: npm run validate -- [--crds DIR] [--config FILE] [--json] [DIR ...]\n';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   // Configurations next to a copy of the example's pki/ folder, which they name relatively.
-  cpSync(join(PROJECT_ROOT, 'config'), join(work, 'config'), { recursive: true });
+  cpSync(EXAMPLE_DIR, join(work, 'config'), { recursive: true });
 });
 
 afterAll(() => {
@@ -66,7 +66,7 @@ describe('npm run validate', () => {
 
   test('errors: exit 1, the report names rule, file, object and path of each', async () => {
     const root = brokenCopy('broken', {
-      'mycluster-0/gateways/gateway.gateways.public.yaml': readFileSync(join(COMMITTED_DIST, 'mycluster-0/gateways/gateway.gateways.public.yaml'), 'utf8')
+      'mycluster-0/gateways/gateway.gateways.public.yaml': readFileSync(join(synth, 'dist', 'mycluster-0/gateways/gateway.gateways.public.yaml'), 'utf8')
         .replace('cluster-issuer: letsencrypt-prod', 'cluster-issuer: letsencrypt-production')
         .replace('port: 443', 'port: 70000'),
       'mycluster-0/controllers/secret.cert-manager.vault-approle.yaml': stringify({
@@ -110,7 +110,7 @@ describe('npm run validate', () => {
 
   test('--json: { findings, summary }, the same findings', async () => {
     const root = brokenCopy('broken-json', {
-      'mycluster-0/flux/kustomization.flux-system.issuers.yaml': readFileSync(join(COMMITTED_DIST, 'mycluster-0/flux/kustomization.flux-system.issuers.yaml'), 'utf8')
+      'mycluster-0/flux/kustomization.flux-system.issuers.yaml': readFileSync(join(synth, 'dist', 'mycluster-0/flux/kustomization.flux-system.issuers.yaml'), 'utf8')
         .replace('path: ./dist/mycluster-0/issuers', 'path: ./dist/mycluster-0/isuers'),
     });
     const result = await runValidate(['--json', join(root, 'dist')]);
