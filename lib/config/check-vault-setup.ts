@@ -17,7 +17,7 @@ import {
 } from '../util/validators.js';
 import { longestGapMinutes, parseCronSchedule } from '../util/cron.js';
 import { DEFAULT_ROTATION_SCHEDULE, ROTATION_EXPIRY_MARGIN_SECONDS, rotationLateAfterSeconds } from './approle-rotation.js';
-import { CRON_SCHEDULE, PINNED_IMAGE } from './check-backup.js';
+import { CRON_SCHEDULE, PINNED_IMAGE } from './job-rules.js';
 import { formatPath } from './errors.js';
 import {
   BOOLEAN, type ClusterSummary, DNS_LABEL, DNS_LABEL_EXPECTED, dnsNameHint, enumRule, expectedGot, field, isMapping, listField, type Mapping, mappingOf, numbers,

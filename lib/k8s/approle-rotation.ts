@@ -6,7 +6,7 @@ import type { VaultEngine } from '../config/types.js';
 import {
   APPROLE_ROTATION_NAMESPACE, APPROLE_ROTATION_SERVICE_ACCOUNT, appRoleRotationCronJobName, MANAGED_BY_LABEL,
 } from '../util/names.js';
-import { APPROLE_ROTATION_SCRIPT } from './backup-scripts.js';
+import { APPROLE_ROTATION_SCRIPT, JOB_LIB_KEY, JOB_LIB_SCRIPT } from './backup-scripts.js';
 import { platformNamespace } from './namespace.js';
 import { type PlatformContainerProps, PlatformCronJob } from './platform-cron-job.js';
 import { FLUX_SUBSTITUTE_ANNOTATION, SKIP_CONTAINERS_ANNOTATION } from './vault-backup.js';
@@ -115,7 +115,7 @@ export class AppRoleRotation extends Construct {
     const script = new plus.ConfigMap(this, 'Script', {
       metadata: { name: APPROLE_ROTATION_SCRIPTS_CONFIGMAP, namespace: this.namespace, labels, annotations: { [FLUX_SUBSTITUTE_ANNOTATION]: 'disabled' } },
       immutable: false,
-      data: { [SCRIPT_KEY]: APPROLE_ROTATION_SCRIPT },
+      data: { [SCRIPT_KEY]: APPROLE_ROTATION_SCRIPT, [JOB_LIB_KEY]: JOB_LIB_SCRIPT },
     });
     const privateCa = plus.ConfigMap.fromConfigMapName(this, 'PrivateCa', props.caConfigMap.name);
 

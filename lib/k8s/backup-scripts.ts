@@ -12,3 +12,10 @@ export const VAULT_BACKUP_SCRIPT: string = readFileSync(new URL('./scripts/vault
 
 /** The script of the AppRole rotation jobs (credentials, register, publish, revoke), `lib/k8s/scripts/approle-rotation.sh`, read the same way. */
 export const APPROLE_ROTATION_SCRIPT: string = readFileSync(new URL('./scripts/approle-rotation.sh', import.meta.url), 'utf8');
+
+/**
+ * What both job scripts source from their own folder (lib/k8s/scripts/job-lib.sh): the log, fail,
+ * require and exit handling. Each ConfigMap carries it beside its script, as {@link JOB_LIB_KEY}.
+ */
+export const JOB_LIB_SCRIPT: string = readFileSync(new URL('./scripts/job-lib.sh', import.meta.url), 'utf8');
+export const JOB_LIB_KEY = 'job-lib.sh';

@@ -11,7 +11,7 @@ import { DEFAULT_BACKUP_NAMESPACE, DEFAULT_BACKUP_SCHEDULE, DEFAULT_MAX_AGE_HOUR
 import type { VaultEngine } from '../config/types.js';
 import { parseCronSchedule } from '../util/cron.js';
 import { MANAGED_BY_LABEL, VAULT_BACKUP_SERVICE_ACCOUNT } from '../util/names.js';
-import { VAULT_BACKUP_SCRIPT } from './backup-scripts.js';
+import { JOB_LIB_KEY, JOB_LIB_SCRIPT, VAULT_BACKUP_SCRIPT } from './backup-scripts.js';
 import type { AwsSecretsManagerStore } from './external-secrets.js';
 import { PRUNE_DISABLED_ANNOTATION } from './flux-layer.js';
 import { platformNamespace } from './namespace.js';
@@ -238,7 +238,7 @@ export class VaultBackup extends Construct {
       },
       // Updated in place with the next synth, like every other object; not `immutable`.
       immutable: false,
-      data: { [SCRIPT_KEY]: VAULT_BACKUP_SCRIPT },
+      data: { [SCRIPT_KEY]: VAULT_BACKUP_SCRIPT, [JOB_LIB_KEY]: JOB_LIB_SCRIPT },
     });
 
     const source = props.source;

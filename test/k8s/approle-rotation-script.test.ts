@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { APPROLE_ROTATION_SCRIPT } from '../../lib/k8s/backup-scripts.js';
+import { APPROLE_ROTATION_SCRIPT, JOB_LIB_SCRIPT } from '../../lib/k8s/backup-scripts.js';
 import { findTool, runTool } from '../support/tools.js';
 
 /**
@@ -155,8 +155,10 @@ function rotate(extra: Record<string, string> = {}) {
 const callLog = () => (existsSync(calls) ? readFileSync(calls, 'utf8') : '');
 
 describe('approle-rotation.sh', () => {
-  test('is the file the ConfigMap carries', () => {
+  test('is the file the ConfigMap carries, with the job library it sources beside it', () => {
     expect(readFileSync(SCRIPT, 'utf8')).toBe(APPROLE_ROTATION_SCRIPT);
+    expect(readFileSync(resolve(SCRIPT, '../job-lib.sh'), 'utf8')).toBe(JOB_LIB_SCRIPT);
+    expect(APPROLE_ROTATION_SCRIPT).toContain('. "$(dirname "$0")/job-lib.sh"');
   });
 
   test('rotates: registers a random secret id, publishes it, waits for the Secret, destroys only this cluster\'s older ids', () => {
@@ -218,7 +220,8 @@ describe('approle-rotation.sh', () => {
   test('passes shellcheck as POSIX sh', () => {
     const shellcheck = findTool('shellcheck');
     expect(shellcheck, 'shellcheck is required (Debian package shellcheck; .ci/run installs it)').toBeDefined();
-    const result = runTool(shellcheck!, ['--shell=sh', '--severity=style', SCRIPT]);
+    // -x: job-lib.sh, which the script sources, is checked with it.
+    const result = runTool(shellcheck!, ['--shell=sh', '--severity=style', '-x', SCRIPT]);
     expect(result.output).toBe('');
     expect(result.status).toBe(0);
   });

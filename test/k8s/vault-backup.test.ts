@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { parseConfig } from '../../lib/config/load.js';
 import type { PlatformConfig } from '../../lib/config/types.js';
 import { type AlertGroup, ruleFile, vaultBackupAlerts } from '../../lib/k8s/alert-rules.js';
-import { VAULT_BACKUP_SCRIPT } from '../../lib/k8s/backup-scripts.js';
+import { JOB_LIB_SCRIPT, VAULT_BACKUP_SCRIPT } from '../../lib/k8s/backup-scripts.js';
 import { AwsSecretsManagerStore } from '../../lib/k8s/external-secrets.js';
 import {
   APPROLE_SECRET, BACKUP_SCRIPTS_CONFIGMAP, FLUX_SUBSTITUTE_ANNOTATION, SNAPSHOT_CRONJOB, VaultBackup, type VaultBackupProps, VERIFY_CRONJOB,
@@ -229,7 +229,9 @@ describe('VaultBackup', () => {
     const chart = backupChart();
     const configMap = only(chart, 'ConfigMap', BACKUP_SCRIPTS_CONFIGMAP);
     expect(configMap.metadata.annotations).toEqual({ [FLUX_SUBSTITUTE_ANNOTATION]: 'disabled' });
-    expect(configMap.data).toEqual({ 'vault-backup.sh': VAULT_BACKUP_SCRIPT });
+    // The script, and the job library it sources from its own folder (/scripts).
+    expect(configMap.data).toEqual({ 'vault-backup.sh': VAULT_BACKUP_SCRIPT, 'job-lib.sh': JOB_LIB_SCRIPT });
+    expect(VAULT_BACKUP_SCRIPT).toContain('. "$(dirname "$0")/job-lib.sh"');
     expect(VAULT_BACKUP_SCRIPT).toContain('${');
     const text = toYaml(configMap);
     expect(text).toContain('  vault-backup.sh: |\n    #!/bin/sh\n');

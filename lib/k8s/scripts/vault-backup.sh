@@ -25,44 +25,9 @@ set -eu
 
 WORK_DIR=${WORK_DIR:-/work}
 step=${1:-}
-failed=
-logged_in=
-
-log() {
-  printf '%s vault-backup %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$step" "$*" >&2
-}
-
-# fail <what> <why>: the last line of a failed step.
-fail() {
-  failed=1
-  log "FAILED at $1: $2"
-  exit 1
-}
-
-# require NAME...: each environment variable is set and not empty.
-require() {
-  for name in "$@"; do
-    eval "value=\${$name:-}"
-    [ -n "$value" ] || fail configuration "the environment variable $name is not set"
-  done
-}
-
-on_exit() {
-  status=$?
-  if [ -n "$logged_in" ]; then
-    # The token would expire with its TTL anyway; revoking it now leaves nothing to steal.
-    if "$VAULT_CLI" token revoke -self >/dev/null 2>&1; then
-      log "token revoked"
-    else
-      log "warning: the token could not be revoked; it expires with its TTL"
-    fi
-  fi
-  if [ "$status" -ne 0 ] && [ -z "$failed" ]; then
-    log "FAILED at an unexpected command (exit status $status)"
-  fi
-  exit "$status"
-}
-trap on_exit EXIT
+JOB=vault-backup
+# shellcheck source-path=SCRIPTDIR source=job-lib.sh
+. "$(dirname "$0")/job-lib.sh"
 
 # json_value KEY JSON: the value of a top-level string or boolean of the CLI's indented JSON
 # output (the Vault image has no jq).
