@@ -54,16 +54,7 @@ credentials() {
 # vault_login: a token from Vault's AWS auth, as the pod's IAM role, in the CLI's environment.
 vault_login() {
   require VAULT_CLI AWS_AUTH_PATH AWS_AUTH_ROLE AWS_AUTH_SERVER_ID AWS_AUTH_REGION
-  case $VAULT_CLI in
-    vault) addr=${VAULT_ADDR:-} cacert=${VAULT_CACERT:-} ;;
-    bao) addr=${BAO_ADDR:-} cacert=${BAO_CACERT:-} ;;
-    *) fail configuration "VAULT_CLI must be vault or bao, got \"$VAULT_CLI\"" ;;
-  esac
-  case $addr in
-    https://*) ;;
-    *) fail configuration "the Vault address must be an https:// URL, got \"$addr\"" ;;
-  esac
-  [ -r "$cacert" ] || fail configuration "the CA certificate \"$cacert\" is not readable (the private-ca ConfigMap of the namespace)"
+  vault_target
   [ -s "$CREDENTIALS" ] || fail login "no AWS credentials in $CREDENTIALS: the credentials step produced none"
   log "logging in to $addr as $AWS_AUTH_ROLE (auth/$AWS_AUTH_PATH)"
   # The AWS keys reach the CLI through its environment, in a subshell, never as arguments.
@@ -73,13 +64,8 @@ vault_login() {
       header_value="$AWS_AUTH_SERVER_ID" region="$AWS_AUTH_REGION"); then
     fail login "Vault refused the AWS login or is unreachable (the CLI's error is above); is the vault-config stack applied?"
   fi
-  [ -n "$token" ] || fail login "the login returned no token"
-  case $VAULT_CLI in
-    vault) VAULT_TOKEN=$token && export VAULT_TOKEN ;;
-    bao) BAO_TOKEN=$token && export BAO_TOKEN ;;
-  esac
+  use_token "$token"
   unset token
-  logged_in=1
 }
 
 register() {

@@ -29,6 +29,32 @@ require() {
   done
 }
 
+# vault_target: checks VAULT_CLI (vault or bao) and sets $addr and $cacert from its environment
+# (VAULT_ADDR/VAULT_CACERT, or BAO_*): an https:// address and a readable CA file, never skipped.
+vault_target() {
+  case $VAULT_CLI in
+    vault) addr=${VAULT_ADDR:-} cacert=${VAULT_CACERT:-} ;;
+    bao) addr=${BAO_ADDR:-} cacert=${BAO_CACERT:-} ;;
+    *) fail configuration "VAULT_CLI must be vault or bao, got \"$VAULT_CLI\"" ;;
+  esac
+  case $addr in
+    https://*) ;;
+    *) fail configuration "the Vault address must be an https:// URL, got \"$addr\"" ;;
+  esac
+  [ -r "$cacert" ] || fail configuration "the CA certificate \"$cacert\" is not readable (the private-ca ConfigMap of the namespace)"
+}
+
+# use_token TOKEN: the CLI's token from now on (through its environment, never an argument),
+# revoked on the way out.
+use_token() {
+  [ -n "$1" ] || fail login "the login returned no token"
+  case $VAULT_CLI in
+    vault) VAULT_TOKEN=$1 && export VAULT_TOKEN ;;
+    bao) BAO_TOKEN=$1 && export BAO_TOKEN ;;
+  esac
+  logged_in=1
+}
+
 on_exit() {
   status=$?
   if [ -n "$logged_in" ]; then

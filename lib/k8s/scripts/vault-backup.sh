@@ -58,16 +58,7 @@ checksum_matches() {
 
 snapshot() {
   require VAULT_CLI APPROLE_MOUNT APPROLE_ROLE_ID APPROLE_SECRET_ID_FILE
-  case $VAULT_CLI in
-    vault) addr=${VAULT_ADDR:-} cacert=${VAULT_CACERT:-} ;;
-    bao) addr=${BAO_ADDR:-} cacert=${BAO_CACERT:-} ;;
-    *) fail configuration "VAULT_CLI must be vault or bao, got \"$VAULT_CLI\"" ;;
-  esac
-  case $addr in
-    https://*) ;;
-    *) fail configuration "the Vault address must be an https:// URL, got \"$addr\"" ;;
-  esac
-  [ -r "$cacert" ] || fail configuration "the CA certificate \"$cacert\" is not readable (the private-ca ConfigMap of the namespace)"
+  vault_target
   [ -s "$APPROLE_SECRET_ID_FILE" ] || fail login "no secret id in $APPROLE_SECRET_ID_FILE (has the ExternalSecret synced?)"
   umask 077
 
@@ -77,13 +68,8 @@ snapshot() {
     fail login "the AppRole login was refused or Vault is unreachable (the CLI's error is above); check the secret id in AWS Secrets Manager"
   fi
   unset secret_id
-  [ -n "$token" ] || fail login "the login returned no token"
-  case $VAULT_CLI in
-    vault) VAULT_TOKEN=$token && export VAULT_TOKEN ;;
-    bao) BAO_TOKEN=$token && export BAO_TOKEN ;;
-  esac
+  use_token "$token"
   unset token
-  logged_in=1
   log "logged in"
 
   log "finding the Raft leader"
