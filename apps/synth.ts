@@ -40,7 +40,7 @@ const HELP: Help = {
     'Terraform stacks (cdktf.out/) together. Each output folder must be missing, empty, or one synth wrote:',
     'synth replaces and removes only the files it wrote there (listed in the folder\'s .gateway-pki-output.json)',
     'and keeps every other file. Your own manifests in extra/<cluster>/<layer>/ beside the configuration are',
-    'copied into their layer as extra.<file> (README, "Your own manifests"). Warnings (settings with no effect,',
+    'copied into their layer as extra.<file> (docs/architecture.md, "Your own manifests"). Warnings (settings with no effect,',
     'a Terraform stack removed) end the summary.',
   ],
   options: [

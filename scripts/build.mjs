@@ -8,7 +8,7 @@
 // stack traces (scripts/stack-trace-stub.cjs) and its preparing pass (lib/terraform/platform-stack.ts),
 // 0.23 s with identifiers minified (a 2.1 MB bundle instead of 2.9 MB; names kept for stack traces),
 // 0.21 s without cdk8s-plus-28 (1.9 MB; lib/k8s/core.ts); with it again for the workload objects
-// (#22), +20 ms and +313 KB (README, Performance): CommonJS, bundled whole, no tree-shaking.
+// (#22), +20 ms and +313 KB (docs/development.md, "Performance"): CommonJS, bundled whole, no tree-shaking.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';

@@ -50,7 +50,7 @@ describe('two-phase bootstrap of vault-config', () => {
     const next = phase1.stdout.split('\n').filter((line) => line.startsWith('next:'));
     expect(next).toEqual(['next: vault-config is in phase 1 of 2: no issuing CA is signed yet; apply it, run "terraform output -raw issuing_csr '
       + '> issuing.csr", sign it where the intermediate key is with "npm run pki -- sign-issuing --csr issuing.csr" (it writes '
-      + 'pki/issuing-ca.pem beside the configuration), commit that file, then synth and apply again (README, "The Vault configuration")']);
+      + 'pki/issuing-ca.pem beside the configuration), commit that file, then synth and apply again (docs/architecture.md, "The Vault configuration")']);
     const stack = vaultConfig('phase1');
     expect(Object.keys(stack.output)).toContain('issuing_csr');
     expect(stack.resource.vault_pki_secret_backend_intermediate_set_signed).toBeUndefined();

@@ -41,7 +41,7 @@ function satisfiesComparator(version: Version, comparator: string): boolean {
 }
 
 /** An npm range: `||` of comparator sets, each set space-separated (`>= 20.9.0` written with a space included). */
-export function satisfiesRange(version: Version, range: string): boolean {
+function satisfiesRange(version: Version, range: string): boolean {
   return range.split('||').some((set) => {
     const comparators = set.trim().replace(/(>=|<=|>|<|\^|~|=)\s+/g, '$1').split(/\s+/).filter((c) => c !== '');
     return comparators.every((comparator) => satisfiesComparator(version, comparator));
@@ -70,6 +70,13 @@ describe('Node.js version', () => {
     expect(minimum, `engines.node "${pkg.engines.node}" must be ">=X.Y.Z"`).toBeDefined();
     const refusing = ranges.filter(([, range]) => !satisfiesRange(minimum, range)).map(([name, range]) => `${name} (${range})`);
     expect(refusing, `packages that need more than Node.js ${pkg.engines.node}`).toEqual([]);
+  });
+
+  test('the README names that minimum as the Node.js it needs', () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const named = /Node\.js (\d+\.\d+(?:\.\d+)?) or later/.exec(readme)?.[1];
+    expect(named, 'the README says "Node.js X.Y or later"').toBeDefined();
+    expect(parseVersion(named!)).toEqual(parseVersion(/^>=\s*(.+)$/.exec(pkg.engines.node)![1]!));
   });
 
   test('the Node.js running the tests satisfies package.json and every installed package', () => {

@@ -285,7 +285,7 @@ function checkAppRoleRotationAgainstLifetimes(problems: Problems, raw: Mapping, 
   const path = ['vault', 'setup', 'appRoleRotation'];
   if (rotation !== undefined && own(rotation, 'enabled') === true && own(raw, 'vaultCluster') === undefined) {
     problems.add([...path, 'enabled'], 'expected false or omitted without a vaultCluster section, got true (the rotation job logs in to Vault '
-      + 'with its AWS auth method, which the platform sets up on the Vault servers it runs; rotate secret ids by hand, README "Rotate an AppRole secret id")');
+      + 'with its AWS auth method, which the platform sets up on the Vault servers it runs; rotate secret ids by hand, docs/operations.md, "AppRole rotation")');
     return;
   }
   if ((rotation !== undefined && own(rotation, 'enabled') === false) || own(raw, 'vaultCluster') === undefined) return;

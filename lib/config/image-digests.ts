@@ -3,7 +3,7 @@
  * x509-certificate-exporter) pinned by digest, each set for the chart version it was read for.
  *
  * Nothing here is fetched: this machine reaches no registry, and a digest must come from the one
- * the cluster pulls from (`crane digest <image>:<tag>`, README "Pin an image by digest"). The chart
+ * the cluster pulls from (`crane digest <image>:<tag>`, docs/operations.md, "Pin an image by digest"). The chart
  * version beside each set is the safety net: bumping `versions.<chart>` without new digests is
  * refused, instead of running the old images under the new chart.
  */

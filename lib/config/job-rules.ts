@@ -41,7 +41,7 @@ const PINNED_IMAGE_EXPECTED = 'a container image pinned by a tag other than "lat
 /**
  * A container image reference whose content cannot change under the same name (K8S-007's rule),
  * with a readable tag: `repository:tag`, or `repository:tag@sha256:<digest>`, which the kubelet
- * pulls by the digest alone (README, "Pin an image by digest"). A digest without its tag is
+ * pulls by the digest alone (docs/operations.md, "Pin an image by digest"). A digest without its tag is
  * refused: the version would no longer be readable in review, and the backup's verification
  * reads it from the tag (whether the CLI has `operator raft snapshot inspect`).
  */

@@ -88,7 +88,7 @@ export function expectedGot(expected: string, value: unknown, hint?: string): st
 export const REMOVED_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'vault.pki': {
     intermediateMount: 'the offline intermediate CA is no longer imported into a Vault mount: its key stays offline, and '
-      + '"npm run pki -- sign-issuing" signs the issuing CA\'s CSR with it (README, "The Vault configuration")',
+      + '"npm run pki -- sign-issuing" signs the issuing CA\'s CSR with it (docs/architecture.md, "The Vault configuration")',
     bundleFile: 'Vault no longer reads the intermediate CA\'s key, so no bundle.pem is imported and no CA key reaches Terraform '
       + 'state; the issuing CA\'s signed certificate comes from vault.pki.issuers[].certificateFile instead',
   },

@@ -115,7 +115,7 @@ export interface VaultPkiConfig {
    * The issuing CAs of the mount, each a key inside Vault and the certificate the offline
    * intermediate signed for it. More than one during a rotation: the next issuer is added, signed,
    * made default (`defaultIssuer`) after an overlap, and the old one removed once its last
-   * certificate has expired (README, "Rotate the issuing CA").
+   * certificate has expired (docs/operations.md, "Rotate the issuing CA").
    * @default - [{ name: 'issuing-ca' }]
    */
   readonly issuers?: readonly VaultIssuerConfig[];
@@ -189,7 +189,7 @@ export interface VaultAuthConfig {
     readonly tokenBoundCidrs?: readonly string[];
     /** CIDRs from which the secret id may log in (`secret_id_bound_cidrs`). @default [] (anywhere) */
     readonly secretIdBoundCidrs?: readonly string[];
-    /** Lifetime of a secret id, a Go duration; rotate before it ends (README). @default '2160h' (90 days) */
+    /** Lifetime of a secret id, a Go duration; rotate before it ends (docs/operations.md, "AppRole rotation"). @default '2160h' (90 days) */
     readonly secretIdTtl?: string;
   };
   readonly kubernetes?: {
@@ -284,7 +284,7 @@ export interface VaultSetupConfig {
  * @example { schedule: '17 5 * * 1' }
  */
 export interface AppRoleRotationConfig {
-  /** `false`: secret ids are rotated by hand (README, "Rotate an AppRole secret id"). @default true */
+  /** `false`: secret ids are rotated by hand (docs/operations.md, "AppRole rotation"). @default true */
   readonly enabled?: boolean;
   /**
    * When the CronJobs run, in UTC. Two missed runs raise a warning; a secret id a week from the end
@@ -994,12 +994,12 @@ export interface BackupConfig {
     readonly tokenBoundCidrs?: readonly string[];
     /** CIDRs from which its secret id may log in (`secret_id_bound_cidrs`). @default [] (anywhere) */
     readonly secretIdBoundCidrs?: readonly string[];
-    /** Lifetime of its secret id, a Go duration; rotate before it ends (README). @default '2160h' (90 days) */
+    /** Lifetime of its secret id, a Go duration; rotate before it ends (docs/operations.md, "AppRole rotation"). @default '2160h' (90 days) */
     readonly secretIdTtl?: string;
   };
   /**
    * Container images, pinned by a tag other than `latest`, optionally followed by the digest read
-   * from the registry for that tag (`repository:tag@sha256:<digest>`; README, "Pin an image by digest").
+   * from the registry for that tag (`repository:tag@sha256:<digest>`; docs/operations.md, "Pin an image by digest").
    */
   readonly images?: BackupImagesConfig;
 }

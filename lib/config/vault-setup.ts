@@ -57,7 +57,7 @@ export const APPROLE_DEFAULTS = {
   path: 'approle',
   secretName: 'vault-approle',
   secretKey: 'secretId',
-  /** 90 days, rotated before (README, "Rotate an AppRole secret id"). */
+  /** 90 days, rotated before (docs/operations.md, "AppRole rotation"). */
   secretIdTtl: '2160h',
 } as const;
 

@@ -238,7 +238,7 @@ export function vaultBackupAlerts(options: VaultBackupAlertsOptions): AlertGroup
         summary: `No successful Vault snapshot for more than ${maxAgeHours} hours`,
         description: `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded for ${maxAgeHours} hours, has never succeeded, `
           + 'or is not there (or kube-state-metrics is not scraped). Losing Vault now would lose everything since the last snapshot: '
-          + 'run one by hand (README, "Run a backup by hand") and fix what fails.',
+          + 'run one by hand (docs/operations.md, "Back up and restore Vault") and fix what fails.',
       },
     ],
   };
@@ -317,7 +317,7 @@ export function appRoleRotationAlerts(options: AppRoleRotationAlertsOptions): Al
         severity: 'warning',
         summary: 'AppRole secret id of {{ $labels.cronjob }} not rotated for two runs',
         description: `No successful run of {{ $labels.namespace }}/{{ $labels.cronjob }} for two scheduled runs (${thresholds((job) => job.lateAfterSeconds)}), `
-          + 'or none since it exists (after the first apply, start one: README "Rotate an AppRole secret id").',
+          + 'or none since it exists (after the first apply, start one: docs/operations.md, "AppRole rotation").',
       },
       {
         alert: 'AppRoleSecretIdExpiring',

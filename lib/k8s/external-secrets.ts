@@ -22,7 +22,7 @@ export const EXTERNAL_SECRETS_CHART_REPOSITORY = 'https://charts.external-secret
 
 /**
  * How often External Secrets re-reads a secret id from Secrets Manager: a rotated secret id reaches
- * the cluster within the hour (or at once, with the `force-sync` annotation of the README's runbook).
+ * the cluster within the hour (or at once, with the `force-sync` annotation of docs/operations.md, "AppRole rotation").
  */
 export const SECRET_ID_REFRESH_INTERVAL = '1h';
 

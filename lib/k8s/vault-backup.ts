@@ -17,7 +17,7 @@ import { PRUNE_DISABLED_ANNOTATION } from './flux-layer.js';
 import { platformNamespace } from './namespace.js';
 import { PlatformCronJob, type PlatformContainerProps } from './platform-cron-job.js';
 
-/** Names of the objects of the backup layer: what the README's runbook and the alerts refer to. */
+/** Names of the objects of the backup layer: what the runbook (docs/operations.md, "Back up and restore Vault") and the alerts refer to. */
 export const SNAPSHOT_CRONJOB = 'vault-snapshot';
 export const VERIFY_CRONJOB = 'vault-snapshot-verify';
 export const BACKUP_SCRIPTS_CONFIGMAP = 'vault-backup-scripts';

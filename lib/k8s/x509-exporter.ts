@@ -14,7 +14,7 @@ export interface X509CertificateExporterProps {
   readonly namespace?: string;
   /**
    * The only namespaces whose TLS Secrets the exporter watches (`secretsExporter.includeNamespaces`).
-   * The chart's ClusterRole still lets it read every Secret: an accepted risk, see the README.
+   * The chart's ClusterRole still lets it read every Secret: an accepted risk, see docs/architecture.md, "Trust and alerts as emitted".
    */
   readonly secretNamespaces: readonly string[];
   /** Labels of the ServiceMonitor, by which Prometheus selects it (`prometheusServiceMonitor.extraLabels`). @default {} */

@@ -156,7 +156,7 @@ function kustomizationFile(folder: string, files: readonly DistFile[]): DistFile
 
 /**
  * `<cluster>/bootstrap/gateway-api-crds/kustomization.yaml`: the Gateway API CRDs to apply before
- * the CNI (README, "A fresh cluster"). Not a layer: no Kustomization points at it, and building it
+ * the CNI (docs/operations.md, "A fresh cluster"). Not a layer: no Kustomization points at it, and building it
  * fetches the upstream repository.
  */
 function gatewayApiBootstrapFile(cluster: ClusterPlatform): DistFile {

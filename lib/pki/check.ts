@@ -250,7 +250,7 @@ export function checkPki(options: CheckOptions): CheckReport {
       return;
     }
     const role = `issuing CA "${name}"`;
-    checkValidityOf(role, file, issuing, 'sign a new issuing CA and rotate to it (see the README, "Rotate the issuing CA")');
+    checkValidityOf(role, file, issuing, 'sign a new issuing CA and rotate to it (see the docs/operations.md, "Rotate the issuing CA")');
     if (intermediateCertificate) {
       checkSignedBy(issuing, intermediateCertificate, file, `the intermediate CA of ${path(INTERMEDIATE.certificateFile)}`);
     }
@@ -416,9 +416,9 @@ function renewal(role: Role): string {
     case SERVER:
       return 'run "npm run pki -- renew-server"';
     case INTERMEDIATE:
-      return 'make a new intermediate from the offline root (see the README, "Private PKI")';
+      return 'make a new intermediate from the offline root (see the docs/pki.md, "Private PKI")';
     default:
-      return 'plan a new root, trusted next to this one during the change (see the README, "Private PKI")';
+      return 'plan a new root, trusted next to this one during the change (see the docs/pki.md, "Private PKI")';
   }
 }
 

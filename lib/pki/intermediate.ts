@@ -32,7 +32,7 @@ export async function readIntermediate(dir: string, now: Date, command: string):
   }
   if (now.getTime() > certificate.x509.notAfter.getTime()) {
     throw new PkiError(`${certificateFile}: the intermediate CA expired on ${showDate(certificate.x509.notAfter)}; it can sign nothing `
-      + 'valid: make a new PKI, or a new intermediate from the offline root (see the README, "Private PKI")');
+      + 'valid: make a new PKI, or a new intermediate from the offline root (see the docs/pki.md, "Private PKI")');
   }
   if (now.getTime() < certificate.x509.notBefore.getTime()) {
     throw new PkiError(`${certificateFile}: the intermediate CA is not valid before ${showDate(certificate.x509.notBefore)}; `

@@ -54,7 +54,7 @@ export async function renewServerCertificate(options: RenewServerOptions): Promi
     files: files.map(({ path, mode }) => ({ path, mode })),
     ...(cut ? {
       note: `the certificate ends with the intermediate CA on ${showDate(server.certificate.notAfter)}, before its `
-        + `${SERVER_CERTIFICATE_LIFETIME_YEARS}-year lifetime: rotate the intermediate (see the README, "Private PKI")`,
+        + `${SERVER_CERTIFICATE_LIFETIME_YEARS}-year lifetime: rotate the intermediate (see the docs/pki.md, "Private PKI")`,
     } : {}),
   };
 }

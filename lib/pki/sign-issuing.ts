@@ -184,7 +184,7 @@ export async function signIssuingCa(options: SignIssuingOptions): Promise<SignIs
   if (notAfter.getTime() - now.getTime() < profile.leafMaxTtlMs) {
     throw new PkiError(`${intermediateFile}: the intermediate CA ends on ${showDate(intermediate.certificate.notAfter)}, leaving the issuing CA `
       + `${Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS)} days, less than vault.pki.leafMaxTtl (${Math.round(profile.leafMaxTtlMs / DAY_MS)} `
-      + 'days): Vault would refuse every certificate of that lifetime; rotate the intermediate first (see the README, "Private PKI")');
+      + 'days): Vault would refuse every certificate of that lifetime; rotate the intermediate first (see the docs/pki.md, "Private PKI")');
   }
 
   const extensions: x509.Extension[] = [
@@ -225,7 +225,7 @@ export async function signIssuingCa(options: SignIssuingOptions): Promise<SignIs
     file: { path: file.path, mode: file.mode },
     ...(cut ? {
       note: `the issuing CA ends with the intermediate CA on ${showDate(notAfter)}, before vault.pki.issuingCaTtl: rotate the `
-        + 'intermediate before then (see the README, "Private PKI")',
+        + 'intermediate before then (see the docs/pki.md, "Private PKI")',
     } : {}),
   };
 }

@@ -107,7 +107,7 @@ export interface AppRoleSecretIdSecretProps {
 /**
  * An empty Secrets Manager secret for the secret id of a Vault AppRole: Terraform creates the secret,
  * never its value, so the secret id is never in Terraform's state. The rotation job (or, with
- * rotation off, an operator: README, "Rotate an AppRole secret id") puts the value in; External
+ * rotation off, an operator: docs/operations.md, "AppRole rotation") puts the value in; External
  * Secrets copies it into the one namespace that uses it, with that namespace's
  * {@link SecretIdReaderRole}, the only principal its policy lets read it.
  */

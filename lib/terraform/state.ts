@@ -100,7 +100,7 @@ export function stateMigrationMessage(config: PlatformConfig, found: readonly st
   ];
   if (config.terraform?.backend?.s3 !== undefined) {
     lines.push('With the S3 backend, push each moved file afterwards: '
-      + `\`terraform -chdir=${label}/stacks/<stack> init -reconfigure && terraform -chdir=${label}/stacks/<stack> state push <moved file>\` (README, "Where Terraform state lives").`);
+      + `\`terraform -chdir=${label}/stacks/<stack> init -reconfigure && terraform -chdir=${label}/stacks/<stack> state push <moved file>\` (docs/architecture.md, "Where Terraform state lives").`);
   }
   return lines.join('\n');
 }

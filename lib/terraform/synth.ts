@@ -63,7 +63,7 @@ export function synthesizeTerraform(config: PlatformConfig, options: TerraformSy
 
 /**
  * What the operator does next with the Terraform output, one line each: while an issuer awaits its
- * certificate, the steps of the two-phase bootstrap (README, "The Vault configuration"). Empty when
+ * certificate, the steps of the two-phase bootstrap (docs/architecture.md, "The Vault configuration"). Empty when
  * there is nothing to do but apply.
  */
 export function terraformNextSteps(config: PlatformConfig, issuingCertificates: IssuingCertificates = {}): string[] {
@@ -73,5 +73,5 @@ export function terraformNextSteps(config: PlatformConfig, issuingCertificates: 
   const where = bootstrap.phase === 1 ? 'phase 1 of 2: no issuing CA is signed yet' : `issuer "${pending.name}" awaits its certificate`;
   return [`next: ${VAULT_CONFIG_STACK} is in ${where}; apply it, run "terraform output -raw issuing_csr > issuing.csr", sign it where `
     + `the intermediate key is with "npm run pki -- sign-issuing --csr issuing.csr" (it writes ${pending.certificateFile} beside the `
-    + 'configuration), commit that file, then synth and apply again (README, "The Vault configuration")'];
+    + 'configuration), commit that file, then synth and apply again (docs/architecture.md, "The Vault configuration")'];
 }

@@ -47,7 +47,7 @@ export function clusterSecretsPrefix(clusterName: string): string {
 /**
  * Name, in AWS Secrets Manager, of the secret holding the secret id of a Vault AppRole for a cluster
  * (`cert-manager`, `vault-snapshot`). The Terraform stack creates the secret, empty; an operator
- * puts the secret id in (README, "Rotate an AppRole secret id"); an ExternalSecret copies it into
+ * puts the secret id in (docs/operations.md, "AppRole rotation"); an ExternalSecret copies it into
  * the cluster.
  */
 export function appRoleSecretIdName(clusterName: string, appRole: string): string {

@@ -1157,7 +1157,7 @@ function checkStateLocation(input: ValidationInput): Finding[] {
     if (input.files.has(stray)) {
       found.push(finding('TF-011', stray, 'terraform.tfstate', undefined,
         `state in the output folder, where versions before 0.2 kept it: synth would never rewrite it, but a plan of the stack no longer reads it; `
-          + 'expected it moved to the configured backend (README, "Where Terraform state lives")'));
+          + 'expected it moved to the configured backend (docs/architecture.md, "Where Terraform state lives")'));
     }
   }
   return found;
@@ -1973,7 +1973,7 @@ export function checkPolicies(
 
 /**
  * The rules as a Markdown table, `| id | applies to | rule | why |`, one row per rule of
- * {@link POLICY_RULES}, for the README.
+ * {@link POLICY_RULES}, for docs/validation.md.
  */
 export function policyTable(): string {
   const cell = (text: string): string => text.replaceAll('|', '\\|');

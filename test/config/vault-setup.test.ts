@@ -80,7 +80,7 @@ describe('vault setup configuration', () => {
       edit: (c) => { c.vault.pki.intermediateMount = 'pki'; },
       path: 'vault.pki.intermediateMount',
       message: 'removed field: the offline intermediate CA is no longer imported into a Vault mount: its key stays offline, and '
-        + '"npm run pki -- sign-issuing" signs the issuing CA\'s CSR with it (README, "The Vault configuration"); delete it',
+        + '"npm run pki -- sign-issuing" signs the issuing CA\'s CSR with it (docs/architecture.md, "The Vault configuration"); delete it',
     },
     {
       name: 'the removed bundle file is still given',

@@ -40,7 +40,7 @@ export interface KeyDestructionAlarmProps {
  *
  * - Topic: encrypted with a key of its own (the AWS-managed `aws/sns` key cannot let EventBridge
  *   publish), whose policy lets EventBridge use it for this account only; the topic accepts
- *   publications from the rule alone. Subscribe your on-call address to it (README).
+ *   publications from the rule alone. Subscribe your on-call address to it (docs/operations.md, "Seal-key disaster recovery").
  * - Other Regions: CloudTrail delivers an event to EventBridge in the Region of the call, so each
  *   other Region's rule forwards to this Region's default event bus, through a role that may put
  *   events there and nowhere else; the rule here matches them as its own.

@@ -293,7 +293,7 @@ export class VaultCluster extends Construct {
         multiRegion: true,
         policy,
         // KMS refuses a policy that would not let the caller replace it again; this one, on purpose,
-        // lets only the break-glass role do so (README, "Seal-key disaster recovery").
+        // lets only the break-glass role do so (docs/operations.md, "Seal-key disaster recovery").
         bypassPolicyLockoutSafetyCheck: true,
         // Replacing the seal key leaves a Vault that never unseals again, and every snapshot unreadable.
         lifecycle: { preventDestroy: true },
